@@ -1,0 +1,73 @@
+// Turns a validated Config into the immutable Snapshot the workers read.
+// Real servers keep their id across compiles (ServerIds), so a reload neither resets their
+// counters nor cuts their connections; run-time changes from the CLI (Overrides) are applied
+// on top of the file's values.
+// Thread safety: control thread only.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "config/model.h"
+#include "dataplane/snapshot.h"
+
+namespace sluice::config {
+
+// What identifies a real server of a virtual service across reloads.
+struct ServerKey {
+  Ipv4 vip_address = 0;
+  Protocol protocol = Protocol::tcp;
+  uint16_t vip_first_port = 0;  // the lowest port of the service
+  Ipv4 address = 0;
+  uint16_t port = 0;  // as configured; 0 when absent
+  auto operator<=>(const ServerKey&) const = default;
+};
+
+ServerKey key_of(const VirtualService& vs, const RealServer& rs);
+
+// Stable ids. An id no longer used goes to the back of the free queue, so it is reused as
+// late as possible: connections still carrying it have long expired by then.
+class ServerIds {
+ public:
+  ServerIds();
+  // Returns nullopt when all kMaxRealServers ids are in use.
+  std::optional<uint32_t> id_of(const ServerKey& key);
+  // Frees every id whose key is not in `keep`.
+  void retain(const std::map<ServerKey, uint32_t>& keep);
+
+ private:
+  std::map<ServerKey, uint32_t> ids_;
+  std::deque<uint32_t> free_;
+};
+
+struct Override {
+  std::optional<AdminState> state;
+  std::optional<uint32_t> weight;
+};
+using Overrides = std::map<ServerKey, Override>;
+
+// Where packets to an address leave: an interface index and the next hop on it.
+struct NextHop {
+  uint8_t interface = 0;
+  Ipv4 address = 0;
+};
+// Connected subnets first, then the longest matching route. nullopt if unreachable.
+std::optional<NextHop> route_to(const Config& cfg, Ipv4 address);
+
+// Hands out the NeighbourSlots slot for a next hop (control/neighbour_ctl owns them).
+using NeighbourSlotFor = std::function<uint16_t(const NextHop&)>;
+
+struct CompileResult {
+  std::unique_ptr<dp::Snapshot> snapshot;  // null on error
+  std::string error;                       // why not (resources, not syntax: that's load)
+};
+
+CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
+                      const Overrides& overrides, const NeighbourSlotFor& neighbour_slot);
+
+}  // namespace sluice::config

@@ -1,0 +1,440 @@
+#include "config/load.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+
+#include "config/ipv4.h"
+#include "config/validate.h"
+#include "config/yaml_reader.h"
+
+namespace sluice::config {
+namespace {
+
+// yaml-cpp keeps about 500 bytes per node and a hostile flow list holds a node every two
+// bytes: at 1 MiB a file costs at most ~250 MB and a second to load. Real files stay far
+// below it: the data plane's limits (4096 real servers) fit in about 300 KiB.
+constexpr size_t kMaxFileBytes = 1 << 20;
+
+constexpr Range kMemoryMb{64, 1 << 20};
+constexpr Range kWorkerCount{1, 64};
+constexpr Range kBurst{1, 512};  // dp::kMaxBurst
+constexpr Range kIdlePolls{1, 1'000'000};
+constexpr Range kIdleSleepUs{0, 1'000'000};
+constexpr Range kMtu{576, 9216};
+constexpr Range kPrefixLength{1, 32};
+constexpr Range kCapacity{1, 1 << 27};
+constexpr Range kTimeout{1, 2'592'000};  // 30 days
+constexpr Range kNeighbourTimeout{1, 86'400};
+constexpr Range kPort{1, 65535};
+constexpr Range kWeight{0, 65535};
+
+constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
+constexpr std::string_view kDefaultTapPrefix = "sl-";
+
+constexpr std::array kProtocols{Protocol::tcp, Protocol::udp};
+constexpr std::array kModes{Mode::dr, Mode::nat};
+constexpr std::array kSchedulers{Scheduler::rr, Scheduler::wrr, Scheduler::wlc};
+constexpr std::array kStates{AdminState::online, AdminState::drain, AdminState::halt};
+
+// Tells whether errors were reported since it was made: an item with errors of its own is
+// left out of the draft.
+class ErrorWatch {
+ public:
+  explicit ErrorWatch(const Context& cx) : cx_(cx), before_(cx.error_count()) {}
+  bool clean() const { return cx_.error_count() == before_; }
+
+ private:
+  const Context& cx_;
+  size_t before_;
+};
+
+// A section such as `workers:` whose keys are all commented out is the same as no section.
+std::optional<Element> section(const Fields& fields, std::string_view key) {
+  std::optional<Element> element = fields.get(key);
+  if (element && element->node.IsNull()) return std::nullopt;
+  return element;
+}
+
+// Names that appear in logs, CLI arguments and kernel interface names without quoting.
+struct NameRule {
+  size_t max_size;
+  std::string_view extra;  // allowed besides letters and digits
+  std::string_view allowed;
+};
+// A Linux interface name: IFNAMSIZ less the NUL, and none of the '/', ':' or spaces that the
+// kernel or ip(8) refuse.
+constexpr NameRule kKernelName{15, "-_", "letters, digits, '-' and '_'"};
+constexpr NameRule kServiceName{64, ".-_", "letters, digits, '.', '-' and '_'"};
+
+bool is_name_char(char c, std::string_view extra) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         extra.find(c) != std::string_view::npos;
+}
+
+std::optional<std::string> read_name(Context& cx, const Element& e, std::string_view what,
+                                     const NameRule& rule) {
+  std::optional<std::string> name = read_string(cx, e);
+  if (!name) return std::nullopt;
+  const std::string described = std::string(what) + " " + quote(*name);
+  if (name->size() > rule.max_size) {
+    return fail(cx, e, described + " is longer than " + std::to_string(rule.max_size) +
+                           " characters");
+  }
+  const bool valid = !name->empty() && std::all_of(name->begin(), name->end(), [&](char c) {
+    return is_name_char(c, rule.extra);
+  });
+  if (!valid) {
+    return fail(cx, e, "invalid " + described + ": use 1 to " + std::to_string(rule.max_size) +
+                           " " + std::string(rule.allowed));
+  }
+  return name;
+}
+
+std::optional<std::string> read_non_empty(Context& cx, const Element& e) {
+  std::optional<std::string> text = read_string(cx, e);
+  if (text && text->empty()) return fail(cx, e, "must not be empty");
+  return text;
+}
+
+std::optional<std::vector<std::string>> read_strings(Context& cx, const Element& e) {
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return std::nullopt;
+  std::vector<std::string> strings;
+  for (const Element& item : *items) {
+    if (std::optional<std::string> text = read_string(cx, item)) strings.push_back(*text);
+  }
+  return strings;
+}
+
+// The network of a route: host bits set are a typo the kernel refuses too.
+std::optional<Prefix> read_network(Context& cx, const Element& e) {
+  const std::optional<Prefix> prefix = read_prefix(cx, e);
+  if (!prefix) return std::nullopt;
+  const Ipv4 mask = prefix->length == 0 ? 0 : ~Ipv4{0} << (32 - prefix->length);
+  const Prefix network{prefix->address & mask, prefix->length};
+  if (network.address != prefix->address) {
+    return fail(cx, e, "prefix " + quote(e.node.Scalar()) + " has host bits set (the network is " +
+                           format_prefix(network) + ")");
+  }
+  return prefix;
+}
+
+void parse_eal(Context& cx, const Element& e, Eal& eal) {
+  const Fields f(cx, e, {"lcores", "memory_mb", "no_huge", "file_prefix", "extra_args"});
+  if (auto v = f.get("lcores")) set(eal.lcores, read_non_empty(cx, *v));
+  if (auto v = f.get("memory_mb")) set(eal.memory_mb, read_integer(cx, *v, kMemoryMb));
+  if (auto v = f.get("no_huge")) set(eal.no_huge, read_bool(cx, *v));
+  if (auto v = f.get("file_prefix")) set(eal.file_prefix, read_non_empty(cx, *v));
+  if (auto v = f.get("extra_args")) set(eal.extra_args, read_strings(cx, *v));
+}
+
+void parse_workers(Context& cx, const Element& e, Workers& workers) {
+  const Fields f(cx, e, {"count", "burst", "idle_polls", "idle_sleep_us"});
+  if (auto v = f.get("count")) set(workers.count, read_integer(cx, *v, kWorkerCount));
+  if (auto v = f.get("burst")) set(workers.burst, read_integer(cx, *v, kBurst));
+  if (auto v = f.get("idle_polls")) set(workers.idle_polls, read_integer(cx, *v, kIdlePolls));
+  if (auto v = f.get("idle_sleep_us")) {
+    set(workers.idle_sleep_us, read_integer(cx, *v, kIdleSleepUs));
+  }
+}
+
+void parse_control(Context& cx, const Element& e, Control& control) {
+  const Fields f(cx, e, {"socket"});
+  const std::optional<Element> socket = f.get("socket");
+  if (!socket) return;
+  const std::optional<std::string> path = read_string(cx, *socket);
+  if (!path) return;
+  if (!path->starts_with('/')) {
+    cx.error(socket->origin, "expected an absolute path");
+  } else if (path->size() > kMaxSocketPath) {
+    cx.error(socket->origin, "path is longer than " + std::to_string(kMaxSocketPath) +
+                                 " bytes, the limit of a unix socket address");
+  } else {
+    control.socket = *path;
+  }
+}
+
+std::vector<Prefix> parse_interface_addresses(Context& cx, const Element& e) {
+  std::vector<Prefix> addresses;
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return addresses;
+  if (items->empty()) cx.error(e.origin, "expected at least one address");
+  for (const Element& item : *items) {
+    const std::optional<Prefix> prefix = read_prefix(cx, item);
+    if (!prefix) continue;
+    if (prefix->length < kPrefixLength.min) {
+      cx.error(item.origin, "prefix length 0 is out of range (expected 1..32)");
+      continue;
+    }
+    addresses.push_back(*prefix);
+  }
+  return addresses;
+}
+
+std::optional<Interface> parse_interface(Context& cx, const Element& e) {
+  const ErrorWatch watch(cx);
+  Interface interface;
+  interface.origin = e.origin;
+  const Fields f(cx, e, {"name", "device", "mtu", "addresses", "tap"});
+  const std::optional<Element> name = f.require("name");
+  if (name) set(interface.name, read_name(cx, *name, "interface name", kKernelName));
+  if (auto v = f.require("device")) set(interface.device, read_non_empty(cx, *v));
+  if (auto v = f.get("mtu")) set(interface.mtu, read_integer(cx, *v, kMtu));
+  if (auto v = f.require("addresses")) interface.addresses = parse_interface_addresses(cx, *v);
+  if (auto v = f.get("tap")) {
+    set(interface.tap, read_name(cx, *v, "TAP name", kKernelName));
+  } else if (!interface.name.empty()) {
+    interface.tap = std::string(kDefaultTapPrefix) + interface.name;
+    if (interface.tap.size() > kKernelName.max_size) {
+      cx.error(name->origin, "name " + quote(interface.name) + " is too long for the default " +
+                                 "TAP name " + quote(interface.tap) + " (at most " +
+                                 std::to_string(kKernelName.max_size) +
+                                 " characters); shorten it or set tap");
+    }
+  }
+  if (!watch.clean()) return std::nullopt;
+  return interface;
+}
+
+std::optional<Route> parse_route(Context& cx, const Element& e) {
+  const ErrorWatch watch(cx);
+  Route route;
+  route.origin = e.origin;
+  const Fields f(cx, e, {"prefix", "via"});
+  if (auto v = f.require("prefix")) set(route.prefix, read_network(cx, *v));
+  if (auto v = f.require("via")) set(route.via, read_ipv4(cx, *v));
+  if (!watch.clean()) return std::nullopt;
+  return route;
+}
+
+void parse_timeouts(Context& cx, const Element& e, Timeouts& timeouts) {
+  const Fields f(cx, e, {"tcp", "tcp_fin", "tcp_syn", "tcp_close", "udp"});
+  if (auto v = f.get("tcp")) set(timeouts.tcp, read_integer(cx, *v, kTimeout));
+  if (auto v = f.get("tcp_fin")) set(timeouts.tcp_fin, read_integer(cx, *v, kTimeout));
+  if (auto v = f.get("tcp_syn")) set(timeouts.tcp_syn, read_integer(cx, *v, kTimeout));
+  if (auto v = f.get("tcp_close")) set(timeouts.tcp_close, read_integer(cx, *v, kTimeout));
+  if (auto v = f.get("udp")) set(timeouts.udp, read_integer(cx, *v, kTimeout));
+}
+
+void parse_connections(Context& cx, const Element& e, Connections& connections) {
+  const Fields f(cx, e, {"capacity", "timeouts"});
+  if (auto v = f.get("capacity")) set(connections.capacity, read_integer(cx, *v, kCapacity));
+  if (auto v = section(f, "timeouts")) parse_timeouts(cx, *v, connections.timeouts);
+}
+
+void parse_neighbours(Context& cx, const Element& e, Neighbours& neighbours) {
+  const Fields f(cx, e, {"timeout"});
+  if (auto v = f.get("timeout")) set(neighbours.timeout, read_integer(cx, *v, kNeighbourTimeout));
+}
+
+// `ports: 80` or `ports: [80, 443]`. A port listed twice is reported and kept once.
+void parse_ports(Context& cx, const Element& e, std::vector<uint16_t>& ports,
+                 std::vector<Origin>& origins) {
+  std::vector<Element> items;
+  if (e.node.IsScalar()) {
+    items.push_back(e);
+  } else if (e.node.IsMap()) {
+    cx.error(e.origin, "expected a port number or a list of port numbers");
+  } else if (std::optional<std::vector<Element>> list = read_list(cx, e)) {
+    items = std::move(*list);
+    if (items.empty()) cx.error(e.origin, "expected at least one port");
+  }
+  std::unordered_set<uint32_t> seen;
+  for (const Element& item : items) {
+    const std::optional<uint32_t> port = read_integer(cx, item, kPort, "a port number");
+    if (!port) continue;
+    if (!seen.insert(*port).second) {
+      cx.error(item.origin, "duplicate port " + std::to_string(*port));
+      continue;
+    }
+    ports.push_back(static_cast<uint16_t>(*port));
+    origins.push_back(item.origin);
+  }
+}
+
+std::optional<RealServer> parse_real_server(Context& cx, const Element& e) {
+  const ErrorWatch watch(cx);
+  RealServer rs;
+  rs.origin = e.origin;
+  const Fields f(cx, e, {"address", "port", "weight", "state"});
+  if (auto v = f.require("address")) set(rs.address, read_ipv4(cx, *v));
+  if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
+  if (auto v = f.get("weight")) set(rs.weight, read_integer(cx, *v, kWeight));
+  if (auto v = f.get("state")) set(rs.state, read_enum(cx, *v, "state", kStates));
+  if (!watch.clean()) return std::nullopt;
+  return rs;
+}
+
+// The items of a list that parsed without errors.
+template <class Item>
+std::vector<Item> parse_list(Context& cx, const std::vector<Element>& items,
+                             std::optional<Item> (*parse_item)(Context&, const Element&)) {
+  std::vector<Item> parsed;
+  for (const Element& item : items) {
+    if (std::optional<Item> value = parse_item(cx, item)) parsed.push_back(std::move(*value));
+  }
+  return parsed;
+}
+
+std::vector<RealServer> parse_real_servers(Context& cx, const Element& e) {
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return {};
+  return parse_list(cx, *items, parse_real_server);
+}
+
+struct ParsedService {
+  VirtualService vs;
+  std::vector<Origin> port_origins;
+};
+
+std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e) {
+  const ErrorWatch watch(cx);
+  ParsedService parsed;
+  VirtualService& vs = parsed.vs;
+  vs.origin = e.origin;
+  const Fields f(cx, e,
+                 {"name", "address", "ports", "protocol", "mode", "scheduler", "real_servers"});
+  if (auto v = f.require("name")) {
+    set(vs.name, read_name(cx, *v, "virtual service name", kServiceName));
+  }
+  if (auto v = f.require("address")) set(vs.address, read_ipv4(cx, *v));
+  if (auto v = f.require("ports")) parse_ports(cx, *v, vs.ports, parsed.port_origins);
+  if (auto v = f.require("protocol")) set(vs.protocol, read_enum(cx, *v, "protocol", kProtocols));
+  if (auto v = f.require("mode")) set(vs.mode, read_enum(cx, *v, "mode", kModes));
+  if (auto v = f.get("scheduler")) set(vs.scheduler, read_enum(cx, *v, "scheduler", kSchedulers));
+  // Errors of the service itself leave it out; a bad real server leaves out only that server.
+  const bool service_clean = watch.clean();
+  if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);
+  if (!service_clean) return std::nullopt;
+  return parsed;
+}
+
+void parse_virtual_services(Context& cx, const Element& e, Draft& draft) {
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return;
+  for (const Element& item : *items) {
+    if (std::optional<ParsedService> parsed = parse_virtual_service(cx, item)) {
+      draft.config.virtual_services.push_back(std::move(parsed->vs));
+      draft.port_origins.push_back(std::move(parsed->port_origins));
+    }
+  }
+}
+
+std::vector<Interface> parse_interfaces(Context& cx, const Element& e) {
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return {};
+  if (items->empty()) cx.error(e.origin, "expected at least one interface");
+  return parse_list(cx, *items, parse_interface);
+}
+
+std::vector<Route> parse_routes(Context& cx, const Element& e) {
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return {};
+  return parse_list(cx, *items, parse_route);
+}
+
+Draft parse_config(Context& cx, const YAML::Node& root) {
+  Draft draft;
+  Config& config = draft.config;
+  const Fields top(cx, Element{root, locate(root, "")},
+                   {"eal", "workers", "control", "interfaces", "routes", "connections",
+                    "neighbours", "virtual_services"});
+  if (!top.is_mapping()) return draft;
+  if (auto v = section(top, "eal")) parse_eal(cx, *v, config.eal);
+  if (auto v = section(top, "workers")) parse_workers(cx, *v, config.workers);
+  if (auto v = section(top, "control")) parse_control(cx, *v, config.control);
+  const ErrorWatch interfaces(cx);
+  if (auto v = top.require("interfaces")) config.interfaces = parse_interfaces(cx, *v);
+  draft.interfaces_complete = interfaces.clean();
+  const ErrorWatch routes(cx);
+  if (auto v = top.get("routes")) config.routes = parse_routes(cx, *v);
+  draft.routes_complete = routes.clean();
+  if (auto v = section(top, "connections")) parse_connections(cx, *v, config.connections);
+  if (auto v = section(top, "neighbours")) parse_neighbours(cx, *v, config.neighbours);
+  if (auto v = top.get("virtual_services")) parse_virtual_services(cx, *v, draft);
+  return draft;
+}
+
+// The one YAML document of the file, or nullopt after reporting why there is none.
+std::optional<YAML::Node> read_document(Context& cx, const std::string& yaml) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml);
+  } catch (const YAML::Exception& e) {
+    cx.error(locate(e.mark, ""), e.msg);
+    return std::nullopt;
+  }
+  if (documents.empty() || documents.front().IsNull()) {
+    cx.file_error("empty configuration: expected a mapping");
+    return std::nullopt;
+  }
+  if (documents.size() > 1) {
+    cx.error(locate(documents[1], ""), "expected a single YAML document");
+  }
+  return documents.front();
+}
+
+// The file's first limit bytes, or the error that prevented reading them.
+std::optional<std::string> read_file(const std::string& path, size_t limit, std::string& text) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "cannot open: " + std::generic_category().message(errno);
+  std::optional<std::string> failure;
+  std::array<char, 65536> buffer;
+  while (text.size() < limit) {
+    const ssize_t n = ::read(fd, buffer.data(), std::min(buffer.size(), limit - text.size()));
+    if (n == 0) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      failure = "cannot read: " + std::generic_category().message(errno);
+      break;
+    }
+    text.append(buffer.data(), static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return failure;
+}
+
+}  // namespace
+
+std::string Error::format() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (!path.empty()) out += path + ": ";
+  return out + message;
+}
+
+LoadResult load_string(const std::string& yaml, const std::string& name) {
+  Context cx(name);
+  LoadResult result;
+  if (yaml.size() > kMaxFileBytes) {
+    cx.file_error("too large: more than " + std::to_string(kMaxFileBytes) + " bytes");
+  } else if (const std::optional<YAML::Node> root = read_document(cx, yaml)) {
+    Draft draft = parse_config(cx, *root);
+    validate(draft, cx);
+    if (cx.error_count() == 0) {
+      result.config = std::move(draft.config);
+      result.config->file = name;
+    }
+  }
+  result.errors = cx.take_errors();
+  return result;
+}
+
+LoadResult load_file(const std::string& path) {
+  std::string text;
+  // One byte past the limit lets load_string tell a file at the limit from a larger one.
+  if (std::optional<std::string> failure = read_file(path, kMaxFileBytes + 1, text)) {
+    return LoadResult{std::nullopt, {Error{path, 0, 0, "", std::move(*failure)}}};
+  }
+  return load_string(text, path);
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,124 @@
+// The configuration as the operator wrote it, after parsing and validation.
+// Plain values only: no DPDK types, so the parser, validator and their tests build without EAL.
+// Thread safety: built and read by the control thread only; workers see the compiled snapshot.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::config {
+
+// An IPv4 address in host byte order. IPv6 arrives with a later issue.
+using Ipv4 = uint32_t;
+
+struct Prefix {
+  Ipv4 address = 0;
+  uint8_t length = 32;
+  bool contains(Ipv4 ip) const {
+    const uint32_t mask = length == 0 ? 0 : ~uint32_t{0} << (32 - length);
+    return (ip & mask) == (address & mask);
+  }
+};
+
+// Where a value came from in the YAML file, for errors raised after parsing.
+struct Origin {
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based
+  std::string path;  // key path, e.g. "virtual_services[0].real_servers[1].weight"
+};
+
+struct Eal {
+  std::string lcores = "0-1";          // DPDK -l; the first lcore runs the control plane
+  uint32_t memory_mb = 512;            // DPDK -m
+  bool no_huge = false;                // DPDK --no-huge (development machines)
+  std::string file_prefix = "sluice";  // DPDK --file-prefix
+  std::vector<std::string> extra_args;  // passed to rte_eal_init verbatim, after ours
+};
+
+struct Workers {
+  uint32_t count = 1;
+  uint32_t burst = 32;           // packets per rx burst
+  uint32_t idle_polls = 256;     // empty polls before a worker sleeps
+  uint32_t idle_sleep_us = 100;  // how long an idle worker sleeps; 0 = never sleep
+};
+
+struct Interface {
+  std::string name;    // operator's name, used in logs and the CLI
+  std::string device;  // DPDK device: PCI address or vdev string ("net_af_packet0,iface=lb0")
+  uint32_t mtu = 1500;
+  std::vector<Prefix> addresses;  // the appliance's own addresses, given to the TAP twin
+  std::string tap;                // kernel name of the TAP twin; default "sl-<name>"
+  Origin origin;
+};
+
+struct Route {
+  Prefix prefix;
+  Ipv4 via = 0;  // next hop; must lie in a connected subnet of some interface
+  Origin origin;
+};
+
+struct Timeouts {  // seconds; defaults as IPVS (ipvsadm --set tcp tcpfin udp)
+  uint32_t tcp = 900;       // established
+  uint32_t tcp_fin = 120;   // FIN seen from either side
+  uint32_t tcp_syn = 60;    // SYN seen, handshake not finished
+  uint32_t tcp_close = 10;  // RST seen
+  uint32_t udp = 300;
+};
+
+struct Connections {
+  uint32_t capacity = 1u << 20;  // entries per worker, preallocated at start
+  Timeouts timeouts;
+};
+
+struct Neighbours {
+  uint32_t timeout = 300;  // seconds a resolved MAC stays valid without a fresh ARP reply
+};
+
+enum class Protocol : uint8_t { tcp = 6, udp = 17 };
+enum class Mode : uint8_t { dr, nat };
+enum class Scheduler : uint8_t { rr, wrr, wlc };
+enum class AdminState : uint8_t { online, drain, halt };
+
+struct RealServer {
+  Ipv4 address = 0;
+  std::optional<uint16_t> port;  // absent: the port the client connected to
+  uint32_t weight = 1;           // 0..65535; 0 takes no new connections
+  AdminState state = AdminState::online;
+  Origin origin;
+};
+
+struct VirtualService {
+  std::string name;
+  Ipv4 address = 0;
+  std::vector<uint16_t> ports;
+  Protocol protocol = Protocol::tcp;
+  Mode mode = Mode::nat;
+  Scheduler scheduler = Scheduler::wlc;  // the IPVS and keepalived default
+  std::vector<RealServer> real_servers;
+  Origin origin;
+};
+
+struct Control {
+  std::string socket = "/run/sluice/sluiced.sock";
+};
+
+struct Config {
+  std::string file;  // the path it was read from
+  Eal eal;
+  Workers workers;
+  Control control;
+  std::vector<Interface> interfaces;
+  std::vector<Route> routes;
+  Connections connections;
+  Neighbours neighbours;
+  std::vector<VirtualService> virtual_services;
+};
+
+const char* to_string(Protocol);
+const char* to_string(Mode);
+const char* to_string(Scheduler);
+const char* to_string(AdminState);
+
+}  // namespace sluice::config

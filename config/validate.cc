@@ -1,0 +1,198 @@
+#include "config/validate.h"
+
+#include <array>
+#include <map>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "config/ipv4.h"
+
+namespace sluice::config {
+namespace {
+
+std::string also_at(const Origin& first) {
+  return ", also defined at " + std::to_string(first.line) + ":" + std::to_string(first.column);
+}
+
+// The position of field `name` of an item, or of the item when the field took its default.
+const Origin& field(const Context& cx, const Origin& item, std::string_view name) {
+  return cx.origin_of(child_path(item.path, name), item);
+}
+
+// Reports `origin` when an earlier item already used `key`, pointing back at that item.
+template <class Key>
+void check_unique(std::map<Key, Origin>& seen, const Key& key, const Origin& origin,
+                  const std::string& what, Context& cx) {
+  const auto [first, inserted] = seen.emplace(key, origin);
+  if (!inserted) cx.error(origin, "duplicate " + what + also_at(first->second));
+}
+
+// Answers "does one of these prefixes contain the address" with 33 hash look-ups, so that
+// checking every server against every subnet and route stays linear in the file's size.
+class PrefixSet {
+ public:
+  void add(const Prefix& p) { networks_[p.length].insert(p.address & mask(p.length)); }
+  bool covers(Ipv4 ip) const {
+    for (int length = 0; length <= 32; ++length) {
+      if (networks_[length].contains(ip & mask(length))) return true;
+    }
+    return false;
+  }
+
+ private:
+  static Ipv4 mask(int length) { return length == 0 ? 0 : ~Ipv4{0} << (32 - length); }
+  std::array<std::unordered_set<Ipv4>, 33> networks_;
+};
+
+struct Topology {
+  PrefixSet connected;  // the subnets of the interface addresses
+  PrefixSet routed;
+  std::unordered_map<Ipv4, std::string> interface_of;  // the appliance's own addresses
+  bool interfaces_complete = true;
+  bool routes_complete = true;
+};
+
+Topology topology_of(const Draft& draft) {
+  Topology topology;
+  topology.interfaces_complete = draft.interfaces_complete;
+  topology.routes_complete = draft.routes_complete;
+  for (const Interface& interface : draft.config.interfaces) {
+    for (const Prefix& prefix : interface.addresses) {
+      topology.connected.add(prefix);
+      topology.interface_of.emplace(prefix.address, interface.name);
+    }
+  }
+  for (const Route& route : draft.config.routes) topology.routed.add(route.prefix);
+  return topology;
+}
+
+void check_interfaces(const Config& config, Context& cx) {
+  std::map<std::string, Origin> names, devices, taps;
+  for (const Interface& i : config.interfaces) {
+    check_unique(names, i.name, field(cx, i.origin, "name"), "interface name " + quote(i.name),
+                 cx);
+    check_unique(devices, i.device, field(cx, i.origin, "device"), "device " + quote(i.device),
+                 cx);
+    check_unique(taps, i.tap, field(cx, i.origin, "tap"), "TAP name " + quote(i.tap), cx);
+  }
+}
+
+void check_routes(const Config& config, const Topology& topology, Context& cx) {
+  std::map<std::pair<Ipv4, uint8_t>, Origin> prefixes;
+  for (const Route& route : config.routes) {
+    check_unique(prefixes, std::pair(route.prefix.address, route.prefix.length),
+                 field(cx, route.origin, "prefix"), "route " + format_prefix(route.prefix), cx);
+    if (!topology.interfaces_complete) continue;
+    const Origin& via = field(cx, route.origin, "via");
+    const std::string hop = format_ipv4(route.via);
+    if (const auto own = topology.interface_of.find(route.via); own != topology.interface_of.end()) {
+      cx.error(via, "next hop " + hop + " is an address of interface " + quote(own->second));
+    } else if (!topology.connected.covers(route.via)) {
+      cx.error(via, "next hop " + hop + " is not in a connected subnet of any interface");
+    }
+  }
+}
+
+// The entries of one service that send connections to the same address and port. An entry
+// without port forwards each port of the service unchanged, so it also collides with an entry
+// whose explicit port is one of the service's.
+class ServerSet {
+ public:
+  struct Collision {
+    const Origin* first = nullptr;
+    std::optional<uint16_t> port;
+  };
+
+  explicit ServerSet(const VirtualService& vs) : service_ports_(vs.ports.begin(), vs.ports.end()) {}
+
+  // Adds `rs`; returns the earlier entry it collides with, if any. Every address's entries are
+  // scanned at most once, when its first port-less entry arrives, so this stays linear.
+  std::optional<Collision> add(const RealServer& rs) {
+    Entries& entries = by_address_[rs.address];
+    if (rs.port) {
+      const auto [first, inserted] = entries.translated.emplace(*rs.port, &rs.origin);
+      if (!inserted) return Collision{first->second, rs.port};
+      if (entries.unchanged && service_ports_.contains(*rs.port)) {
+        return Collision{entries.unchanged, rs.port};
+      }
+      return std::nullopt;
+    }
+    if (entries.unchanged) return Collision{entries.unchanged, std::nullopt};
+    entries.unchanged = &rs.origin;
+    for (const auto& [port, first] : entries.translated) {
+      if (service_ports_.contains(port)) return Collision{first, port};
+    }
+    return std::nullopt;
+  }
+
+ private:
+  struct Entries {
+    const Origin* unchanged = nullptr;  // the first entry without port
+    std::map<uint16_t, const Origin*> translated;
+  };
+  std::unordered_set<uint16_t> service_ports_;
+  std::unordered_map<Ipv4, Entries> by_address_;
+};
+
+void check_reachable(const RealServer& rs, Mode mode, const Topology& topology, Context& cx) {
+  if (topology.connected.covers(rs.address) || !topology.interfaces_complete) return;
+  const Origin& where = field(cx, rs.origin, "address");
+  const std::string server = "real server " + format_ipv4(rs.address);
+  if (mode == Mode::dr) {
+    // DR rewrites only the destination MAC: the server must be on an interface's segment.
+    cx.error(where, server + " is not in a connected subnet (dr mode needs the same L2)");
+  } else if (!topology.routed.covers(rs.address) && topology.routes_complete) {
+    cx.error(where, server + " is not reachable: no interface subnet or route covers it");
+  }
+}
+
+void check_real_servers(const VirtualService& vs, const Topology& topology, Context& cx) {
+  ServerSet servers(vs);
+  for (const RealServer& rs : vs.real_servers) {
+    if (const std::optional<ServerSet::Collision> c = servers.add(rs)) {
+      const std::string port = c->port ? ":" + std::to_string(*c->port) : "";
+      cx.error(rs.origin, "duplicate real server " + format_ipv4(rs.address) + port +
+                              also_at(*c->first));
+    }
+    if (vs.mode == Mode::dr && rs.port) {
+      cx.error(field(cx, rs.origin, "port"), "dr mode cannot translate ports; remove port");
+    }
+    check_reachable(rs, vs.mode, topology, cx);
+  }
+}
+
+void check_virtual_services(const Draft& draft, const Topology& topology, Context& cx) {
+  std::map<std::string, Origin> names;
+  std::map<std::tuple<Ipv4, Protocol, uint16_t>, Origin> listeners;
+  for (size_t i = 0; i < draft.config.virtual_services.size(); ++i) {
+    const VirtualService& vs = draft.config.virtual_services[i];
+    check_unique(names, vs.name, field(cx, vs.origin, "name"),
+                 "virtual service name " + quote(vs.name), cx);
+    const auto own = topology.interface_of.find(vs.address);
+    if (own != topology.interface_of.end()) {
+      cx.error(field(cx, vs.origin, "address"), "address " + format_ipv4(vs.address) +
+                                                    " is an address of interface " +
+                                                    quote(own->second));
+    }
+    for (size_t p = 0; p < vs.ports.size(); ++p) {
+      const std::string listener = format_ipv4(vs.address) + ":" + std::to_string(vs.ports[p]) +
+                                   "/" + to_string(vs.protocol);
+      check_unique(listeners, std::tuple(vs.address, vs.protocol, vs.ports[p]),
+                   draft.port_origins[i][p], "virtual service " + listener, cx);
+    }
+    check_real_servers(vs, topology, cx);
+  }
+}
+
+}  // namespace
+
+void validate(const Draft& draft, Context& cx) {
+  const Topology topology = topology_of(draft);
+  check_interfaces(draft.config, cx);
+  check_routes(draft.config, topology, cx);
+  check_virtual_services(draft, topology, cx);
+}
+
+}  // namespace sluice::config

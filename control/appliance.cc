@@ -1,0 +1,281 @@
+#include "control/appliance.h"
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <time.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "config/load.h"
+
+namespace sluice::control {
+namespace {
+
+constexpr unsigned kRingSize = 1024;
+constexpr uint64_t kNeighbourTickMs = 100;
+
+rte_ring* make_ring(const std::string& name, unsigned flags) {
+  return rte_ring_create(name.c_str(), kRingSize, static_cast<int>(rte_socket_id()), flags);
+}
+
+// What a reload cannot change without restarting the process: it shapes ports, lcores and
+// preallocated memory. Returns the first differing key.
+std::string restart_only_change(const config::Config& running, const config::Config& next) {
+  const auto same_interfaces = [&] {
+    if (running.interfaces.size() != next.interfaces.size()) return false;
+    for (size_t i = 0; i < running.interfaces.size(); ++i) {
+      const config::Interface& a = running.interfaces[i];
+      const config::Interface& b = next.interfaces[i];
+      if (a.name != b.name || a.device != b.device || a.mtu != b.mtu || a.tap != b.tap ||
+          a.addresses.size() != b.addresses.size()) {
+        return false;
+      }
+      for (size_t k = 0; k < a.addresses.size(); ++k) {
+        if (a.addresses[k].address != b.addresses[k].address ||
+            a.addresses[k].length != b.addresses[k].length) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  const config::Eal& ea = running.eal;
+  const config::Eal& eb = next.eal;
+  if (ea.lcores != eb.lcores || ea.memory_mb != eb.memory_mb || ea.no_huge != eb.no_huge ||
+      ea.file_prefix != eb.file_prefix || ea.extra_args != eb.extra_args) {
+    return "eal";
+  }
+  const config::Workers& wa = running.workers;
+  const config::Workers& wb = next.workers;
+  if (wa.count != wb.count || wa.burst != wb.burst || wa.idle_polls != wb.idle_polls ||
+      wa.idle_sleep_us != wb.idle_sleep_us) {
+    return "workers";
+  }
+  if (!same_interfaces()) return "interfaces";
+  if (running.connections.capacity != next.connections.capacity) return "connections.capacity";
+  if (running.control.socket != next.control.socket) return "control.socket";
+  return {};
+}
+
+}  // namespace
+
+uint64_t monotonic_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+std::unique_ptr<Appliance> Appliance::start(config::Config cfg, std::string& error) {
+  std::unique_ptr<Appliance> a(new Appliance());
+  a->cfg_ = std::move(cfg);
+  if (rte_lcore_count() < a->cfg_.workers.count + 1) {
+    error = "eal.lcores gives " + std::to_string(rte_lcore_count()) + " lcores; " +
+            std::to_string(a->cfg_.workers.count) + " workers need " +
+            std::to_string(a->cfg_.workers.count + 1) + " (one more runs the control plane)";
+    return nullptr;
+  }
+  a->pool_ = create_packet_pool(a->cfg_);
+  if (a->pool_ == nullptr) {
+    error = "cannot create the packet pool: " + std::string(rte_strerror(rte_errno)) +
+            " (raise eal.memory_mb)";
+    return nullptr;
+  }
+  if (error = start_interfaces(a->cfg_, a->pool_, a->interfaces_); !error.empty()) return nullptr;
+  a->neighbours_ = std::make_unique<NeighbourCtl>(a->neighbour_slots_, a->cfg_.neighbours.timeout);
+  a->publisher_ = std::make_unique<Publisher>(a->cfg_.workers.count);
+  if (error = a->publish(a->cfg_); !error.empty()) return nullptr;
+  if (error = a->start_workers(); !error.empty()) return nullptr;
+  return a;
+}
+
+std::string Appliance::start_workers() {
+  const uint32_t count = cfg_.workers.count;
+  std::vector<rte_ring*> to_kernel;
+  rte_ring* to_wire = nullptr;
+  uint16_t id = 0;
+  unsigned lcore = 0;
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    if (id == count) break;
+    const std::string suffix = std::to_string(id);
+    auto table = dp::ConnTable::create(("sluice_conns_" + suffix).c_str(),
+                                       cfg_.connections.capacity,
+                                       static_cast<int>(rte_lcore_to_socket_id(lcore)), 0);
+    if (!table) {
+      return "cannot allocate a connection table of " +
+             std::to_string(cfg_.connections.capacity) +
+             " entries (raise eal.memory_mb or lower connections.capacity)";
+    }
+    auto* w = new dp::WorkerCtx();
+    workers_.push_back(w);
+    w->id = id;
+    w->queue = id;
+    w->conns = table.get();
+    tables_.push_back(std::move(table));
+    w->neighbours = &neighbour_slots_;
+    w->interface_count = static_cast<uint8_t>(interfaces_.size());
+    for (size_t i = 0; i < interfaces_.size(); ++i) {
+      w->interfaces[i] = {interfaces_[i].port_id, interfaces_[i].mac};
+      w->interface_of_port[interfaces_[i].port_id] = static_cast<uint8_t>(i);
+    }
+    w->published = publisher_->slot();
+    w->qsbr = publisher_->qsbr();
+    w->kernel_ring = make_ring("sluice_kernel_" + suffix, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    w->requests = make_ring("sluice_requests_" + suffix, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (id == 0) {
+      w->from_kernel = make_ring("sluice_from_kernel", RING_F_SP_ENQ | RING_F_SC_DEQ);
+      to_wire = w->from_kernel;
+      rings_.push_back(w->from_kernel);
+    }
+    if (w->kernel_ring == nullptr || w->requests == nullptr || to_wire == nullptr) {
+      return "cannot create worker rings: " + std::string(rte_strerror(rte_errno));
+    }
+    rings_.push_back(w->kernel_ring);
+    rings_.push_back(w->requests);
+    to_kernel.push_back(w->kernel_ring);
+    w->burst = cfg_.workers.burst;
+    w->idle_polls = cfg_.workers.idle_polls;
+    w->idle_sleep_us = cfg_.workers.idle_sleep_us;
+    w->start_tsc = rte_rdtsc();
+    w->tsc_hz = rte_get_tsc_hz();
+    w->stop = &stop_;
+    if (int rc = rte_eal_remote_launch(dp::worker_main, w, lcore); rc != 0) {
+      return "cannot launch worker on lcore " + std::to_string(lcore);
+    }
+    ++id;
+  }
+  exception_ = std::make_unique<ExceptionPath>(interfaces_, std::move(to_kernel), to_wire, pool_,
+                                               *neighbours_);
+  RTE_LOG(NOTICE, USER1, "sluiced: %u worker(s), %zu interface(s), %zu virtual service(s)\n",
+          count, interfaces_.size(), cfg_.virtual_services.size());
+  return {};
+}
+
+Appliance::~Appliance() {
+  stop_.store(true, std::memory_order_relaxed);
+  rte_eal_mp_wait_lcore();
+  stop_interfaces(interfaces_);
+  for (dp::WorkerCtx* w : workers_) delete w;
+  tables_.clear();
+  for (rte_ring* r : rings_) rte_ring_free(r);
+  publisher_.reset();
+  rte_mempool_free(pool_);
+}
+
+std::string Appliance::publish(const config::Config& cfg) {
+  const auto slot_for = [this](const config::NextHop& hop) { return neighbours_->slot_for(hop); };
+  config::CompileResult r = config::compile(cfg, ++generation_, ids_, overrides_, slot_for);
+  if (!r.snapshot) return r.error;
+  publisher_->publish(std::move(r.snapshot));
+  return {};
+}
+
+uint32_t Appliance::poll() {
+  const uint64_t now = monotonic_ms();
+  uint32_t moved = exception_->poll(now);
+  if (now >= last_neighbour_tick_ms_ + kNeighbourTickMs) {
+    last_neighbour_tick_ms_ = now;
+    neighbours_->tick(now, [this](const config::NextHop& hop) {
+      exception_->send_arp_request(cfg_, hop);
+    });
+  }
+  publisher_->reclaim();
+  return moved;
+}
+
+std::string Appliance::reload() {
+  config::LoadResult loaded = config::load_file(cfg_.file);
+  if (!loaded.config) {
+    std::string text;
+    for (const config::Error& e : loaded.errors) text += e.format() + "\n";
+    text.pop_back();
+    return text;
+  }
+  config::Config& next = *loaded.config;
+  if (std::string key = restart_only_change(cfg_, next); !key.empty()) {
+    return cfg_.file + ": " + key + ": changing this needs a restart of sluiced";
+  }
+  // Overrides of real servers that left the file go with them.
+  std::map<config::ServerKey, config::Override> kept;
+  for (const config::VirtualService& vs : next.virtual_services) {
+    for (const config::RealServer& rs : vs.real_servers) {
+      const config::ServerKey key = config::key_of(vs, rs);
+      if (auto it = overrides_.find(key); it != overrides_.end()) kept.insert(*it);
+    }
+  }
+  overrides_ = std::move(kept);
+  if (std::string e = publish(next); !e.empty()) return cfg_.file + ": " + e;
+  neighbours_->set_timeout(next.neighbours.timeout);
+  cfg_ = std::move(next);
+  RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu)\n", cfg_.file.c_str(),
+          static_cast<unsigned long>(generation_));
+  return {};
+}
+
+std::string Appliance::set_server(const SetServer& change) {
+  const config::VirtualService* service = nullptr;
+  for (const config::VirtualService& vs : cfg_.virtual_services) {
+    const bool port_matches =
+        std::find(vs.ports.begin(), vs.ports.end(), change.service.port) != vs.ports.end();
+    if (vs.address != change.service.address || !port_matches) continue;
+    if (change.protocol && vs.protocol != *change.protocol) continue;
+    // Without /tcp or /udp, tcp wins when both exist.
+    if (service == nullptr || vs.protocol == config::Protocol::tcp) service = &vs;
+  }
+  if (service == nullptr) return "no virtual service serves that address and port";
+  const config::RealServer* server = nullptr;
+  for (const config::RealServer& rs : service->real_servers) {
+    if (rs.address == change.server.address &&
+        rs.port.value_or(change.service.port) == change.server.port) {
+      server = &rs;
+    }
+  }
+  if (server == nullptr) return "virtual service " + service->name + " has no such real server";
+  config::Override& o = overrides_[config::key_of(*service, *server)];
+  if (change.state) o.state = change.state;
+  if (change.weight) o.weight = change.weight;
+  return publish(cfg_);
+}
+
+std::vector<ConnDump> Appliance::dump_connections(uint32_t limit) {
+  struct Pending {
+    std::unique_ptr<dp::ConnDumpRequest> request;
+    std::vector<dp::ConnRecord> out;
+  };
+  std::vector<Pending> pending(workers_.size());
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    pending[i].out.resize(limit);
+    pending[i].request = std::make_unique<dp::ConnDumpRequest>();
+    pending[i].request->out = pending[i].out.data();
+    pending[i].request->capacity = limit;
+    if (rte_ring_sp_enqueue(workers_[i]->requests, pending[i].request.get()) != 0) {
+      pending[i].request.reset();
+    }
+  }
+  // Workers serve a request within a few loops; bounded so a wedged worker cannot hang us.
+  const uint64_t deadline = monotonic_ms() + 2000;
+  std::vector<ConnDump> dumps;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    dp::ConnDumpRequest* r = pending[i].request.get();
+    if (r == nullptr) continue;
+    while (!r->done.load(std::memory_order_acquire) && monotonic_ms() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!r->done.load(std::memory_order_acquire)) {
+      // The worker still holds the request: leak it and its buffer rather than free memory
+      // it may yet write.
+      (void)pending[i].request.release();
+      (void)new std::vector<dp::ConnRecord>(std::move(pending[i].out));
+      continue;
+    }
+    pending[i].out.resize(r->count);
+    dumps.push_back({static_cast<uint16_t>(i), r->now, std::move(pending[i].out)});
+  }
+  return dumps;
+}
+
+}  // namespace sluice::control

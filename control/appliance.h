@@ -1,0 +1,83 @@
+// The running appliance: owns the ports, the workers and their tables, the published
+// snapshot and everything the control thread keeps (overrides, neighbours, real-server ids).
+// Everything here runs on the control thread (the EAL main lcore); workers are reached only
+// through the snapshot, the neighbour slots and their request rings.
+#pragma once
+
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/compile/compile.h"
+#include "config/model.h"
+#include "control/command_parse.h"
+#include "control/exception_path.h"
+#include "control/neighbour_ctl.h"
+#include "control/ports.h"
+#include "control/publisher.h"
+#include "dataplane/conn_table.h"
+#include "dataplane/worker.h"
+
+namespace sluice::control {
+
+struct ConnDump {
+  uint16_t worker = 0;
+  uint32_t worker_now = 0;
+  std::vector<dp::ConnRecord> records;
+};
+
+class Appliance {
+ public:
+  // Call after rte_eal_init. Sets `error` and returns null when something cannot start.
+  static std::unique_ptr<Appliance> start(config::Config cfg, std::string& error);
+  ~Appliance();
+  Appliance(const Appliance&) = delete;
+  Appliance& operator=(const Appliance&) = delete;
+
+  // One turn of the control thread's housekeeping: exception path, neighbours, reclamation.
+  // Returns the number of packets moved (0 means the caller may sleep a little).
+  uint32_t poll();
+
+  // Re-reads the config file. Returns "" on success, else every error, one per line; the
+  // running configuration is kept then.
+  std::string reload();
+  // Applies a CLI override. Returns "" or a one-line error.
+  std::string set_server(const SetServer& change);
+
+  const config::Config& config() const { return cfg_; }
+  const dp::Snapshot& snapshot() const { return *publisher_->current(); }
+  const std::vector<dp::WorkerCtx*>& workers() const { return workers_; }
+  const std::vector<DataInterface>& interfaces() const { return interfaces_; }
+  uint64_t exception_dropped() const { return exception_->dropped(); }
+  // Asks every worker for up to `limit` connections each; waits at most ~2 s.
+  std::vector<ConnDump> dump_connections(uint32_t limit);
+
+ private:
+  Appliance() = default;
+  std::string start_workers();
+  std::string publish(const config::Config& cfg);
+
+  config::Config cfg_;
+  rte_mempool* pool_ = nullptr;
+  std::vector<DataInterface> interfaces_;
+  dp::NeighbourSlots neighbour_slots_;
+  std::unique_ptr<NeighbourCtl> neighbours_;
+  std::unique_ptr<Publisher> publisher_;
+  config::ServerIds ids_;
+  config::Overrides overrides_;
+  uint64_t generation_ = 0;
+  std::vector<std::unique_ptr<dp::ConnTable>> tables_;
+  std::vector<dp::WorkerCtx*> workers_;
+  std::vector<rte_ring*> rings_;
+  std::unique_ptr<ExceptionPath> exception_;
+  std::atomic<bool> stop_{false};
+  uint64_t last_neighbour_tick_ms_ = 0;
+};
+
+uint64_t monotonic_ms();
+
+}  // namespace sluice::control

@@ -1,0 +1,100 @@
+#include "control/command_parse.h"
+
+#include <charconv>
+#include <vector>
+
+namespace sluice::control {
+namespace {
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    const size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+ParsedCommand failure(std::string message) { return {std::nullopt, std::move(message)}; }
+
+std::string quoted(std::string_view word) {
+  constexpr size_t kShown = 40;  // an error line stays one short line, whatever was sent
+  return "'" + std::string(word.substr(0, kShown)) + (word.size() > kShown ? "...'" : "'");
+}
+
+ParsedCommand parse_set_server(const std::vector<std::string_view>& w) {
+  constexpr const char* kUsage =
+      "usage: set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt | weight N";
+  if (w.size() != 6) return failure(kUsage);
+  SetServer s;
+  std::string_view service = w[2];
+  if (const size_t slash = service.find('/'); slash != std::string_view::npos) {
+    const std::string_view proto = service.substr(slash + 1);
+    if (proto == "tcp") {
+      s.protocol = config::Protocol::tcp;
+    } else if (proto == "udp") {
+      s.protocol = config::Protocol::udp;
+    } else {
+      return failure("unknown protocol " + quoted(proto) + " (expected tcp or udp)");
+    }
+    service = service.substr(0, slash);
+  }
+  const auto vip = config::parse_endpoint(service);
+  if (!vip) return failure("bad virtual service " + quoted(w[2]) + " (expected ADDRESS:PORT)");
+  const auto rip = config::parse_endpoint(w[3]);
+  if (!rip) return failure("bad real server " + quoted(w[3]) + " (expected ADDRESS:PORT)");
+  s.service = *vip;
+  s.server = *rip;
+  if (w[4] == "state") {
+    if (w[5] == "online") {
+      s.state = config::AdminState::online;
+    } else if (w[5] == "drain") {
+      s.state = config::AdminState::drain;
+    } else if (w[5] == "halt") {
+      s.state = config::AdminState::halt;
+    } else {
+      return failure("unknown state " + quoted(w[5]) + " (expected online, drain or halt)");
+    }
+  } else if (w[4] == "weight") {
+    uint32_t weight = 0;
+    const auto [end, ec] = std::from_chars(w[5].data(), w[5].data() + w[5].size(), weight);
+    if (ec != std::errc() || end != w[5].data() + w[5].size() || weight > 65535) {
+      return failure("bad weight " + quoted(w[5]) + " (expected 0..65535)");
+    }
+    s.weight = weight;
+  } else {
+    return failure(kUsage);
+  }
+  return {Command{s}, {}};
+}
+
+}  // namespace
+
+ParsedCommand parse_command(std::string_view line) {
+  if (line.size() > kMaxCommandLength) {
+    return failure("command longer than " + std::to_string(kMaxCommandLength) + " bytes");
+  }
+  for (char c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+      return failure("command contains control characters");
+    }
+  }
+  const std::vector<std::string_view> w = split_words(line);
+  if (w.empty()) return failure("empty command");
+  if (w[0] == "show" && w.size() == 2) {
+    if (w[1] == "vips") return {Command{ShowVips{}}, {}};
+    if (w[1] == "servers") return {Command{ShowServers{}}, {}};
+    if (w[1] == "stats") return {Command{ShowStats{}}, {}};
+    if (w[1] == "conns") return {Command{ShowConns{}}, {}};
+    return failure("unknown: show " + quoted(w[1]) + " (expected vips, servers, stats or conns)");
+  }
+  if (w[0] == "reload" && w.size() == 1) return {Command{Reload{}}, {}};
+  if (w[0] == "set" && w.size() >= 2 && w[1] == "server") return parse_set_server(w);
+  return failure("unknown command " + quoted(line) +
+                 " (expected show vips|servers|stats|conns, set server ..., reload)");
+}
+
+}  // namespace sluice::control

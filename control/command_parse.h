@@ -1,0 +1,44 @@
+// The control-socket language: one line, words separated by blanks.
+//   show vips | show servers | show stats | show conns
+//   set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt
+//   set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535
+//   reload
+// Thread safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "config/ipv4.h"
+#include "config/model.h"
+
+namespace sluice::control {
+
+struct ShowVips {};
+struct ShowServers {};
+struct ShowStats {};
+struct ShowConns {};
+struct Reload {};
+struct SetServer {
+  config::Endpoint service;                   // an address and one of its ports
+  std::optional<config::Protocol> protocol;   // absent: tcp, else udp if only udp serves it
+  config::Endpoint server;                    // address and the port connections go to
+  std::optional<config::AdminState> state;    // exactly one of state and weight is set
+  std::optional<uint32_t> weight;
+};
+
+using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowConns, Reload, SetServer>;
+
+// Longer lines are refused before any parsing.
+inline constexpr size_t kMaxCommandLength = 4096;
+
+struct ParsedCommand {
+  std::optional<Command> command;
+  std::string error;  // one line, set when command is empty
+};
+
+ParsedCommand parse_command(std::string_view line);
+
+}  // namespace sluice::control

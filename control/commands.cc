@@ -1,0 +1,154 @@
+#include "control/commands.h"
+
+#include <netinet/in.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/ipv4.h"
+#include "dataplane/drop_reasons.h"
+
+namespace sluice::control {
+namespace {
+
+using nlohmann::json;
+
+// Connections listed per worker by `show conns`.
+constexpr uint32_t kConnListLimit = 10000;
+
+std::string endpoint(uint32_t address_host, uint16_t port_host) {
+  return config::format_ipv4(address_host) + ":" + std::to_string(port_host);
+}
+
+std::string endpoint_be(uint32_t address_be, uint16_t port_be) {
+  return endpoint(rte_be_to_cpu_32(address_be), rte_be_to_cpu_16(port_be));
+}
+
+template <typename F>
+uint64_t sum_workers(const Appliance& a, F&& read) {
+  uint64_t total = 0;
+  for (const dp::WorkerCtx* w : a.workers()) total += read(*w);
+  return total;
+}
+
+json show_vips(const Appliance& a) {
+  json out = json::array();
+  for (const config::VirtualService& vs : a.config().virtual_services) {
+    out.push_back({{"name", vs.name},
+                   {"address", config::format_ipv4(vs.address)},
+                   {"ports", vs.ports},
+                   {"protocol", config::to_string(vs.protocol)},
+                   {"mode", config::to_string(vs.mode)},
+                   {"scheduler", config::to_string(vs.scheduler)},
+                   {"servers", vs.real_servers.size()}});
+  }
+  return out;
+}
+
+json show_servers(const Appliance& a) {
+  json out = json::array();
+  const dp::Snapshot& snap = a.snapshot();
+  const auto& services = a.config().virtual_services;
+  for (size_t v = 0; v < services.size(); ++v) {
+    const config::VirtualService& vs = services[v];
+    for (size_t k = 0; k < vs.real_servers.size(); ++k) {
+      // The snapshot lists servers in file order, so index k matches; it holds the effective
+      // values (file plus CLI overrides).
+      const dp::RealServerEntry& s = snap.servers[snap.services[v].first_server + k];
+      const uint16_t port = vs.real_servers[k].port.value_or(vs.ports.front());
+      out.push_back(
+          {{"vip", vs.name},
+           {"vip_address", config::format_ipv4(vs.address)},
+           {"ports", vs.ports},
+           {"protocol", config::to_string(vs.protocol)},
+           {"server", endpoint(s.address, port)},
+           {"weight", s.weight},
+           {"state", config::to_string(s.state)},
+           {"active_conns", sum_workers(a, [&](auto& w) { return w.stats.server_conns[s.id].get(); })},
+           {"total_conns",
+            sum_workers(a, [&](auto& w) { return w.stats.server_total_conns[s.id].get(); })},
+           {"packets", sum_workers(a, [&](auto& w) { return w.stats.server_packets[s.id].get(); })}});
+    }
+  }
+  return out;
+}
+
+json show_stats(const Appliance& a) {
+  json drops = json::object();
+  for (size_t d = 0; d < dp::kDropCount; ++d) {
+    drops[std::string(dp::kDropNames[d])] =
+        sum_workers(a, [d](auto& w) { return w.stats.drops[d].get(); });
+  }
+  json ports = json::array();
+  for (size_t i = 0; i < a.interfaces().size(); ++i) {
+    ports.push_back(
+        {{"name", a.config().interfaces[i].name},
+         {"rx_packets", sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].rx_packets.get(); })},
+         {"tx_packets", sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].tx_packets.get(); })}});
+  }
+  uint64_t active = 0;
+  for (const dp::RealServerEntry& s : a.snapshot().servers) {
+    active += sum_workers(a, [&](auto& w) { return w.stats.server_conns[s.id].get(); });
+  }
+  return {{"workers", a.workers().size()},
+          {"rx_packets", sum_workers(a, [](auto& w) { return w.stats.rx_packets.get(); })},
+          {"tx_packets", sum_workers(a, [](auto& w) { return w.stats.tx_packets.get(); })},
+          {"to_kernel", sum_workers(a, [](auto& w) { return w.stats.to_kernel.get(); })},
+          {"conns_created", sum_workers(a, [](auto& w) { return w.stats.conns_created.get(); })},
+          {"active_conns", active},
+          {"exception_dropped", a.exception_dropped()},
+          {"drops", drops},
+          {"ports", ports}};
+}
+
+json show_conns(Appliance& a) {
+  json out = json::array();
+  for (const ConnDump& d : a.dump_connections(kConnListLimit)) {
+    for (const dp::ConnRecord& r : d.records) {
+      const dp::Conn& c = r.conn;
+      out.push_back({{"worker", d.worker},
+                     {"protocol", c.protocol == IPPROTO_TCP ? "tcp" : "udp"},
+                     {"client", endpoint_be(c.client_ip, c.client_port)},
+                     {"vip", endpoint_be(c.vip_ip, c.vip_port)},
+                     {"server", endpoint_be(c.server_ip, c.server_port)},
+                     {"mode", config::to_string(c.mode)},
+                     {"state", dp::to_string(c.state)},
+                     {"expires_in", static_cast<int64_t>(c.expires) - d.worker_now}});
+    }
+  }
+  return out;
+}
+
+json ok(json result) { return {{"ok", true}, {"result", std::move(result)}}; }
+json failed(const std::string& error) { return {{"ok", false}, {"error", error}}; }
+
+}  // namespace
+
+std::string execute(Appliance& appliance, std::string_view line) {
+  const ParsedCommand parsed = parse_command(line);
+  json reply;
+  if (!parsed.command) {
+    reply = failed(parsed.error);
+  } else {
+    reply = std::visit(
+        [&appliance](const auto& c) -> json {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, ShowVips>) return ok(show_vips(appliance));
+          if constexpr (std::is_same_v<T, ShowServers>) return ok(show_servers(appliance));
+          if constexpr (std::is_same_v<T, ShowStats>) return ok(show_stats(appliance));
+          if constexpr (std::is_same_v<T, ShowConns>) return ok(show_conns(appliance));
+          if constexpr (std::is_same_v<T, Reload>) {
+            const std::string e = appliance.reload();
+            return e.empty() ? ok("reloaded " + appliance.config().file) : failed(e);
+          }
+          if constexpr (std::is_same_v<T, SetServer>) {
+            const std::string e = appliance.set_server(c);
+            return e.empty() ? ok("changed") : failed(e);
+          }
+        },
+        *parsed.command);
+  }
+  // Replace, not throw, on invalid UTF-8 echoed back from a hostile command line.
+  return reply.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace sluice::control

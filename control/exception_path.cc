@@ -1,0 +1,118 @@
+#include "control/exception_path.h"
+
+#include <rte_arp.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+
+#include <cstring>
+
+#include "dataplane/bounds.h"
+#include "dataplane/packet_meta.h"
+
+namespace sluice::control {
+namespace {
+
+constexpr unsigned kBurst = 64;
+
+}  // namespace
+
+ExceptionPath::ExceptionPath(const std::vector<DataInterface>& interfaces,
+                             std::vector<rte_ring*> from_workers, rte_ring* to_wire,
+                             rte_mempool* pool, NeighbourCtl& neighbours)
+    : interfaces_(interfaces),
+      from_workers_(std::move(from_workers)),
+      to_wire_(to_wire),
+      pool_(pool),
+      neighbours_(neighbours) {}
+
+uint32_t ExceptionPath::poll(uint64_t now_ms) {
+  return workers_to_kernel(now_ms) + kernel_to_wire();
+}
+
+void ExceptionPath::learn_if_arp(rte_mbuf* m, uint64_t now_ms) {
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_ARP)) return;
+  // The parse stage checked the length; the body's fields are checked here.
+  const auto* arp = reinterpret_cast<const rte_arp_hdr*>(eth + 1);
+  if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+      arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
+      arp->arp_plen != 4) {
+    return;
+  }
+  dp::Mac mac;
+  std::memcpy(mac.bytes, arp->arp_data.arp_sha.addr_bytes, 6);
+  neighbours_.learn(dp::meta_of(m).interface, rte_be_to_cpu_32(arp->arp_data.arp_sip), mac,
+                    now_ms);
+}
+
+uint32_t ExceptionPath::workers_to_kernel(uint64_t now_ms) {
+  uint32_t moved = 0;
+  for (rte_ring* ring : from_workers_) {
+    rte_mbuf* pkts[kBurst];
+    const unsigned n =
+        rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      learn_if_arp(m, now_ms);
+      const uint16_t tap = interfaces_[dp::meta_of(m).interface].tap_port_id;
+      if (rte_eth_tx_burst(tap, 0, &m, 1) != 1) {
+        rte_pktmbuf_free(m);
+        ++dropped_;
+      }
+    }
+    moved += n;
+  }
+  return moved;
+}
+
+uint32_t ExceptionPath::kernel_to_wire() {
+  uint32_t moved = 0;
+  for (size_t i = 0; i < interfaces_.size(); ++i) {
+    rte_mbuf* pkts[kBurst];
+    const uint16_t n = rte_eth_rx_burst(interfaces_[i].tap_port_id, 0, pkts, kBurst);
+    for (uint16_t k = 0; k < n; ++k) dp::meta_of(pkts[k]).interface = static_cast<uint8_t>(i);
+    const unsigned queued =
+        rte_ring_sp_enqueue_burst(to_wire_, reinterpret_cast<void* const*>(pkts), n, nullptr);
+    for (unsigned k = queued; k < n; ++k) rte_pktmbuf_free(pkts[k]);
+    dropped_ += n - queued;
+    moved += n;
+  }
+  return moved;
+}
+
+void ExceptionPath::send_arp_request(const config::Config& cfg, const config::NextHop& hop) {
+  const config::Interface& ifc = cfg.interfaces[hop.interface];
+  config::Ipv4 sender = ifc.addresses.front().address;
+  for (const config::Prefix& p : ifc.addresses) {
+    if (p.contains(hop.address)) sender = p.address;
+  }
+  constexpr uint16_t kLength = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  auto* eth = m ? reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, kLength)) : nullptr;
+  if (eth == nullptr) {
+    rte_pktmbuf_free(m);
+    ++dropped_;
+    return;
+  }
+  const dp::Mac& ours = interfaces_[hop.interface].mac;
+  std::memset(eth->dst_addr.addr_bytes, 0xff, 6);
+  std::memcpy(eth->src_addr.addr_bytes, ours.bytes, 6);
+  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+  auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
+  arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+  arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+  arp->arp_hlen = 6;
+  arp->arp_plen = 4;
+  arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+  std::memcpy(arp->arp_data.arp_sha.addr_bytes, ours.bytes, 6);
+  arp->arp_data.arp_sip = rte_cpu_to_be_32(sender);
+  std::memset(arp->arp_data.arp_tha.addr_bytes, 0, 6);
+  arp->arp_data.arp_tip = rte_cpu_to_be_32(hop.address);
+  dp::meta_of(m).interface = hop.interface;
+  if (rte_ring_sp_enqueue(to_wire_, m) != 0) {
+    rte_pktmbuf_free(m);
+    ++dropped_;
+  }
+}
+
+}  // namespace sluice::control

@@ -1,0 +1,52 @@
+// Resolves the MAC addresses of next hops (real servers, route gateways) with ARP and keeps
+// them fresh: learns from every ARP packet the workers pass to the kernel, asks again before
+// an entry expires, and clears the worker-visible slot when it does expire.
+// Pure logic: sending is a callback, time is a parameter, so tests drive it directly.
+// Thread safety: control thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "config/compile/compile.h"
+#include "dataplane/neighbour_slots.h"
+
+namespace sluice::control {
+
+class NeighbourCtl {
+ public:
+  struct Entry {
+    config::NextHop hop;
+    uint16_t slot = 0;
+    dp::Mac mac;
+    bool resolved = false;
+    uint64_t expires_ms = 0;       // valid until, when resolved
+    uint64_t last_request_ms = 0;  // 0: never asked
+  };
+  using SendRequest = std::function<void(const config::NextHop&)>;
+
+  NeighbourCtl(dp::NeighbourSlots& slots, uint32_t timeout_s);
+
+  // Registers a next hop (once) and returns its slot. Slots are never reused.
+  uint16_t slot_for(const config::NextHop& hop);
+  // An ARP packet from `sender_ip` with `sender_mac` arrived on `interface`.
+  void learn(uint8_t interface, config::Ipv4 sender_ip, const dp::Mac& sender_mac,
+             uint64_t now_ms);
+  // Asks for unresolved and soon-to-expire entries (at most once a second each) and expires
+  // stale ones.
+  void tick(uint64_t now_ms, const SendRequest& send);
+
+  void set_timeout(uint32_t timeout_s) { timeout_ms_ = uint64_t{timeout_s} * 1000; }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  static constexpr uint64_t kRequestIntervalMs = 1000;
+  dp::NeighbourSlots& slots_;
+  uint64_t timeout_ms_;
+  std::vector<Entry> entries_;  // index == slot
+  std::map<std::pair<uint8_t, config::Ipv4>, uint16_t> by_hop_;
+};
+
+}  // namespace sluice::control

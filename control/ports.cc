@@ -1,0 +1,198 @@
+#include "control/ports.h"
+
+#include <rte_bus_vdev.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "config/ipv4.h"
+#include "dataplane/packet_meta.h"
+
+extern char** environ;
+
+namespace sluice::control {
+namespace {
+
+constexpr uint16_t kRxDescriptors = 1024;
+constexpr uint16_t kTxDescriptors = 1024;
+constexpr uint16_t kTapDescriptors = 512;
+
+std::string dpdk_error(const char* step, int rc) {
+  return std::string(step) + ": " + rte_strerror(rc < 0 ? -rc : rc);
+}
+
+std::string mac_text(const dp::Mac& mac) {
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac.bytes[0], mac.bytes[1],
+                mac.bytes[2], mac.bytes[3], mac.bytes[4], mac.bytes[5]);
+  return text;
+}
+
+// Kernel-side set-up of a TAP twin goes through iproute2: a one-off at start, and the same
+// commands an operator would type, which makes the log easy to follow.
+std::string run_ip(std::vector<std::string> args) {
+  args.insert(args.begin(), "ip");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, "ip", nullptr, nullptr, argv.data(), environ) != 0) {
+    return "cannot run ip: " + std::string(std::strerror(errno));
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string line;
+    for (size_t i = 0; i + 1 < argv.size(); ++i) line += std::string(i ? " " : "") + argv[i];
+    return "'" + line + "' failed";
+  }
+  return {};
+}
+
+std::string configure_port(uint16_t port, uint16_t queues, uint16_t descriptors_rx,
+                           uint16_t descriptors_tx, rte_mempool* pool) {
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(port, &info); rc != 0) return dpdk_error("device info", rc);
+  if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
+    return "device has " + std::to_string(info.max_rx_queues) + " rx/" +
+           std::to_string(info.max_tx_queues) + " tx queues, " + std::to_string(queues) +
+           " needed (one per worker; for net_af_packet set qpairs=<workers>)";
+  }
+  rte_eth_conf conf{};
+  if (queues > 1) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf =
+        info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+  }
+  if (int rc = rte_eth_dev_configure(port, queues, queues, &conf); rc != 0) {
+    return dpdk_error("configure", rc);
+  }
+  uint16_t rxd = descriptors_rx, txd = descriptors_tx;
+  rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+  const int socket = rte_eth_dev_socket_id(port);
+  for (uint16_t q = 0; q < queues; ++q) {
+    if (int rc = rte_eth_rx_queue_setup(port, q, rxd, socket, nullptr, pool); rc != 0) {
+      return dpdk_error("rx queue", rc);
+    }
+    if (int rc = rte_eth_tx_queue_setup(port, q, txd, socket, nullptr); rc != 0) {
+      return dpdk_error("tx queue", rc);
+    }
+  }
+  return {};
+}
+
+std::string start_interface(const config::Interface& ifc, uint16_t workers, size_t index,
+                            rte_mempool* pool, DataInterface& out) {
+  const std::string name = port_name_of(ifc.device);
+  if (rte_eth_dev_get_port_by_name(name.c_str(), &out.port_id) != 0) {
+    return "no DPDK port named " + name;
+  }
+  if (std::string e = configure_port(out.port_id, workers, kRxDescriptors, kTxDescriptors, pool);
+      !e.empty()) {
+    return e;
+  }
+  if (int rc = rte_eth_dev_set_mtu(out.port_id, static_cast<uint16_t>(ifc.mtu)); rc != 0) {
+    // Virtual devices (af_packet) take the MTU of the kernel interface they sit on.
+    RTE_LOG(WARNING, USER1, "interface %s: cannot set MTU %u (%s); keeping the device's\n",
+            ifc.name.c_str(), ifc.mtu, rte_strerror(-rc));
+  }
+  if (int rc = rte_eth_dev_start(out.port_id); rc != 0) return dpdk_error("start", rc);
+  rte_ether_addr mac{};
+  rte_eth_macaddr_get(out.port_id, &mac);
+  std::memcpy(out.mac.bytes, mac.addr_bytes, 6);
+
+  // The TAP twin carries the same MAC, so what the kernel sends needs no rewriting.
+  const std::string tap_name = "net_tap_sluice" + std::to_string(index);
+  const std::string tap_args = "iface=" + ifc.tap + ",mac=" + mac_text(out.mac);
+  if (int rc = rte_vdev_init(tap_name.c_str(), tap_args.c_str()); rc != 0) {
+    return dpdk_error(("TAP twin " + ifc.tap).c_str(), rc);
+  }
+  if (rte_eth_dev_get_port_by_name(tap_name.c_str(), &out.tap_port_id) != 0) {
+    return "TAP twin " + ifc.tap + " has no port";
+  }
+  if (std::string e = configure_port(out.tap_port_id, 1, kTapDescriptors, kTapDescriptors, pool);
+      !e.empty()) {
+    return "TAP twin " + ifc.tap + ": " + e;
+  }
+  if (int rc = rte_eth_dev_start(out.tap_port_id); rc != 0) return dpdk_error("TAP start", rc);
+  if (std::string e = run_ip({"link", "set", "dev", ifc.tap, "mtu", std::to_string(ifc.mtu), "up"});
+      !e.empty()) {
+    return e;
+  }
+  for (const config::Prefix& p : ifc.addresses) {
+    if (std::string e = run_ip({"addr", "add", config::format_prefix(p), "dev", ifc.tap});
+        !e.empty()) {
+      return e;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> eal_arguments(const config::Config& cfg) {
+  std::vector<std::string> args{"sluiced", "-l", cfg.eal.lcores, "-m",
+                                std::to_string(cfg.eal.memory_mb), "--file-prefix",
+                                cfg.eal.file_prefix};
+  if (cfg.eal.no_huge) args.push_back("--no-huge");
+  for (const config::Interface& ifc : cfg.interfaces) {
+    // vdev strings name a driver ("net_..."); anything else is a PCI address to allow.
+    const bool vdev = ifc.device.starts_with("net_");
+    args.push_back(vdev ? "--vdev" : "-a");
+    args.push_back(ifc.device);
+  }
+  args.insert(args.end(), cfg.eal.extra_args.begin(), cfg.eal.extra_args.end());
+  return args;
+}
+
+std::string port_name_of(const std::string& device) {
+  return device.substr(0, device.find(','));
+}
+
+rte_mempool* create_packet_pool(const config::Config& cfg) {
+  const uint32_t workers = cfg.workers.count;
+  const auto interfaces = static_cast<uint32_t>(cfg.interfaces.size());
+  // Every descriptor may hold an mbuf, plus the rings between workers and the control thread
+  // (1024 each way per worker), per-lcore caches and a margin for bursts in flight.
+  const uint32_t count = interfaces * (workers * (kRxDescriptors + kTxDescriptors) +
+                                       2 * kTapDescriptors) +
+                         workers * (2 * 1024 + 512) + 4096;
+  uint32_t mtu = 1500;
+  for (const config::Interface& ifc : cfg.interfaces) mtu = std::max(mtu, ifc.mtu);
+  const uint32_t room = std::max<uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE,
+                                           RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN + 8);
+  return rte_pktmbuf_pool_create("sluice_pkts", count, 256, dp::kPacketMetaRoom,
+                                 static_cast<uint16_t>(room), static_cast<int>(rte_socket_id()));
+}
+
+std::string start_interfaces(const config::Config& cfg, rte_mempool* pool,
+                             std::vector<DataInterface>& out) {
+  out.resize(cfg.interfaces.size());
+  for (size_t i = 0; i < cfg.interfaces.size(); ++i) {
+    const config::Interface& ifc = cfg.interfaces[i];
+    if (std::string e = start_interface(ifc, static_cast<uint16_t>(cfg.workers.count), i, pool,
+                                        out[i]);
+        !e.empty()) {
+      return "interface " + ifc.name + " (" + ifc.device + "): " + e;
+    }
+  }
+  return {};
+}
+
+void stop_interfaces(const std::vector<DataInterface>& interfaces) {
+  for (const DataInterface& d : interfaces) {
+    rte_eth_dev_stop(d.tap_port_id);
+    rte_eth_dev_close(d.tap_port_id);
+    rte_eth_dev_stop(d.port_id);
+    rte_eth_dev_close(d.port_id);
+  }
+}
+
+}  // namespace sluice::control

@@ -1,0 +1,37 @@
+// Brings up DPDK: builds the EAL command line from the config, configures each data
+// interface (one RX and one TX queue per worker) and creates its TAP twin, the kernel's door
+// to the wire for the appliance's own addresses.
+// Thread safety: control thread, at start and stop.
+#pragma once
+
+#include <rte_mempool.h>
+
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "dataplane/neighbour_slots.h"
+
+namespace sluice::control {
+
+// argv for rte_eal_init, argv[0] included.
+std::vector<std::string> eal_arguments(const config::Config& cfg);
+
+// The DPDK port name of a device string: a vdev's name before its first comma, or the PCI
+// address as given.
+std::string port_name_of(const std::string& device);
+
+struct DataInterface {
+  uint16_t port_id = 0;
+  uint16_t tap_port_id = 0;
+  dp::Mac mac;
+};
+
+// Empty string on success, else what went wrong (device, step, DPDK's error).
+std::string start_interfaces(const config::Config& cfg, rte_mempool* pool,
+                             std::vector<DataInterface>& out);
+void stop_interfaces(const std::vector<DataInterface>& interfaces);
+
+rte_mempool* create_packet_pool(const config::Config& cfg);
+
+}  // namespace sluice::control

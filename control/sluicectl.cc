@@ -1,0 +1,185 @@
+// sluicectl: the operator's CLI over sluiced's control socket.
+//   sluicectl [--socket PATH] [--json] COMMAND...
+// Tables for people by default, the daemon's JSON with --json. Errors: one line on stderr,
+// exit 1. See docs/operations.md.
+#include <getopt.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDefaultSocket = "/run/sluice/sluiced.sock";
+
+void usage(FILE* to) {
+  std::fputs(
+      "usage: sluicectl [--socket PATH] [--json] COMMAND\n"
+      "commands:\n"
+      "  show vips | show servers | show stats | show conns\n"
+      "  set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt\n"
+      "  set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535\n"
+      "  reload\n"
+      "socket: --socket, else $SLUICE_SOCKET, else /run/sluice/sluiced.sock\n",
+      to);
+}
+
+[[noreturn]] void fail(const std::string& message) {
+  std::fprintf(stderr, "sluicectl: %s\n", message.c_str());
+  std::exit(1);
+}
+
+std::string request(const std::string& path, const std::string& line) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) fail("socket path too long: " + path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    fail("cannot connect to " + path + ": " + std::strerror(errno) + " (is sluiced running?)");
+  }
+  const std::string out = line + "\n";
+  if (send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
+    fail("cannot send to " + path + ": " + std::strerror(errno));
+  }
+  std::string reply;
+  char buf[65536];
+  ssize_t n = 0;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return reply;
+}
+
+// A left-aligned text table; columns as wide as their widest cell.
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
+  }
+  const auto line = [&width](const std::vector<std::string>& cells) {
+    std::string text;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      text += cells[c];
+      if (c + 1 < cells.size()) text += std::string(width[c] - cells[c].size() + 2, ' ');
+    }
+    std::puts(text.c_str());
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+}
+
+std::string text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string ports_text(const json& ports) {
+  std::string t;
+  for (const json& p : ports) t += (t.empty() ? "" : ",") + p.dump();
+  return t;
+}
+
+void print_vips(const json& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const json& v : r) {
+    rows.push_back({text(v["name"]), text(v["address"]), ports_text(v["ports"]),
+                    text(v["protocol"]), text(v["mode"]), text(v["scheduler"]),
+                    text(v["servers"])});
+  }
+  print_table({"NAME", "ADDRESS", "PORTS", "PROTO", "MODE", "SCHED", "SERVERS"}, rows);
+}
+
+void print_servers(const json& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const json& s : r) {
+    rows.push_back({text(s["vip"]), text(s["vip_address"]) + ":" + ports_text(s["ports"]) + "/" +
+                                        text(s["protocol"]),
+                    text(s["server"]), text(s["weight"]), text(s["state"]),
+                    text(s["active_conns"]), text(s["total_conns"]), text(s["packets"])});
+  }
+  print_table({"VIP", "SERVICE", "SERVER", "WEIGHT", "STATE", "ACTIVE", "TOTAL", "PACKETS"}, rows);
+}
+
+void print_stats(const json& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const char* k : {"workers", "rx_packets", "tx_packets", "to_kernel", "conns_created",
+                        "active_conns", "exception_dropped"}) {
+    rows.push_back({k, text(r[k])});
+  }
+  for (const auto& [name, count] : r["drops"].items()) {
+    if (count.get<uint64_t>() != 0) rows.push_back({"drop." + name, text(count)});
+  }
+  for (const json& p : r["ports"]) {
+    rows.push_back({"port." + text(p["name"]) + ".rx_packets", text(p["rx_packets"])});
+    rows.push_back({"port." + text(p["name"]) + ".tx_packets", text(p["tx_packets"])});
+  }
+  print_table({"COUNTER", "VALUE"}, rows);
+}
+
+void print_conns(const json& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const json& c : r) {
+    rows.push_back({text(c["protocol"]), text(c["client"]), text(c["vip"]), text(c["server"]),
+                    text(c["mode"]), text(c["state"]), text(c["expires_in"]),
+                    text(c["worker"])});
+  }
+  print_table({"PROTO", "CLIENT", "VIP", "SERVER", "MODE", "STATE", "EXPIRES", "WORKER"}, rows);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* env_socket = std::getenv("SLUICE_SOCKET");
+  std::string socket_path = env_socket != nullptr ? env_socket : kDefaultSocket;
+  bool as_json = false;
+  static const option longs[] = {{"socket", required_argument, nullptr, 's'},
+                                 {"json", no_argument, nullptr, 'j'},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {nullptr, 0, nullptr, 0}};
+  int c = 0;
+  // '+': stop at the first command word, so "set server ... weight -1" is not an option.
+  while ((c = getopt_long(argc, argv, "+s:jh", longs, nullptr)) != -1) {
+    switch (c) {
+      case 's': socket_path = optarg; break;
+      case 'j': as_json = true; break;
+      case 'h': usage(stdout); return 0;
+      default: usage(stderr); return 1;
+    }
+  }
+  if (optind == argc) {
+    usage(stderr);
+    return 1;
+  }
+  std::string line;
+  for (int i = optind; i < argc; ++i) line += std::string(i > optind ? " " : "") + argv[i];
+
+  const std::string reply = request(socket_path, line);
+  const json doc = json::parse(reply, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("ok")) {
+    fail("unreadable answer from sluiced");
+  }
+  if (!doc["ok"].get<bool>()) fail(text(doc["error"]));
+  const json& result = doc["result"];
+  if (as_json) {
+    std::puts(result.dump(2).c_str());
+  } else if (line == "show vips") {
+    print_vips(result);
+  } else if (line == "show servers") {
+    print_servers(result);
+  } else if (line == "show stats") {
+    print_stats(result);
+  } else if (line == "show conns") {
+    print_conns(result);
+  } else {
+    std::puts(text(result).c_str());
+  }
+  return 0;
+}

@@ -1,0 +1,152 @@
+// One worker's connections: a preallocated entry array, an rte_hash that indexes both
+// directions of each connection, and a timing wheel that expires idle ones.
+// Thread safety: every method runs on the owning worker, except create() (control thread,
+// at start) and the destructor (control thread, after the worker stopped).
+#pragma once
+
+#include <rte_hash.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/neighbour_slots.h"
+#include "dataplane/tcp_state.h"
+
+namespace sluice::dp {
+
+// The 5-tuple of a packet as it arrives, in network byte order straight from the headers.
+struct FlowKey {
+  uint32_t src_ip = 0;
+  uint32_t dst_ip = 0;
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint8_t protocol = 0;
+  uint8_t pad[3] = {};  // zero: rte_hash compares all 16 bytes
+};
+static_assert(sizeof(FlowKey) == 16);
+
+// Addresses and ports in network byte order, as they are written into packets.
+struct Conn {
+  uint32_t client_ip;
+  uint32_t vip_ip;
+  uint32_t server_ip;
+  uint16_t client_port;
+  uint16_t vip_port;
+  uint16_t server_port;  // what the client's destination port becomes (nat); = vip_port (dr)
+  uint16_t neighbour;    // next hop towards the real server
+  uint8_t protocol;
+  ConnState state;
+  Mode mode;
+  uint8_t client_interface;  // where the client's packets arrive; nat replies leave here
+  uint8_t server_interface;
+  uint8_t live;
+  Mac client_mac;  // previous hop on the client side: nat replies go back to it
+  uint32_t server_id;
+  uint32_t expires;  // worker clock, seconds
+  uint32_t timer_prev;
+  uint32_t timer_next;
+
+  FlowKey forward_key() const { return {client_ip, vip_ip, client_port, vip_port, protocol}; }
+  // The key of the real server's replies; only nat connections see them.
+  FlowKey return_key() const {
+    return {server_ip, client_ip, server_port, client_port, protocol};
+  }
+};
+// 48 B: three connections in two cache lines. Plus the hash's own slots (see performance.md).
+static_assert(sizeof(Conn) == 48);
+
+class ConnTable {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // The wheel turns once a second; 4096 slots cover the default timeouts in one turn, longer
+  // ones take extra turns (an entry is re-filed when its slot comes round early).
+  static constexpr uint32_t kWheelSlots = 4096;
+  static constexpr uint32_t kBulk = RTE_HASH_LOOKUP_BULK_MAX;  // 64
+
+  // Control thread, at start. `name` must be unique in the process. Returns null if DPDK
+  // cannot give the memory.
+  static std::unique_ptr<ConnTable> create(const char* name, uint32_t capacity, int socket,
+                                           uint32_t now);
+  ~ConnTable();
+  ConnTable(const ConnTable&) = delete;
+  ConnTable& operator=(const ConnTable&) = delete;
+
+  // Looks up to kBulk keys. For each hit bit i, refs[i] = connection index << 1 | is_return.
+  uint64_t lookup_bulk(const FlowKey** keys, uint32_t n, uint32_t* refs) const;
+  // Single lookup, same ref format, kNone on a miss (the miss path uses it to catch a flow
+  // whose first packet created the connection earlier in the same bulk).
+  uint32_t lookup(const FlowKey& key) const;
+
+  // Adds a connection (and its return key when `index_return`); kNone when full.
+  uint32_t insert(const Conn& c, bool index_return);
+  // Frees a connection now (the caller updates its server's counters).
+  void remove(uint32_t index);
+  // Moves the expiry; an earlier expiry re-files the entry so it is not kept too long.
+  void set_expiry(uint32_t index, uint32_t expires);
+
+  Conn& at(uint32_t index) { return conns_[index]; }
+  const Conn& at(uint32_t index) const { return conns_[index]; }
+  uint32_t capacity() const { return capacity_; }
+  uint32_t size() const { return capacity() - static_cast<uint32_t>(free_.size()); }
+
+  // Expires entries due at or before `now`, visiting at most `budget` entries per call so a
+  // worker never stalls on a crowded second; on_expire(conn) runs before each is freed.
+  // Returns the number of entries visited.
+  template <typename OnExpire>
+  uint32_t expire(uint32_t now, uint32_t budget, OnExpire&& on_expire);
+
+ private:
+  ConnTable() = default;
+  // The wheel's slots are circular lists whose heads are sentinel entries stored after the
+  // connections, so unlinking needs no knowledge of which slot an entry is filed in (the
+  // expiry moves lazily, the slot does not).
+  uint32_t sentinel(uint32_t slot) const { return capacity_ + slot; }
+  void link(uint32_t index);  // files it in the slot of its expiry
+  void unlink(uint32_t index);
+  void forget(uint32_t index);  // hash keys and free list, not the wheel
+
+  rte_hash* hash_ = nullptr;
+  uint32_t capacity_ = 0;
+  std::vector<Conn> conns_;     // capacity_ connections, then kWheelSlots sentinels
+  std::vector<uint32_t> free_;  // stack of free indices
+  uint32_t wheel_time_ = 0;     // the last second whose slot was fully processed
+};
+
+template <typename OnExpire>
+uint32_t ConnTable::expire(uint32_t now, uint32_t budget, OnExpire&& on_expire) {
+  uint32_t done = 0;
+  while (static_cast<int32_t>(now - wheel_time_) > 0) {
+    const uint32_t slot = sentinel((wheel_time_ + 1) % kWheelSlots);
+    // Detach the slot's list so entries re-filed into this same slot are not seen again.
+    // The detached chain still ends at the sentinel, which tells where it stops.
+    uint32_t i = conns_[slot].timer_next;
+    const uint32_t last = conns_[slot].timer_prev;
+    conns_[slot].timer_next = conns_[slot].timer_prev = slot;
+    while (i != slot) {
+      if (done == budget) {
+        // Out of budget: splice the unvisited rest [i, last] back and continue next call.
+        const uint32_t first = conns_[slot].timer_next;
+        conns_[i].timer_prev = slot;
+        conns_[last].timer_next = first;
+        conns_[first].timer_prev = last;
+        conns_[slot].timer_next = i;
+        return done;
+      }
+      const uint32_t next = conns_[i].timer_next;
+      Conn& c = conns_[i];
+      if (static_cast<int32_t>(c.expires - now) <= 0) {
+        on_expire(c);
+        forget(i);
+      } else {
+        link(i);
+      }
+      ++done;
+      i = next;
+    }
+    ++wheel_time_;
+  }
+  return done;
+}
+
+}  // namespace sluice::dp

@@ -1,0 +1,19 @@
+// The packet path of one burst, in one place:
+//
+//   rx burst -> parse -+-> arp -+-> tx (replies for VIP addresses)
+//                      |        +-> kernel (everything else ARP)
+//                      +-> lb --+-> tx (to real servers, back to clients)
+//                      |        +-> kernel (TCP/UDP not for a virtual service)
+//                      +-> kernel (IPv6, ICMP, other)
+//   any stage -> drop (named counter)
+//
+// Outputs collect in the worker's buffers; flush_outputs() hands them on.
+#pragma once
+
+#include "dataplane/worker.h"
+
+namespace sluice::dp {
+
+void process_burst(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n);
+
+}  // namespace sluice::dp

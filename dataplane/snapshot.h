@@ -1,0 +1,63 @@
+// The configuration as workers see it: compiled by the control plane, published by one
+// pointer swap, never written after publication, freed only after every worker has passed a
+// quiescent point (see control/publisher.h). Workers load the pointer once per burst.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "config/model.h"
+#include "dataplane/vip_table.h"
+
+namespace sluice::dp {
+
+using config::AdminState;
+using config::Mode;
+using config::Protocol;
+using config::Scheduler;
+
+// One real server of one virtual service.
+struct RealServerEntry {
+  uint32_t id = 0;       // stable across reloads; indexes per-worker counters (< kMaxRealServers)
+  uint32_t address = 0;  // host byte order
+  uint16_t port = 0;     // 0: keep the port the client connected to
+  uint16_t weight = 0;
+  AdminState state = AdminState::online;
+  uint8_t interface = 0;   // where it is reached
+  uint16_t neighbour = 0;  // slot of its next hop's MAC in NeighbourSlots
+
+  // May it take new connections? (Health state joins this with a later issue.)
+  bool available() const { return state == AdminState::online && weight > 0; }
+};
+
+struct VirtualServiceEntry {
+  uint32_t address = 0;
+  Protocol protocol = Protocol::tcp;
+  Mode mode = Mode::nat;
+  Scheduler scheduler = Scheduler::wlc;
+  uint32_t first_server = 0;  // its real servers are servers[first_server, +server_count)
+  uint32_t server_count = 0;
+  // For wrr (IPVS's interleaved weighted round robin), over available servers only:
+  uint16_t max_weight = 0;
+  uint16_t weight_gcd = 0;
+};
+
+// What a worker needs to know about a real-server id on packets of existing connections.
+struct ServerFate {
+  bool forward = false;  // false: halted or removed, drop packets and expire the connection
+};
+
+struct ConnTimeouts {  // seconds
+  uint32_t tcp = 900, tcp_fin = 120, tcp_syn = 60, tcp_close = 10, udp = 300;
+};
+
+struct Snapshot {
+  uint64_t generation = 0;
+  std::vector<VirtualServiceEntry> services;
+  std::vector<RealServerEntry> servers;
+  std::vector<ServerFate> fate_by_id;  // kMaxRealServers entries
+  VipTable vips;
+  ConnTimeouts timeouts;
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,151 @@
+#include "dataplane/stages/lb.h"
+
+#include <algorithm>
+
+#include "dataplane/packet_meta.h"
+#include "dataplane/rewrite.h"
+
+namespace sluice::dp::stages {
+namespace {
+
+struct Headers {
+  rte_ether_hdr* eth;
+  rte_ipv4_hdr* ip;
+  void* l4;
+};
+
+Headers headers_of(rte_mbuf* m, const PacketMeta& meta) {
+  return {rte_pktmbuf_mtod(m, rte_ether_hdr*),
+          rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta.l3_offset),
+          rte_pktmbuf_mtod_offset(m, void*, meta.l4_offset)};
+}
+
+void release(WorkerCtx& w, uint32_t index) {
+  w.stats.server_conns[w.conns->at(index).server_id].sub(1);
+  w.conns->remove(index);
+}
+
+// Client -> real server.
+void forward(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
+  Mac next_hop;
+  if (!w.neighbours->get(c.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
+  const Headers h = headers_of(m, meta_of(m));
+  if (c.mode == Mode::nat) {
+    if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
+    nat_rewrite_destination(*h.ip, h.l4, c.server_ip, c.server_port);
+  }
+  set_macs(*h.eth, w.interfaces[c.server_interface].mac, next_hop);
+  w.stats.server_packets[c.server_id].add(1);
+  w.transmit(m, c.server_interface);
+}
+
+// Real server -> client (nat only: in dr the server answers the client directly).
+void reverse(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
+  const Headers h = headers_of(m, meta_of(m));
+  if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
+  nat_rewrite_source(*h.ip, h.l4, c.vip_ip, c.vip_port);
+  set_macs(*h.eth, w.interfaces[c.client_interface].mac, c.client_mac);
+  w.transmit(m, c.client_interface);
+}
+
+void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
+  const uint32_t index = ref >> 1;
+  const bool is_return = ref & 1;
+  Conn& c = w.conns->at(index);
+  // A halted (or removed) server's connections are cut: packets dropped, entry freed, so the
+  // client's next segment finds no connection and is not rescheduled (it carries no SYN).
+  if (!snap.fate_by_id[c.server_id].forward) {
+    release(w, index);
+    return w.drop(m, Drop::server_halted);
+  }
+  if (c.protocol == IPPROTO_TCP) c.state = next_tcp_state(c.state, meta_of(m).tcp_flags, !is_return);
+  w.conns->set_expiry(index, w.now + timeout_of(c.state, snap.timeouts));
+  if (is_return) {
+    reverse(w, c, m);
+  } else {
+    forward(w, c, m);
+  }
+}
+
+// A bulk hit can go stale within its own bulk: an earlier packet may have freed that
+// connection (halt) and a later one reused the entry. 16-byte compare, two loads.
+bool still_current(const ConnTable& conns, uint32_t ref, const FlowKey& key) {
+  const Conn& c = conns.at(ref >> 1);
+  if (!c.live) return false;
+  const FlowKey indexed = (ref & 1) ? c.return_key() : c.forward_key();
+  return std::memcmp(&indexed, &key, sizeof key) == 0;
+}
+
+bool opens_connection(const PacketMeta& meta) {
+  if (meta.key.protocol != IPPROTO_TCP) return true;
+  return (meta.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) == kTcpSyn;
+}
+
+void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
+  const PacketMeta& meta = meta_of(m);
+  const uint32_t ref = w.conns->lookup(meta.key);
+  if (ref != ConnTable::kNone) return on_hit(w, snap, m, ref);
+
+  const uint32_t dst = rte_be_to_cpu_32(meta.key.dst_ip);
+  const uint32_t vip = snap.vips.find(dst, rte_be_to_cpu_16(meta.key.dst_port), meta.key.protocol);
+  if (vip == VipTable::kNone) {
+    if (snap.vips.is_vip_address(dst)) return w.drop(m, Drop::no_service);
+    return w.send_to_kernel(m);
+  }
+  if (!opens_connection(meta)) return w.drop(m, Drop::tcp_no_conn);
+
+  const VirtualServiceEntry& service = snap.services[vip];
+  const std::span<const RealServerEntry> servers(snap.servers.data() + service.first_server,
+                                                 service.server_count);
+  const uint32_t pick = pick_server(service, servers, w.cursors[vip], w.stats.server_conns.data());
+  if (pick == kNoServer) return w.drop(m, Drop::no_server);
+  const RealServerEntry& s = servers[pick];
+
+  const FlowKey& k = meta.key;
+  Conn c{};
+  c.client_ip = k.src_ip;
+  c.vip_ip = k.dst_ip;
+  c.server_ip = rte_cpu_to_be_32(s.address);
+  c.client_port = k.src_port;
+  c.vip_port = k.dst_port;
+  c.server_port = s.port != 0 ? rte_cpu_to_be_16(s.port) : k.dst_port;
+  c.neighbour = s.neighbour;
+  c.protocol = k.protocol;
+  c.state = k.protocol == IPPROTO_TCP ? ConnState::syn_recv : ConnState::udp;
+  c.mode = service.mode;
+  c.client_interface = meta.interface;
+  c.server_interface = s.interface;
+  std::memcpy(c.client_mac.bytes, rte_pktmbuf_mtod(m, rte_ether_hdr*)->src_addr.addr_bytes, 6);
+  c.server_id = s.id;
+  c.expires = w.now + timeout_of(c.state, snap.timeouts);
+  const uint32_t index = w.conns->insert(c, service.mode == Mode::nat);
+  if (index == ConnTable::kNone) return w.drop(m, Drop::conn_table_full);
+
+  w.stats.conns_created.add(1);
+  w.stats.server_conns[s.id].add(1);
+  w.stats.server_total_conns[s.id].add(1);
+  forward(w, w.conns->at(index), m);
+}
+
+}  // namespace
+
+void lb(WorkerCtx& w, const Snapshot& snap, const PacketList& in) {
+  for (uint16_t base = 0; base < in.n; base += ConnTable::kBulk) {
+    const uint32_t n = std::min<uint32_t>(in.n - base, ConnTable::kBulk);
+    const FlowKey* keys[ConnTable::kBulk];
+    uint32_t refs[ConnTable::kBulk];
+    for (uint32_t i = 0; i < n; ++i) keys[i] = &meta_of(in.pkts[base + i]).key;
+    // One bulk lookup for the burst: rte_hash pipelines the bucket loads of all keys.
+    const uint64_t hits = w.conns->lookup_bulk(keys, n, refs);
+    for (uint32_t i = 0; i < n; ++i) {
+      rte_mbuf* m = in.pkts[base + i];
+      if (((hits >> i) & 1) && still_current(*w.conns, refs[i], *keys[i])) {
+        on_hit(w, snap, m, refs[i]);
+      } else {
+        on_miss(w, snap, m);
+      }
+    }
+  }
+}
+
+}  // namespace sluice::dp::stages

@@ -1,0 +1,113 @@
+#include "dataplane/stages/parse.h"
+
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include <algorithm>
+
+#include "dataplane/packet_meta.h"
+
+namespace sluice::dp::stages {
+namespace {
+
+enum class Verdict : uint8_t { arp, lb, kernel, drop };
+
+struct Outcome {
+  Verdict verdict;
+  Drop why = Drop::truncated_ethernet;
+};
+
+constexpr Outcome dropped(Drop why) { return {Verdict::drop, why}; }
+
+// Headers must sit in the first segment; frames split inside the headers are treated as short.
+Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
+  const uint32_t frame = rte_pktmbuf_data_len(m);
+  const uint32_t l3 = sizeof(rte_ether_hdr);
+  if (frame < l3 + sizeof(rte_ipv4_hdr)) return dropped(Drop::truncated_ipv4);
+  const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, l3);
+  const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
+  if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(rte_ipv4_hdr)) {
+    return dropped(Drop::bad_ipv4_header);
+  }
+  if (frame < l3 + ihl) return dropped(Drop::truncated_ipv4);
+  const uint32_t total = rte_be_to_cpu_16(ip->total_length);
+  // Ethernet pads short frames, so the frame may be longer than the IP packet, never shorter.
+  if (total < ihl || l3 + total > rte_pktmbuf_pkt_len(m)) return dropped(Drop::bad_ipv4_length);
+  // A raw sum of 0xffff over the header (checksum included) means it is intact; ~8 cycles.
+  if (rte_raw_cksum(ip, ihl) != 0xffff) return dropped(Drop::bad_ipv4_checksum);
+
+  const bool fragment = (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
+                                                                 RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+  if (fragment) {
+    return snap.vips.is_vip_address(rte_be_to_cpu_32(ip->dst_addr)) ? dropped(Drop::ip_fragment)
+                                                                     : Outcome{Verdict::kernel};
+  }
+
+  const uint32_t l4 = l3 + ihl;
+  const uint32_t l4_room = std::min(total - ihl, frame - l4);
+  meta.l3_offset = static_cast<uint16_t>(l3);
+  meta.l4_offset = static_cast<uint16_t>(l4);
+  meta.key = FlowKey{ip->src_addr, ip->dst_addr, 0, 0, ip->next_proto_id};
+  if (ip->next_proto_id == IPPROTO_TCP) {
+    if (l4_room < sizeof(rte_tcp_hdr)) return dropped(Drop::truncated_l4);
+    const auto* tcp = rte_pktmbuf_mtod_offset(m, const rte_tcp_hdr*, l4);
+    if ((tcp->data_off >> 4) * 4u < sizeof(rte_tcp_hdr) || (tcp->data_off >> 4) * 4u > l4_room) {
+      return dropped(Drop::truncated_l4);
+    }
+    meta.key.src_port = tcp->src_port;
+    meta.key.dst_port = tcp->dst_port;
+    meta.tcp_flags = tcp->tcp_flags;
+    return {Verdict::lb};
+  }
+  if (ip->next_proto_id == IPPROTO_UDP) {
+    if (l4_room < sizeof(rte_udp_hdr)) return dropped(Drop::truncated_l4);
+    const auto* udp = rte_pktmbuf_mtod_offset(m, const rte_udp_hdr*, l4);
+    meta.key.src_port = udp->src_port;
+    meta.key.dst_port = udp->dst_port;
+    meta.tcp_flags = 0;
+    return {Verdict::lb};
+  }
+  return {Verdict::kernel};
+}
+
+Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
+  if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr)) return dropped(Drop::truncated_ethernet);
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  switch (eth->ether_type) {
+    case RTE_BE16(RTE_ETHER_TYPE_ARP):
+      if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr)) {
+        return dropped(Drop::truncated_arp);
+      }
+      return {Verdict::arp};
+    case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+      return parse_ipv4(snap, m, meta);
+    default:
+      return {Verdict::kernel};
+  }
+}
+
+}  // namespace
+
+void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, PacketList& arp,
+           PacketList& lb) {
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    // Prefetch the next frame's headers while this one is parsed: the NIC wrote them and
+    // they are not in cache yet.
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    PacketMeta& meta = meta_of(m);
+    meta.interface = w.interface_of_port[m->port];
+    const Outcome o = classify(snap, m, meta);
+    switch (o.verdict) {
+      case Verdict::arp: append(arp, m); break;
+      case Verdict::lb: append(lb, m); break;
+      case Verdict::kernel: w.send_to_kernel(m); break;
+      case Verdict::drop: w.drop(m, o.why); break;
+    }
+  }
+}
+
+}  // namespace sluice::dp::stages

@@ -1,0 +1,142 @@
+#include "dataplane/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include <algorithm>
+
+#include "dataplane/packet_meta.h"
+#include "dataplane/pipeline.h"
+
+namespace sluice::dp {
+namespace {
+
+// Connections visited by the wheel per loop: bounds the pause an expiry storm causes to
+// about 2048 x ~40 cycles = 80k cycles (~30 us at 2.6 GHz).
+constexpr uint32_t kExpiryBudget = 2048;
+// Table slots a connection dump scans per loop, same order of pause.
+constexpr uint32_t kDumpScanBudget = 4096;
+
+void free_all(rte_mbuf** pkts, uint16_t n, uint16_t from) {
+  for (uint16_t i = from; i < n; ++i) rte_pktmbuf_free(pkts[i]);
+}
+
+void serve_dump(WorkerCtx& w, ConnDumpRequest& r) {
+  const uint32_t end = std::min(r.cursor + kDumpScanBudget, w.conns->capacity());
+  for (; r.cursor < end && r.count < r.capacity; ++r.cursor) {
+    const Conn& c = w.conns->at(r.cursor);
+    if (c.live) r.out[r.count++].conn = c;
+  }
+  if (r.cursor == w.conns->capacity() || r.count == r.capacity) {
+    r.now = w.now;
+    r.done.store(true, std::memory_order_release);  // publishes out[0, count) to the requester
+  }
+}
+
+// Serves one request at a time, the oldest first; it stays at the ring's head until done.
+void serve_requests(WorkerCtx& w, ConnDumpRequest*& current) {
+  if (current == nullptr) {
+    void* msg = nullptr;
+    if (rte_ring_sc_dequeue(w.requests, &msg) != 0) return;
+    current = static_cast<ConnDumpRequest*>(msg);
+  }
+  serve_dump(w, *current);
+  if (current->done.load(std::memory_order_relaxed)) current = nullptr;
+}
+
+// The kernel's own packets (ARP, ping replies, ssh) leave through a worker's TX queue: only
+// workers transmit on data ports, so no queue is shared. The control thread set the
+// interface of each in its PacketMeta.
+uint32_t transmit_from_kernel(WorkerCtx& w) {
+  if (w.from_kernel == nullptr) return 0;
+  rte_mbuf* pkts[64];
+  const unsigned n = rte_ring_sc_dequeue_burst(w.from_kernel, reinterpret_cast<void**>(pkts),
+                                               64, nullptr);
+  for (unsigned i = 0; i < n; ++i) w.transmit(pkts[i], meta_of(pkts[i]).interface);
+  if (n != 0) flush_outputs(w);
+  return n;
+}
+
+uint32_t expire_connections(WorkerCtx& w) {
+  return w.conns->expire(w.now, kExpiryBudget, [&w](const Conn& c) {
+    w.stats.server_conns[c.server_id].sub(1);
+  });
+}
+
+}  // namespace
+
+void begin_loop(WorkerCtx& w) {
+  // acquire: pairs with the control thread's release store, so the snapshot's contents are
+  // visible before the pointer is used.
+  w.snapshot = w.published->load(std::memory_order_acquire);
+  if (w.snapshot->generation != w.cursor_generation) {
+    w.cursors.fill(SchedulerCursor{});
+    w.cursor_generation = w.snapshot->generation;
+  }
+  w.now = static_cast<uint32_t>((rte_rdtsc() - w.start_tsc) / w.tsc_hz);
+}
+
+void flush_outputs(WorkerCtx& w) {
+  for (uint8_t i = 0; i < w.interface_count; ++i) {
+    PacketBuffer& b = w.tx[i];
+    if (b.n == 0) continue;
+    const uint16_t sent = rte_eth_tx_burst(w.interfaces[i].port_id, w.queue, b.pkts, b.n);
+    w.stats.tx_packets.add(sent);
+    w.stats.interfaces[i].tx_packets.add(sent);
+    if (sent < b.n) {
+      w.stats.drops[static_cast<size_t>(Drop::tx_full)].add(b.n - sent);
+      free_all(b.pkts, b.n, sent);
+    }
+    b.n = 0;
+  }
+  if (w.to_kernel.n != 0) {
+    const unsigned queued = rte_ring_sp_enqueue_burst(
+        w.kernel_ring, reinterpret_cast<void* const*>(w.to_kernel.pkts), w.to_kernel.n, nullptr);
+    w.stats.to_kernel.add(queued);
+    if (queued < w.to_kernel.n) {
+      w.stats.drops[static_cast<size_t>(Drop::exception_ring_full)].add(w.to_kernel.n - queued);
+      free_all(w.to_kernel.pkts, w.to_kernel.n, static_cast<uint16_t>(queued));
+    }
+    w.to_kernel.n = 0;
+  }
+}
+
+int worker_main(void* arg) {
+  WorkerCtx& w = *static_cast<WorkerCtx*>(arg);
+  rte_rcu_qsbr_thread_register(w.qsbr, w.id);
+  rte_rcu_qsbr_thread_online(w.qsbr, w.id);
+  ConnDumpRequest* dump = nullptr;
+  uint32_t idle = 0;
+  rte_mbuf* pkts[kMaxBurst];
+  while (!w.stop->load(std::memory_order_relaxed)) {
+    // Nothing from the previous iteration is referenced past this point.
+    rte_rcu_qsbr_quiescent(w.qsbr, w.id);
+    begin_loop(w);
+    uint32_t work = 0;
+    for (uint8_t i = 0; i < w.interface_count; ++i) {
+      const uint16_t n = rte_eth_rx_burst(w.interfaces[i].port_id, w.queue, pkts,
+                                          static_cast<uint16_t>(w.burst));
+      if (n == 0) continue;
+      w.stats.rx_packets.add(n);
+      w.stats.interfaces[i].rx_packets.add(n);
+      process_burst(w, *w.snapshot, pkts, n);
+      flush_outputs(w);
+      work += n;
+    }
+    work += transmit_from_kernel(w);
+    work += expire_connections(w);
+    serve_requests(w, dump);
+    // Idle back-off: a worker that keeps finding nothing sleeps a little, so a small lab
+    // machine can share its cores with clients and servers. Off (0) on a real appliance.
+    if (work != 0 || dump != nullptr) {
+      idle = 0;
+    } else if (++idle >= w.idle_polls && w.idle_sleep_us != 0) {
+      rte_delay_us_sleep(w.idle_sleep_us);
+    }
+  }
+  rte_rcu_qsbr_thread_offline(w.qsbr, w.id);
+  rte_rcu_qsbr_thread_unregister(w.qsbr, w.id);
+  return 0;
+}
+
+}  // namespace sluice::dp

@@ -1,0 +1,113 @@
+// A worker: one lcore, one RX queue on every data interface, one TX queue on each, and
+// everything it owns (connection table, counters, scheduler cursors, transmit buffers).
+// Other threads only read its counters, and talk to it through its request ring.
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/conn_table.h"
+#include "dataplane/counter.h"
+#include "dataplane/drop_reasons.h"
+#include "dataplane/bounds.h"
+#include "dataplane/neighbour_slots.h"
+#include "dataplane/scheduler.h"
+#include "dataplane/snapshot.h"
+
+namespace sluice::dp {
+
+struct InterfaceInfo {
+  uint16_t port_id = 0;  // DPDK port
+  Mac mac;
+};
+
+struct PacketBuffer {
+  uint16_t n = 0;
+  rte_mbuf* pkts[kMaxBurst];
+};
+
+struct InterfaceStats {
+  Counter rx_packets, tx_packets;
+};
+
+struct WorkerStats {
+  Counter rx_packets, tx_packets, to_kernel, conns_created;
+  std::array<Counter, kDropCount> drops;
+  std::array<InterfaceStats, kMaxInterfaces> interfaces;
+  // By real-server id. conns counts live entries; wlc reads it.
+  std::array<Gauge, kMaxRealServers> server_conns;
+  std::array<Counter, kMaxRealServers> server_total_conns;
+  std::array<Counter, kMaxRealServers> server_packets;
+};
+
+// What the control thread may ask a worker between bursts (see control/commands.cc).
+// The requester allocates the request and its output; the worker only fills them, a bounded
+// number of entries per loop, then sets done (release).
+struct ConnRecord {
+  Conn conn;
+};
+struct ConnDumpRequest {
+  ConnRecord* out = nullptr;
+  uint32_t capacity = 0;
+  uint32_t count = 0;   // worker-written until done
+  uint32_t cursor = 0;  // next table index to scan; worker-private until done
+  uint32_t now = 0;     // the worker clock when it finished, for "expires in"
+  std::atomic<bool> done{false};
+};
+
+struct alignas(64) WorkerCtx {
+  // Hot: read on every burst.
+  const Snapshot* snapshot = nullptr;  // loaded once per loop iteration, see begin_loop()
+  uint32_t now = 0;                    // seconds since the worker started
+  ConnTable* conns = nullptr;
+  const NeighbourSlots* neighbours = nullptr;
+  uint8_t interface_count = 0;
+  std::array<InterfaceInfo, kMaxInterfaces> interfaces{};
+  std::array<PacketBuffer, kMaxInterfaces> tx{};
+  PacketBuffer to_kernel{};
+  std::array<SchedulerCursor, kMaxVirtualServices> cursors{};
+  uint64_t cursor_generation = 0;
+  WorkerStats stats;
+
+  // Cold: set up by the control thread before the worker starts.
+  uint16_t id = 0;
+  uint16_t queue = 0;                            // RX and TX queue on every interface
+  std::array<uint8_t, RTE_MAX_ETHPORTS> interface_of_port{};
+  const std::atomic<const Snapshot*>* published = nullptr;
+  rte_rcu_qsbr* qsbr = nullptr;
+  rte_ring* kernel_ring = nullptr;  // worker -> control: packets for the TAP twins
+  rte_ring* from_kernel = nullptr;  // control -> worker: what the TAP twins send (worker 0)
+  rte_ring* requests = nullptr;     // control -> worker: ConnDumpRequest*
+  uint32_t burst = 32;
+  uint32_t idle_polls = 256;
+  uint32_t idle_sleep_us = 100;
+  uint64_t start_tsc = 0;
+  uint64_t tsc_hz = 1;
+  const std::atomic<bool>* stop = nullptr;
+
+  // Sinks used by the stages. Each takes ownership of the mbuf.
+  void drop(rte_mbuf* m, Drop why) {
+    stats.drops[static_cast<size_t>(why)].add(1);
+    rte_pktmbuf_free(m);
+  }
+  void transmit(rte_mbuf* m, uint8_t interface) {
+    PacketBuffer& b = tx[interface];
+    b.pkts[b.n++] = m;
+  }
+  void send_to_kernel(rte_mbuf* m) { to_kernel.pkts[to_kernel.n++] = m; }
+};
+
+// Picks up a newly published snapshot and the clock. Call after the quiescent report.
+void begin_loop(WorkerCtx& w);
+// Hands the burst's outputs to the NICs and the exception ring; counts what did not fit.
+void flush_outputs(WorkerCtx& w);
+// The lcore entry point (rte_eal_remote_launch); `arg` is a WorkerCtx*. Returns on *stop.
+int worker_main(void* arg);
+
+}  // namespace sluice::dp

@@ -1,0 +1,14 @@
+// Starts DPDK's EAL once per test binary, the way CI machines allow: no hugepages, no PCI,
+// a file prefix of its own so parallel test binaries do not collide.
+#pragma once
+
+#include <rte_mempool.h>
+
+namespace sluice::test {
+
+// Call from main() before RUN_ALL_TESTS (see eal_main.cc).
+void init_eal_or_die();
+// A packet pool with room for PacketMeta, as the daemon creates it.
+rte_mempool* test_pool();
+
+}  // namespace sluice::test

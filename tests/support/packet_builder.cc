@@ -1,0 +1,120 @@
+#include "tests/support/packet_builder.h"
+
+#include <arpa/inet.h>
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "tests/support/eal_env.h"
+
+namespace sluice::test {
+
+uint32_t ip_be(const std::string& dotted) {
+  in_addr a{};
+  if (inet_pton(AF_INET, dotted.c_str(), &a) != 1) throw std::invalid_argument(dotted);
+  return a.s_addr;
+}
+
+static std::string ip_text(uint32_t be) {
+  char text[INET_ADDRSTRLEN];
+  in_addr a{be};
+  inet_ntop(AF_INET, &a, text, sizeof text);
+  return text;
+}
+
+std::vector<uint8_t> build(const Frame& f) {
+  const size_t l4_len = f.protocol == IPPROTO_TCP ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr);
+  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + l4_len +
+                             f.payload.size());
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
+  std::memcpy(eth->src_addr.addr_bytes, f.src_mac.bytes, 6);
+  std::memcpy(eth->dst_addr.addr_bytes, f.dst_mac.bytes, 6);
+  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+  ip->version_ihl = RTE_IPV4_VHL_DEF;
+  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(bytes.size() - sizeof(*eth)));
+  ip->fragment_offset = rte_cpu_to_be_16(f.fragment);
+  ip->time_to_live = f.ttl;
+  ip->next_proto_id = f.protocol;
+  ip->src_addr = ip_be(f.src_ip);
+  ip->dst_addr = ip_be(f.dst_ip);
+  uint8_t* l4 = reinterpret_cast<uint8_t*>(ip + 1);
+  std::memcpy(l4 + l4_len, f.payload.data(), f.payload.size());
+  if (f.protocol == IPPROTO_TCP) {
+    auto* tcp = reinterpret_cast<rte_tcp_hdr*>(l4);
+    tcp->src_port = rte_cpu_to_be_16(f.src_port);
+    tcp->dst_port = rte_cpu_to_be_16(f.dst_port);
+    tcp->data_off = 5 << 4;
+    tcp->tcp_flags = f.tcp_flags;
+    tcp->rx_win = rte_cpu_to_be_16(65535);
+    tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+  } else {
+    auto* udp = reinterpret_cast<rte_udp_hdr*>(l4);
+    udp->src_port = rte_cpu_to_be_16(f.src_port);
+    udp->dst_port = rte_cpu_to_be_16(f.dst_port);
+    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(l4_len + f.payload.size()));
+    if (f.udp_checksum) udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+  }
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  return bytes;
+}
+
+std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::string& sender_ip,
+                                       const std::string& target_ip) {
+  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr));
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
+  std::memset(eth->dst_addr.addr_bytes, 0xff, 6);
+  std::memcpy(eth->src_addr.addr_bytes, sender_mac.bytes, 6);
+  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+  auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
+  arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+  arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+  arp->arp_hlen = 6;
+  arp->arp_plen = 4;
+  arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+  std::memcpy(arp->arp_data.arp_sha.addr_bytes, sender_mac.bytes, 6);
+  arp->arp_data.arp_sip = ip_be(sender_ip);
+  arp->arp_data.arp_tip = ip_be(target_ip);
+  return bytes;
+}
+
+rte_mbuf* to_mbuf(const std::vector<uint8_t>& bytes, uint16_t port) {
+  rte_mbuf* m = rte_pktmbuf_alloc(test_pool());
+  if (m == nullptr) throw std::runtime_error("test pool empty");
+  char* data = rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size()));
+  if (data == nullptr) throw std::runtime_error("frame too large");
+  std::memcpy(data, bytes.data(), bytes.size());
+  m->port = port;
+  return m;
+}
+
+Seen inspect(rte_mbuf* m) {
+  Seen s;
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  std::memcpy(s.src_mac.bytes, eth->src_addr.addr_bytes, 6);
+  std::memcpy(s.dst_mac.bytes, eth->dst_addr.addr_bytes, 6);
+  const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(eth + 1);
+  s.src_ip = ip_text(ip->src_addr);
+  s.dst_ip = ip_text(ip->dst_addr);
+  s.ttl = ip->time_to_live;
+  s.ip_checksum_ok = rte_ipv4_cksum(ip) == 0;  // summed over its own checksum
+  const auto* l4 = reinterpret_cast<const uint8_t*>(ip + 1);
+  uint16_t ports[2];
+  std::memcpy(ports, l4, 4);
+  s.src_port = rte_be_to_cpu_16(ports[0]);
+  s.dst_port = rte_be_to_cpu_16(ports[1]);
+  if (ip->next_proto_id == IPPROTO_UDP) {
+    s.udp_checksum = reinterpret_cast<const rte_udp_hdr*>(l4)->dgram_cksum;
+  }
+  // A zero UDP checksum means "none"; anything else must verify.
+  s.l4_checksum_ok = (ip->next_proto_id == IPPROTO_UDP && s.udp_checksum == 0) ||
+                     rte_ipv4_udptcp_cksum_verify(ip, l4) == 0;
+  return s;
+}
+
+}  // namespace sluice::test

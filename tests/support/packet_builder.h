@@ -1,0 +1,52 @@
+// Builds test frames: Ethernet + IPv4 + TCP/UDP (or ARP) with correct checksums, so tests can
+// check what a stage did to them field by field.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/neighbour_slots.h"
+
+namespace sluice::test {
+
+struct Frame {
+  dp::Mac src_mac{{0x02, 0, 0, 0, 0, 0x01}};
+  dp::Mac dst_mac{{0x02, 0, 0, 0, 0, 0xaa}};
+  std::string src_ip = "198.18.0.2";
+  std::string dst_ip = "198.18.0.10";
+  uint8_t protocol = 6;  // IPPROTO_TCP
+  uint16_t src_port = 40000;
+  uint16_t dst_port = 80;
+  uint8_t tcp_flags = 0x02;  // SYN
+  uint8_t ttl = 64;
+  uint16_t fragment = 0;  // host order flags+offset field
+  bool udp_checksum = true;
+  std::string payload = "hello";
+};
+
+// The frame's bytes.
+std::vector<uint8_t> build(const Frame& f);
+// An ARP request "who has target_ip, tell sender_ip".
+std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::string& sender_ip,
+                                       const std::string& target_ip);
+// An mbuf holding `bytes`, arrived on DPDK port `port`.
+rte_mbuf* to_mbuf(const std::vector<uint8_t>& bytes, uint16_t port);
+
+// Parsed view of an output frame, for assertions.
+struct Seen {
+  dp::Mac src_mac, dst_mac;
+  std::string src_ip, dst_ip;
+  uint16_t src_port = 0, dst_port = 0;
+  uint8_t ttl = 0;
+  bool ip_checksum_ok = false;
+  bool l4_checksum_ok = false;
+  uint16_t udp_checksum = 0;
+};
+Seen inspect(rte_mbuf* m);
+
+uint32_t ip_be(const std::string& dotted);  // network byte order
+
+}  // namespace sluice::test

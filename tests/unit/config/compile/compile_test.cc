@@ -1,0 +1,127 @@
+#include "config/compile/compile.h"
+
+#include <gtest/gtest.h>
+
+#include "config/ipv4.h"
+#include "config/load.h"
+
+namespace sluice::config {
+namespace {
+
+Config load(const std::string& yaml) {
+  LoadResult r = load_string(yaml, "test.yaml");
+  if (!r.config) ADD_FAILURE() << r.errors.front().format();
+  return std::move(*r.config);
+}
+
+const char* const kBase = R"(
+interfaces:
+  - { name: front, device: net_null0, addresses: [198.18.0.1/24] }
+  - { name: back, device: net_null1, addresses: [198.18.1.1/24] }
+routes:
+  - { prefix: 198.19.0.0/16, via: 198.18.1.254 }
+virtual_services:
+  - name: a
+    address: 198.18.0.10
+    ports: [80, 8080]
+    protocol: tcp
+    mode: nat
+    scheduler: wrr
+    real_servers:
+      - { address: 198.18.1.21, weight: 4 }
+      - { address: 198.18.1.22, weight: 6 }
+      - { address: 198.19.5.5, weight: 0 }
+)";
+
+struct Compiled {
+  std::unique_ptr<dp::Snapshot> snap;
+  std::vector<NextHop> hops;
+};
+
+Compiled run(const Config& cfg, ServerIds& ids, const Overrides& o = {}) {
+  Compiled c;
+  CompileResult r = compile(cfg, 1, ids, o, [&c](const NextHop& h) {
+    c.hops.push_back(h);
+    return static_cast<uint16_t>(c.hops.size() - 1);
+  });
+  EXPECT_TRUE(r.snapshot) << r.error;
+  c.snap = std::move(r.snapshot);
+  return c;
+}
+
+TEST(Compile, EveryPortOfAServiceFindsIt) {
+  ServerIds ids;
+  const Compiled c = run(load(kBase), ids);
+  EXPECT_EQ(c.snap->vips.find(*parse_ipv4("198.18.0.10"), 80, 6), 0u);
+  EXPECT_EQ(c.snap->vips.find(*parse_ipv4("198.18.0.10"), 8080, 6), 0u);
+  EXPECT_EQ(c.snap->vips.find(*parse_ipv4("198.18.0.10"), 80, 17), dp::VipTable::kNone);
+  EXPECT_TRUE(c.snap->vips.is_vip_address(*parse_ipv4("198.18.0.10")));
+}
+
+TEST(Compile, WrrParametersCoverAvailableServersOnly) {
+  ServerIds ids;
+  const Compiled c = run(load(kBase), ids);
+  EXPECT_EQ(c.snap->services[0].max_weight, 6);
+  EXPECT_EQ(c.snap->services[0].weight_gcd, 2);
+}
+
+TEST(Compile, NextHopsAreConnectedOrThroughTheRoute) {
+  ServerIds ids;
+  const Compiled c = run(load(kBase), ids);
+  ASSERT_EQ(c.hops.size(), 3u);
+  EXPECT_EQ(c.hops[0].interface, 1);
+  EXPECT_EQ(c.hops[0].address, *parse_ipv4("198.18.1.21"));
+  EXPECT_EQ(c.hops[2].address, *parse_ipv4("198.18.1.254"));
+  EXPECT_EQ(c.snap->servers[2].interface, 1);
+}
+
+TEST(Compile, RealServerIdsSurviveAReloadThatAddsAServer) {
+  ServerIds ids;
+  const Compiled before = run(load(kBase), ids);
+  std::string bigger = kBase;
+  bigger.replace(bigger.find("      - { address: 198.18.1.21"), 0,
+                 "      - { address: 198.18.1.30 }\n");
+  const Compiled after = run(load(bigger), ids);
+  EXPECT_EQ(after.snap->servers[1].id, before.snap->servers[0].id);  // .21 moved down one
+  EXPECT_EQ(after.snap->servers[2].id, before.snap->servers[1].id);
+  for (const auto& s : before.snap->servers) EXPECT_NE(after.snap->servers[0].id, s.id);
+}
+
+TEST(Compile, RemovedServersAreNotForwardedAndTheirIdsAreReusedLast) {
+  ServerIds ids;
+  const Compiled before = run(load(kBase), ids);
+  std::string smaller = kBase;
+  smaller.erase(smaller.find("      - { address: 198.18.1.22"),
+                std::string("      - { address: 198.18.1.22, weight: 6 }\n").size());
+  const Compiled after = run(load(smaller), ids);
+  const uint32_t gone = before.snap->servers[1].id;
+  EXPECT_FALSE(after.snap->fate_by_id[gone].forward);
+  EXPECT_TRUE(after.snap->fate_by_id[before.snap->servers[0].id].forward);
+  const Compiled again = run(load(kBase), ids);
+  EXPECT_NE(again.snap->servers[1].id, gone);
+}
+
+TEST(Compile, OverridesReplaceTheFilesStateAndWeight) {
+  ServerIds ids;
+  const Config cfg = load(kBase);
+  Overrides o;
+  o[key_of(cfg.virtual_services[0], cfg.virtual_services[0].real_servers[0])] = {
+      .state = AdminState::halt, .weight = 9u};
+  const Compiled c = run(cfg, ids, o);
+  EXPECT_EQ(c.snap->servers[0].state, AdminState::halt);
+  EXPECT_EQ(c.snap->servers[0].weight, 9);
+  EXPECT_FALSE(c.snap->fate_by_id[c.snap->servers[0].id].forward);
+  EXPECT_EQ(c.snap->services[0].max_weight, 6);  // a halted server leaves wrr
+}
+
+TEST(Compile, RouteToPrefersConnectedThenLongestRoute) {
+  Config cfg = load(kBase);
+  cfg.routes.push_back({.prefix = *parse_prefix("198.19.5.0/24"), .via = *parse_ipv4("198.18.0.254"), .origin = {}});
+  EXPECT_EQ(route_to(cfg, *parse_ipv4("198.19.5.5"))->address, *parse_ipv4("198.18.0.254"));
+  EXPECT_EQ(route_to(cfg, *parse_ipv4("198.19.6.5"))->address, *parse_ipv4("198.18.1.254"));
+  EXPECT_EQ(route_to(cfg, *parse_ipv4("198.18.0.7"))->interface, 0);
+  EXPECT_FALSE(route_to(cfg, *parse_ipv4("203.0.113.1")));
+}
+
+}  // namespace
+}  // namespace sluice::config

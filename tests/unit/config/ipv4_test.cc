@@ -1,0 +1,111 @@
+#include "config/ipv4.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+namespace sluice::config {
+namespace {
+
+using namespace std::string_view_literals;
+
+TEST(ParseIpv4, AcceptsDottedQuadsInHostOrder) {
+  EXPECT_EQ(parse_ipv4("0.0.0.0"), 0u);
+  EXPECT_EQ(parse_ipv4("255.255.255.255"), 0xffffffffu);
+  EXPECT_EQ(parse_ipv4("198.18.0.1"), 0xc6120001u);
+  EXPECT_EQ(parse_ipv4("10.0.0.0"), 0x0a000000u);
+  EXPECT_EQ(parse_ipv4("1.2.3.4"), 0x01020304u);
+}
+
+TEST(ParseIpv4, RejectsEverythingElse) {
+  for (std::string_view text : {""sv, "1.2.3"sv, "1.2.3.4.5"sv, "01.2.3.4"sv, "1.2.3.010"sv,
+                                "00.1.2.3"sv, "256.0.0.0"sv, "1.2.3.256"sv, "1111.2.3.4"sv,
+                                "1.2.3.4 "sv, " 1.2.3.4"sv, "1. 2.3.4"sv, "1..3.4"sv, "1.2.3."sv,
+                                ".1.2.3"sv, "+1.2.3.4"sv, "1.2.3.+4"sv, "1.2.3.-4"sv,
+                                "1.2.3.4x"sv, "a.b.c.d"sv, "0x1.2.3.4"sv, "1.2.3.4/24"sv,
+                                "1.2.3.4:80"sv, "1.2.3.4\0"sv, "1.2.3.99999999999"sv, "...."sv}) {
+    SCOPED_TRACE(std::string(text));
+    EXPECT_EQ(parse_ipv4(text), std::nullopt);
+  }
+}
+
+TEST(ParsePrefix, AcceptsLengthsZeroToThirtyTwo) {
+  const std::optional<Prefix> net = parse_prefix("10.0.0.0/8");
+  ASSERT_TRUE(net);
+  EXPECT_EQ(net->address, 0x0a000000u);
+  EXPECT_EQ(net->length, 8);
+
+  const std::optional<Prefix> all = parse_prefix("0.0.0.0/0");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->length, 0);
+
+  const std::optional<Prefix> host = parse_prefix("198.18.0.1/32");
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->length, 32);
+}
+
+TEST(ParsePrefix, BareAddressIsAHostRoute) {
+  const std::optional<Prefix> p = parse_prefix("1.2.3.4");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->address, 0x01020304u);
+  EXPECT_EQ(p->length, 32);
+}
+
+TEST(ParsePrefix, RejectsBadLengthsAndAddresses) {
+  for (std::string_view text : {"/8"sv, "1.2.3.4/"sv, "1.2.3.4/33"sv, "1.2.3.4/08"sv,
+                                "1.2.3.4/00"sv, "1.2.3.4/-1"sv, "1.2.3.4/+8"sv, "1.2.3.4/8/8"sv,
+                                "1.2.3.4/ 8"sv, "1.2.3.4 /8"sv, "1.2.3/8"sv, "1.2.3.4/8x"sv,
+                                "1.2.3.4/4294967304"sv, ""sv}) {
+    SCOPED_TRACE(std::string(text));
+    EXPECT_EQ(parse_prefix(text), std::nullopt);
+  }
+}
+
+TEST(FormatIpv4, WritesDottedQuads) {
+  EXPECT_EQ(format_ipv4(0), "0.0.0.0");
+  EXPECT_EQ(format_ipv4(0xffffffff), "255.255.255.255");
+  EXPECT_EQ(format_ipv4(0xc6120001), "198.18.0.1");
+}
+
+TEST(FormatPrefix, RoundTripsThroughParse) {
+  for (std::string_view text : {"0.0.0.0/0"sv, "10.0.0.0/8"sv, "198.18.0.1/24"sv,
+                                "255.255.255.255/32"sv}) {
+    const std::optional<Prefix> p = parse_prefix(text);
+    ASSERT_TRUE(p) << text;
+    EXPECT_EQ(format_prefix(*p), text);
+  }
+}
+
+TEST(ParseEndpoint, AcceptsAddressAndPort) {
+  const std::optional<Endpoint> e = parse_endpoint("198.18.0.10:80");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->address, 0xc612000au);
+  EXPECT_EQ(e->port, 80);
+
+  const std::optional<Endpoint> high = parse_endpoint("1.2.3.4:65535");
+  ASSERT_TRUE(high);
+  EXPECT_EQ(high->port, 65535);
+}
+
+TEST(ParseEndpoint, RejectsPortZeroOutOfRangeAndGarbage) {
+  for (std::string_view text : {"1.2.3.4:0"sv, "1.2.3.4:65536"sv, "1.2.3.4:99999999"sv,
+                                "1.2.3.4:080"sv, "1.2.3.4:"sv, ":80"sv, "1.2.3.4"sv,
+                                "1.2.3.4:80:90"sv, "1.2.3.4: 80"sv, "1.2.3.4:80 "sv,
+                                "1.2.3.4:-80"sv, "1.2.3.4:+80"sv, "1.2.3:80"sv, "01.2.3.4:80"sv,
+                                "1.2.3.4/32:80"sv}) {
+    SCOPED_TRACE(std::string(text));
+    EXPECT_FALSE(parse_endpoint(text).has_value());
+  }
+}
+
+TEST(Prefix, ContainsAddressesOfItsNetwork) {
+  const Prefix p = *parse_prefix("198.18.0.1/24");
+  EXPECT_TRUE(p.contains(*parse_ipv4("198.18.0.0")));
+  EXPECT_TRUE(p.contains(*parse_ipv4("198.18.0.255")));
+  EXPECT_FALSE(p.contains(*parse_ipv4("198.18.1.0")));
+  EXPECT_TRUE(parse_prefix("0.0.0.0/0")->contains(*parse_ipv4("8.8.8.8")));
+}
+
+}  // namespace
+}  // namespace sluice::config

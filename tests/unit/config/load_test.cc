@@ -1,0 +1,1074 @@
+#include "config/load.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/ipv4.h"
+
+#ifndef SLUICE_SOURCE_DIR
+#error "build with -DSLUICE_SOURCE_DIR='\"/path/to/sluice\"'"
+#endif
+
+namespace sluice::config {
+namespace {
+
+using Lines = std::vector<std::string>;
+
+const std::string kDemoPath = std::string(SLUICE_SOURCE_DIR) + "/config/examples/demo.yaml";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+LoadResult load(const std::string& yaml) { return load_string(yaml, "test.yaml"); }
+
+// Every error of `yaml` as `sluiced --check` prints it.
+Lines errors_of(const std::string& yaml) {
+  const LoadResult result = load(yaml);
+  EXPECT_EQ(result.config.has_value(), result.errors.empty());
+  Lines lines;
+  for (const Error& e : result.errors) lines.push_back(e.format());
+  return lines;
+}
+
+Config load_valid(const std::string& yaml) {
+  LoadResult result = load(yaml);
+  for (const Error& e : result.errors) ADD_FAILURE() << e.format();
+  return result.config.value_or(Config{});
+}
+
+Ipv4 ip(const char* text) { return parse_ipv4(text).value(); }
+
+// Two interfaces and a route to 10.9.0.0/16 behind "back": 9 lines, so text appended to it
+// starts on line 10.
+const std::string kTopology = R"(interfaces:
+  - name: front
+    device: net_null0
+    addresses: [10.0.0.1/24]
+  - name: back
+    device: net_null1
+    addresses: [10.1.0.1/24]
+routes:
+  - { prefix: 10.9.0.0/16, via: 10.1.0.254 }
+)";
+
+// ---- demo.yaml and defaults ----
+
+TEST(LoadDemo, YieldsTheValuesOfTheFile) {
+  const LoadResult result = load_file(kDemoPath);
+  for (const Error& e : result.errors) ADD_FAILURE() << e.format();
+  ASSERT_TRUE(result.config);
+  const Config& c = *result.config;
+
+  EXPECT_EQ(c.file, kDemoPath);
+  EXPECT_EQ(c.eal.lcores, "0-1");
+  EXPECT_EQ(c.eal.memory_mb, 512u);
+  EXPECT_TRUE(c.eal.no_huge);
+  EXPECT_EQ(c.eal.file_prefix, "sluice-demo");
+  EXPECT_EQ(c.eal.extra_args, (Lines{"--no-pci", "--log-level=*:notice"}));
+  EXPECT_EQ(c.workers.count, 1u);
+  EXPECT_EQ(c.workers.burst, 32u);  // not in the file: the default
+  EXPECT_EQ(c.workers.idle_polls, 256u);
+  EXPECT_EQ(c.workers.idle_sleep_us, 200u);
+  EXPECT_EQ(c.control.socket, "/run/sluice-lab/sluiced.sock");
+
+  ASSERT_EQ(c.interfaces.size(), 2u);
+  EXPECT_EQ(c.interfaces[0].name, "front");
+  EXPECT_EQ(c.interfaces[0].device, "net_af_packet0,iface=sl-lb0");
+  EXPECT_EQ(c.interfaces[0].mtu, 1500u);
+  ASSERT_EQ(c.interfaces[0].addresses.size(), 1u);
+  EXPECT_EQ(c.interfaces[0].addresses[0].address, ip("198.18.0.1"));
+  EXPECT_EQ(c.interfaces[0].addresses[0].length, 24);
+  EXPECT_EQ(c.interfaces[0].tap, "sl-tap0");
+  EXPECT_EQ(c.interfaces[1].name, "back");
+  EXPECT_EQ(c.interfaces[1].tap, "sl-tap1");
+  EXPECT_EQ(format_prefix(c.interfaces[1].addresses.at(0)), "198.18.1.1/24");
+  EXPECT_TRUE(c.routes.empty());
+
+  EXPECT_EQ(c.connections.capacity, 65536u);
+  EXPECT_EQ(c.connections.timeouts.tcp, 900u);
+  EXPECT_EQ(c.connections.timeouts.tcp_fin, 120u);
+  EXPECT_EQ(c.connections.timeouts.tcp_syn, 60u);
+  EXPECT_EQ(c.connections.timeouts.tcp_close, 10u);
+  EXPECT_EQ(c.connections.timeouts.udp, 300u);
+  EXPECT_EQ(c.neighbours.timeout, 300u);
+
+  ASSERT_EQ(c.virtual_services.size(), 3u);
+  const VirtualService& dr = c.virtual_services[0];
+  EXPECT_EQ(dr.name, "web-dr");
+  EXPECT_EQ(dr.address, ip("198.18.0.10"));
+  EXPECT_EQ(dr.ports, (std::vector<uint16_t>{80}));
+  EXPECT_EQ(dr.protocol, Protocol::tcp);
+  EXPECT_EQ(dr.mode, Mode::dr);
+  EXPECT_EQ(dr.scheduler, Scheduler::wlc);
+  ASSERT_EQ(dr.real_servers.size(), 3u);
+  EXPECT_EQ(dr.real_servers[2].address, ip("198.18.0.23"));
+  EXPECT_EQ(dr.real_servers[2].port, std::nullopt);
+  EXPECT_EQ(dr.real_servers[2].weight, 1u);
+  EXPECT_EQ(dr.real_servers[2].state, AdminState::online);
+
+  const VirtualService& nat = c.virtual_services[1];
+  EXPECT_EQ(nat.name, "web-nat");
+  EXPECT_EQ(nat.mode, Mode::nat);
+  EXPECT_EQ(nat.scheduler, Scheduler::rr);
+  ASSERT_EQ(nat.real_servers.size(), 3u);
+  EXPECT_EQ(nat.real_servers[0].address, ip("198.18.1.21"));
+  EXPECT_EQ(nat.real_servers[0].port, 8080);
+
+  const VirtualService& dns = c.virtual_services[2];
+  EXPECT_EQ(dns.name, "dns-nat");
+  EXPECT_EQ(dns.address, ip("198.18.0.11"));
+  EXPECT_EQ(dns.ports, (std::vector<uint16_t>{53}));
+  EXPECT_EQ(dns.protocol, Protocol::udp);
+  EXPECT_EQ(dns.scheduler, Scheduler::wrr);
+  ASSERT_EQ(dns.real_servers.size(), 2u);
+  EXPECT_EQ(dns.real_servers[0].weight, 2u);
+  EXPECT_EQ(dns.real_servers[1].port, 5353);
+}
+
+TEST(LoadDemo, RecordsWhereEachItemWasDefined) {
+  const Config c = load_valid(read_text(kDemoPath));
+  ASSERT_EQ(c.interfaces.size(), 2u);
+  EXPECT_EQ(c.interfaces[1].origin.line, 25);
+  EXPECT_EQ(c.interfaces[1].origin.column, 5);
+  EXPECT_EQ(c.interfaces[1].origin.path, "interfaces[1]");
+  ASSERT_EQ(c.virtual_services.size(), 3u);
+  EXPECT_EQ(c.virtual_services[1].origin.line, 50);
+  EXPECT_EQ(c.virtual_services[1].origin.column, 5);
+  EXPECT_EQ(c.virtual_services[1].origin.path, "virtual_services[1]");
+  const Origin& rs = c.virtual_services[2].real_servers.at(1).origin;
+  EXPECT_EQ(rs.line, 69);
+  EXPECT_EQ(rs.column, 9);
+  EXPECT_EQ(rs.path, "virtual_services[2].real_servers[1]");
+}
+
+TEST(LoadDefaults, AbsentKeysTakeTheModelDefaults) {
+  const Config c = load_valid(R"(interfaces:
+  - name: front
+    device: net_null0
+    addresses: [10.0.0.1/24]
+virtual_services:
+  - name: web
+    address: 10.0.0.10
+    ports: 80
+    protocol: tcp
+    mode: nat
+    real_servers: [{ address: 10.0.0.20 }]
+)");
+  const Config defaults;
+  EXPECT_EQ(c.eal.lcores, defaults.eal.lcores);
+  EXPECT_EQ(c.eal.memory_mb, defaults.eal.memory_mb);
+  EXPECT_EQ(c.eal.no_huge, defaults.eal.no_huge);
+  EXPECT_EQ(c.eal.file_prefix, defaults.eal.file_prefix);
+  EXPECT_TRUE(c.eal.extra_args.empty());
+  EXPECT_EQ(c.workers.count, defaults.workers.count);
+  EXPECT_EQ(c.workers.burst, defaults.workers.burst);
+  EXPECT_EQ(c.workers.idle_polls, defaults.workers.idle_polls);
+  EXPECT_EQ(c.workers.idle_sleep_us, defaults.workers.idle_sleep_us);
+  EXPECT_EQ(c.control.socket, "/run/sluice/sluiced.sock");
+  EXPECT_EQ(c.connections.capacity, 1u << 20);
+  EXPECT_EQ(c.connections.timeouts.tcp, 900u);
+  EXPECT_EQ(c.connections.timeouts.udp, 300u);
+  EXPECT_EQ(c.neighbours.timeout, 300u);
+  EXPECT_TRUE(c.routes.empty());
+  ASSERT_EQ(c.interfaces.size(), 1u);
+  EXPECT_EQ(c.interfaces[0].mtu, 1500u);
+  EXPECT_EQ(c.interfaces[0].tap, "sl-front");
+  ASSERT_EQ(c.virtual_services.size(), 1u);
+  EXPECT_EQ(c.virtual_services[0].ports, (std::vector<uint16_t>{80}));
+  EXPECT_EQ(c.virtual_services[0].scheduler, Scheduler::wlc);
+  const RealServer& rs = c.virtual_services[0].real_servers.at(0);
+  EXPECT_EQ(rs.port, std::nullopt);
+  EXPECT_EQ(rs.weight, 1u);
+  EXPECT_EQ(rs.state, AdminState::online);
+}
+
+TEST(LoadDefaults, EmptySectionsAndListsAreAllowed) {
+  const Config c = load_valid(kTopology + R"(eal:
+workers:
+control:
+connections:
+  timeouts:
+neighbours:
+virtual_services:
+  - name: idle
+    address: 10.0.0.10
+    ports: [80, 443]
+    protocol: tcp
+    mode: nat
+    real_servers:
+  - name: idle-too
+    address: 10.0.0.10
+    ports: [53]
+    protocol: udp
+    mode: dr
+    real_servers: []
+)");
+  EXPECT_EQ(c.workers.count, 1u);
+  ASSERT_EQ(c.virtual_services.size(), 2u);
+  EXPECT_TRUE(c.virtual_services[0].real_servers.empty());
+  EXPECT_EQ(c.virtual_services[0].ports, (std::vector<uint16_t>{80, 443}));
+}
+
+TEST(LoadDefaults, AnApplianceWithoutServicesIsValid) {
+  EXPECT_TRUE(load_valid(kTopology).virtual_services.empty());
+  EXPECT_TRUE(load_valid(kTopology + "virtual_services: []\n").virtual_services.empty());
+  EXPECT_TRUE(load_valid(kTopology + "virtual_services:\n").virtual_services.empty());
+}
+
+TEST(LoadDefaults, ReadsEveryOptionalKey) {
+  const Config c = load_valid(R"(eal: { lcores: "2-5", memory_mb: 64, no_huge: false, file_prefix: x }
+workers: { count: 64, burst: 512, idle_polls: 1, idle_sleep_us: 0 }
+control: { socket: /tmp/s }
+interfaces:
+  - { name: a, device: d, mtu: 9216, addresses: [10.0.0.1/24, 10.0.1.1/32], tap: t-a }
+connections: { capacity: 134217728, timeouts: { tcp: 2592000 } }
+neighbours: { timeout: 86400 }
+virtual_services:
+  - name: v.1_x
+    address: 10.0.0.10
+    ports: [1, 65535]
+    protocol: udp
+    mode: nat
+    scheduler: rr
+    real_servers:
+      - { address: 10.0.1.1, port: 65535, weight: 0, state: drain }
+      - { address: 10.0.0.3, weight: 65535, state: halt }
+)");
+  EXPECT_EQ(c.eal.lcores, "2-5");
+  EXPECT_EQ(c.eal.memory_mb, 64u);
+  EXPECT_FALSE(c.eal.no_huge);
+  EXPECT_EQ(c.workers.count, 64u);
+  EXPECT_EQ(c.workers.burst, 512u);
+  EXPECT_EQ(c.workers.idle_sleep_us, 0u);
+  EXPECT_EQ(c.control.socket, "/tmp/s");
+  EXPECT_EQ(c.interfaces.at(0).mtu, 9216u);
+  EXPECT_EQ(c.interfaces.at(0).tap, "t-a");
+  EXPECT_EQ(c.interfaces.at(0).addresses.size(), 2u);
+  EXPECT_EQ(c.connections.capacity, 1u << 27);
+  EXPECT_EQ(c.connections.timeouts.tcp, 2592000u);
+  EXPECT_EQ(c.connections.timeouts.tcp_fin, 120u);
+  EXPECT_EQ(c.neighbours.timeout, 86400u);
+  const VirtualService& vs = c.virtual_services.at(0);
+  EXPECT_EQ(vs.ports, (std::vector<uint16_t>{1, 65535}));
+  EXPECT_EQ(vs.real_servers.at(0).weight, 0u);
+  EXPECT_EQ(vs.real_servers.at(0).state, AdminState::drain);
+  EXPECT_EQ(vs.real_servers.at(1).weight, 65535u);
+  EXPECT_EQ(vs.real_servers.at(1).state, AdminState::halt);
+}
+
+TEST(LoadDefaults, AliasesAreResolved) {
+  const Config c = load_valid(kTopology + R"(virtual_services:
+  - name: a
+    address: 10.0.0.10
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    real_servers: &pool
+      - { address: 10.0.0.20 }
+      - { address: 10.9.1.1, port: 8080 }
+  - name: b
+    address: 10.0.0.11
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    real_servers: *pool
+)");
+  ASSERT_EQ(c.virtual_services.size(), 2u);
+  EXPECT_EQ(c.virtual_services[1].real_servers.size(), 2u);
+  EXPECT_EQ(c.virtual_services[1].real_servers[1].port, 8080);
+}
+
+TEST(ToString, SpellsValuesAsTheYaml) {
+  EXPECT_STREQ(to_string(Protocol::tcp), "tcp");
+  EXPECT_STREQ(to_string(Protocol::udp), "udp");
+  EXPECT_STREQ(to_string(Mode::dr), "dr");
+  EXPECT_STREQ(to_string(Mode::nat), "nat");
+  EXPECT_STREQ(to_string(Scheduler::rr), "rr");
+  EXPECT_STREQ(to_string(Scheduler::wrr), "wrr");
+  EXPECT_STREQ(to_string(Scheduler::wlc), "wlc");
+  EXPECT_STREQ(to_string(AdminState::online), "online");
+  EXPECT_STREQ(to_string(AdminState::drain), "drain");
+  EXPECT_STREQ(to_string(AdminState::halt), "halt");
+}
+
+// ---- error format ----
+
+TEST(ErrorFormat, OmitsWhatIsUnknown) {
+  EXPECT_EQ((Error{"f.yaml", 3, 7, "workers.count", "expected an integer"}).format(),
+            "f.yaml:3:7: workers.count: expected an integer");
+  EXPECT_EQ((Error{"f.yaml", 2, 1, "", "illegal map value"}).format(),
+            "f.yaml:2:1: illegal map value");
+  EXPECT_EQ((Error{"f.yaml", 0, 0, "", "cannot open: No such file or directory"}).format(),
+            "f.yaml: cannot open: No such file or directory");
+}
+
+// ---- files and YAML syntax ----
+
+TEST(LoadFile, ReportsAFileThatCannotBeOpened) {
+  const LoadResult result = load_file("/nonexistent/sluice.yaml");
+  EXPECT_FALSE(result.config);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].format(),
+            "/nonexistent/sluice.yaml: cannot open: No such file or directory");
+}
+
+TEST(LoadFile, ReportsADirectory) {
+  const LoadResult result = load_file("/");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].format(), "/: cannot read: Is a directory");
+}
+
+TEST(LoadFile, RefusesAHugeFileWithoutReadingItAll) {
+  // /dev/zero never ends: the loader must stop at its size limit.
+  const LoadResult result = load_file("/dev/zero");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].format(), "/dev/zero: too large: more than 1048576 bytes");
+}
+
+TEST(LoadSyntax, UnclosedBracketGivesOneErrorAtTheParserPosition) {
+  EXPECT_EQ(errors_of("interfaces:\n  - name: [front\n    device: x\n"),
+            (Lines{"test.yaml:3:11: end of sequence flow not found"}));
+}
+
+TEST(LoadSyntax, TabIndentationIsAnError) {
+  EXPECT_EQ(errors_of("workers:\n\tcount: 1\n"), (Lines{"test.yaml:2:7: illegal map value"}));
+}
+
+TEST(LoadSyntax, EmptyFileIsAnError) {
+  const Lines expected{"test.yaml: empty configuration: expected a mapping"};
+  EXPECT_EQ(errors_of(""), expected);
+  EXPECT_EQ(errors_of("# only a comment\n\n"), expected);
+  EXPECT_EQ(errors_of("---\n"), expected);
+  EXPECT_EQ(errors_of("~\n"), expected);
+}
+
+TEST(LoadSyntax, TopLevelMustBeAMapping) {
+  EXPECT_EQ(errors_of("hello\n"), (Lines{"test.yaml:1:1: expected a mapping"}));
+  EXPECT_EQ(errors_of("42"), (Lines{"test.yaml:1:1: expected a mapping"}));
+  EXPECT_EQ(errors_of("- a\n- b\n"), (Lines{"test.yaml:1:1: expected a mapping"}));
+}
+
+TEST(LoadSyntax, OnlyOneDocumentIsAllowed) {
+  EXPECT_EQ(errors_of(kTopology + "---\nworkers: { count: 2 }\n"),
+            (Lines{"test.yaml:11:1: expected a single YAML document"}));
+}
+
+TEST(LoadSyntax, TruncatedDemoNeverCrashesAndErrorsMatchTheResult) {
+  const std::string demo = read_text(kDemoPath);
+  ASSERT_GT(demo.size(), 1000u);
+  EXPECT_FALSE(errors_of(demo.substr(0, demo.size() / 2)).empty());
+  // Every cut: the loader must either accept the prefix or explain why, never both.
+  for (size_t cut = 0; cut < demo.size(); ++cut) {
+    const LoadResult result = load(demo.substr(0, cut));
+    ASSERT_EQ(result.config.has_value(), result.errors.empty()) << "cut at " << cut;
+    for (const Error& e : result.errors) {
+      ASSERT_FALSE(e.message.empty()) << "cut at " << cut;
+      ASSERT_EQ(e.file, "test.yaml");
+    }
+  }
+}
+
+TEST(LoadSyntax, TruncatedInsideAFlowMappingPointsAtTheEnd) {
+  const std::string demo = read_text(kDemoPath);
+  const size_t cut = demo.find("{ address: 198.18.0.22") + 5;
+  const Lines errors = errors_of(demo.substr(0, cut));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("test.yaml:47:", 0), 0u) << errors[0];
+}
+
+TEST(LoadHostile, TenMegabytesOfJunkIsRefusedBySize) {
+  std::mt19937 random(42);
+  std::string junk(10 << 20, '\0');
+  for (char& c : junk) c = static_cast<char>(random());
+  EXPECT_EQ(errors_of(junk), (Lines{"test.yaml: too large: more than 1048576 bytes"}));
+}
+
+TEST(LoadHostile, BinaryJunkUnderTheLimitIsASyntaxError) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 random(seed);
+    std::string junk(64 << 10, '\0');
+    for (char& c : junk) c = static_cast<char>(random());
+    const LoadResult result = load(junk);
+    EXPECT_FALSE(result.config) << "seed " << seed;
+    EXPECT_FALSE(result.errors.empty()) << "seed " << seed;
+  }
+}
+
+TEST(LoadHostile, LargestAllowedFileLoadsQuickly) {
+  // A flow list of 1 MiB is yaml-cpp's worst case per byte: about 500 000 nodes.
+  std::string yaml = "interfaces: [1";
+  while (yaml.size() + 3 <= (1 << 20)) yaml += ",1";
+  yaml += "]";
+  const size_t items = static_cast<size_t>(std::count(yaml.begin(), yaml.end(), '1'));
+  const auto start = std::chrono::steady_clock::now();
+  const LoadResult result = load(yaml);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  ASSERT_EQ(result.errors.size(), 1001u);  // capped, then a note
+  EXPECT_EQ(result.errors[0].format(), "test.yaml:1:14: interfaces[0]: expected a mapping");
+  EXPECT_EQ(result.errors.back().format(),
+            "test.yaml: and " + std::to_string(items - 1000) + " more errors");
+}
+
+TEST(LoadHostile, DeepNestingIsRefused) {
+  EXPECT_FALSE(errors_of("workers: " + std::string(100000, '[')).empty());
+  EXPECT_FALSE(errors_of("workers: " + std::string(5000, '[') + std::string(5000, ']')).empty());
+  EXPECT_FALSE(errors_of("workers: " + std::string(5000, '{')).empty());
+  std::string nested;
+  for (int depth = 0; depth < 3000; ++depth) nested += std::string(depth, ' ') + "a:\n";
+  EXPECT_FALSE(errors_of(nested).empty());
+}
+
+TEST(LoadHostile, CyclicAliasIsReportedNotFollowed) {
+  // yaml-cpp builds a real cycle for an alias inside its own anchor.
+  EXPECT_EQ(errors_of("interfaces: &a [*a]\n"),
+            (Lines{"test.yaml:1:13: interfaces[0]: expected a mapping"}));
+}
+
+TEST(LoadHostile, AliasAmplificationIsBounded) {
+  // 10 000 uses of a service with 1 000 servers would be 10 million servers.
+  std::string yaml = kTopology + R"(virtual_services:
+  - &s
+    name: a
+    address: 10.0.0.10
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    real_servers:
+)";
+  for (int i = 0; i < 1000; ++i) {
+    yaml += "      - { address: 10.0.0.20, port: " + std::to_string(i + 1) + " }\n";
+  }
+  for (int i = 0; i < 10000; ++i) yaml += "  - *s\n";
+  const auto start = std::chrono::steady_clock::now();
+  const LoadResult result = load(yaml);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
+  ASSERT_FALSE(result.config);
+  ASSERT_FALSE(result.errors.empty());
+  EXPECT_EQ(result.errors[0].format(),
+            "test.yaml: too many values: more than 1000000 list items and keys "
+            "(an alias counts each time it is used)");
+}
+
+TEST(LoadHostile, ControlCharactersAndLongTextAreEscapedInMessages) {
+  const Lines errors = errors_of(kTopology + "\"a\\tb\\u0001" + std::string(100, 'x') + "\": 1\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "test.yaml:10:1: unknown key 'a\\x09b\\x01" + std::string(60, 'x') + "...'");
+}
+
+// ---- structure: keys and types ----
+
+TEST(LoadKeys, DuplicateKeysAreReportedAtTheSecondOne) {
+  EXPECT_EQ(errors_of(R"(workers:
+  count: 1
+  count: 2
+interfaces:
+  - { name: a, device: d, addresses: [10.0.0.1/24], name: b }
+workers: {}
+)"),
+            (Lines{"test.yaml:3:3: workers: duplicate key 'count'",
+                   "test.yaml:5:53: interfaces[0]: duplicate key 'name'",
+                   "test.yaml:6:1: duplicate key 'workers'"}));
+}
+
+TEST(LoadKeys, UnknownKeysAreReportedAtEveryLevel) {
+  EXPECT_EQ(errors_of(R"(bogus: 1
+eal: { lcore: "0" }
+workers: { counts: 1 }
+control: { sock: /x }
+interfaces:
+  - { name: a, device: d, addresses: [10.0.0.1/24], speed: 10 }
+routes:
+  - { prefix: 10.9.0.0/16, via: 10.0.0.254, metric: 1 }
+connections: { size: 1, timeouts: { tcp_wait: 1 } }
+neighbours: { ttl: 1 }
+virtual_services:
+  - name: v
+    address: 10.0.0.10
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    persistence: 300
+    real_servers:
+      - { address: 10.0.0.20, name: x }
+)"),
+            (Lines{"test.yaml:1:1: unknown key 'bogus'",
+                   "test.yaml:2:8: eal: unknown key 'lcore'",
+                   "test.yaml:3:12: workers: unknown key 'counts'",
+                   "test.yaml:4:12: control: unknown key 'sock'",
+                   "test.yaml:6:53: interfaces[0]: unknown key 'speed'",
+                   "test.yaml:8:45: routes[0]: unknown key 'metric'",
+                   "test.yaml:9:16: connections: unknown key 'size'",
+                   "test.yaml:9:37: connections.timeouts: unknown key 'tcp_wait'",
+                   "test.yaml:10:15: neighbours: unknown key 'ttl'",
+                   "test.yaml:17:5: virtual_services[0]: unknown key 'persistence'",
+                   "test.yaml:19:31: virtual_services[0].real_servers[0]: unknown key 'name'"}));
+}
+
+TEST(LoadKeys, KeysMustBeNames) {
+  EXPECT_EQ(errors_of(kTopology + "? [a, b]\n: 1\n"),
+            (Lines{"test.yaml:10:3: expected a key name"}));
+}
+
+TEST(LoadKeys, RequiredKeysAreReportedAtTheirMapping) {
+  EXPECT_EQ(errors_of("workers: {}\n"),
+            (Lines{"test.yaml:1:1: missing required key 'interfaces'"}));
+  EXPECT_EQ(errors_of(R"(interfaces:
+  - { mtu: 1500 }
+routes:
+  - { via: 10.0.0.2 }
+virtual_services:
+  - { scheduler: rr }
+  - name: v
+    address: 10.0.0.10
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    real_servers: [{ port: 80 }]
+)"),
+            (Lines{"test.yaml:2:5: interfaces[0]: missing required key 'name'",
+                   "test.yaml:2:5: interfaces[0]: missing required key 'device'",
+                   "test.yaml:2:5: interfaces[0]: missing required key 'addresses'",
+                   "test.yaml:4:5: routes[0]: missing required key 'prefix'",
+                   "test.yaml:6:5: virtual_services[0]: missing required key 'name'",
+                   "test.yaml:6:5: virtual_services[0]: missing required key 'address'",
+                   "test.yaml:6:5: virtual_services[0]: missing required key 'ports'",
+                   "test.yaml:6:5: virtual_services[0]: missing required key 'protocol'",
+                   "test.yaml:6:5: virtual_services[0]: missing required key 'mode'",
+                   "test.yaml:6:5: virtual_services[0]: missing required key 'real_servers'",
+                   "test.yaml:12:20: virtual_services[1].real_servers[0]: "
+                   "missing required key 'address'"}));
+}
+
+TEST(LoadKeys, ListsThatMustNotBeEmpty) {
+  EXPECT_EQ(errors_of("interfaces: []\n"),
+            (Lines{"test.yaml:1:13: interfaces: expected at least one interface"}));
+  EXPECT_EQ(errors_of("interfaces:\n"),
+            (Lines{"test.yaml:1:1: interfaces: expected at least one interface"}));
+  EXPECT_EQ(errors_of("interfaces:\n  - { name: a, device: d, addresses: [] }\n"),
+            (Lines{"test.yaml:2:38: interfaces[0].addresses: expected at least one address"}));
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 10.0.0.10, "
+                                  "ports: [], protocol: tcp, mode: nat, real_servers: [] }\n"),
+            (Lines{"test.yaml:11:43: virtual_services[0].ports: expected at least one port"}));
+}
+
+TEST(LoadTypes, WrongTypesNameWhatWasExpected) {
+  EXPECT_EQ(errors_of(R"(eal:
+  lcores: [0, 1]
+  no_huge: yes
+  extra_args: --no-pci
+workers: [1]
+control: { socket: { path: /x } }
+interfaces: { name: a }
+routes: 10.0.0.0/8
+virtual_services:
+  - name: v
+    address: [10.0.0.10]
+    ports: { http: 80 }
+    protocol: [tcp]
+    mode: nat
+    real_servers: { address: 10.0.0.20 }
+  - just-a-string
+)"),
+            (Lines{"test.yaml:2:11: eal.lcores: expected a string",
+                   "test.yaml:3:12: eal.no_huge: expected true or false",
+                   "test.yaml:4:15: eal.extra_args: expected a list",
+                   "test.yaml:5:10: workers: expected a mapping",
+                   "test.yaml:6:20: control.socket: expected a string",
+                   "test.yaml:7:13: interfaces: expected a list",
+                   "test.yaml:8:9: routes: expected a list",
+                   "test.yaml:11:14: virtual_services[0].address: expected an IPv4 address",
+                   "test.yaml:12:12: virtual_services[0].ports: "
+                   "expected a port number or a list of port numbers",
+                   "test.yaml:13:15: virtual_services[0].protocol: expected tcp or udp",
+                   "test.yaml:15:19: virtual_services[0].real_servers: expected a list",
+                   "test.yaml:16:5: virtual_services[1]: expected a mapping"}));
+}
+
+TEST(LoadTypes, QuotedNumbersAndBooleansAreStrings) {
+  EXPECT_EQ(errors_of(kTopology + "workers: { count: \"2\" }\neal: { no_huge: 'true' }\n"),
+            (Lines{"test.yaml:10:19: workers.count: expected an integer, not a quoted string",
+                   "test.yaml:11:17: eal.no_huge: expected true or false, not a quoted string"}));
+}
+
+TEST(LoadTypes, EmptyValueIsReportedAtItsKey) {
+  EXPECT_EQ(errors_of(kTopology + "workers:\n  count:\n  burst: 8\n"),
+            (Lines{"test.yaml:11:3: workers.count: expected an integer"}));
+}
+
+TEST(LoadTypes, StringsMayLookLikeNumbers) {
+  const Config c = load_valid(R"(eal: { lcores: 0, file_prefix: 123 }
+interfaces: [{ name: 1, device: 0000:01:00.0, addresses: [10.0.0.1/24] }]
+)");
+  EXPECT_EQ(c.eal.lcores, "0");
+  EXPECT_EQ(c.eal.file_prefix, "123");
+  EXPECT_EQ(c.interfaces.at(0).name, "1");
+  EXPECT_EQ(c.interfaces.at(0).device, "0000:01:00.0");
+}
+
+// Every integer key of the schema, with a valid value, in one file. Each @key@ stands alone on
+// its line, so the column of the '@' is the column of the value.
+const std::string kEveryInteger = R"(eal:
+  memory_mb: @memory_mb@
+workers:
+  count: @count@
+  burst: @burst@
+  idle_polls: @idle_polls@
+  idle_sleep_us: @idle_sleep_us@
+interfaces:
+  - name: front
+    device: net_null0
+    mtu: @mtu@
+    addresses: [10.0.0.1/24]
+connections:
+  capacity: @capacity@
+  timeouts:
+    tcp: @tcp@
+    tcp_fin: @tcp_fin@
+    tcp_syn: @tcp_syn@
+    tcp_close: @tcp_close@
+    udp: @udp@
+neighbours:
+  timeout: @timeout@
+virtual_services:
+  - name: web
+    address: 10.0.0.10
+    ports: [@ports@]
+    protocol: tcp
+    mode: nat
+    real_servers:
+      - address: 10.0.0.20
+        port: @port@
+        weight: @weight@
+)";
+
+struct IntegerKey {
+  std::string token;
+  std::string path;
+  uint32_t min;
+  uint32_t max;
+  std::string valid;
+  std::string noun = "an integer";
+};
+
+const std::vector<IntegerKey> kIntegerKeys = {
+    {"memory_mb", "eal.memory_mb", 64, 1048576, "512"},
+    {"count", "workers.count", 1, 64, "1"},
+    {"burst", "workers.burst", 1, 512, "32"},
+    {"idle_polls", "workers.idle_polls", 1, 1000000, "256"},
+    {"idle_sleep_us", "workers.idle_sleep_us", 0, 1000000, "100"},
+    {"mtu", "interfaces[0].mtu", 576, 9216, "1500"},
+    {"capacity", "connections.capacity", 1, 134217728, "1024"},
+    {"tcp", "connections.timeouts.tcp", 1, 2592000, "900"},
+    {"tcp_fin", "connections.timeouts.tcp_fin", 1, 2592000, "120"},
+    {"tcp_syn", "connections.timeouts.tcp_syn", 1, 2592000, "60"},
+    {"tcp_close", "connections.timeouts.tcp_close", 1, 2592000, "10"},
+    {"udp", "connections.timeouts.udp", 1, 2592000, "300"},
+    {"timeout", "neighbours.timeout", 1, 86400, "300"},
+    {"ports", "virtual_services[0].ports[0]", 1, 65535, "80", "a port number"},
+    {"port", "virtual_services[0].real_servers[0].port", 1, 65535, "8080", "a port number"},
+    {"weight", "virtual_services[0].real_servers[0].weight", 0, 65535, "1"},
+};
+
+// kEveryInteger with `value` for `key` and valid values elsewhere.
+std::string with_integer(const IntegerKey& key, const std::string& value) {
+  std::string yaml = kEveryInteger;
+  for (const IntegerKey& other : kIntegerKeys) {
+    const std::string token = "@" + other.token + "@";
+    yaml.replace(yaml.find(token), token.size(), other.token == key.token ? value : other.valid);
+  }
+  return yaml;
+}
+
+std::string position_of(const IntegerKey& key) {
+  const size_t at = kEveryInteger.find("@" + key.token + "@");
+  const size_t line_start = kEveryInteger.rfind('\n', at) + 1;
+  const long line = std::count(kEveryInteger.begin(), kEveryInteger.begin() + at, '\n') + 1;
+  return std::to_string(line) + ":" + std::to_string(at - line_start + 1);
+}
+
+TEST(LoadIntegers, BoundsAreAccepted) {
+  for (const IntegerKey& key : kIntegerKeys) {
+    SCOPED_TRACE(key.path);
+    EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.min))), Lines{});
+    EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.max))), Lines{});
+  }
+}
+
+TEST(LoadIntegers, EveryKeyRejectsBadValuesAtTheirPosition) {
+  for (const IntegerKey& key : kIntegerKeys) {
+    const std::string where = "test.yaml:" + position_of(key) + ": " + key.path + ": ";
+    const std::string range = " (expected " + std::to_string(key.min) + ".." +
+                              std::to_string(key.max) + ")";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"-1", "out of range: -1" + range},
+        {std::to_string(uint64_t{key.max} + 1),
+         "out of range: " + std::to_string(uint64_t{key.max} + 1) + range},
+        {"4294967296", "out of range: 4294967296" + range},
+        {"4294967297", "out of range: 4294967297" + range},
+        {"99999999999999999999999", "out of range: 99999999999999999999999" + range},
+        {"1.5", "expected " + key.noun},
+        {"1e3", "expected " + key.noun},
+        {"0x10", "expected " + key.noun},
+        {"+1", "expected " + key.noun},
+        {"1_000", "expected " + key.noun},
+        {"12abc", "expected " + key.noun},
+        {"true", "expected " + key.noun},
+        {".inf", "expected " + key.noun},
+        {"[1]", "expected " + key.noun},
+        {"{a: 1}", "expected " + key.noun},
+        {"'80'", "expected " + key.noun + ", not a quoted string"},
+        {"010", "leading zeros are not allowed: '010'"},
+    };
+    for (const auto& [value, message] : cases) {
+      SCOPED_TRACE(key.path + " = " + value);
+      EXPECT_EQ(errors_of(with_integer(key, value)), Lines{where + message});
+    }
+    if (key.min > 0) {
+      SCOPED_TRACE(key.path + " = min - 1");
+      EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.min - 1))),
+                Lines{where + "out of range: " + std::to_string(key.min - 1) + range});
+    }
+  }
+}
+
+TEST(LoadPorts, RangesAreNotSupportedYet) {
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 10.0.0.10, "
+                                  "ports: 80-90, protocol: tcp, mode: nat, real_servers: [] }\n"),
+            (Lines{"test.yaml:11:43: virtual_services[0].ports: expected a port number"}));
+}
+
+TEST(LoadPorts, PortListedTwiceInOneServiceIsReported) {
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 10.0.0.10, "
+                                  "ports: [80, 443, 80], protocol: tcp, mode: nat, "
+                                  "real_servers: [] }\n"),
+            (Lines{"test.yaml:11:53: virtual_services[0].ports[2]: duplicate port 80"}));
+}
+
+// ---- enums and strings ----
+
+TEST(LoadEnums, UnknownValuesListTheAcceptedOnes) {
+  EXPECT_EQ(errors_of(kTopology + R"(virtual_services:
+  - name: v
+    address: 10.0.0.10
+    ports: [80]
+    protocol: sctp
+    mode: foo
+    scheduler: lc
+    real_servers:
+      - { address: 10.0.0.20, state: down }
+      - { address: 10.0.0.21, state: Online }
+)"),
+            (Lines{"test.yaml:14:15: virtual_services[0].protocol: "
+                   "unknown protocol 'sctp' (expected tcp or udp)",
+                   "test.yaml:15:11: virtual_services[0].mode: unknown mode 'foo' (expected dr or nat)",
+                   "test.yaml:16:16: virtual_services[0].scheduler: "
+                   "unknown scheduler 'lc' (expected rr, wrr or wlc)",
+                   "test.yaml:18:38: virtual_services[0].real_servers[0].state: "
+                   "unknown state 'down' (expected online, drain or halt)",
+                   "test.yaml:19:38: virtual_services[0].real_servers[1].state: "
+                   "unknown state 'Online' (expected online, drain or halt)"}));
+}
+
+TEST(LoadStrings, NamesAddressesAndPaths) {
+  EXPECT_EQ(errors_of(R"(eal: { lcores: "", file_prefix: "" }
+control: { socket: run/sluice.sock }
+interfaces:
+  - { name: "fr ont", device: "", addresses: [10.0.0.1/24] }
+  - { name: abcdefghijklmnop, device: d1, addresses: [10.0.1.300/24] }
+  - { name: abcdefghijklm, device: d2, addresses: [10.0.2.1/0] }
+  - { name: b, device: d3, addresses: [10.0.3.1/24], tap: abcdefghijklmnop }
+  - { name: c, device: d4, addresses: [10.0.4.1/24], tap: "t/1" }
+virtual_services:
+  - { name: "web site", address: 10.0.0.256, ports: [80], protocol: tcp, mode: nat,
+      real_servers: [] }
+)"),
+            (Lines{"test.yaml:1:16: eal.lcores: must not be empty",
+                   "test.yaml:1:33: eal.file_prefix: must not be empty",
+                   "test.yaml:2:20: control.socket: expected an absolute path",
+                   "test.yaml:4:13: interfaces[0].name: invalid interface name 'fr ont': "
+                   "use 1 to 15 letters, digits, '-' and '_'",
+                   "test.yaml:4:31: interfaces[0].device: must not be empty",
+                   "test.yaml:5:13: interfaces[1].name: interface name 'abcdefghijklmnop' is "
+                   "longer than 15 characters",
+                   "test.yaml:5:55: interfaces[1].addresses[0]: invalid prefix '10.0.1.300/24' "
+                   "(expected a.b.c.d/length)",
+                   "test.yaml:6:13: interfaces[2].name: name 'abcdefghijklm' is too long for "
+                   "the default TAP name 'sl-abcdefghijklm' (at most 15 characters); shorten it "
+                   "or set tap",
+                   "test.yaml:6:52: interfaces[2].addresses[0]: prefix length 0 is out of range "
+                   "(expected 1..32)",
+                   "test.yaml:7:59: interfaces[3].tap: TAP name 'abcdefghijklmnop' is longer "
+                   "than 15 characters",
+                   "test.yaml:8:59: interfaces[4].tap: invalid TAP name 't/1': use 1 to 15 "
+                   "letters, digits, '-' and '_'",
+                   "test.yaml:10:13: virtual_services[0].name: invalid virtual service name "
+                   "'web site': use 1 to 64 letters, digits, '.', '-' and '_'",
+                   "test.yaml:10:34: virtual_services[0].address: invalid IPv4 address "
+                   "'10.0.0.256'"}));
+}
+
+TEST(LoadStrings, SocketPathMustFitAUnixAddress) {
+  const std::string path = "/" + std::string(107, 's');
+  EXPECT_EQ(errors_of(kTopology + "control: { socket: " + path + " }\n"),
+            (Lines{"test.yaml:10:20: control.socket: path is longer than 107 bytes, the limit "
+                   "of a unix socket address"}));
+  const std::string longest = "/" + std::string(106, 's');
+  EXPECT_EQ(load_valid(kTopology + "control: { socket: " + longest + " }\n").control.socket,
+            longest);
+}
+
+// ---- semantic checks ----
+
+const std::string kService = R"(  - name: @name@
+    address: @address@
+    ports: [@ports@]
+    protocol: @protocol@
+    mode: nat
+    real_servers: []
+)";
+
+std::string service(const std::string& name, const std::string& address, const std::string& ports,
+                    const std::string& protocol = "tcp") {
+  std::string yaml = kService;
+  for (const auto& [token, value] : {std::pair<std::string, std::string>{"@name@", name},
+                                     {"@address@", address},
+                                     {"@ports@", ports},
+                                     {"@protocol@", protocol}}) {
+    yaml.replace(yaml.find(token), token.size(), value);
+  }
+  return yaml;
+}
+
+TEST(LoadServices, DuplicateListenerIsReportedAtTheLaterService) {
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "10.0.0.10", "80") +
+                      service("b", "10.0.0.10", "80")),
+            (Lines{"test.yaml:19:13: virtual_services[1].ports[0]: duplicate virtual service "
+                   "10.0.0.10:80/tcp, also defined at 13:13"}));
+}
+
+TEST(LoadServices, OverlappingPortListsCollideOnTheSharedPortsOnly) {
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "10.0.0.10", "80, 443") +
+                      service("b", "10.0.0.10", "8443, 443, 8080")),
+            (Lines{"test.yaml:19:19: virtual_services[1].ports[1]: duplicate virtual service "
+                   "10.0.0.10:443/tcp, also defined at 13:17"}));
+}
+
+TEST(LoadServices, SamePortOnOtherProtocolOrAddressIsFine) {
+  const Config c = load_valid(kTopology + "virtual_services:\n" +
+                              service("a", "10.0.0.10", "53") +
+                              service("b", "10.0.0.10", "53", "udp") +
+                              service("c", "10.0.0.11", "53"));
+  EXPECT_EQ(c.virtual_services.size(), 3u);
+}
+
+TEST(LoadServices, DuplicateNameIsReported) {
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "10.0.0.10", "80") +
+                      service("a", "10.0.0.11", "80")),
+            (Lines{"test.yaml:17:11: virtual_services[1].name: duplicate virtual service name "
+                   "'a', also defined at 11:11"}));
+}
+
+TEST(LoadServices, AddressOfAnInterfaceIsNotAVip) {
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "10.1.0.1", "80")),
+            (Lines{"test.yaml:12:14: virtual_services[0].address: address 10.1.0.1 is an "
+                   "address of interface 'back'"}));
+}
+
+std::string service_with_servers(const std::string& mode, const std::string& ports,
+                                 const std::string& servers) {
+  return kTopology + R"(virtual_services:
+  - name: v
+    address: 10.0.0.10
+    ports: [)" + ports + R"(]
+    protocol: tcp
+    mode: )" + mode + R"(
+    real_servers:
+)" + servers;
+}
+
+TEST(LoadServers, DuplicateServerIsReported) {
+  EXPECT_EQ(errors_of(service_with_servers("nat", "80", R"(      - { address: 10.0.0.20 }
+      - { address: 10.0.0.21, port: 8080 }
+      - { address: 10.0.0.20 }
+      - { address: 10.0.0.21, port: 8080, weight: 5 }
+)")),
+            (Lines{"test.yaml:19:9: virtual_services[0].real_servers[2]: duplicate real server "
+                   "10.0.0.20, also defined at 17:9",
+                   "test.yaml:20:9: virtual_services[0].real_servers[3]: duplicate real server "
+                   "10.0.0.21:8080, also defined at 18:9"}));
+}
+
+TEST(LoadServers, ServerWithoutPortCollidesWithTheSameServicePortGivenExplicitly) {
+  EXPECT_EQ(errors_of(service_with_servers("nat", "80, 443", R"(      - { address: 10.0.0.20, port: 443 }
+      - { address: 10.0.0.20 }
+      - { address: 10.0.0.21 }
+      - { address: 10.0.0.21, port: 80 }
+)")),
+            (Lines{"test.yaml:18:9: virtual_services[0].real_servers[1]: duplicate real server "
+                   "10.0.0.20:443, also defined at 17:9",
+                   "test.yaml:20:9: virtual_services[0].real_servers[3]: duplicate real server "
+                   "10.0.0.21:80, also defined at 19:9"}));
+}
+
+TEST(LoadServers, SameAddressOnOtherPortsIsFine) {
+  const Config c = load_valid(service_with_servers("nat", "80", R"(      - { address: 10.0.0.20 }
+      - { address: 10.0.0.20, port: 8080 }
+      - { address: 10.0.0.20, port: 8081 }
+)"));
+  EXPECT_EQ(c.virtual_services.at(0).real_servers.size(), 3u);
+}
+
+TEST(LoadServers, DrCannotTranslatePorts) {
+  EXPECT_EQ(errors_of(service_with_servers("dr", "80", R"(      - { address: 10.0.0.20 }
+      - { address: 10.0.0.21, port: 80 }
+)")),
+            (Lines{"test.yaml:18:37: virtual_services[0].real_servers[1].port: dr mode cannot "
+                   "translate ports; remove port"}));
+}
+
+TEST(LoadServers, UnreachableServerIsReported) {
+  EXPECT_EQ(errors_of(service_with_servers("nat", "80", R"(      - { address: 10.0.0.20 }
+      - { address: 10.9.255.1 }
+      - { address: 192.0.2.1 }
+)")),
+            (Lines{"test.yaml:19:20: virtual_services[0].real_servers[2].address: real server "
+                   "192.0.2.1 is not reachable: no interface subnet or route covers it"}));
+}
+
+TEST(LoadServers, DrServerMustBeOnAConnectedSubnet) {
+  EXPECT_EQ(errors_of(service_with_servers("dr", "80", R"(      - { address: 10.1.0.20 }
+      - { address: 10.9.0.1 }
+)")),
+            (Lines{"test.yaml:18:20: virtual_services[0].real_servers[1].address: real server "
+                   "10.9.0.1 is not in a connected subnet (dr mode needs the same L2)"}));
+}
+
+TEST(LoadServers, DefaultRouteReachesEverything) {
+  const Config c = load_valid(R"(interfaces:
+  - { name: a, device: d, addresses: [10.0.0.1/24] }
+routes:
+  - { prefix: 0.0.0.0/0, via: 10.0.0.254 }
+virtual_services:
+  - { name: v, address: 10.0.0.10, ports: 80, protocol: tcp, mode: nat,
+      real_servers: [{ address: 203.0.113.7, port: 8080 }] }
+)");
+  EXPECT_EQ(c.routes.at(0).prefix.length, 0);
+  EXPECT_EQ(c.routes.at(0).via, ip("10.0.0.254"));
+  EXPECT_EQ(c.routes.at(0).origin.path, "routes[0]");
+  EXPECT_EQ(c.routes.at(0).origin.line, 4);
+}
+
+TEST(LoadRoutes, RouteErrorsAreReported) {
+  EXPECT_EQ(errors_of(R"(interfaces:
+  - { name: a, device: d, addresses: [10.0.0.1/24] }
+routes:
+  - { prefix: 10.9.0.0/16, via: 10.5.0.1 }
+  - { prefix: 10.8.0.1/16, via: 10.0.0.2 }
+  - { prefix: 10.9.0.0/16, via: 10.0.0.3 }
+  - { prefix: 10.7.0.0/16, via: 10.0.0.1 }
+  - { prefix: 10.6.0.0/16, via: 10.0.0.300 }
+)"),
+            (Lines{"test.yaml:4:33: routes[0].via: next hop 10.5.0.1 is not in a connected "
+                   "subnet of any interface",
+                   "test.yaml:5:15: routes[1].prefix: prefix '10.8.0.1/16' has host bits set "
+                   "(the network is 10.8.0.0/16)",
+                   "test.yaml:6:15: routes[2].prefix: duplicate route 10.9.0.0/16, also "
+                   "defined at 4:15",
+                   "test.yaml:7:33: routes[3].via: next hop 10.0.0.1 is an address of "
+                   "interface 'a'",
+                   "test.yaml:8:33: routes[4].via: invalid IPv4 address '10.0.0.300'"}));
+}
+
+TEST(LoadInterfaces, DuplicatesAreReported) {
+  EXPECT_EQ(errors_of(R"(interfaces:
+  - { name: a, device: d1, addresses: [10.0.0.1/24] }
+  - { name: a, device: d2, addresses: [10.0.1.1/24], tap: t2 }
+  - { name: c, device: d1, addresses: [10.0.2.1/24], tap: t2 }
+  - { name: d, device: d4, addresses: [10.0.3.1/24], tap: sl-a }
+)"),
+            (Lines{"test.yaml:3:13: interfaces[1].name: duplicate interface name 'a', also "
+                   "defined at 2:13",
+                   "test.yaml:4:24: interfaces[2].device: duplicate device 'd1', also defined "
+                   "at 2:24",
+                   "test.yaml:4:59: interfaces[2].tap: duplicate TAP name 't2', also defined "
+                   "at 3:59",
+                   "test.yaml:5:59: interfaces[3].tap: duplicate TAP name 'sl-a', also defined "
+                   "at 2:5"}));
+}
+
+// ---- all errors, and no cascades ----
+
+TEST(LoadErrors, IndependentErrorsAreAllReportedInFileOrder) {
+  const LoadResult result = load(R"(virtual_services:
+  - name: v
+    address: 10.0.0.10
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    scheduler: fastest
+    real_servers: []
+workers:
+  threads: 4
+interfaces:
+  - { name: a, device: d, mtu: 100000, addresses: [10.0.0.1/24] }
+)");
+  EXPECT_FALSE(result.config);
+  ASSERT_EQ(result.errors.size(), 3u);
+  EXPECT_EQ(result.errors[0].line, 7);
+  EXPECT_EQ(result.errors[0].column, 16);
+  EXPECT_EQ(result.errors[0].path, "virtual_services[0].scheduler");
+  EXPECT_EQ(result.errors[0].message, "unknown scheduler 'fastest' (expected rr, wrr or wlc)");
+  EXPECT_EQ(result.errors[1].line, 10);
+  EXPECT_EQ(result.errors[1].column, 3);
+  EXPECT_EQ(result.errors[1].path, "workers");
+  EXPECT_EQ(result.errors[1].message, "unknown key 'threads'");
+  EXPECT_EQ(result.errors[2].line, 12);
+  EXPECT_EQ(result.errors[2].column, 32);
+  EXPECT_EQ(result.errors[2].path, "interfaces[0].mtu");
+  EXPECT_EQ(result.errors[2].message, "out of range: 100000 (expected 576..9216)");
+  EXPECT_EQ(result.errors[2].file, "test.yaml");
+}
+
+TEST(LoadErrors, AFieldErrorDoesNotCascadeIntoSemanticErrors) {
+  // The bad mtu must not make the servers behind "back" look unreachable, and the service
+  // with a bad mode must not be reported again as a duplicate of "b".
+  EXPECT_EQ(errors_of(R"(interfaces:
+  - { name: front, device: d0, addresses: [10.0.0.1/24] }
+  - { name: back, device: d1, mtu: 1, addresses: [10.1.0.1/24] }
+virtual_services:
+  - { name: a, address: 10.0.0.10, ports: 80, protocol: tcp, mode: direct, real_servers: [] }
+  - { name: b, address: 10.0.0.10, ports: 80, protocol: tcp, mode: nat,
+      real_servers: [{ address: 10.1.0.20 }, { address: 10.1.0.21, weight: -5 }] }
+)"),
+            (Lines{"test.yaml:3:36: interfaces[1].mtu: out of range: 1 (expected 576..9216)",
+                   "test.yaml:5:68: virtual_services[0].mode: unknown mode 'direct' "
+                   "(expected dr or nat)",
+                   "test.yaml:7:76: virtual_services[1].real_servers[1].weight: out of range: "
+                   "-5 (expected 0..65535)"}));
+}
+
+TEST(LoadErrors, TooManyErrorsAreCapped) {
+  std::string yaml = kTopology + "workers:\n";
+  for (int i = 0; i < 1500; ++i) yaml += "  bad" + std::to_string(i) + ": 1\n";
+  const LoadResult result = load(yaml);
+  ASSERT_EQ(result.errors.size(), 1001u);
+  EXPECT_EQ(result.errors[0].format(), "test.yaml:11:3: workers: unknown key 'bad0'");
+  EXPECT_EQ(result.errors[999].format(), "test.yaml:1010:3: workers: unknown key 'bad999'");
+  EXPECT_EQ(result.errors[1000].format(), "test.yaml: and 500 more errors");
+}
+
+}  // namespace
+}  // namespace sluice::config

@@ -1,0 +1,75 @@
+#include "control/command_parse.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace sluice::control {
+namespace {
+
+TEST(CommandParse, ShowCommands) {
+  EXPECT_TRUE(std::holds_alternative<ShowVips>(*parse_command("show vips").command));
+  EXPECT_TRUE(std::holds_alternative<ShowServers>(*parse_command("  show   servers ").command));
+  EXPECT_TRUE(std::holds_alternative<ShowStats>(*parse_command("show\tstats").command));
+  EXPECT_TRUE(std::holds_alternative<ShowConns>(*parse_command("show conns").command));
+  EXPECT_TRUE(std::holds_alternative<Reload>(*parse_command("reload").command));
+}
+
+TEST(CommandParse, SetServerState) {
+  const auto p = parse_command("set server 198.18.0.11:80 198.18.1.21:8080 state drain");
+  ASSERT_TRUE(p.command) << p.error;
+  const auto& s = std::get<SetServer>(*p.command);
+  EXPECT_EQ(s.service.port, 80);
+  EXPECT_EQ(s.server.port, 8080);
+  EXPECT_EQ(s.state, config::AdminState::drain);
+  EXPECT_FALSE(s.weight);
+  EXPECT_FALSE(s.protocol);
+}
+
+TEST(CommandParse, SetServerWeightAndProtocol) {
+  const auto p = parse_command("set server 198.18.0.11:53/udp 198.18.1.21:5353 weight 65535");
+  ASSERT_TRUE(p.command) << p.error;
+  const auto& s = std::get<SetServer>(*p.command);
+  EXPECT_EQ(s.weight, 65535u);
+  EXPECT_EQ(s.protocol, config::Protocol::udp);
+}
+
+struct Bad {
+  std::string line;
+  std::string error_part;
+};
+
+class CommandParseErrors : public testing::TestWithParam<Bad> {};
+
+TEST_P(CommandParseErrors, GiveOneLineErrors) {
+  const auto p = parse_command(GetParam().line);
+  EXPECT_FALSE(p.command);
+  EXPECT_NE(p.error.find(GetParam().error_part), std::string::npos) << p.error;
+  EXPECT_EQ(p.error.find('\n'), std::string::npos);
+  EXPECT_LT(p.error.size(), 200u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Hostile, CommandParseErrors,
+    testing::Values(
+        Bad{"", "empty"}, Bad{"   ", "empty"}, Bad{"show", "unknown command"},
+        Bad{"show nothing", "show 'nothing'"}, Bad{"show vips extra", "unknown command"},
+        Bad{"frobnicate", "unknown command"}, Bad{"reload now", "unknown command"},
+        Bad{"set server", "usage"}, Bad{"set server 1.2.3 x state up", "bad virtual service"},
+        Bad{"set server 1.2.3:80 1.2.3.4:80 state up", "bad virtual service"},
+        Bad{"set server 1.2.3.4:80 1.2.3.4 state online", "bad real server"},
+        Bad{"set server 1.2.3.4:80 1.2.3.4:0 state online", "bad real server"},
+        Bad{"set server 1.2.3.4:80 1.2.3.4:80 state up", "unknown state"},
+        Bad{"set server 1.2.3.4:80 1.2.3.4:80 weight 70000", "bad weight"},
+        Bad{"set server 1.2.3.4:80 1.2.3.4:80 weight -1", "bad weight"},
+        Bad{"set server 1.2.3.4:80 1.2.3.4:80 weight 1x", "bad weight"},
+        Bad{"set server 1.2.3.4:80 1.2.3.4:80 weight 99999999999999999999", "bad weight"},
+        Bad{"set server 1.2.3.4:80/sctp 1.2.3.4:80 weight 1", "unknown protocol"},
+        Bad{"set server 1.2.3.4:80 1.2.3.4:80 colour red", "usage"},
+        Bad{std::string("show\0vips", 9), "control characters"},
+        Bad{"show vips\r", "control characters"},
+        Bad{std::string(5000, 'a'), "longer than"},
+        Bad{std::string(4000, 'a'), "unknown command"}));
+
+}  // namespace
+}  // namespace sluice::control
