@@ -6,8 +6,8 @@
 
 namespace sluice::test {
 
-// Call from main() before RUN_ALL_TESTS (see eal_main.cc).
-void init_eal_or_die();
+// Call from main() before anything uses DPDK (see eal_main.cc). `memory_mb`: EAL -m.
+void init_eal_or_die(unsigned memory_mb = 512);
 // A packet pool with room for PacketMeta, as the daemon creates it.
 rte_mempool* test_pool();
 

@@ -3,8 +3,6 @@
 // daemon compiles it, and the outputs collected per interface, per kernel path and per drop.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
 #include <vector>
