@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include <algorithm>
@@ -160,6 +161,18 @@ void establish(dp::WorkerCtx& w, const Frames& syns) {
   }
 }
 
+// Memory a table of `capacity` connections takes: DPDK heap (rte_hash) plus our entries.
+double bytes_per_connection(uint32_t capacity) {
+  rte_malloc_socket_stats before{}, after{};
+  rte_malloc_get_socket_stats(static_cast<int>(rte_socket_id()), &before);
+  auto table = dp::ConnTable::create("bench_sizing", capacity, static_cast<int>(rte_socket_id()), 0);
+  rte_malloc_get_socket_stats(static_cast<int>(rte_socket_id()), &after);
+  const double heap = static_cast<double>(after.heap_allocsz_bytes - before.heap_allocsz_bytes);
+  const double entries = (static_cast<double>(capacity) + dp::ConnTable::kWheelSlots) *
+                         sizeof(dp::Conn) + capacity * sizeof(uint32_t);  // + free list
+  return (heap + entries) / capacity;
+}
+
 void print(const char* name, const Result& r, const Result& floor) {
   std::printf("%-22s %9.2f %12.1f %11.1f\n", name, r.mpps, r.cycles_per_packet,
               r.cycles_per_packet - floor.cycles_per_packet);
@@ -182,8 +195,9 @@ int main(int argc, char** argv) {
   const Frames nat_ack = make_frames(flows, 0, [](uint32_t i) { return client_frame(i, "198.18.0.11", 0x10); });
   establish(w, dr_syn);
   establish(w, nat_syn);
-  std::printf("connections established: %u (table capacity %u, %zu B per entry)\n",
-              w.conns->size(), w.conns->capacity(), sizeof(dp::Conn));
+  std::printf("connections established: %u; memory per connection slot: %.0f B "
+              "(entry %zu B + hash index for both directions)\n",
+              w.conns->size(), bytes_per_connection(flows), sizeof(dp::Conn));
 
   // Replies of each nat flow come from the server its connection chose.
   const Frames nat_reply = make_frames(flows, 1, [&](uint32_t i) {
