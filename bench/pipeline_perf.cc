@@ -230,5 +230,6 @@ int main(int argc, char** argv) {
   print("dr", measure(w, dr_ack, passes, pipeline), floor);
   print("nat client->server", measure(w, nat_ack, passes, pipeline), floor);
   print("nat server->client", measure(w, nat_reply, passes, pipeline), floor);
+  test::cleanup_eal();
   return 0;
 }

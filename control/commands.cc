@@ -63,7 +63,10 @@ json show_servers(const Appliance& a) {
            {"server", endpoint(s.address, port)},
            {"weight", s.weight},
            {"state", config::to_string(s.state)},
-           {"active_conns", sum_workers(a, [&](auto& w) { return w.stats.server_conns[s.id].get(); })},
+           {"active_conns",
+            sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].active.get(); })},
+           {"inactive_conns",
+            sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].inactive.get(); })},
            {"total_conns",
             sum_workers(a, [&](auto& w) { return w.stats.server_total_conns[s.id].get(); })},
            {"packets", sum_workers(a, [&](auto& w) { return w.stats.server_packets[s.id].get(); })}});
@@ -85,9 +88,10 @@ json show_stats(const Appliance& a) {
          {"rx_packets", sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].rx_packets.get(); })},
          {"tx_packets", sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].tx_packets.get(); })}});
   }
-  uint64_t active = 0;
+  uint64_t active = 0, inactive = 0;
   for (const dp::RealServerEntry& s : a.snapshot().servers) {
-    active += sum_workers(a, [&](auto& w) { return w.stats.server_conns[s.id].get(); });
+    active += sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].active.get(); });
+    inactive += sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].inactive.get(); });
   }
   return {{"workers", a.workers().size()},
           {"rx_packets", sum_workers(a, [](auto& w) { return w.stats.rx_packets.get(); })},
@@ -95,6 +99,7 @@ json show_stats(const Appliance& a) {
           {"to_kernel", sum_workers(a, [](auto& w) { return w.stats.to_kernel.get(); })},
           {"conns_created", sum_workers(a, [](auto& w) { return w.stats.conns_created.get(); })},
           {"active_conns", active},
+          {"inactive_conns", inactive},
           {"exception_dropped", a.exception_dropped()},
           {"drops", drops},
           {"ports", ports}};

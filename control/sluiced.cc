@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sluiced: %s\n", error.c_str());
     }
   }
+  // EAL leaves its runtime directory (/run/dpdk/<file_prefix>) behind; nothing else uses it.
+  const std::string runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();
+  std::error_code ignored;
+  std::filesystem::remove_all(runtime_dir, ignored);
   return status;
 }

@@ -36,15 +36,15 @@ uint32_t pick_wrr(const VirtualServiceEntry& service, std::span<const RealServer
   return kNoServer;
 }
 
-// Weighted least connections: the smallest conns/weight, compared by cross-multiplying
+// Weighted least connections: the smallest overhead/weight, compared by cross-multiplying
 // (as IPVS does) to stay in integers.
-uint32_t pick_wlc(std::span<const RealServerEntry> servers, const Gauge* conns) {
+uint32_t pick_wlc(std::span<const RealServerEntry> servers, const ServerLoad* load) {
   uint32_t best = kNoServer;
   uint64_t best_conns = 0, best_weight = 1;
   for (uint32_t i = 0; i < servers.size(); ++i) {
     const RealServerEntry& s = servers[i];
     if (!s.available()) continue;
-    const uint64_t c = conns[s.id].get();
+    const uint64_t c = load[s.id].overhead();
     if (best == kNoServer || c * best_weight < best_conns * s.weight) {
       best = i;
       best_conns = c;
@@ -58,12 +58,12 @@ uint32_t pick_wlc(std::span<const RealServerEntry> servers, const Gauge* conns) 
 
 uint32_t pick_server(const VirtualServiceEntry& service,
                      std::span<const RealServerEntry> servers, SchedulerCursor& cursor,
-                     const Gauge* conns) {
+                     const ServerLoad* load) {
   if (servers.empty()) return kNoServer;
   switch (service.scheduler) {
     case Scheduler::rr: return pick_rr(servers, cursor);
     case Scheduler::wrr: return pick_wrr(service, servers, cursor);
-    case Scheduler::wlc: return pick_wlc(servers, conns);
+    case Scheduler::wlc: return pick_wlc(servers, load);
   }
   return kNoServer;
 }

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "dataplane/counter.h"
+#include "dataplane/server_load.h"
 #include "dataplane/snapshot.h"
 
 namespace sluice::dp {
@@ -20,9 +20,9 @@ struct SchedulerCursor {
 inline constexpr uint32_t kNoServer = UINT32_MAX;
 
 // Returns an index into `servers`, or kNoServer when none is available.
-// `conns[id]` is the calling worker's live connection count of real server `id`.
+// `load[id]` is the calling worker's connection count of real server `id`.
 uint32_t pick_server(const VirtualServiceEntry& service,
                      std::span<const RealServerEntry> servers, SchedulerCursor& cursor,
-                     const Gauge* conns);
+                     const ServerLoad* load);
 
 }  // namespace sluice::dp

@@ -57,13 +57,13 @@ uint32_t transmit_from_kernel(WorkerCtx& w) {
   return n;
 }
 
-uint32_t expire_connections(WorkerCtx& w) {
-  return w.conns->expire(w.now, kExpiryBudget, [&w](const Conn& c) {
-    w.stats.server_conns[c.server_id].sub(1);
+}  // namespace
+
+uint32_t expire_connections(WorkerCtx& w, uint32_t budget) {
+  return w.conns->expire(w.now, budget, [&w](const Conn& c) {
+    w.stats.server_load[c.server_id].remove(c.state);
   });
 }
-
-}  // namespace
 
 void begin_loop(WorkerCtx& w) {
   // acquire: pairs with the control thread's release store, so the snapshot's contents are
@@ -124,7 +124,7 @@ int worker_main(void* arg) {
       work += n;
     }
     work += transmit_from_kernel(w);
-    work += expire_connections(w);
+    work += expire_connections(w, kExpiryBudget);
     serve_requests(w, dump);
     // Idle back-off: a worker that keeps finding nothing sleeps a little, so a small lab
     // machine can share its cores with clients and servers. Off (0) on a real appliance.

@@ -18,6 +18,7 @@
 #include "dataplane/bounds.h"
 #include "dataplane/neighbour_slots.h"
 #include "dataplane/scheduler.h"
+#include "dataplane/server_load.h"
 #include "dataplane/snapshot.h"
 
 namespace sluice::dp {
@@ -40,8 +41,8 @@ struct WorkerStats {
   Counter rx_packets, tx_packets, to_kernel, conns_created;
   std::array<Counter, kDropCount> drops;
   std::array<InterfaceStats, kMaxInterfaces> interfaces;
-  // By real-server id. conns counts live entries; wlc reads it.
-  std::array<Gauge, kMaxRealServers> server_conns;
+  // By real-server id. server_load counts live connections; wlc reads it.
+  std::array<ServerLoad, kMaxRealServers> server_load;
   std::array<Counter, kMaxRealServers> server_total_conns;
   std::array<Counter, kMaxRealServers> server_packets;
 };
@@ -103,6 +104,8 @@ struct alignas(64) WorkerCtx {
   void send_to_kernel(rte_mbuf* m) { to_kernel.pkts[to_kernel.n++] = m; }
 };
 
+// Frees connections whose timeout passed, visiting at most `budget` entries.
+uint32_t expire_connections(WorkerCtx& w, uint32_t budget);
 // Picks up a newly published snapshot and the clock. Call after the quiescent report.
 void begin_loop(WorkerCtx& w);
 // Hands the burst's outputs to the NICs and the exception ring; counts what did not fit.

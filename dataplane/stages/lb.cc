@@ -21,7 +21,8 @@ Headers headers_of(rte_mbuf* m, const PacketMeta& meta) {
 }
 
 void release(WorkerCtx& w, uint32_t index) {
-  w.stats.server_conns[w.conns->at(index).server_id].sub(1);
+  const Conn& c = w.conns->at(index);
+  w.stats.server_load[c.server_id].remove(c.state);
   w.conns->remove(index);
 }
 
@@ -58,7 +59,11 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
     release(w, index);
     return w.drop(m, Drop::server_halted);
   }
-  if (c.protocol == IPPROTO_TCP) c.state = next_tcp_state(c.state, meta_of(m).tcp_flags, !is_return);
+  if (c.protocol == IPPROTO_TCP) {
+    const ConnState next = next_tcp_state(c.state, meta_of(m).tcp_flags, !is_return);
+    w.stats.server_load[c.server_id].move(c.state, next);
+    c.state = next;
+  }
   w.conns->set_expiry(index, w.now + timeout_of(c.state, snap.timeouts));
   if (is_return) {
     reverse(w, c, m);
@@ -97,7 +102,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   const VirtualServiceEntry& service = snap.services[vip];
   const std::span<const RealServerEntry> servers(snap.servers.data() + service.first_server,
                                                  service.server_count);
-  const uint32_t pick = pick_server(service, servers, w.cursors[vip], w.stats.server_conns.data());
+  const uint32_t pick = pick_server(service, servers, w.cursors[vip], w.stats.server_load.data());
   if (pick == kNoServer) return w.drop(m, Drop::no_server);
   const RealServerEntry& s = servers[pick];
 
@@ -122,7 +127,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   if (index == ConnTable::kNone) return w.drop(m, Drop::conn_table_full);
 
   w.stats.conns_created.add(1);
-  w.stats.server_conns[s.id].add(1);
+  w.stats.server_load[s.id].add(c.state);
   w.stats.server_total_conns[s.id].add(1);
   forward(w, w.conns->at(index), m);
 }

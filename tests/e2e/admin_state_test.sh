@@ -46,7 +46,7 @@ for id in h1 h2 h3 h4; do
     abort "held connection $client is established on no NAT real server"
   name=$(nat_server_holding "$client")
   wait_until 5 "show conns lists $client" conn_listed "$client" || true
-  check_eq "show conns gives the server whose kernel holds $client" "${RIP[$name]}" "$(conn_server "$client")"
+  check_eq "show conns puts $client on $name, as $name's kernel does" "${RIP[$name]}" "$(conn_server "$client")"
   held_on[$name]+="$id "
   read -r -a ids <<<"${held_on[$name]}"
   if [ ${#ids[@]} -ge 2 ]; then S=$name A=${ids[0]} B=${ids[1]}; break; fi

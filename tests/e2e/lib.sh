@@ -213,6 +213,10 @@ e2e_cleanup() {
   local id pid
   for id in "${!HELD_PID[@]}"; do stop_pid 2 "${HELD_PID[$id]}"; done
   for pid in "${E2E_BG_PIDS[@]}"; do stop_pid 2 "$pid"; done
+  case $rc in
+    130) say "interrupted (SIGINT); cleaning up" ;;
+    143) say "terminated (SIGTERM, e.g. the runner's timeout); cleaning up" ;;
+  esac
   if [ $rc -ne 0 ] && [ $E2E_FAILED -eq 0 ]; then
     E2E_FAILED=1  # ended by an error or a signal, not by an assertion
   fi

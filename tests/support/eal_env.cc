@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,13 @@ void init_eal_or_die(unsigned memory_mb) {
     std::fprintf(stderr, "tests: EAL initialisation failed\n");
     std::exit(1);
   }
+}
+
+void cleanup_eal() {
+  const std::string runtime_dir = rte_eal_get_runtime_dir();
+  rte_eal_cleanup();
+  std::error_code ignored;
+  std::filesystem::remove_all(runtime_dir, ignored);
 }
 
 rte_mempool* test_pool() {

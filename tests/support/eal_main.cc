@@ -8,6 +8,6 @@ int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   sluice::test::init_eal_or_die();
   const int result = RUN_ALL_TESTS();
-  rte_eal_cleanup();
+  sluice::test::cleanup_eal();
   return result;
 }

@@ -48,9 +48,8 @@ class PipelineHarness {
   // The worker clock (seconds) the next run() sees; connection expiry is driven by it.
   void set_now(uint32_t seconds) { now_ = seconds; }
   uint32_t expire() {
-    return table_->expire(now_, UINT32_MAX, [this](const dp::Conn& c) {
-      w_->stats.server_conns[c.server_id].sub(1);
-    });
+    w_->now = now_;
+    return dp::expire_connections(*w_, UINT32_MAX);
   }
 
   uint64_t drops(dp::Drop d) const { return w_->stats.drops[static_cast<size_t>(d)].get(); }

@@ -33,7 +33,7 @@ VirtualServiceEntry service(Scheduler sched, const std::vector<RealServerEntry>&
 
 std::vector<int> count_picks(Scheduler sched, std::vector<RealServerEntry> s, int picks,
                              bool count_connections = false) {
-  std::array<Gauge, 16> conns{};
+  std::array<ServerLoad, 16> conns{};
   SchedulerCursor cursor;
   const VirtualServiceEntry e = service(sched, s);
   std::vector<int> counts(s.size());
@@ -41,7 +41,7 @@ std::vector<int> count_picks(Scheduler sched, std::vector<RealServerEntry> s, in
     const uint32_t p = pick_server(e, s, cursor, conns.data());
     if (p == kNoServer) return {};
     ++counts[p];
-    if (count_connections) conns[s[p].id].add(1);
+    if (count_connections) conns[s[p].id].add(ConnState::established);
   }
   return counts;
 }
@@ -64,7 +64,7 @@ TEST(WeightedRoundRobin, PicksInProportionToWeight) {
 
 TEST(WeightedRoundRobin, InterleavesRatherThanBursts) {
   auto s = servers({2, 1});
-  std::array<Gauge, 2> conns{};
+  std::array<ServerLoad, 2> conns{};
   SchedulerCursor cursor;
   const auto e = service(Scheduler::wrr, s);
   std::vector<uint32_t> order;
@@ -84,19 +84,30 @@ TEST(WeightedLeastConnection, HoldsWeightRatiosAsConnectionsAccumulate) {
 
 TEST(WeightedLeastConnection, PrefersTheLeastLoadedServer) {
   auto s = servers({1, 1, 1});
-  std::array<Gauge, 3> conns{};
-  conns[0].set(5);
-  conns[1].set(2);
-  conns[2].set(9);
+  std::array<ServerLoad, 3> conns{};
+  conns[0].active.set(5);
+  conns[1].active.set(2);
+  conns[2].active.set(9);
   SchedulerCursor cursor;
   EXPECT_EQ(pick_server(service(Scheduler::wlc, s), s, cursor, conns.data()), 1u);
+}
+
+TEST(WeightedLeastConnection, InactiveConnectionsWeighA256thOfActiveOnes) {
+  auto s = servers({1, 1});
+  std::array<ServerLoad, 2> conns{};
+  conns[0].active.set(1);     // overhead 256
+  conns[1].inactive.set(200);  // overhead 200: still the lighter one
+  SchedulerCursor cursor;
+  EXPECT_EQ(pick_server(service(Scheduler::wlc, s), s, cursor, conns.data()), 1u);
+  conns[1].inactive.set(300);
+  EXPECT_EQ(pick_server(service(Scheduler::wlc, s), s, cursor, conns.data()), 0u);
 }
 
 TEST(AllSchedulers, ReturnNoServerWhenNoneIsAvailable) {
   for (Scheduler sched : {Scheduler::rr, Scheduler::wrr, Scheduler::wlc}) {
     auto s = servers({0, 1});
     s[1].state = AdminState::drain;
-    std::array<Gauge, 2> conns{};
+    std::array<ServerLoad, 2> conns{};
     SchedulerCursor cursor;
     EXPECT_EQ(pick_server(service(sched, s), s, cursor, conns.data()), kNoServer);
     std::vector<RealServerEntry> none;
