@@ -103,15 +103,17 @@ void print_servers(const json& r) {
     rows.push_back({text(s["vip"]), text(s["vip_address"]) + ":" + ports_text(s["ports"]) + "/" +
                                         text(s["protocol"]),
                     text(s["server"]), text(s["weight"]), text(s["state"]),
-                    text(s["active_conns"]), text(s["total_conns"]), text(s["packets"])});
+                    text(s["active_conns"]), text(s["inactive_conns"]), text(s["total_conns"]),
+                    text(s["packets"])});
   }
-  print_table({"VIP", "SERVICE", "SERVER", "WEIGHT", "STATE", "ACTIVE", "TOTAL", "PACKETS"}, rows);
+  print_table({"VIP", "SERVICE", "SERVER", "WEIGHT", "STATE", "ACTIVE", "INACT", "TOTAL", "PACKETS"},
+              rows);
 }
 
 void print_stats(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const char* k : {"workers", "rx_packets", "tx_packets", "to_kernel", "conns_created",
-                        "active_conns", "exception_dropped"}) {
+                        "active_conns", "inactive_conns", "exception_dropped"}) {
     rows.push_back({k, text(r[k])});
   }
   for (const auto& [name, count] : r["drops"].items()) {
