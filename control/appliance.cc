@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "config/load.h"
@@ -19,9 +20,17 @@ namespace {
 constexpr unsigned kRingSize = 1024;
 constexpr uint64_t kNeighbourTickMs = 100;
 
-rte_ring* make_ring(const std::string& name, unsigned flags) {
-  return rte_ring_create(name.c_str(), kRingSize, static_cast<int>(rte_socket_id()), flags);
+}  // namespace
+
+// Every ring here has one producer thread and one consumer thread.
+rte_ring* Appliance::make_ring(const std::string& name) {
+  rte_ring* r = rte_ring_create(name.c_str(), kRingSize, static_cast<int>(rte_socket_id()),
+                                RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (r != nullptr) rings_.push_back(r);
+  return r;
 }
+
+namespace {
 
 // What a reload cannot change without restarting the process: it shapes ports, lcores and
 // preallocated memory. Returns the first differing key.
@@ -124,18 +133,15 @@ std::string Appliance::start_workers() {
     }
     w->published = publisher_->slot();
     w->qsbr = publisher_->qsbr();
-    w->kernel_ring = make_ring("sluice_kernel_" + suffix, RING_F_SP_ENQ | RING_F_SC_DEQ);
-    w->requests = make_ring("sluice_requests_" + suffix, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    w->kernel_ring = make_ring("sluice_kernel_" + suffix);
+    w->requests = make_ring("sluice_requests_" + suffix);
     if (id == 0) {
-      w->from_kernel = make_ring("sluice_from_kernel", RING_F_SP_ENQ | RING_F_SC_DEQ);
+      w->from_kernel = make_ring("sluice_from_kernel");
       to_wire = w->from_kernel;
-      rings_.push_back(w->from_kernel);
     }
     if (w->kernel_ring == nullptr || w->requests == nullptr || to_wire == nullptr) {
       return "cannot create worker rings: " + std::string(rte_strerror(rte_errno));
     }
-    rings_.push_back(w->kernel_ring);
-    rings_.push_back(w->requests);
     to_kernel.push_back(w->kernel_ring);
     w->burst = cfg_.workers.burst;
     w->idle_polls = cfg_.workers.idle_polls;
@@ -166,10 +172,29 @@ Appliance::~Appliance() {
   rte_mempool_free(pool_);
 }
 
+namespace {
+
+std::set<uint16_t> neighbour_slots_of(const dp::Snapshot* snap) {
+  std::set<uint16_t> slots;
+  if (snap != nullptr) {
+    for (const dp::RealServerEntry& s : snap->servers) slots.insert(s.neighbour);
+  }
+  return slots;
+}
+
+}  // namespace
+
 std::string Appliance::publish(const config::Config& cfg) {
   const auto slot_for = [this](const config::NextHop& hop) { return neighbours_->slot_for(hop); };
-  config::CompileResult r = config::compile(cfg, ++generation_, ids_, overrides_, slot_for);
-  if (!r.snapshot) return r.error;
+  config::ServerIds ids = ids_;  // a failed compile must leave the running ids untouched
+  config::CompileResult r = config::compile(cfg, generation_ + 1, ids, overrides_, slot_for);
+  if (!r.snapshot) {
+    neighbours_->retain(neighbour_slots_of(publisher_->current()));
+    return r.error;
+  }
+  ++generation_;
+  ids_ = std::move(ids);
+  neighbours_->retain(neighbour_slots_of(r.snapshot.get()));
   publisher_->publish(std::move(r.snapshot));
   return {};
 }
@@ -184,6 +209,9 @@ uint32_t Appliance::poll() {
     });
   }
   publisher_->reclaim();
+  std::erase_if(abandoned_dumps_, [](const PendingDump& d) {
+    return d.request->done.load(std::memory_order_acquire);
+  });
   return moved;
 }
 
@@ -199,8 +227,9 @@ std::string Appliance::reload() {
   if (std::string key = restart_only_change(cfg_, next); !key.empty()) {
     return cfg_.file + ": " + key + ": changing this needs a restart of sluiced";
   }
+  if (std::string e = publish(next); !e.empty()) return cfg_.file + ": " + e;
   // Overrides of real servers that left the file go with them.
-  std::map<config::ServerKey, config::Override> kept;
+  config::Overrides kept;
   for (const config::VirtualService& vs : next.virtual_services) {
     for (const config::RealServer& rs : vs.real_servers) {
       const config::ServerKey key = config::key_of(vs, rs);
@@ -208,7 +237,6 @@ std::string Appliance::reload() {
     }
   }
   overrides_ = std::move(kept);
-  if (std::string e = publish(next); !e.empty()) return cfg_.file + ": " + e;
   neighbours_->set_timeout(next.neighbours.timeout);
   cfg_ = std::move(next);
   RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu)\n", cfg_.file.c_str(),
@@ -235,18 +263,17 @@ std::string Appliance::set_server(const SetServer& change) {
     }
   }
   if (server == nullptr) return "virtual service " + service->name + " has no such real server";
+  const config::Overrides before = overrides_;
   config::Override& o = overrides_[config::key_of(*service, *server)];
   if (change.state) o.state = change.state;
   if (change.weight) o.weight = change.weight;
-  return publish(cfg_);
+  std::string error = publish(cfg_);
+  if (!error.empty()) overrides_ = before;
+  return error;
 }
 
 std::vector<ConnDump> Appliance::dump_connections(uint32_t limit) {
-  struct Pending {
-    std::unique_ptr<dp::ConnDumpRequest> request;
-    std::vector<dp::ConnRecord> out;
-  };
-  std::vector<Pending> pending(workers_.size());
+  std::vector<PendingDump> pending(workers_.size());
   for (size_t i = 0; i < workers_.size(); ++i) {
     pending[i].out.resize(limit);
     pending[i].request = std::make_unique<dp::ConnDumpRequest>();
@@ -266,10 +293,8 @@ std::vector<ConnDump> Appliance::dump_connections(uint32_t limit) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     if (!r->done.load(std::memory_order_acquire)) {
-      // The worker still holds the request: leak it and its buffer rather than free memory
-      // it may yet write.
-      (void)pending[i].request.release();
-      (void)new std::vector<dp::ConnRecord>(std::move(pending[i].out));
+      // The worker still holds the request: keep it until the worker lets go.
+      abandoned_dumps_.push_back(std::move(pending[i]));
       continue;
     }
     pending[i].out.resize(r->count);

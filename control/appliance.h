@@ -30,6 +30,13 @@ struct ConnDump {
   std::vector<dp::ConnRecord> records;
 };
 
+// A request handed to a worker and the buffer it fills; owned by the control thread, which
+// must not free it before the worker says done.
+struct PendingDump {
+  std::unique_ptr<dp::ConnDumpRequest> request;
+  std::vector<dp::ConnRecord> out;
+};
+
 class Appliance {
  public:
   // Call after rte_eal_init. Sets `error` and returns null when something cannot start.
@@ -59,6 +66,7 @@ class Appliance {
  private:
   Appliance() = default;
   std::string start_workers();
+  rte_ring* make_ring(const std::string& name);  // owned by the appliance
   std::string publish(const config::Config& cfg);
 
   config::Config cfg_;
@@ -74,6 +82,7 @@ class Appliance {
   std::vector<dp::WorkerCtx*> workers_;
   std::vector<rte_ring*> rings_;
   std::unique_ptr<ExceptionPath> exception_;
+  std::vector<PendingDump> abandoned_dumps_;  // timed out; freed by poll() once done
   std::atomic<bool> stop_{false};
   uint64_t last_neighbour_tick_ms_ = 0;
 };

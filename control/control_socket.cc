@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -30,9 +31,31 @@ bool someone_listens(const sockaddr_un& addr) {
   return alive;
 }
 
-void send_all(int fd, const std::string& text) {
+// The control thread also runs the exception path: a client gets bounded time, in total.
+constexpr auto kReadBudget = std::chrono::milliseconds(500);
+constexpr auto kWriteBudget = std::chrono::milliseconds(2000);  // show conns can be megabytes
+
+class Deadline {
+ public:
+  explicit Deadline(std::chrono::milliseconds budget)
+      : end_(std::chrono::steady_clock::now() + budget) {}
+  // Sets the socket's timeout to what is left; false once nothing is.
+  bool arm(int fd, int option) const {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+        end_ - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    const timeval tv{static_cast<time_t>(left.count() / 1000000),
+                     static_cast<suseconds_t>(left.count() % 1000000)};
+    return setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv) == 0;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point end_;
+};
+
+void send_all(int fd, const std::string& text, const Deadline& deadline) {
   size_t sent = 0;
-  while (sent < text.size()) {
+  while (sent < text.size() && deadline.arm(fd, SO_SNDTIMEO)) {
     const ssize_t n = send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) return;  // the client left or stalled past its send timeout
     sent += static_cast<size_t>(n);
@@ -53,7 +76,14 @@ std::unique_ptr<ControlSocket> ControlSocket::open(const std::string& path, std:
     error = "control.socket: another sluiced already answers on " + path;
     return nullptr;
   }
-  unlink(path.c_str());
+  struct stat existing {};
+  if (lstat(path.c_str(), &existing) == 0) {
+    if (!S_ISSOCK(existing.st_mode)) {
+      error = "control.socket: " + path + " exists and is not a socket; not replacing it";
+      return nullptr;
+    }
+    unlink(path.c_str());  // a stale socket of a sluiced that is gone
+  }
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0 || bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
       listen(fd, 16) != 0) {
@@ -73,13 +103,12 @@ ControlSocket::~ControlSocket() {
 void ControlSocket::serve_one(const Handler& handler) {
   const int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
   if (client < 0) return;
-  const timeval timeout{0, 500000};
-  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  // One deadline for the whole request, however the client dribbles its bytes.
+  const Deadline deadline(kReadBudget);
   std::string line;
   char buf[1024];
   bool complete = false;
-  while (!complete && line.size() <= kMaxCommandLength) {
+  while (!complete && line.size() <= kMaxCommandLength && deadline.arm(client, SO_RCVTIMEO)) {
     const ssize_t n = recv(client, buf, sizeof buf, 0);
     if (n <= 0) break;
     line.append(buf, static_cast<size_t>(n));
@@ -91,7 +120,7 @@ void ControlSocket::serve_one(const Handler& handler) {
     line.clear();  // nothing usable arrived in time
   }
   // An over-long line is handed on as is, so the parser refuses it with its usual message.
-  send_all(client, handler(line));
+  send_all(client, handler(line), Deadline(kWriteBudget));
   close(client);
 }
 

@@ -1,24 +1,40 @@
 #include "control/neighbour_ctl.h"
 
-#include <stdexcept>
 
 namespace sluice::control {
 
 NeighbourCtl::NeighbourCtl(dp::NeighbourSlots& slots, uint32_t timeout_s)
-    : slots_(slots), timeout_ms_(uint64_t{timeout_s} * 1000) {}
+    : slots_(slots), timeout_ms_(uint64_t{timeout_s} * 1000), entries_(dp::kMaxNeighbours) {
+  for (uint32_t slot = 0; slot < dp::kMaxNeighbours; ++slot) {
+    free_.push_back(static_cast<uint16_t>(slot));
+  }
+}
 
-uint16_t NeighbourCtl::slot_for(const config::NextHop& hop) {
+std::optional<uint16_t> NeighbourCtl::slot_for(const config::NextHop& hop) {
   const auto key = std::make_pair(hop.interface, hop.address);
   if (auto it = by_hop_.find(key); it != by_hop_.end()) return it->second;
-  // Config validation bounds real servers well below this; reaching it is a bug.
-  if (entries_.size() >= dp::kMaxNeighbours) throw std::length_error("neighbour slots exhausted");
-  const auto slot = static_cast<uint16_t>(entries_.size());
-  Entry entry;
-  entry.hop = hop;
-  entry.slot = slot;
-  entries_.push_back(entry);
+  if (free_.empty()) return std::nullopt;
+  const uint16_t slot = free_.front();
+  free_.pop_front();
+  entries_[slot] = Entry{};
+  entries_[slot].hop = hop;
+  entries_[slot].slot = slot;
+  entries_[slot].in_use = true;
   by_hop_.emplace(key, slot);
   return slot;
+}
+
+void NeighbourCtl::retain(const std::set<uint16_t>& used) {
+  for (auto it = by_hop_.begin(); it != by_hop_.end();) {
+    if (used.contains(it->second)) {
+      ++it;
+      continue;
+    }
+    entries_[it->second].in_use = false;
+    slots_.clear(it->second);
+    free_.push_back(it->second);
+    it = by_hop_.erase(it);
+  }
 }
 
 void NeighbourCtl::learn(uint8_t interface, config::Ipv4 sender_ip, const dp::Mac& sender_mac,
@@ -34,7 +50,8 @@ void NeighbourCtl::learn(uint8_t interface, config::Ipv4 sender_ip, const dp::Ma
 }
 
 void NeighbourCtl::tick(uint64_t now_ms, const SendRequest& send) {
-  for (Entry& e : entries_) {
+  for (const auto& [hop, slot] : by_hop_) {
+    Entry& e = entries_[slot];
     if (e.resolved && now_ms >= e.expires_ms) {
       e.resolved = false;
       slots_.clear(e.slot);

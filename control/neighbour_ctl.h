@@ -7,7 +7,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <map>
+#include <optional>
+#include <set>
 #include <vector>
 
 #include "config/compile/compile.h"
@@ -20,6 +23,7 @@ class NeighbourCtl {
   struct Entry {
     config::NextHop hop;
     uint16_t slot = 0;
+    bool in_use = false;
     dp::Mac mac;
     bool resolved = false;
     uint64_t expires_ms = 0;       // valid until, when resolved
@@ -29,8 +33,12 @@ class NeighbourCtl {
 
   NeighbourCtl(dp::NeighbourSlots& slots, uint32_t timeout_s);
 
-  // Registers a next hop (once) and returns its slot. Slots are never reused.
-  uint16_t slot_for(const config::NextHop& hop);
+  // Registers a next hop (once) and returns its slot; nullopt when all slots are in use.
+  std::optional<uint16_t> slot_for(const config::NextHop& hop);
+  // Releases every slot not in `used` (the slots the published snapshot refers to): its MAC
+  // is cleared and it is no longer asked for. Released slots are reused last, so a slot
+  // still named by a connection of a removed server is not soon handed to another hop.
+  void retain(const std::set<uint16_t>& used);
   // An ARP packet from `sender_ip` with `sender_mac` arrived on `interface`.
   void learn(uint8_t interface, config::Ipv4 sender_ip, const dp::Mac& sender_mac,
              uint64_t now_ms);
@@ -39,6 +47,7 @@ class NeighbourCtl {
   void tick(uint64_t now_ms, const SendRequest& send);
 
   void set_timeout(uint32_t timeout_s) { timeout_ms_ = uint64_t{timeout_s} * 1000; }
+  // Indexed by slot; entries with in_use false are free.
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:
@@ -46,6 +55,7 @@ class NeighbourCtl {
   dp::NeighbourSlots& slots_;
   uint64_t timeout_ms_;
   std::vector<Entry> entries_;  // index == slot
+  std::deque<uint16_t> free_;
   std::map<std::pair<uint8_t, config::Ipv4>, uint16_t> by_hop_;
 };
 

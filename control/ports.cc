@@ -43,8 +43,8 @@ std::string run_ip(std::vector<std::string> args) {
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawnp(&pid, "ip", nullptr, nullptr, argv.data(), environ) != 0) {
-    return "cannot run ip: " + std::string(std::strerror(errno));
+  if (const int rc = posix_spawnp(&pid, "ip", nullptr, nullptr, argv.data(), environ); rc != 0) {
+    return "cannot run ip: " + std::string(std::strerror(rc));
   }
   int status = 0;
   waitpid(pid, &status, 0);
@@ -94,6 +94,7 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
   if (rte_eth_dev_get_port_by_name(name.c_str(), &out.port_id) != 0) {
     return "no DPDK port named " + name;
   }
+  out.port_open = true;
   if (std::string e = configure_port(out.port_id, workers, kRxDescriptors, kTxDescriptors, pool);
       !e.empty()) {
     return e;
@@ -117,6 +118,7 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
   if (rte_eth_dev_get_port_by_name(tap_name.c_str(), &out.tap_port_id) != 0) {
     return "TAP twin " + ifc.tap + " has no port";
   }
+  out.tap_open = true;
   if (std::string e = configure_port(out.tap_port_id, 1, kTapDescriptors, kTapDescriptors, pool);
       !e.empty()) {
     return "TAP twin " + ifc.tap + ": " + e;
@@ -174,24 +176,27 @@ rte_mempool* create_packet_pool(const config::Config& cfg) {
 
 std::string start_interfaces(const config::Config& cfg, rte_mempool* pool,
                              std::vector<DataInterface>& out) {
-  out.resize(cfg.interfaces.size());
   for (size_t i = 0; i < cfg.interfaces.size(); ++i) {
     const config::Interface& ifc = cfg.interfaces[i];
-    if (std::string e = start_interface(ifc, static_cast<uint16_t>(cfg.workers.count), i, pool,
-                                        out[i]);
-        !e.empty()) {
-      return "interface " + ifc.name + " (" + ifc.device + "): " + e;
-    }
+    DataInterface d;
+    std::string e = start_interface(ifc, static_cast<uint16_t>(cfg.workers.count), i, pool, d);
+    // Whatever started is recorded, so stop_interfaces closes exactly that.
+    out.push_back(d);
+    if (!e.empty()) return "interface " + ifc.name + " (" + ifc.device + "): " + e;
   }
   return {};
 }
 
 void stop_interfaces(const std::vector<DataInterface>& interfaces) {
   for (const DataInterface& d : interfaces) {
-    rte_eth_dev_stop(d.tap_port_id);
-    rte_eth_dev_close(d.tap_port_id);
-    rte_eth_dev_stop(d.port_id);
-    rte_eth_dev_close(d.port_id);
+    if (d.tap_open) {
+      rte_eth_dev_stop(d.tap_port_id);
+      rte_eth_dev_close(d.tap_port_id);
+    }
+    if (d.port_open) {
+      rte_eth_dev_stop(d.port_id);
+      rte_eth_dev_close(d.port_id);
+    }
   }
 }
 

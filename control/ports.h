@@ -25,6 +25,9 @@ struct DataInterface {
   uint16_t port_id = 0;
   uint16_t tap_port_id = 0;
   dp::Mac mac;
+  // Which of the two ports exist and must be closed (a start-up may fail half way).
+  bool port_open = false;
+  bool tap_open = false;
 };
 
 // Empty string on success, else what went wrong (device, step, DPDK's error).

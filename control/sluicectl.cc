@@ -79,32 +79,47 @@ void print_table(const std::vector<std::string>& header,
   for (const auto& r : rows) line(r);
 }
 
-std::string text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+// The daemon's answer is trusted no further than its syntax: a missing or mistyped field is
+// shown as "-" rather than aborting the CLI.
+const json& field(const json& object, const char* key) {
+  static const json missing;
+  return object.is_object() && object.contains(key) ? object[key] : missing;
+}
+
+std::string text(const json& v) {
+  if (v.is_null()) return "-";
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+const json& list(const json& v) {
+  static const json empty = json::array();
+  return v.is_array() ? v : empty;
+}
 
 std::string ports_text(const json& ports) {
   std::string t;
-  for (const json& p : ports) t += (t.empty() ? "" : ",") + p.dump();
+  for (const json& p : list(ports)) t += (t.empty() ? "" : ",") + p.dump();
   return t;
 }
 
 void print_vips(const json& r) {
   std::vector<std::vector<std::string>> rows;
-  for (const json& v : r) {
-    rows.push_back({text(v["name"]), text(v["address"]), ports_text(v["ports"]),
-                    text(v["protocol"]), text(v["mode"]), text(v["scheduler"]),
-                    text(v["servers"])});
+  for (const json& v : list(r)) {
+    rows.push_back({text(field(v, "name")), text(field(v, "address")), ports_text(field(v, "ports")),
+                    text(field(v, "protocol")), text(field(v, "mode")), text(field(v, "scheduler")),
+                    text(field(v, "servers"))});
   }
   print_table({"NAME", "ADDRESS", "PORTS", "PROTO", "MODE", "SCHED", "SERVERS"}, rows);
 }
 
 void print_servers(const json& r) {
   std::vector<std::vector<std::string>> rows;
-  for (const json& s : r) {
-    rows.push_back({text(s["vip"]), text(s["vip_address"]) + ":" + ports_text(s["ports"]) + "/" +
-                                        text(s["protocol"]),
-                    text(s["server"]), text(s["weight"]), text(s["state"]),
-                    text(s["active_conns"]), text(s["inactive_conns"]), text(s["total_conns"]),
-                    text(s["packets"])});
+  for (const json& s : list(r)) {
+    rows.push_back({text(field(s, "vip")), text(field(s, "vip_address")) + ":" + ports_text(field(s, "ports")) + "/" +
+                                        text(field(s, "protocol")),
+                    text(field(s, "server")), text(field(s, "weight")), text(field(s, "state")),
+                    text(field(s, "active_conns")), text(field(s, "inactive_conns")), text(field(s, "total_conns")),
+                    text(field(s, "packets"))});
   }
   print_table({"VIP", "SERVICE", "SERVER", "WEIGHT", "STATE", "ACTIVE", "INACT", "TOTAL", "PACKETS"},
               rows);
@@ -116,22 +131,25 @@ void print_stats(const json& r) {
                         "active_conns", "inactive_conns", "exception_dropped"}) {
     rows.push_back({k, text(r[k])});
   }
-  for (const auto& [name, count] : r["drops"].items()) {
-    if (count.get<uint64_t>() != 0) rows.push_back({"drop." + name, text(count)});
+  const json& drops = field(r, "drops");
+  if (drops.is_object()) {
+    for (const auto& [name, count] : drops.items()) {
+      if (!count.is_number() || count != 0) rows.push_back({"drop." + name, text(count)});
+    }
   }
-  for (const json& p : r["ports"]) {
-    rows.push_back({"port." + text(p["name"]) + ".rx_packets", text(p["rx_packets"])});
-    rows.push_back({"port." + text(p["name"]) + ".tx_packets", text(p["tx_packets"])});
+  for (const json& p : list(field(r, "ports"))) {
+    rows.push_back({"port." + text(field(p, "name")) + ".rx_packets", text(field(p, "rx_packets"))});
+    rows.push_back({"port." + text(field(p, "name")) + ".tx_packets", text(field(p, "tx_packets"))});
   }
   print_table({"COUNTER", "VALUE"}, rows);
 }
 
 void print_conns(const json& r) {
   std::vector<std::vector<std::string>> rows;
-  for (const json& c : r) {
-    rows.push_back({text(c["protocol"]), text(c["client"]), text(c["vip"]), text(c["server"]),
-                    text(c["mode"]), text(c["state"]), text(c["expires_in"]),
-                    text(c["worker"])});
+  for (const json& c : list(r)) {
+    rows.push_back({text(field(c, "protocol")), text(field(c, "client")), text(field(c, "vip")), text(field(c, "server")),
+                    text(field(c, "mode")), text(field(c, "state")), text(field(c, "expires_in")),
+                    text(field(c, "worker"))});
   }
   print_table({"PROTO", "CLIENT", "VIP", "SERVER", "MODE", "STATE", "EXPIRES", "WORKER"}, rows);
 }
@@ -165,11 +183,11 @@ int main(int argc, char** argv) {
 
   const std::string reply = request(socket_path, line);
   const json doc = json::parse(reply, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("ok")) {
+  if (doc.is_discarded() || !field(doc, "ok").is_boolean()) {
     fail("unreadable answer from sluiced");
   }
-  if (!doc["ok"].get<bool>()) fail(text(doc["error"]));
-  const json& result = doc["result"];
+  if (!field(doc, "ok").get<bool>()) fail(text(field(doc, "error")));
+  const json& result = field(doc, "result");
   if (as_json) {
     std::puts(result.dump(2).c_str());
   } else if (line == "show vips") {

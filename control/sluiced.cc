@@ -141,8 +141,12 @@ int main(int argc, char** argv) {
     std::string error;
     std::unique_ptr<control::ControlSocket> socket =
         control::ControlSocket::open(cfg->control.socket, error);
-    std::unique_ptr<control::Appliance> appliance =
-        socket ? control::Appliance::start(std::move(*cfg), error) : nullptr;
+    std::unique_ptr<control::Appliance> appliance;
+    try {
+      if (socket) appliance = control::Appliance::start(std::move(*cfg), error);
+    } catch (const std::exception& e) {  // allocation failures while sizing tables
+      error = std::string("cannot start: ") + e.what() + " (lower connections.capacity?)";
+    }
     if (appliance) {
       RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
               appliance->config().control.socket.c_str());

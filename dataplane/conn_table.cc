@@ -64,16 +64,17 @@ uint32_t ConnTable::insert(const Conn& c, bool index_return) {
   if (free_.empty()) return kNone;
   const uint32_t index = free_.back();
   const FlowKey forward = c.forward_key();
+  const FlowKey back = c.return_key();
+  // rte_hash_add_key_data overwrites an existing key's data: check first.
+  if (rte_hash_lookup(hash_, &forward) >= 0) return kTaken;
+  if (index_return && rte_hash_lookup(hash_, &back) >= 0) return kTaken;
   const auto ref = [index](uint32_t is_return) {
     return reinterpret_cast<void*>(static_cast<uintptr_t>(index) << 1 | is_return);
   };
   if (rte_hash_add_key_data(hash_, &forward, ref(0)) < 0) return kNone;
-  if (index_return) {
-    const FlowKey back = c.return_key();
-    if (rte_hash_add_key_data(hash_, &back, ref(1)) < 0) {
-      rte_hash_del_key(hash_, &forward);
-      return kNone;
-    }
+  if (index_return && rte_hash_add_key_data(hash_, &back, ref(1)) < 0) {
+    rte_hash_del_key(hash_, &forward);
+    return kNone;
   }
   free_.pop_back();
   Conn& slot = conns_[index];

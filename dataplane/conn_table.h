@@ -59,6 +59,7 @@ static_assert(sizeof(Conn) == 48);
 class ConnTable {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint32_t kTaken = UINT32_MAX - 1;  // insert: another connection has a key
   // The wheel turns once a second; 4096 slots cover the default timeouts in one turn, longer
   // ones take extra turns (an entry is re-filed when its slot comes round early).
   static constexpr uint32_t kWheelSlots = 4096;
@@ -78,7 +79,9 @@ class ConnTable {
   // whose first packet created the connection earlier in the same bulk).
   uint32_t lookup(const FlowKey& key) const;
 
-  // Adds a connection (and its return key when `index_return`); kNone when full.
+  // Adds a connection (and its return key when `index_return`). Returns kNone when the table
+  // is full, kTaken when a key already belongs to another connection (two nat connections
+  // would share the server-side tuple; the second must not steal the first one's replies).
   uint32_t insert(const Conn& c, bool index_return);
   // Frees a connection now (the caller updates its server's counters).
   void remove(uint32_t index);

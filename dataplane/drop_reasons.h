@@ -21,6 +21,7 @@ namespace sluice::dp {
   _(tcp_no_conn, "TCP segment without SYN for no known connection")                \
   _(no_server, "no real server can take a new connection")                         \
   _(conn_table_full, "connection table full")                                      \
+  _(nat_tuple_taken, "the real server's side of this nat connection is in use by another") \
   _(server_halted, "connection to a halted or removed real server")                \
   _(neighbour_unresolved, "next hop MAC not resolved yet")                         \
   _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                 \

@@ -30,7 +30,7 @@ class VipTable {
   }
 
   bool is_vip_address(uint32_t address) const {
-    if (address_slots_.empty()) return false;
+    if (address_slots_.empty() || address == kEmptyAddress) return false;
     for (uint32_t i = hash(address) & address_mask_;; i = (i + 1) & address_mask_) {
       if (address_slots_[i] == address) return true;
       if (address_slots_[i] == kEmptyAddress) return false;

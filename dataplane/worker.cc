@@ -21,27 +21,28 @@ void free_all(rte_mbuf** pkts, uint16_t n, uint16_t from) {
   for (uint16_t i = from; i < n; ++i) rte_pktmbuf_free(pkts[i]);
 }
 
-void serve_dump(WorkerCtx& w, ConnDumpRequest& r) {
+// Returns true when the request is complete. After the release store the request belongs to
+// the requester again, which may free it at once: it is not touched past that point.
+bool serve_dump(WorkerCtx& w, ConnDumpRequest& r) {
   const uint32_t end = std::min(r.cursor + kDumpScanBudget, w.conns->capacity());
   for (; r.cursor < end && r.count < r.capacity; ++r.cursor) {
     const Conn& c = w.conns->at(r.cursor);
     if (c.live) r.out[r.count++].conn = c;
   }
-  if (r.cursor == w.conns->capacity() || r.count == r.capacity) {
-    r.now = w.now;
-    r.done.store(true, std::memory_order_release);  // publishes out[0, count) to the requester
-  }
+  if (r.cursor < w.conns->capacity() && r.count < r.capacity) return false;
+  r.now = w.now;
+  r.done.store(true, std::memory_order_release);  // publishes out[0, count) to the requester
+  return true;
 }
 
-// Serves one request at a time, the oldest first; it stays at the ring's head until done.
+// Serves one request at a time, the oldest first.
 void serve_requests(WorkerCtx& w, ConnDumpRequest*& current) {
   if (current == nullptr) {
     void* msg = nullptr;
     if (rte_ring_sc_dequeue(w.requests, &msg) != 0) return;
     current = static_cast<ConnDumpRequest*>(msg);
   }
-  serve_dump(w, *current);
-  if (current->done.load(std::memory_order_relaxed)) current = nullptr;
+  if (serve_dump(w, *current)) current = nullptr;
 }
 
 // The kernel's own packets (ARP, ping replies, ssh) leave through a worker's TX queue: only

@@ -9,8 +9,7 @@
 namespace sluice::config {
 
 ServerKey key_of(const VirtualService& vs, const RealServer& rs) {
-  return {vs.address, vs.protocol, *std::min_element(vs.ports.begin(), vs.ports.end()),
-          rs.address, rs.port.value_or(0)};
+  return {vs.name, rs.address, rs.port.value_or(0)};
 }
 
 ServerIds::ServerIds() {
@@ -26,7 +25,7 @@ std::optional<uint32_t> ServerIds::id_of(const ServerKey& key) {
   return id;
 }
 
-void ServerIds::retain(const std::map<ServerKey, uint32_t>& keep) {
+void ServerIds::retain(const std::set<ServerKey>& keep) {
   for (auto it = ids_.begin(); it != ids_.end();) {
     if (keep.contains(it->first)) {
       ++it;
@@ -81,7 +80,12 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
   snap->timeouts = {t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp};
   snap->fate_by_id.assign(dp::kMaxRealServers, dp::ServerFate{});
 
-  std::map<ServerKey, uint32_t> used;
+  // Free the ids of servers that left first, so that replacing a whole pool fits.
+  std::set<ServerKey> keys;
+  for (const VirtualService& vs : cfg.virtual_services) {
+    for (const RealServer& rs : vs.real_servers) keys.insert(key_of(vs, rs));
+  }
+  ids.retain(keys);
   for (size_t v = 0; v < cfg.virtual_services.size(); ++v) {
     const VirtualService& vs = cfg.virtual_services[v];
     dp::VirtualServiceEntry entry{
@@ -96,9 +100,12 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
       const ServerKey key = key_of(vs, rs);
       const std::optional<uint32_t> id = ids.id_of(key);
       if (!id) return {nullptr, "more than " + std::to_string(dp::kMaxRealServers) + " real servers"};
-      used.emplace(key, *id);
       const std::optional<NextHop> hop = route_to(cfg, rs.address);
       if (!hop) return {nullptr, "real server unreachable (validation should have caught it)"};
+      const std::optional<uint16_t> neighbour = neighbour_slot(*hop);
+      if (!neighbour) {
+        return {nullptr, "more than " + std::to_string(dp::kMaxNeighbours) + " next hops"};
+      }
       Override o;
       if (auto it = overrides.find(key); it != overrides.end()) o = it->second;
       const dp::RealServerEntry server{
@@ -108,7 +115,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
           .weight = static_cast<uint16_t>(o.weight.value_or(rs.weight)),
           .state = o.state.value_or(rs.state),
           .interface = hop->interface,
-          .neighbour = neighbour_slot(*hop),
+          .neighbour = *neighbour,
       };
       snap->fate_by_id[*id].forward = server.state != AdminState::halt;
       snap->servers.push_back(server);
@@ -121,7 +128,6 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
     }
   }
   snap->vips.seal();
-  ids.retain(used);
   return {std::move(snap), {}};
 }
 

@@ -11,18 +11,18 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <tuple>
+#include <set>
 
 #include "config/model.h"
 #include "dataplane/snapshot.h"
 
 namespace sluice::config {
 
-// What identifies a real server of a virtual service across reloads.
+// What identifies a real server of a virtual service across reloads: the service's name
+// (so its ports, scheduler or mode may change without cutting connections; renaming a
+// service replaces it) and the server's address and configured port.
 struct ServerKey {
-  Ipv4 vip_address = 0;
-  Protocol protocol = Protocol::tcp;
-  uint16_t vip_first_port = 0;  // the lowest port of the service
+  std::string service;
   Ipv4 address = 0;
   uint16_t port = 0;  // as configured; 0 when absent
   auto operator<=>(const ServerKey&) const = default;
@@ -38,7 +38,7 @@ class ServerIds {
   // Returns nullopt when all kMaxRealServers ids are in use.
   std::optional<uint32_t> id_of(const ServerKey& key);
   // Frees every id whose key is not in `keep`.
-  void retain(const std::map<ServerKey, uint32_t>& keep);
+  void retain(const std::set<ServerKey>& keep);
 
  private:
   std::map<ServerKey, uint32_t> ids_;
@@ -59,14 +59,17 @@ struct NextHop {
 // Connected subnets first, then the longest matching route. nullopt if unreachable.
 std::optional<NextHop> route_to(const Config& cfg, Ipv4 address);
 
-// Hands out the NeighbourSlots slot for a next hop (control/neighbour_ctl owns them).
-using NeighbourSlotFor = std::function<uint16_t(const NextHop&)>;
+// Hands out the NeighbourSlots slot for a next hop (control/neighbour_ctl owns them);
+// nullopt when all are in use.
+using NeighbourSlotFor = std::function<std::optional<uint16_t>(const NextHop&)>;
 
 struct CompileResult {
   std::unique_ptr<dp::Snapshot> snapshot;  // null on error
   std::string error;                       // why not (resources, not syntax: that's load)
 };
 
+// `ids` is updated even when compiling fails: callers that must not see a failed attempt
+// pass a copy and keep it only on success.
 CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
                       const Overrides& overrides, const NeighbourSlotFor& neighbour_slot);
 

@@ -49,10 +49,24 @@ void reverse(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
   w.transmit(m, c.client_interface);
 }
 
+void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m);
+
+bool opens_connection(const PacketMeta& meta) {
+  if (meta.key.protocol != IPPROTO_TCP) return true;
+  return (meta.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) == kTcpSyn;
+}
+
 void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
   const uint32_t index = ref >> 1;
   const bool is_return = ref & 1;
   Conn& c = w.conns->at(index);
+  // A client reusing the tuple of a closing connection starts a new one: scheduled afresh,
+  // so a drained server takes none, and counted (IPVS conn_reuse_mode).
+  if (!is_return && c.protocol == IPPROTO_TCP && opens_connection(meta_of(m)) &&
+      (c.state == ConnState::fin_wait || c.state == ConnState::close)) {
+    release(w, index);
+    return on_miss(w, snap, m);
+  }
   // A halted (or removed) server's connections are cut: packets dropped, entry freed, so the
   // client's next segment finds no connection and is not rescheduled (it carries no SYN).
   if (!snap.fate_by_id[c.server_id].forward) {
@@ -79,11 +93,6 @@ bool still_current(const ConnTable& conns, uint32_t ref, const FlowKey& key) {
   if (!c.live) return false;
   const FlowKey indexed = (ref & 1) ? c.return_key() : c.forward_key();
   return std::memcmp(&indexed, &key, sizeof key) == 0;
-}
-
-bool opens_connection(const PacketMeta& meta) {
-  if (meta.key.protocol != IPPROTO_TCP) return true;
-  return (meta.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) == kTcpSyn;
 }
 
 void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
@@ -125,6 +134,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   c.expires = w.now + timeout_of(c.state, snap.timeouts);
   const uint32_t index = w.conns->insert(c, service.mode == Mode::nat);
   if (index == ConnTable::kNone) return w.drop(m, Drop::conn_table_full);
+  if (index == ConnTable::kTaken) return w.drop(m, Drop::nat_tuple_taken);
 
   w.stats.conns_created.add(1);
   w.stats.server_load[s.id].add(c.state);

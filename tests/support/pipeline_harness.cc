@@ -98,6 +98,7 @@ void PipelineHarness::publish() {
   if (!r.snapshot) throw std::runtime_error(r.error);
   // Resolve every next hop, as ARP replies would.
   for (const auto& e : neighbours_->entries()) {
+    if (!e.in_use) continue;
     neighbours_->learn(e.hop.interface, e.hop.address,
                        neighbour_mac(config::format_ipv4(e.hop.address)), 0);
   }

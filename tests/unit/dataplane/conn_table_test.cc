@@ -62,6 +62,17 @@ TEST(ConnTable, BulkLookupReportsHitsAndMisses) {
   }
 }
 
+TEST(ConnTable, RefusesAConnectionWhoseReturnKeyIsTaken) {
+  auto t = make_table(16);
+  const Conn first = conn(1000, Mode::nat, 100);
+  ASSERT_NE(t->insert(first, true), ConnTable::kNone);
+  Conn second = first;
+  second.vip_ip = 0x0c00c612;  // another VIP, same client tuple, same server tuple
+  EXPECT_EQ(t->insert(second, true), ConnTable::kTaken);
+  EXPECT_EQ(t->lookup(first.return_key()) & 1, 1u);
+  EXPECT_EQ(t->size(), 1u);
+}
+
 TEST(ConnTable, RefusesBeyondCapacityAndReusesFreedEntries) {
   auto t = make_table(4);
   uint32_t first = ConnTable::kNone;

@@ -18,6 +18,7 @@ TEST(VipTable, FindsEveryInsertedKeyAndNothingElse) {
     EXPECT_TRUE(t.is_vip_address(0xc6120000 + i));
   }
   EXPECT_FALSE(t.is_vip_address(0xc6130000));
+  EXPECT_FALSE(t.is_vip_address(0));  // 0 marks empty slots; it is never a VIP
 }
 
 TEST(VipTable, RefusesADuplicateKey) {

@@ -87,6 +87,41 @@ TEST(Compile, RealServerIdsSurviveAReloadThatAddsAServer) {
   for (const auto& s : before.snap->servers) EXPECT_NE(after.snap->servers[0].id, s.id);
 }
 
+TEST(Compile, RealServerIdsSurviveAChangeOfTheServicesPorts) {
+  ServerIds ids;
+  const Compiled before = run(load(kBase), ids);
+  std::string more_ports = kBase;
+  more_ports.replace(more_ports.find("ports: [80, 8080]"), 17, "ports: [22, 80, 8080]");
+  const Compiled after = run(load(more_ports), ids);
+  for (size_t i = 0; i < before.snap->servers.size(); ++i) {
+    EXPECT_EQ(after.snap->servers[i].id, before.snap->servers[i].id);
+  }
+}
+
+TEST(Compile, ReplacingAWholePoolOfServersFitsInTheIdSpace) {
+  const auto pool = [](int third_octet) {
+    std::string yaml = R"(
+interfaces: [ { name: n, device: net_null0, addresses: [198.18.0.1/16] } ]
+virtual_services:
+  - name: big
+    address: 198.18.255.10
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    real_servers:
+)";
+    for (int i = 0; i < 3000; ++i) {
+      yaml += "      - { address: 198.18." + std::to_string(third_octet + i / 250) + "." +
+              std::to_string(1 + i % 250) + " }\n";
+    }
+    return yaml;
+  };
+  ServerIds ids;
+  run(load(pool(0)), ids);
+  const Compiled second = run(load(pool(100)), ids);  // 3000 new servers, 3000 leave
+  EXPECT_EQ(second.snap->servers.size(), 3000u);
+}
+
 TEST(Compile, RemovedServersAreNotForwardedAndTheirIdsAreReusedLast) {
   ServerIds ids;
   const Compiled before = run(load(kBase), ids);
