@@ -178,13 +178,7 @@ void print(const char* name, const Result& r, const Result& floor) {
               r.cycles_per_packet - floor.cycles_per_packet);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const uint32_t flows = argc > 1 ? static_cast<uint32_t>(std::atoi(argv[1])) : 1000000;
-  const uint32_t passes = argc > 2 ? static_cast<uint32_t>(std::atoi(argv[2])) : 4;
-  test::init_eal_or_die(2048);
-
+void run(uint32_t flows, uint32_t passes) {
   test::PipelineHarness h(kBenchConfig, 2 * flows + 1024);  // dr and nat flows
   dp::WorkerCtx& w = h.worker();
   h.run({});  // publishes the snapshot into the worker and sets its clock
@@ -230,6 +224,15 @@ int main(int argc, char** argv) {
   print("dr", measure(w, dr_ack, passes, pipeline), floor);
   print("nat client->server", measure(w, nat_ack, passes, pipeline), floor);
   print("nat server->client", measure(w, nat_reply, passes, pipeline), floor);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const uint32_t flows = argc > 1 ? static_cast<uint32_t>(std::atoi(argv[1])) : 1000000;
+  const uint32_t passes = argc > 2 ? static_cast<uint32_t>(std::atoi(argv[2])) : 4;
+  test::init_eal_or_die(2048);
+  run(flows, passes);  // everything DPDK-backed is gone before EAL is
   test::cleanup_eal();
   return 0;
 }
