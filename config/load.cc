@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <sstream>
 #include <system_error>
 #include <unordered_set>
 #include <utility>
@@ -28,7 +31,6 @@ constexpr Range kBurst{1, 512};  // dp::kMaxBurst
 constexpr Range kIdlePolls{1, 1'000'000};
 constexpr Range kIdleSleepUs{0, 1'000'000};
 constexpr Range kMtu{576, 9216};
-constexpr Range kPrefixLength{1, 32};
 constexpr Range kCapacity{1, 1 << 27};
 constexpr Range kTimeout{1, 2'592'000};  // 30 days
 constexpr Range kNeighbourTimeout{1, 86'400};
@@ -84,15 +86,16 @@ std::optional<std::string> read_name(Context& cx, const Element& e, std::string_
   if (!name) return std::nullopt;
   const std::string described = std::string(what) + " " + quote(*name);
   if (name->size() > rule.max_size) {
-    return fail(cx, e, described + " is longer than " + std::to_string(rule.max_size) +
-                           " characters");
+    return fail(cx, e,
+                described + " is longer than " + std::to_string(rule.max_size) + " characters");
   }
   const bool valid = !name->empty() && std::all_of(name->begin(), name->end(), [&](char c) {
     return is_name_char(c, rule.extra);
   });
   if (!valid) {
-    return fail(cx, e, "invalid " + described + ": use 1 to " + std::to_string(rule.max_size) +
-                           " " + std::string(rule.allowed));
+    return fail(cx, e,
+                "invalid " + described + ": use 1 to " + std::to_string(rule.max_size) + " " +
+                    std::string(rule.allowed));
   }
   return name;
 }
@@ -120,8 +123,9 @@ std::optional<Prefix> read_network(Context& cx, const Element& e) {
   const Ipv4 mask = prefix->length == 0 ? 0 : ~Ipv4{0} << (32 - prefix->length);
   const Prefix network{prefix->address & mask, prefix->length};
   if (network.address != prefix->address) {
-    return fail(cx, e, "prefix " + quote(e.node.Scalar()) + " has host bits set (the network is " +
-                           format_prefix(network) + ")");
+    return fail(cx, e,
+                "prefix " + quote(e.node.Scalar()) + " has host bits set (the network is " +
+                    format_prefix(network) + ")");
   }
   return prefix;
 }
@@ -169,7 +173,8 @@ std::vector<Prefix> parse_interface_addresses(Context& cx, const Element& e) {
   for (const Element& item : *items) {
     const std::optional<Prefix> prefix = read_prefix(cx, item);
     if (!prefix) continue;
-    if (prefix->length < kPrefixLength.min) {
+    // With /0 every address would be on this interface's segment.
+    if (prefix->length == 0) {
       cx.error(item.origin, "prefix length 0 is out of range (expected 1..32)");
       continue;
     }
@@ -362,23 +367,57 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   return draft;
 }
 
+// Remembers where each document starts.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark last;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Where a second document starts, if there is one. yaml-cpp's LoadAll() would tell, but it
+// loops forever, allocating, on some malformed input (a stray ',' at the top level), so the
+// documents are walked with the event parser, which is asked for two documents at most.
+std::optional<YAML::Mark> second_document(const std::string& yaml) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  parser.HandleNextDocument(starts);
+  if (!parser.HandleNextDocument(starts)) return std::nullopt;
+  return starts.last;
+}
+
 // The one YAML document of the file, or nullopt after reporting why there is none.
 std::optional<YAML::Node> read_document(Context& cx, const std::string& yaml) {
-  std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(yaml);
+    const YAML::Node root = YAML::Load(yaml);
+    const std::optional<YAML::Mark> second = second_document(yaml);
+    if (root.IsNull() && second) {
+      // yaml-cpp stops without an error at a token that cannot start a document.
+      cx.error(locate(*second, ""), "expected a mapping");
+      return std::nullopt;
+    }
+    if (root.IsNull()) {
+      cx.file_error("empty configuration: expected a mapping");
+      return std::nullopt;
+    }
+    if (second) cx.error(locate(*second, ""), "expected a single YAML document");
+    return root;
   } catch (const YAML::Exception& e) {
     cx.error(locate(e.mark, ""), e.msg);
     return std::nullopt;
   }
-  if (documents.empty() || documents.front().IsNull()) {
-    cx.file_error("empty configuration: expected a mapping");
-    return std::nullopt;
-  }
-  if (documents.size() > 1) {
-    cx.error(locate(documents[1], ""), "expected a single YAML document");
-  }
-  return documents.front();
 }
 
 // The file's first limit bytes, or the error that prevented reading them.

@@ -71,10 +71,8 @@ Topology topology_of(const Draft& draft) {
 void check_interfaces(const Config& config, Context& cx) {
   std::map<std::string, Origin> names, devices, taps;
   for (const Interface& i : config.interfaces) {
-    check_unique(names, i.name, field(cx, i.origin, "name"), "interface name " + quote(i.name),
-                 cx);
-    check_unique(devices, i.device, field(cx, i.origin, "device"), "device " + quote(i.device),
-                 cx);
+    check_unique(names, i.name, field(cx, i.origin, "name"), "interface name " + quote(i.name), cx);
+    check_unique(devices, i.device, field(cx, i.origin, "device"), "device " + quote(i.device), cx);
     check_unique(taps, i.tap, field(cx, i.origin, "tap"), "TAP name " + quote(i.tap), cx);
   }
 }
@@ -87,7 +85,8 @@ void check_routes(const Config& config, const Topology& topology, Context& cx) {
     if (!topology.interfaces_complete) continue;
     const Origin& via = field(cx, route.origin, "via");
     const std::string hop = format_ipv4(route.via);
-    if (const auto own = topology.interface_of.find(route.via); own != topology.interface_of.end()) {
+    if (const auto own = topology.interface_of.find(route.via);
+        own != topology.interface_of.end()) {
       cx.error(via, "next hop " + hop + " is an address of interface " + quote(own->second));
     } else if (!topology.connected.covers(route.via)) {
       cx.error(via, "next hop " + hop + " is not in a connected subnet of any interface");
@@ -152,9 +151,9 @@ void check_real_servers(const VirtualService& vs, const Topology& topology, Cont
   ServerSet servers(vs);
   for (const RealServer& rs : vs.real_servers) {
     if (const std::optional<ServerSet::Collision> c = servers.add(rs)) {
-      const std::string port = c->port ? ":" + std::to_string(*c->port) : "";
-      cx.error(rs.origin, "duplicate real server " + format_ipv4(rs.address) + port +
-                              also_at(*c->first));
+      std::string server = format_ipv4(rs.address);
+      if (c->port) server += ':' + std::to_string(*c->port);
+      cx.error(rs.origin, "duplicate real server " + server + also_at(*c->first));
     }
     if (vs.mode == Mode::dr && rs.port) {
       cx.error(field(cx, rs.origin, "port"), "dr mode cannot translate ports; remove port");

@@ -23,9 +23,8 @@ bool is_plain_scalar(const YAML::Node& node) { return node.IsScalar() && node.Ta
 bool is_quoted_scalar(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "!"; }
 
 bool all_digits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // The text of a scalar, or an error naming what was expected instead.
@@ -101,7 +100,9 @@ Origin locate(const YAML::Mark& mark, std::string path) {
   return Origin{mark.line + 1, mark.column + 1, std::move(path)};
 }
 
-Origin locate(const YAML::Node& node, std::string path) { return locate(node.Mark(), std::move(path)); }
+Origin locate(const YAML::Node& node, std::string path) {
+  return locate(node.Mark(), std::move(path));
+}
 
 std::string child_path(const std::string& parent, std::string_view key) {
   return parent.empty() ? std::string(key) : parent + "." + std::string(key);
@@ -111,7 +112,13 @@ std::string index_path(const std::string& parent, size_t index) {
   return parent + "[" + std::to_string(index) + "]";
 }
 
-std::string quote(std::string_view text) { return "'" + printable(text) + "'"; }
+std::string quote(std::string_view text) {
+  // Appended rather than `"'" + ...`, which trips GCC 12's -Wrestrict at -O3 (GCC bug 105329).
+  std::string out = "'";
+  out += printable(text);
+  out += '\'';
+  return out;
+}
 
 std::string either_of(std::span<const char* const> names) {
   std::string out;
@@ -189,7 +196,8 @@ std::optional<uint32_t> read_integer(Context& cx, const Element& e, Range range,
   const bool fits = digits.size() <= 10;  // beyond that it overflows 32 bits anyway
   if (fits) std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (negative || !fits || value < range.min || value > range.max) {
-    return fail(cx, e, "out of range: " + printable(text) + " (expected " + range_text(range) + ")");
+    return fail(cx, e,
+                "out of range: " + printable(text) + " (expected " + range_text(range) + ")");
   }
   return static_cast<uint32_t>(value);
 }

@@ -93,7 +93,7 @@ class Fields {
   Context& cx_;
   Origin origin_;
   bool is_mapping_ = false;
-  std::unordered_set<std::string> seen_;  // every key, for duplicates
+  std::unordered_set<std::string> seen_;                  // every key, for duplicates
   std::vector<std::pair<std::string, Element>> entries_;  // known keys, first occurrence
 };
 
@@ -127,8 +127,8 @@ std::optional<Enum> read_enum(Context& cx, const Element& e, std::string_view wh
   for (size_t i = 0; i < N; ++i) {
     if (e.node.Scalar() == names[i]) return values[i];
   }
-  cx.error(e.origin, "unknown " + std::string(what) + " " + quote(e.node.Scalar()) +
-                         " (expected " + expected + ")");
+  cx.error(e.origin, "unknown " + std::string(what) + " " + quote(e.node.Scalar()) + " (expected " +
+                         expected + ")");
   return std::nullopt;
 }
 

@@ -19,12 +19,13 @@ TEST(ParseIpv4, AcceptsDottedQuadsInHostOrder) {
 }
 
 TEST(ParseIpv4, RejectsEverythingElse) {
-  for (std::string_view text : {""sv, "1.2.3"sv, "1.2.3.4.5"sv, "01.2.3.4"sv, "1.2.3.010"sv,
-                                "00.1.2.3"sv, "256.0.0.0"sv, "1.2.3.256"sv, "1111.2.3.4"sv,
-                                "1.2.3.4 "sv, " 1.2.3.4"sv, "1. 2.3.4"sv, "1..3.4"sv, "1.2.3."sv,
-                                ".1.2.3"sv, "+1.2.3.4"sv, "1.2.3.+4"sv, "1.2.3.-4"sv,
-                                "1.2.3.4x"sv, "a.b.c.d"sv, "0x1.2.3.4"sv, "1.2.3.4/24"sv,
-                                "1.2.3.4:80"sv, "1.2.3.4\0"sv, "1.2.3.99999999999"sv, "...."sv}) {
+  for (std::string_view text :
+       {""sv,          "1.2.3"sv,      "1.2.3.4.5"sv,  "01.2.3.4"sv,   "1.2.3.010"sv,
+        "00.1.2.3"sv,  "256.0.0.0"sv,  "1.2.3.256"sv,  "1111.2.3.4"sv, "1.2.3.4 "sv,
+        " 1.2.3.4"sv,  "1. 2.3.4"sv,   "1..3.4"sv,     "1.2.3."sv,     ".1.2.3"sv,
+        "+1.2.3.4"sv,  "1.2.3.+4"sv,   "1.2.3.-4"sv,   "1.2.3.4x"sv,   "a.b.c.d"sv,
+        "0x1.2.3.4"sv, "1.2.3.4/24"sv, "1.2.3.4:80"sv, "1.2.3.4\0"sv,  "1.2.3.99999999999"sv,
+        "...."sv}) {
     SCOPED_TRACE(std::string(text));
     EXPECT_EQ(parse_ipv4(text), std::nullopt);
   }
@@ -53,10 +54,10 @@ TEST(ParsePrefix, BareAddressIsAHostRoute) {
 }
 
 TEST(ParsePrefix, RejectsBadLengthsAndAddresses) {
-  for (std::string_view text : {"/8"sv, "1.2.3.4/"sv, "1.2.3.4/33"sv, "1.2.3.4/08"sv,
-                                "1.2.3.4/00"sv, "1.2.3.4/-1"sv, "1.2.3.4/+8"sv, "1.2.3.4/8/8"sv,
-                                "1.2.3.4/ 8"sv, "1.2.3.4 /8"sv, "1.2.3/8"sv, "1.2.3.4/8x"sv,
-                                "1.2.3.4/4294967304"sv, ""sv}) {
+  for (std::string_view text :
+       {"/8"sv, "1.2.3.4/"sv, "1.2.3.4/33"sv, "1.2.3.4/08"sv, "1.2.3.4/00"sv, "1.2.3.4/-1"sv,
+        "1.2.3.4/+8"sv, "1.2.3.4/8/8"sv, "1.2.3.4/ 8"sv, "1.2.3.4 /8"sv, "1.2.3/8"sv,
+        "1.2.3.4/8x"sv, "1.2.3.4/4294967304"sv, ""sv}) {
     SCOPED_TRACE(std::string(text));
     EXPECT_EQ(parse_prefix(text), std::nullopt);
   }
@@ -69,8 +70,8 @@ TEST(FormatIpv4, WritesDottedQuads) {
 }
 
 TEST(FormatPrefix, RoundTripsThroughParse) {
-  for (std::string_view text : {"0.0.0.0/0"sv, "10.0.0.0/8"sv, "198.18.0.1/24"sv,
-                                "255.255.255.255/32"sv}) {
+  for (std::string_view text :
+       {"0.0.0.0/0"sv, "10.0.0.0/8"sv, "198.18.0.1/24"sv, "255.255.255.255/32"sv}) {
     const std::optional<Prefix> p = parse_prefix(text);
     ASSERT_TRUE(p) << text;
     EXPECT_EQ(format_prefix(*p), text);
@@ -89,11 +90,10 @@ TEST(ParseEndpoint, AcceptsAddressAndPort) {
 }
 
 TEST(ParseEndpoint, RejectsPortZeroOutOfRangeAndGarbage) {
-  for (std::string_view text : {"1.2.3.4:0"sv, "1.2.3.4:65536"sv, "1.2.3.4:99999999"sv,
-                                "1.2.3.4:080"sv, "1.2.3.4:"sv, ":80"sv, "1.2.3.4"sv,
-                                "1.2.3.4:80:90"sv, "1.2.3.4: 80"sv, "1.2.3.4:80 "sv,
-                                "1.2.3.4:-80"sv, "1.2.3.4:+80"sv, "1.2.3:80"sv, "01.2.3.4:80"sv,
-                                "1.2.3.4/32:80"sv}) {
+  for (std::string_view text :
+       {"1.2.3.4:0"sv, "1.2.3.4:65536"sv, "1.2.3.4:99999999"sv, "1.2.3.4:080"sv, "1.2.3.4:"sv,
+        ":80"sv, "1.2.3.4"sv, "1.2.3.4:80:90"sv, "1.2.3.4: 80"sv, "1.2.3.4:80 "sv, "1.2.3.4:-80"sv,
+        "1.2.3.4:+80"sv, "1.2.3:80"sv, "01.2.3.4:80"sv, "1.2.3.4/32:80"sv}) {
     SCOPED_TRACE(std::string(text));
     EXPECT_FALSE(parse_endpoint(text).has_value());
   }

@@ -229,7 +229,8 @@ TEST(LoadDefaults, AnApplianceWithoutServicesIsValid) {
 }
 
 TEST(LoadDefaults, ReadsEveryOptionalKey) {
-  const Config c = load_valid(R"(eal: { lcores: "2-5", memory_mb: 64, no_huge: false, file_prefix: x }
+  const Config c = load_valid(R"(eal: { lcores: "2-5", memory_mb: 64, no_huge: false,
+       file_prefix: x }
 workers: { count: 64, burst: 512, idle_polls: 1, idle_sleep_us: 0 }
 control: { socket: /tmp/s }
 interfaces:
@@ -363,7 +364,16 @@ TEST(LoadSyntax, TopLevelMustBeAMapping) {
 
 TEST(LoadSyntax, OnlyOneDocumentIsAllowed) {
   EXPECT_EQ(errors_of(kTopology + "---\nworkers: { count: 2 }\n"),
-            (Lines{"test.yaml:11:1: expected a single YAML document"}));
+            (Lines{"test.yaml:10:1: expected a single YAML document"}));
+  EXPECT_EQ(errors_of(kTopology + "---\nworkers: [\n"),
+            (Lines{"test.yaml:12:1: end of sequence flow not found"}));
+}
+
+TEST(LoadSyntax, StrayCommaBeforeTheFirstKeyIsReportedNotLoopedOn) {
+  // yaml-cpp's LoadAll() allocates forever on this (upstream issue 1040).
+  EXPECT_EQ(errors_of("# comment\n, x\n" + kTopology),
+            (Lines{"test.yaml:2:1: expected a mapping"}));
+  EXPECT_EQ(errors_of(","), (Lines{"test.yaml:1:1: expected a mapping"}));
 }
 
 TEST(LoadSyntax, TruncatedDemoNeverCrashesAndErrorsMatchTheResult) {
@@ -773,7 +783,8 @@ TEST(LoadEnums, UnknownValuesListTheAcceptedOnes) {
 )"),
             (Lines{"test.yaml:14:15: virtual_services[0].protocol: "
                    "unknown protocol 'sctp' (expected tcp or udp)",
-                   "test.yaml:15:11: virtual_services[0].mode: unknown mode 'foo' (expected dr or nat)",
+                   "test.yaml:15:11: virtual_services[0].mode: "
+                   "unknown mode 'foo' (expected dr or nat)",
                    "test.yaml:16:16: virtual_services[0].scheduler: "
                    "unknown scheduler 'lc' (expected rr, wrr or wlc)",
                    "test.yaml:18:38: virtual_services[0].real_servers[0].state: "
@@ -821,11 +832,11 @@ virtual_services:
 }
 
 TEST(LoadStrings, SocketPathMustFitAUnixAddress) {
-  const std::string path = "/" + std::string(107, 's');
+  const std::string path = '/' + std::string(107, 's');
   EXPECT_EQ(errors_of(kTopology + "control: { socket: " + path + " }\n"),
             (Lines{"test.yaml:10:20: control.socket: path is longer than 107 bytes, the limit "
                    "of a unix socket address"}));
-  const std::string longest = "/" + std::string(106, 's');
+  const std::string longest = '/' + std::string(106, 's');
   EXPECT_EQ(load_valid(kTopology + "control: { socket: " + longest + " }\n").control.socket,
             longest);
 }
@@ -912,11 +923,12 @@ TEST(LoadServers, DuplicateServerIsReported) {
 }
 
 TEST(LoadServers, ServerWithoutPortCollidesWithTheSameServicePortGivenExplicitly) {
-  EXPECT_EQ(errors_of(service_with_servers("nat", "80, 443", R"(      - { address: 10.0.0.20, port: 443 }
+  const std::string servers = R"(      - { address: 10.0.0.20, port: 443 }
       - { address: 10.0.0.20 }
       - { address: 10.0.0.21 }
       - { address: 10.0.0.21, port: 80 }
-)")),
+)";
+  EXPECT_EQ(errors_of(service_with_servers("nat", "80, 443", servers)),
             (Lines{"test.yaml:18:9: virtual_services[0].real_servers[1]: duplicate real server "
                    "10.0.0.20:443, also defined at 17:9",
                    "test.yaml:20:9: virtual_services[0].real_servers[3]: duplicate real server "
