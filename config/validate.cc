@@ -8,6 +8,8 @@
 #include <unordered_set>
 
 #include "config/ipv4.h"
+// Plain constants (no DPDK): the sizes the data plane preallocates its tables for.
+#include "dataplane/bounds.h"
 
 namespace sluice::config {
 namespace {
@@ -185,10 +187,48 @@ void check_virtual_services(const Draft& draft, const Topology& topology, Contex
   }
 }
 
+// The data plane's tables are sized at compile time (dataplane/bounds.h); a file beyond them
+// is refused here rather than overrunning a worker's arrays.
+void check_capacity(const Config& config, Context& cx) {
+  if (config.interfaces.size() > dp::kMaxInterfaces) {
+    cx.error(config.interfaces[dp::kMaxInterfaces].origin,
+             "at most " + std::to_string(dp::kMaxInterfaces) + " interfaces");
+  }
+  if (config.virtual_services.size() > dp::kMaxVirtualServices) {
+    cx.error(config.virtual_services[dp::kMaxVirtualServices].origin,
+             "at most " + std::to_string(dp::kMaxVirtualServices) + " virtual services");
+  }
+  size_t servers = 0;
+  for (const VirtualService& vs : config.virtual_services) {
+    for (const RealServer& rs : vs.real_servers) {
+      if (++servers == dp::kMaxRealServers + 1) {
+        cx.error(rs.origin, "at most " + std::to_string(dp::kMaxRealServers) +
+                                " real servers in all virtual services together");
+      }
+    }
+  }
+}
+
+// Replies of a nat connection must reach the worker that holds it; until they are steered
+// there (rte_flow or hand-off rings), nat runs on one worker.
+void check_nat_workers(const Config& config, Context& cx) {
+  if (config.workers.count == 1) return;
+  for (const VirtualService& vs : config.virtual_services) {
+    if (vs.mode != Mode::nat) continue;
+    cx.error(cx.origin_of("workers.count", vs.origin),
+             "nat virtual services (" + quote(vs.name) +
+                 ") need workers.count 1: replies are not yet steered to the worker that "
+                 "holds their connection");
+    return;
+  }
+}
+
 }  // namespace
 
 void validate(const Draft& draft, Context& cx) {
   const Topology topology = topology_of(draft);
+  check_capacity(draft.config, cx);
+  check_nat_workers(draft.config, cx);
   check_interfaces(draft.config, cx);
   check_routes(draft.config, topology, cx);
   check_virtual_services(draft, topology, cx);

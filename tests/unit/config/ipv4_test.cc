@@ -14,7 +14,7 @@ TEST(ParseIpv4, AcceptsDottedQuadsInHostOrder) {
   EXPECT_EQ(parse_ipv4("0.0.0.0"), 0u);
   EXPECT_EQ(parse_ipv4("255.255.255.255"), 0xffffffffu);
   EXPECT_EQ(parse_ipv4("198.18.0.1"), 0xc6120001u);
-  EXPECT_EQ(parse_ipv4("10.0.0.0"), 0x0a000000u);
+  EXPECT_EQ(parse_ipv4("198.19.0.0"), 0xc6130000u);
   EXPECT_EQ(parse_ipv4("1.2.3.4"), 0x01020304u);
 }
 
@@ -32,10 +32,10 @@ TEST(ParseIpv4, RejectsEverythingElse) {
 }
 
 TEST(ParsePrefix, AcceptsLengthsZeroToThirtyTwo) {
-  const std::optional<Prefix> net = parse_prefix("10.0.0.0/8");
+  const std::optional<Prefix> net = parse_prefix("198.18.0.0/15");
   ASSERT_TRUE(net);
-  EXPECT_EQ(net->address, 0x0a000000u);
-  EXPECT_EQ(net->length, 8);
+  EXPECT_EQ(net->address, 0xc6120000u);
+  EXPECT_EQ(net->length, 15);
 
   const std::optional<Prefix> all = parse_prefix("0.0.0.0/0");
   ASSERT_TRUE(all);
@@ -71,7 +71,7 @@ TEST(FormatIpv4, WritesDottedQuads) {
 
 TEST(FormatPrefix, RoundTripsThroughParse) {
   for (std::string_view text :
-       {"0.0.0.0/0"sv, "10.0.0.0/8"sv, "198.18.0.1/24"sv, "255.255.255.255/32"sv}) {
+       {"0.0.0.0/0"sv, "198.18.0.0/15"sv, "198.18.0.1/24"sv, "255.255.255.255/32"sv}) {
     const std::optional<Prefix> p = parse_prefix(text);
     ASSERT_TRUE(p) << text;
     EXPECT_EQ(format_prefix(*p), text);

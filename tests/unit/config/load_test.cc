@@ -51,17 +51,17 @@ Config load_valid(const std::string& yaml) {
 
 Ipv4 ip(const char* text) { return parse_ipv4(text).value(); }
 
-// Two interfaces and a route to 10.9.0.0/16 behind "back": 9 lines, so text appended to it
+// Two interfaces and a route to 198.19.144.0/20 behind "back": 9 lines, so text appended to it
 // starts on line 10.
 const std::string kTopology = R"(interfaces:
   - name: front
     device: net_null0
-    addresses: [10.0.0.1/24]
+    addresses: [198.19.0.1/24]
   - name: back
     device: net_null1
-    addresses: [10.1.0.1/24]
+    addresses: [198.19.16.1/24]
 routes:
-  - { prefix: 10.9.0.0/16, via: 10.1.0.254 }
+  - { prefix: 198.19.144.0/20, via: 198.19.16.254 }
 )";
 
 // ---- demo.yaml and defaults ----
@@ -158,14 +158,14 @@ TEST(LoadDefaults, AbsentKeysTakeTheModelDefaults) {
   const Config c = load_valid(R"(interfaces:
   - name: front
     device: net_null0
-    addresses: [10.0.0.1/24]
+    addresses: [198.19.0.1/24]
 virtual_services:
   - name: web
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: 80
     protocol: tcp
     mode: nat
-    real_servers: [{ address: 10.0.0.20 }]
+    real_servers: [{ address: 198.19.0.20 }]
 )");
   const Config defaults;
   EXPECT_EQ(c.eal.lcores, defaults.eal.lcores);
@@ -204,13 +204,13 @@ connections:
 neighbours:
 virtual_services:
   - name: idle
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [80, 443]
     protocol: tcp
     mode: nat
     real_servers:
   - name: idle-too
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [53]
     protocol: udp
     mode: dr
@@ -234,19 +234,19 @@ TEST(LoadDefaults, ReadsEveryOptionalKey) {
 workers: { count: 64, burst: 512, idle_polls: 1, idle_sleep_us: 0 }
 control: { socket: /tmp/s }
 interfaces:
-  - { name: a, device: d, mtu: 9216, addresses: [10.0.0.1/24, 10.0.1.1/32], tap: t-a }
+  - { name: a, device: d, mtu: 9216, addresses: [198.19.0.1/24, 198.19.1.1/32], tap: t-a }
 connections: { capacity: 134217728, timeouts: { tcp: 2592000 } }
 neighbours: { timeout: 86400 }
 virtual_services:
   - name: v.1_x
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [1, 65535]
     protocol: udp
-    mode: nat
+    mode: dr
     scheduler: rr
     real_servers:
-      - { address: 10.0.1.1, port: 65535, weight: 0, state: drain }
-      - { address: 10.0.0.3, weight: 65535, state: halt }
+      - { address: 198.19.1.1, weight: 0, state: drain }
+      - { address: 198.19.0.3, weight: 65535, state: halt }
 )");
   EXPECT_EQ(c.eal.lcores, "2-5");
   EXPECT_EQ(c.eal.memory_mb, 64u);
@@ -273,15 +273,15 @@ virtual_services:
 TEST(LoadDefaults, AliasesAreResolved) {
   const Config c = load_valid(kTopology + R"(virtual_services:
   - name: a
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [80]
     protocol: tcp
     mode: nat
     real_servers: &pool
-      - { address: 10.0.0.20 }
-      - { address: 10.9.1.1, port: 8080 }
+      - { address: 198.19.0.20 }
+      - { address: 198.19.145.1, port: 8080 }
   - name: b
-    address: 10.0.0.11
+    address: 198.19.0.11
     ports: [80]
     protocol: tcp
     mode: nat
@@ -452,14 +452,14 @@ TEST(LoadHostile, AliasAmplificationIsBounded) {
   std::string yaml = kTopology + R"(virtual_services:
   - &s
     name: a
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [80]
     protocol: tcp
     mode: nat
     real_servers:
 )";
   for (int i = 0; i < 1000; ++i) {
-    yaml += "      - { address: 10.0.0.20, port: " + std::to_string(i + 1) + " }\n";
+    yaml += "      - { address: 198.19.0.20, port: " + std::to_string(i + 1) + " }\n";
   }
   for (int i = 0; i < 10000; ++i) yaml += "  - *s\n";
   const auto start = std::chrono::steady_clock::now();
@@ -485,11 +485,11 @@ TEST(LoadKeys, DuplicateKeysAreReportedAtTheSecondOne) {
   count: 1
   count: 2
 interfaces:
-  - { name: a, device: d, addresses: [10.0.0.1/24], name: b }
+  - { name: a, device: d, addresses: [198.19.0.1/24], name: b }
 workers: {}
 )"),
             (Lines{"test.yaml:3:3: workers: duplicate key 'count'",
-                   "test.yaml:5:53: interfaces[0]: duplicate key 'name'",
+                   "test.yaml:5:55: interfaces[0]: duplicate key 'name'",
                    "test.yaml:6:1: duplicate key 'workers'"}));
 }
 
@@ -499,32 +499,32 @@ eal: { lcore: "0" }
 workers: { counts: 1 }
 control: { sock: /x }
 interfaces:
-  - { name: a, device: d, addresses: [10.0.0.1/24], speed: 10 }
+  - { name: a, device: d, addresses: [198.19.0.1/24], speed: 10 }
 routes:
-  - { prefix: 10.9.0.0/16, via: 10.0.0.254, metric: 1 }
+  - { prefix: 198.19.144.0/20, via: 198.19.0.254, metric: 1 }
 connections: { size: 1, timeouts: { tcp_wait: 1 } }
 neighbours: { ttl: 1 }
 virtual_services:
   - name: v
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [80]
     protocol: tcp
     mode: nat
     persistence: 300
     real_servers:
-      - { address: 10.0.0.20, name: x }
+      - { address: 198.19.0.20, name: x }
 )"),
             (Lines{"test.yaml:1:1: unknown key 'bogus'",
                    "test.yaml:2:8: eal: unknown key 'lcore'",
                    "test.yaml:3:12: workers: unknown key 'counts'",
                    "test.yaml:4:12: control: unknown key 'sock'",
-                   "test.yaml:6:53: interfaces[0]: unknown key 'speed'",
-                   "test.yaml:8:45: routes[0]: unknown key 'metric'",
+                   "test.yaml:6:55: interfaces[0]: unknown key 'speed'",
+                   "test.yaml:8:51: routes[0]: unknown key 'metric'",
                    "test.yaml:9:16: connections: unknown key 'size'",
                    "test.yaml:9:37: connections.timeouts: unknown key 'tcp_wait'",
                    "test.yaml:10:15: neighbours: unknown key 'ttl'",
                    "test.yaml:17:5: virtual_services[0]: unknown key 'persistence'",
-                   "test.yaml:19:31: virtual_services[0].real_servers[0]: unknown key 'name'"}));
+                   "test.yaml:19:33: virtual_services[0].real_servers[0]: unknown key 'name'"}));
 }
 
 TEST(LoadKeys, KeysMustBeNames) {
@@ -538,11 +538,11 @@ TEST(LoadKeys, RequiredKeysAreReportedAtTheirMapping) {
   EXPECT_EQ(errors_of(R"(interfaces:
   - { mtu: 1500 }
 routes:
-  - { via: 10.0.0.2 }
+  - { via: 198.19.0.2 }
 virtual_services:
   - { scheduler: rr }
   - name: v
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [80]
     protocol: tcp
     mode: nat
@@ -569,9 +569,9 @@ TEST(LoadKeys, ListsThatMustNotBeEmpty) {
             (Lines{"test.yaml:1:1: interfaces: expected at least one interface"}));
   EXPECT_EQ(errors_of("interfaces:\n  - { name: a, device: d, addresses: [] }\n"),
             (Lines{"test.yaml:2:38: interfaces[0].addresses: expected at least one address"}));
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 10.0.0.10, "
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 198.19.0.10, "
                                   "ports: [], protocol: tcp, mode: nat, real_servers: [] }\n"),
-            (Lines{"test.yaml:11:43: virtual_services[0].ports: expected at least one port"}));
+            (Lines{"test.yaml:11:45: virtual_services[0].ports: expected at least one port"}));
 }
 
 TEST(LoadTypes, WrongTypesNameWhatWasExpected) {
@@ -582,14 +582,14 @@ TEST(LoadTypes, WrongTypesNameWhatWasExpected) {
 workers: [1]
 control: { socket: { path: /x } }
 interfaces: { name: a }
-routes: 10.0.0.0/8
+routes: 198.19.0.0/15
 virtual_services:
   - name: v
-    address: [10.0.0.10]
+    address: [198.19.0.10]
     ports: { http: 80 }
     protocol: [tcp]
     mode: nat
-    real_servers: { address: 10.0.0.20 }
+    real_servers: { address: 198.19.0.20 }
   - just-a-string
 )"),
             (Lines{"test.yaml:2:11: eal.lcores: expected a string",
@@ -620,7 +620,7 @@ TEST(LoadTypes, EmptyValueIsReportedAtItsKey) {
 
 TEST(LoadTypes, StringsMayLookLikeNumbers) {
   const Config c = load_valid(R"(eal: { lcores: 0, file_prefix: 123 }
-interfaces: [{ name: 1, device: 0000:01:00.0, addresses: [10.0.0.1/24] }]
+interfaces: [{ name: 1, device: 0000:01:00.0, addresses: [198.19.0.1/24] }]
 )");
   EXPECT_EQ(c.eal.lcores, "0");
   EXPECT_EQ(c.eal.file_prefix, "123");
@@ -641,7 +641,7 @@ interfaces:
   - name: front
     device: net_null0
     mtu: @mtu@
-    addresses: [10.0.0.1/24]
+    addresses: [198.19.0.1/24]
 connections:
   capacity: @capacity@
   timeouts:
@@ -654,15 +654,19 @@ neighbours:
   timeout: @timeout@
 virtual_services:
   - name: web
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [@ports@]
     protocol: tcp
     mode: nat
     real_servers:
-      - address: 10.0.0.20
+      - address: 198.19.0.20
         port: @port@
         weight: @weight@
 )";
+
+const std::string kNatNeedsOneWorker =
+    "test.yaml:4:10: workers.count: nat virtual services ('web') need workers.count 1: replies "
+    "are not yet steered to the worker that holds their connection";
 
 struct IntegerKey {
   std::string token;
@@ -713,7 +717,9 @@ TEST(LoadIntegers, BoundsAreAccepted) {
   for (const IntegerKey& key : kIntegerKeys) {
     SCOPED_TRACE(key.path);
     EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.min))), Lines{});
-    EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.max))), Lines{});
+    // The file's service is nat, which runs on one worker only for now (a rule of its own).
+    const Lines at_max = key.path == "workers.count" ? Lines{kNatNeedsOneWorker} : Lines{};
+    EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.max))), at_max);
   }
 }
 
@@ -755,16 +761,16 @@ TEST(LoadIntegers, EveryKeyRejectsBadValuesAtTheirPosition) {
 }
 
 TEST(LoadPorts, RangesAreNotSupportedYet) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 10.0.0.10, "
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 198.19.0.10, "
                                   "ports: 80-90, protocol: tcp, mode: nat, real_servers: [] }\n"),
-            (Lines{"test.yaml:11:43: virtual_services[0].ports: expected a port number"}));
+            (Lines{"test.yaml:11:45: virtual_services[0].ports: expected a port number"}));
 }
 
 TEST(LoadPorts, PortListedTwiceInOneServiceIsReported) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 10.0.0.10, "
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 198.19.0.10, "
                                   "ports: [80, 443, 80], protocol: tcp, mode: nat, "
                                   "real_servers: [] }\n"),
-            (Lines{"test.yaml:11:53: virtual_services[0].ports[2]: duplicate port 80"}));
+            (Lines{"test.yaml:11:55: virtual_services[0].ports[2]: duplicate port 80"}));
 }
 
 // ---- enums and strings ----
@@ -772,14 +778,14 @@ TEST(LoadPorts, PortListedTwiceInOneServiceIsReported) {
 TEST(LoadEnums, UnknownValuesListTheAcceptedOnes) {
   EXPECT_EQ(errors_of(kTopology + R"(virtual_services:
   - name: v
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [80]
     protocol: sctp
     mode: foo
     scheduler: lc
     real_servers:
-      - { address: 10.0.0.20, state: down }
-      - { address: 10.0.0.21, state: Online }
+      - { address: 198.19.0.20, state: down }
+      - { address: 198.19.0.21, state: Online }
 )"),
             (Lines{"test.yaml:14:15: virtual_services[0].protocol: "
                    "unknown protocol 'sctp' (expected tcp or udp)",
@@ -787,9 +793,9 @@ TEST(LoadEnums, UnknownValuesListTheAcceptedOnes) {
                    "unknown mode 'foo' (expected dr or nat)",
                    "test.yaml:16:16: virtual_services[0].scheduler: "
                    "unknown scheduler 'lc' (expected rr, wrr or wlc)",
-                   "test.yaml:18:38: virtual_services[0].real_servers[0].state: "
+                   "test.yaml:18:40: virtual_services[0].real_servers[0].state: "
                    "unknown state 'down' (expected online, drain or halt)",
-                   "test.yaml:19:38: virtual_services[0].real_servers[1].state: "
+                   "test.yaml:19:40: virtual_services[0].real_servers[1].state: "
                    "unknown state 'Online' (expected online, drain or halt)"}));
 }
 
@@ -797,13 +803,13 @@ TEST(LoadStrings, NamesAddressesAndPaths) {
   EXPECT_EQ(errors_of(R"(eal: { lcores: "", file_prefix: "" }
 control: { socket: run/sluice.sock }
 interfaces:
-  - { name: "fr ont", device: "", addresses: [10.0.0.1/24] }
-  - { name: abcdefghijklmnop, device: d1, addresses: [10.0.1.300/24] }
-  - { name: abcdefghijklm, device: d2, addresses: [10.0.2.1/0] }
-  - { name: b, device: d3, addresses: [10.0.3.1/24], tap: abcdefghijklmnop }
-  - { name: c, device: d4, addresses: [10.0.4.1/24], tap: "t/1" }
+  - { name: "fr ont", device: "", addresses: [198.19.0.1/24] }
+  - { name: abcdefghijklmnop, device: d1, addresses: [198.19.1.300/24] }
+  - { name: abcdefghijklm, device: d2, addresses: [198.19.2.1/0] }
+  - { name: b, device: d3, addresses: [198.19.3.1/24], tap: abcdefghijklmnop }
+  - { name: c, device: d4, addresses: [198.19.4.1/24], tap: "t/1" }
 virtual_services:
-  - { name: "web site", address: 10.0.0.256, ports: [80], protocol: tcp, mode: nat,
+  - { name: "web site", address: 198.19.0.256, ports: [80], protocol: tcp, mode: nat,
       real_servers: [] }
 )"),
             (Lines{"test.yaml:1:16: eal.lcores: must not be empty",
@@ -814,21 +820,21 @@ virtual_services:
                    "test.yaml:4:31: interfaces[0].device: must not be empty",
                    "test.yaml:5:13: interfaces[1].name: interface name 'abcdefghijklmnop' is "
                    "longer than 15 characters",
-                   "test.yaml:5:55: interfaces[1].addresses[0]: invalid prefix '10.0.1.300/24' "
+                   "test.yaml:5:55: interfaces[1].addresses[0]: invalid prefix '198.19.1.300/24' "
                    "(expected a.b.c.d/length)",
                    "test.yaml:6:13: interfaces[2].name: name 'abcdefghijklm' is too long for "
                    "the default TAP name 'sl-abcdefghijklm' (at most 15 characters); shorten it "
                    "or set tap",
                    "test.yaml:6:52: interfaces[2].addresses[0]: prefix length 0 is out of range "
                    "(expected 1..32)",
-                   "test.yaml:7:59: interfaces[3].tap: TAP name 'abcdefghijklmnop' is longer "
+                   "test.yaml:7:61: interfaces[3].tap: TAP name 'abcdefghijklmnop' is longer "
                    "than 15 characters",
-                   "test.yaml:8:59: interfaces[4].tap: invalid TAP name 't/1': use 1 to 15 "
+                   "test.yaml:8:61: interfaces[4].tap: invalid TAP name 't/1': use 1 to 15 "
                    "letters, digits, '-' and '_'",
                    "test.yaml:10:13: virtual_services[0].name: invalid virtual service name "
                    "'web site': use 1 to 64 letters, digits, '.', '-' and '_'",
                    "test.yaml:10:34: virtual_services[0].address: invalid IPv4 address "
-                   "'10.0.0.256'"}));
+                   "'198.19.0.256'"}));
 }
 
 TEST(LoadStrings, SocketPathMustFitAUnixAddress) {
@@ -864,37 +870,37 @@ std::string service(const std::string& name, const std::string& address, const s
 }
 
 TEST(LoadServices, DuplicateListenerIsReportedAtTheLaterService) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "10.0.0.10", "80") +
-                      service("b", "10.0.0.10", "80")),
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "80") +
+                      service("b", "198.19.0.10", "80")),
             (Lines{"test.yaml:19:13: virtual_services[1].ports[0]: duplicate virtual service "
-                   "10.0.0.10:80/tcp, also defined at 13:13"}));
+                   "198.19.0.10:80/tcp, also defined at 13:13"}));
 }
 
 TEST(LoadServices, OverlappingPortListsCollideOnTheSharedPortsOnly) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "10.0.0.10", "80, 443") +
-                      service("b", "10.0.0.10", "8443, 443, 8080")),
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "80, 443") +
+                      service("b", "198.19.0.10", "8443, 443, 8080")),
             (Lines{"test.yaml:19:19: virtual_services[1].ports[1]: duplicate virtual service "
-                   "10.0.0.10:443/tcp, also defined at 13:17"}));
+                   "198.19.0.10:443/tcp, also defined at 13:17"}));
 }
 
 TEST(LoadServices, SamePortOnOtherProtocolOrAddressIsFine) {
   const Config c = load_valid(kTopology + "virtual_services:\n" +
-                              service("a", "10.0.0.10", "53") +
-                              service("b", "10.0.0.10", "53", "udp") +
-                              service("c", "10.0.0.11", "53"));
+                              service("a", "198.19.0.10", "53") +
+                              service("b", "198.19.0.10", "53", "udp") +
+                              service("c", "198.19.0.11", "53"));
   EXPECT_EQ(c.virtual_services.size(), 3u);
 }
 
 TEST(LoadServices, DuplicateNameIsReported) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "10.0.0.10", "80") +
-                      service("a", "10.0.0.11", "80")),
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "80") +
+                      service("a", "198.19.0.11", "80")),
             (Lines{"test.yaml:17:11: virtual_services[1].name: duplicate virtual service name "
                    "'a', also defined at 11:11"}));
 }
 
 TEST(LoadServices, AddressOfAnInterfaceIsNotAVip) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "10.1.0.1", "80")),
-            (Lines{"test.yaml:12:14: virtual_services[0].address: address 10.1.0.1 is an "
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.16.1", "80")),
+            (Lines{"test.yaml:12:14: virtual_services[0].address: address 198.19.16.1 is an "
                    "address of interface 'back'"}));
 }
 
@@ -902,7 +908,7 @@ std::string service_with_servers(const std::string& mode, const std::string& por
                                  const std::string& servers) {
   return kTopology + R"(virtual_services:
   - name: v
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [)" + ports + R"(]
     protocol: tcp
     mode: )" + mode + R"(
@@ -911,49 +917,49 @@ std::string service_with_servers(const std::string& mode, const std::string& por
 }
 
 TEST(LoadServers, DuplicateServerIsReported) {
-  EXPECT_EQ(errors_of(service_with_servers("nat", "80", R"(      - { address: 10.0.0.20 }
-      - { address: 10.0.0.21, port: 8080 }
-      - { address: 10.0.0.20 }
-      - { address: 10.0.0.21, port: 8080, weight: 5 }
+  EXPECT_EQ(errors_of(service_with_servers("nat", "80", R"(      - { address: 198.19.0.20 }
+      - { address: 198.19.0.21, port: 8080 }
+      - { address: 198.19.0.20 }
+      - { address: 198.19.0.21, port: 8080, weight: 5 }
 )")),
             (Lines{"test.yaml:19:9: virtual_services[0].real_servers[2]: duplicate real server "
-                   "10.0.0.20, also defined at 17:9",
+                   "198.19.0.20, also defined at 17:9",
                    "test.yaml:20:9: virtual_services[0].real_servers[3]: duplicate real server "
-                   "10.0.0.21:8080, also defined at 18:9"}));
+                   "198.19.0.21:8080, also defined at 18:9"}));
 }
 
 TEST(LoadServers, ServerWithoutPortCollidesWithTheSameServicePortGivenExplicitly) {
-  const std::string servers = R"(      - { address: 10.0.0.20, port: 443 }
-      - { address: 10.0.0.20 }
-      - { address: 10.0.0.21 }
-      - { address: 10.0.0.21, port: 80 }
+  const std::string servers = R"(      - { address: 198.19.0.20, port: 443 }
+      - { address: 198.19.0.20 }
+      - { address: 198.19.0.21 }
+      - { address: 198.19.0.21, port: 80 }
 )";
   EXPECT_EQ(errors_of(service_with_servers("nat", "80, 443", servers)),
             (Lines{"test.yaml:18:9: virtual_services[0].real_servers[1]: duplicate real server "
-                   "10.0.0.20:443, also defined at 17:9",
+                   "198.19.0.20:443, also defined at 17:9",
                    "test.yaml:20:9: virtual_services[0].real_servers[3]: duplicate real server "
-                   "10.0.0.21:80, also defined at 19:9"}));
+                   "198.19.0.21:80, also defined at 19:9"}));
 }
 
 TEST(LoadServers, SameAddressOnOtherPortsIsFine) {
-  const Config c = load_valid(service_with_servers("nat", "80", R"(      - { address: 10.0.0.20 }
-      - { address: 10.0.0.20, port: 8080 }
-      - { address: 10.0.0.20, port: 8081 }
+  const Config c = load_valid(service_with_servers("nat", "80", R"(      - { address: 198.19.0.20 }
+      - { address: 198.19.0.20, port: 8080 }
+      - { address: 198.19.0.20, port: 8081 }
 )"));
   EXPECT_EQ(c.virtual_services.at(0).real_servers.size(), 3u);
 }
 
 TEST(LoadServers, DrCannotTranslatePorts) {
-  EXPECT_EQ(errors_of(service_with_servers("dr", "80", R"(      - { address: 10.0.0.20 }
-      - { address: 10.0.0.21, port: 80 }
+  EXPECT_EQ(errors_of(service_with_servers("dr", "80", R"(      - { address: 198.19.0.20 }
+      - { address: 198.19.0.21, port: 80 }
 )")),
-            (Lines{"test.yaml:18:37: virtual_services[0].real_servers[1].port: dr mode cannot "
+            (Lines{"test.yaml:18:39: virtual_services[0].real_servers[1].port: dr mode cannot "
                    "translate ports; remove port"}));
 }
 
 TEST(LoadServers, UnreachableServerIsReported) {
-  EXPECT_EQ(errors_of(service_with_servers("nat", "80", R"(      - { address: 10.0.0.20 }
-      - { address: 10.9.255.1 }
+  EXPECT_EQ(errors_of(service_with_servers("nat", "80", R"(      - { address: 198.19.0.20 }
+      - { address: 198.19.159.1 }
       - { address: 192.0.2.1 }
 )")),
             (Lines{"test.yaml:19:20: virtual_services[0].real_servers[2].address: real server "
@@ -961,63 +967,63 @@ TEST(LoadServers, UnreachableServerIsReported) {
 }
 
 TEST(LoadServers, DrServerMustBeOnAConnectedSubnet) {
-  EXPECT_EQ(errors_of(service_with_servers("dr", "80", R"(      - { address: 10.1.0.20 }
-      - { address: 10.9.0.1 }
+  EXPECT_EQ(errors_of(service_with_servers("dr", "80", R"(      - { address: 198.19.16.20 }
+      - { address: 198.19.144.1 }
 )")),
             (Lines{"test.yaml:18:20: virtual_services[0].real_servers[1].address: real server "
-                   "10.9.0.1 is not in a connected subnet (dr mode needs the same L2)"}));
+                   "198.19.144.1 is not in a connected subnet (dr mode needs the same L2)"}));
 }
 
 TEST(LoadServers, DefaultRouteReachesEverything) {
   const Config c = load_valid(R"(interfaces:
-  - { name: a, device: d, addresses: [10.0.0.1/24] }
+  - { name: a, device: d, addresses: [198.19.0.1/24] }
 routes:
-  - { prefix: 0.0.0.0/0, via: 10.0.0.254 }
+  - { prefix: 0.0.0.0/0, via: 198.19.0.254 }
 virtual_services:
-  - { name: v, address: 10.0.0.10, ports: 80, protocol: tcp, mode: nat,
+  - { name: v, address: 198.19.0.10, ports: 80, protocol: tcp, mode: nat,
       real_servers: [{ address: 203.0.113.7, port: 8080 }] }
 )");
   EXPECT_EQ(c.routes.at(0).prefix.length, 0);
-  EXPECT_EQ(c.routes.at(0).via, ip("10.0.0.254"));
+  EXPECT_EQ(c.routes.at(0).via, ip("198.19.0.254"));
   EXPECT_EQ(c.routes.at(0).origin.path, "routes[0]");
   EXPECT_EQ(c.routes.at(0).origin.line, 4);
 }
 
 TEST(LoadRoutes, RouteErrorsAreReported) {
   EXPECT_EQ(errors_of(R"(interfaces:
-  - { name: a, device: d, addresses: [10.0.0.1/24] }
+  - { name: a, device: d, addresses: [198.19.0.1/24] }
 routes:
-  - { prefix: 10.9.0.0/16, via: 10.5.0.1 }
-  - { prefix: 10.8.0.1/16, via: 10.0.0.2 }
-  - { prefix: 10.9.0.0/16, via: 10.0.0.3 }
-  - { prefix: 10.7.0.0/16, via: 10.0.0.1 }
-  - { prefix: 10.6.0.0/16, via: 10.0.0.300 }
+  - { prefix: 198.19.144.0/20, via: 198.19.80.1 }
+  - { prefix: 198.19.128.1/20, via: 198.19.0.2 }
+  - { prefix: 198.19.144.0/20, via: 198.19.0.3 }
+  - { prefix: 198.19.112.0/20, via: 198.19.0.1 }
+  - { prefix: 198.19.96.0/20, via: 198.19.0.300 }
 )"),
-            (Lines{"test.yaml:4:33: routes[0].via: next hop 10.5.0.1 is not in a connected "
+            (Lines{"test.yaml:4:37: routes[0].via: next hop 198.19.80.1 is not in a connected "
                    "subnet of any interface",
-                   "test.yaml:5:15: routes[1].prefix: prefix '10.8.0.1/16' has host bits set "
-                   "(the network is 10.8.0.0/16)",
-                   "test.yaml:6:15: routes[2].prefix: duplicate route 10.9.0.0/16, also "
+                   "test.yaml:5:15: routes[1].prefix: prefix '198.19.128.1/20' has host bits set "
+                   "(the network is 198.19.128.0/20)",
+                   "test.yaml:6:15: routes[2].prefix: duplicate route 198.19.144.0/20, also "
                    "defined at 4:15",
-                   "test.yaml:7:33: routes[3].via: next hop 10.0.0.1 is an address of "
+                   "test.yaml:7:37: routes[3].via: next hop 198.19.0.1 is an address of "
                    "interface 'a'",
-                   "test.yaml:8:33: routes[4].via: invalid IPv4 address '10.0.0.300'"}));
+                   "test.yaml:8:36: routes[4].via: invalid IPv4 address '198.19.0.300'"}));
 }
 
 TEST(LoadInterfaces, DuplicatesAreReported) {
   EXPECT_EQ(errors_of(R"(interfaces:
-  - { name: a, device: d1, addresses: [10.0.0.1/24] }
-  - { name: a, device: d2, addresses: [10.0.1.1/24], tap: t2 }
-  - { name: c, device: d1, addresses: [10.0.2.1/24], tap: t2 }
-  - { name: d, device: d4, addresses: [10.0.3.1/24], tap: sl-a }
+  - { name: a, device: d1, addresses: [198.19.0.1/24] }
+  - { name: a, device: d2, addresses: [198.19.1.1/24], tap: t2 }
+  - { name: c, device: d1, addresses: [198.19.2.1/24], tap: t2 }
+  - { name: d, device: d4, addresses: [198.19.3.1/24], tap: sl-a }
 )"),
             (Lines{"test.yaml:3:13: interfaces[1].name: duplicate interface name 'a', also "
                    "defined at 2:13",
                    "test.yaml:4:24: interfaces[2].device: duplicate device 'd1', also defined "
                    "at 2:24",
-                   "test.yaml:4:59: interfaces[2].tap: duplicate TAP name 't2', also defined "
-                   "at 3:59",
-                   "test.yaml:5:59: interfaces[3].tap: duplicate TAP name 'sl-a', also defined "
+                   "test.yaml:4:61: interfaces[2].tap: duplicate TAP name 't2', also defined "
+                   "at 3:61",
+                   "test.yaml:5:61: interfaces[3].tap: duplicate TAP name 'sl-a', also defined "
                    "at 2:5"}));
 }
 
@@ -1026,7 +1032,7 @@ TEST(LoadInterfaces, DuplicatesAreReported) {
 TEST(LoadErrors, IndependentErrorsAreAllReportedInFileOrder) {
   const LoadResult result = load(R"(virtual_services:
   - name: v
-    address: 10.0.0.10
+    address: 198.19.0.10
     ports: [80]
     protocol: tcp
     mode: nat
@@ -1035,7 +1041,7 @@ TEST(LoadErrors, IndependentErrorsAreAllReportedInFileOrder) {
 workers:
   threads: 4
 interfaces:
-  - { name: a, device: d, mtu: 100000, addresses: [10.0.0.1/24] }
+  - { name: a, device: d, mtu: 100000, addresses: [198.19.0.1/24] }
 )");
   EXPECT_FALSE(result.config);
   ASSERT_EQ(result.errors.size(), 3u);
@@ -1058,17 +1064,17 @@ TEST(LoadErrors, AFieldErrorDoesNotCascadeIntoSemanticErrors) {
   // The bad mtu must not make the servers behind "back" look unreachable, and the service
   // with a bad mode must not be reported again as a duplicate of "b".
   EXPECT_EQ(errors_of(R"(interfaces:
-  - { name: front, device: d0, addresses: [10.0.0.1/24] }
-  - { name: back, device: d1, mtu: 1, addresses: [10.1.0.1/24] }
+  - { name: front, device: d0, addresses: [198.19.0.1/24] }
+  - { name: back, device: d1, mtu: 1, addresses: [198.19.16.1/24] }
 virtual_services:
-  - { name: a, address: 10.0.0.10, ports: 80, protocol: tcp, mode: direct, real_servers: [] }
-  - { name: b, address: 10.0.0.10, ports: 80, protocol: tcp, mode: nat,
-      real_servers: [{ address: 10.1.0.20 }, { address: 10.1.0.21, weight: -5 }] }
+  - { name: a, address: 198.19.0.10, ports: 80, protocol: tcp, mode: direct, real_servers: [] }
+  - { name: b, address: 198.19.0.10, ports: 80, protocol: tcp, mode: nat,
+      real_servers: [{ address: 198.19.16.20 }, { address: 198.19.16.21, weight: -5 }] }
 )"),
             (Lines{"test.yaml:3:36: interfaces[1].mtu: out of range: 1 (expected 576..9216)",
-                   "test.yaml:5:68: virtual_services[0].mode: unknown mode 'direct' "
+                   "test.yaml:5:70: virtual_services[0].mode: unknown mode 'direct' "
                    "(expected dr or nat)",
-                   "test.yaml:7:76: virtual_services[1].real_servers[1].weight: out of range: "
+                   "test.yaml:7:82: virtual_services[1].real_servers[1].weight: out of range: "
                    "-5 (expected 0..65535)"}));
 }
 
@@ -1080,6 +1086,79 @@ TEST(LoadErrors, TooManyErrorsAreCapped) {
   EXPECT_EQ(result.errors[0].format(), "test.yaml:11:3: workers: unknown key 'bad0'");
   EXPECT_EQ(result.errors[999].format(), "test.yaml:1010:3: workers: unknown key 'bad999'");
   EXPECT_EQ(result.errors[1000].format(), "test.yaml: and 500 more errors");
+}
+
+}  // namespace
+}  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+// ---- the data plane's fixed capacities ----
+
+std::string many_interfaces(int count) {
+  std::string yaml = "interfaces:\n";
+  for (int i = 0; i < count; ++i) {
+    yaml += "  - { name: i" + std::to_string(i) + ", device: net_null" + std::to_string(i) +
+            ", addresses: [198.18." + std::to_string(i) + ".1/24] }\n";
+  }
+  return yaml;
+}
+
+TEST(LoadCapacity, AtMostEightInterfaces) {
+  EXPECT_EQ(errors_of(many_interfaces(8)), Lines{});
+  EXPECT_EQ(errors_of(many_interfaces(9)),
+            (Lines{"test.yaml:10:5: interfaces[8]: at most 8 interfaces"}));
+}
+
+TEST(LoadCapacity, AtMost1024VirtualServices) {
+  std::string yaml = many_interfaces(1) + "virtual_services:\n";
+  for (int i = 0; i < 1025; ++i) {
+    yaml += "  - { name: s" + std::to_string(i) + ", address: 198.19." + std::to_string(i / 250) +
+            "." + std::to_string(1 + i % 250) +
+            ", ports: [80], protocol: tcp, mode: dr, real_servers: [] }\n";
+  }
+  const Lines errors = errors_of(yaml);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("virtual_services[1024]: at most 1024 virtual services"),
+            std::string::npos)
+      << errors[0];
+}
+
+TEST(LoadCapacity, AtMost4096RealServersInAll) {
+  std::string yaml = "interfaces: [ { name: n, device: d, addresses: [198.18.0.1/15] } ]\n"
+                     "virtual_services:\n";
+  for (int v = 0; v < 2; ++v) {
+    yaml += "  - name: s" + std::to_string(v) + "\n    address: 198.19.255." +
+            std::to_string(v + 1) + "\n    ports: [80]\n    protocol: tcp\n    mode: dr\n" +
+            "    real_servers:\n";
+    for (int i = 0; i < 2049; ++i) {
+      yaml += "      - { address: 198.18." + std::to_string(i / 250) + "." +
+              std::to_string(1 + i % 250) + " }\n";
+    }
+  }
+  const Lines errors = errors_of(yaml);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("virtual_services[1].real_servers[2047]: at most 4096 real servers"),
+            std::string::npos)
+      << errors[0];
+}
+
+TEST(LoadCapacity, NatNeedsASingleWorkerForNow) {
+  const std::string nat = R"(
+virtual_services:
+  - { name: web, address: 198.18.0.10, ports: [80], protocol: tcp, mode: nat,
+      real_servers: [ { address: 198.18.0.20, port: 8080 } ] }
+)";
+  EXPECT_EQ(errors_of("workers: { count: 1 }\n" + many_interfaces(1) + nat), Lines{});
+  EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + nat),
+            (Lines{"test.yaml:1:19: workers.count: nat virtual services ('web') need "
+                   "workers.count 1: replies are not yet steered to the worker that holds their "
+                   "connection"}));
+  std::string dr = nat;
+  dr.replace(dr.find("mode: nat"), 9, "mode: dr ");
+  dr.replace(dr.find(", port: 8080"), 12, "");
+  EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + dr), Lines{});
 }
 
 }  // namespace
