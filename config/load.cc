@@ -10,10 +10,10 @@
 #include <cerrno>
 #include <sstream>
 #include <system_error>
-#include <unordered_set>
 #include <utility>
 
 #include "config/ipv4.h"
+#include "config/ports.h"
 #include "config/validate.h"
 #include "config/yaml_reader.h"
 
@@ -36,13 +36,15 @@ constexpr Range kTimeout{1, 2'592'000};  // 30 days
 constexpr Range kNeighbourTimeout{1, 86'400};
 constexpr Range kPort{1, 65535};
 constexpr Range kWeight{0, 65535};
+constexpr Range kConnLimit{0, 1 << 27};  // connections.capacity's upper bound
 
 constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
-constexpr std::array kProtocols{Protocol::tcp, Protocol::udp};
 constexpr std::array kModes{Mode::dr, Mode::nat};
-constexpr std::array kSchedulers{Scheduler::rr, Scheduler::wrr, Scheduler::wlc};
+constexpr std::array kSchedulers{Scheduler::rr, Scheduler::wrr,   Scheduler::lc,
+                                 Scheduler::wlc, Scheduler::sh,    Scheduler::dh,
+                                 Scheduler::first, Scheduler::maglev};
 constexpr std::array kStates{AdminState::online, AdminState::drain, AdminState::halt};
 
 // Tells whether errors were reported since it was made: an item with errors of its own is
@@ -239,40 +241,47 @@ void parse_neighbours(Context& cx, const Element& e, Neighbours& neighbours) {
   if (auto v = f.get("timeout")) set(neighbours.timeout, read_integer(cx, *v, kNeighbourTimeout));
 }
 
-// `ports: 80` or `ports: [80, 443]`. A port listed twice is reported and kept once.
-void parse_ports(Context& cx, const Element& e, std::vector<uint16_t>& ports,
-                 std::vector<Origin>& origins) {
-  std::vector<Element> items;
-  if (e.node.IsScalar()) {
-    items.push_back(e);
-  } else if (e.node.IsMap()) {
-    cx.error(e.origin, "expected a port number or a list of port numbers");
-  } else if (std::optional<std::vector<Element>> list = read_list(cx, e)) {
-    items = std::move(*list);
-    if (items.empty()) cx.error(e.origin, "expected at least one port");
-  }
-  std::unordered_set<uint32_t> seen;
-  for (const Element& item : items) {
-    const std::optional<uint32_t> port = read_integer(cx, item, kPort, "a port number");
-    if (!port) continue;
-    if (!seen.insert(*port).second) {
-      cx.error(item.origin, "duplicate port " + std::to_string(*port));
-      continue;
-    }
-    ports.push_back(static_cast<uint16_t>(*port));
-    origins.push_back(item.origin);
-  }
+// `tcp`, `udp`, or `both` for tcp and udp on the same address and ports.
+std::optional<std::vector<Protocol>> read_protocols(Context& cx, const Element& e) {
+  constexpr std::array kNames{"tcp", "udp", "both"};
+  const std::string expected = either_of(kNames);
+  if (!e.node.IsScalar()) return fail(cx, e, "expected " + expected);
+  const std::string& name = e.node.Scalar();
+  if (name == "tcp") return std::vector{Protocol::tcp};
+  if (name == "udp") return std::vector{Protocol::udp};
+  if (name == "both") return std::vector{Protocol::tcp, Protocol::udp};
+  return fail(cx, e, "unknown protocol " + quote(name) + " (expected " + expected + ")");
 }
 
 std::optional<RealServer> parse_real_server(Context& cx, const Element& e) {
   const ErrorWatch watch(cx);
   RealServer rs;
   rs.origin = e.origin;
-  const Fields f(cx, e, {"address", "port", "weight", "state"});
+  const Fields f(cx, e, {"address", "port", "weight", "state", "max_conns", "min_conns"});
   if (auto v = f.require("address")) set(rs.address, read_ipv4(cx, *v));
   if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
   if (auto v = f.get("weight")) set(rs.weight, read_integer(cx, *v, kWeight));
   if (auto v = f.get("state")) set(rs.state, read_enum(cx, *v, "state", kStates));
+  if (auto v = f.get("max_conns")) set(rs.max_conns, read_integer(cx, *v, kConnLimit));
+  if (auto v = f.get("min_conns")) {
+    set(rs.min_conns, read_integer(cx, *v, kConnLimit));
+    if (rs.min_conns != 0 && rs.min_conns >= rs.max_conns) {
+      cx.error(v->origin, "min_conns must be below max_conns (the threshold to take new "
+                          "connections again after reaching max_conns)");
+    }
+  }
+  if (!watch.clean()) return std::nullopt;
+  return rs;
+}
+
+// A fallback server is an address and, in nat mode, a port; nothing else applies to it.
+std::optional<RealServer> parse_fallback(Context& cx, const Element& e) {
+  const ErrorWatch watch(cx);
+  RealServer rs;
+  rs.origin = e.origin;
+  const Fields f(cx, e, {"address", "port"});
+  if (auto v = f.require("address")) set(rs.address, read_ipv4(cx, *v));
+  if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
   if (!watch.clean()) return std::nullopt;
   return rs;
 }
@@ -294,10 +303,59 @@ std::vector<RealServer> parse_real_servers(Context& cx, const Element& e) {
   return parse_list(cx, *items, parse_real_server);
 }
 
+struct ParsedListener {
+  Listener listener;
+  std::vector<PortItem> ports;  // as written, for the validator's errors
+};
+
+// The keys of a listener: those of a `listeners` item, or the service's own.
+ParsedListener parse_listener_keys(Context& cx, const Fields& f, const Origin& origin) {
+  ParsedListener parsed;
+  Listener& listener = parsed.listener;
+  listener.origin = origin;
+  if (auto v = f.require("address")) set(listener.address, read_ipv4(cx, *v));
+  if (auto v = f.require("ports")) {
+    if (std::optional<ReadPorts> read = read_ports(cx, *v, f.get("except_ports"))) {
+      listener.ports = std::move(read->set);
+      parsed.ports = std::move(read->items);
+    }
+  }
+  if (auto v = f.require("protocol")) set(listener.protocols, read_protocols(cx, *v));
+  return parsed;
+}
+
+std::optional<ParsedListener> parse_listener(Context& cx, const Element& e) {
+  const Fields f(cx, e, {"address", "ports", "except_ports", "protocol"});
+  if (!f.is_mapping()) return std::nullopt;
+  return parse_listener_keys(cx, f, e.origin);
+}
+
 struct ParsedService {
   VirtualService vs;
-  std::vector<Origin> port_origins;
+  std::vector<std::vector<PortItem>> listener_ports;  // [listener]
+
+  void add(ParsedListener&& parsed) {
+    vs.listeners.push_back(std::move(parsed.listener));
+    listener_ports.push_back(std::move(parsed.ports));
+  }
 };
+
+// A service gives where it listens in its own keys or in `listeners`, not both: one place to
+// look.
+void parse_listeners(Context& cx, const Fields& f, const Element& e, ParsedService& parsed) {
+  for (std::string_view key : {"address", "ports", "except_ports", "protocol"}) {
+    if (auto v = f.get(key)) {
+      cx.error(v->origin, "not allowed with listeners: give " + std::string(key) +
+                              " in each listener");
+    }
+  }
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return;
+  if (items->empty()) cx.error(e.origin, "expected at least one listener");
+  for (ParsedListener& listener : parse_list(cx, *items, parse_listener)) {
+    parsed.add(std::move(listener));
+  }
+}
 
 std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e) {
   const ErrorWatch watch(cx);
@@ -305,18 +363,22 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   VirtualService& vs = parsed.vs;
   vs.origin = e.origin;
   const Fields f(cx, e,
-                 {"name", "address", "ports", "protocol", "mode", "scheduler", "real_servers"});
+                 {"name", "address", "ports", "except_ports", "protocol", "listeners", "mode",
+                  "scheduler", "real_servers", "fallback"});
   if (auto v = f.require("name")) {
     set(vs.name, read_name(cx, *v, "virtual service name", kServiceName));
   }
-  if (auto v = f.require("address")) set(vs.address, read_ipv4(cx, *v));
-  if (auto v = f.require("ports")) parse_ports(cx, *v, vs.ports, parsed.port_origins);
-  if (auto v = f.require("protocol")) set(vs.protocol, read_enum(cx, *v, "protocol", kProtocols));
+  if (auto v = f.get("listeners")) {
+    parse_listeners(cx, f, *v, parsed);
+  } else {
+    parsed.add(parse_listener_keys(cx, f, vs.origin));
+  }
   if (auto v = f.require("mode")) set(vs.mode, read_enum(cx, *v, "mode", kModes));
   if (auto v = f.get("scheduler")) set(vs.scheduler, read_enum(cx, *v, "scheduler", kSchedulers));
   // Errors of the service itself leave it out; a bad real server leaves out only that server.
   const bool service_clean = watch.clean();
   if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);
+  if (auto v = f.get("fallback")) vs.fallback = parse_fallback(cx, *v);
   if (!service_clean) return std::nullopt;
   return parsed;
 }
@@ -327,7 +389,7 @@ void parse_virtual_services(Context& cx, const Element& e, Draft& draft) {
   for (const Element& item : *items) {
     if (std::optional<ParsedService> parsed = parse_virtual_service(cx, item)) {
       draft.config.virtual_services.push_back(std::move(parsed->vs));
-      draft.port_origins.push_back(std::move(parsed->port_origins));
+      draft.listener_ports.push_back(std::move(parsed->listener_ports));
     }
   }
 }

@@ -1,6 +1,60 @@
 #include "config/model.h"
 
+#include <algorithm>
+
 namespace sluice::config {
+namespace {
+
+// Is `port` in one of `ranges` (sorted, disjoint)?
+bool in_ranges(const std::vector<PortRange>& ranges, uint16_t port) {
+  const auto after = std::upper_bound(ranges.begin(), ranges.end(), port,
+                                      [](uint16_t p, const PortRange& r) { return p < r.first; });
+  return after != ranges.begin() && std::prev(after)->last >= port;
+}
+
+std::string format_ranges(const std::vector<PortRange>& ranges) {
+  std::string out;
+  for (const PortRange& r : ranges) {
+    if (!out.empty()) out += ',';
+    out += format_range(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool PortSet::contains(uint16_t port) const {
+  if (all) return port != 0 && !in_ranges(except, port);
+  return in_ranges(ranges, port);
+}
+
+uint16_t PortSet::lowest() const {
+  if (!all) return ranges.empty() ? 0 : ranges.front().first;
+  // Exceptions are not adjacent, so only one can start at the first free port.
+  uint32_t port = 1;
+  for (const PortRange& r : except) {
+    if (r.first > port) break;
+    port = uint32_t{r.last} + 1;
+  }
+  return port > 65535 ? 0 : static_cast<uint16_t>(port);
+}
+
+std::string format_range(PortRange range) {
+  std::string out = std::to_string(range.first);
+  if (range.last != range.first) out += "-" + std::to_string(range.last);
+  return out;
+}
+
+std::string format_ports(const PortSet& ports) {
+  if (!ports.all) return format_ranges(ports.ranges);
+  if (ports.except.empty()) return "all";
+  return "all except " + format_ranges(ports.except);
+}
+
+const char* protocols_name(const std::vector<Protocol>& protocols) {
+  if (protocols.size() == 2) return "both";
+  return protocols.empty() ? "?" : to_string(protocols.front());
+}
 
 // The names are the YAML spellings: the loader parses with them and errors quote them.
 
@@ -24,7 +78,12 @@ const char* to_string(Scheduler scheduler) {
   switch (scheduler) {
     case Scheduler::rr: return "rr";
     case Scheduler::wrr: return "wrr";
+    case Scheduler::lc: return "lc";
     case Scheduler::wlc: return "wlc";
+    case Scheduler::sh: return "sh";
+    case Scheduler::dh: return "dh";
+    case Scheduler::first: return "first";
+    case Scheduler::maglev: return "maglev";
   }
   return "?";
 }

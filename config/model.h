@@ -78,25 +78,63 @@ struct Neighbours {
 
 enum class Protocol : uint8_t { tcp = 6, udp = 17 };
 enum class Mode : uint8_t { dr, nat };
-enum class Scheduler : uint8_t { rr, wrr, wlc };
+// IPVS's names: rr, wrr, lc, wlc, sh (source hash), dh (destination hash); first (the
+// first available server in file order takes all: active/standby pairs); maglev (consistent
+// hashing of the client address: few clients move when the server set changes).
+enum class Scheduler : uint8_t { rr, wrr, lc, wlc, sh, dh, first, maglev };
 enum class AdminState : uint8_t { online, drain, halt };
+
+// Ports first..last, both included.
+struct PortRange {
+  uint16_t first = 0;
+  uint16_t last = 0;
+  uint32_t size() const { return uint32_t{last} - first + 1; }
+  bool operator==(const PortRange&) const = default;
+};
+
+// The ports of a listener, as compact as the operator wrote them: listed ranges, or every
+// port 1..65535 but some (`ports: all` with `except_ports`), so that "all ports" costs neither
+// memory nor time per port. Ranges are sorted, disjoint and not adjacent (80,81 is 80-81).
+struct PortSet {
+  bool all = false;
+  std::vector<PortRange> ranges;  // the listed ports; empty when all
+  std::vector<PortRange> except;  // with all: the ports left out
+  bool contains(uint16_t port) const;
+  uint16_t lowest() const;  // 0 when the set is empty
+};
+
+// Where a virtual service takes connections.
+struct Listener {
+  Ipv4 address = 0;
+  PortSet ports;
+  std::vector<Protocol> protocols;  // tcp, udp, or both in this order (`protocol: both`)
+  Origin origin;  // the `listeners` item; the service itself for its own address and ports
+  bool serves(Ipv4 ip, uint16_t port) const { return ip == address && ports.contains(port); }
+};
 
 struct RealServer {
   Ipv4 address = 0;
   std::optional<uint16_t> port;  // absent: the port the client connected to
   uint32_t weight = 1;           // 0..65535; 0 takes no new connections
   AdminState state = AdminState::online;
+  // Connection thresholds (ipvsadm -x/-y): at max_conns the server takes no new connections
+  // until it is below min_conns again (3/4 of max_conns when min_conns is 0). 0 = no limit.
+  uint32_t max_conns = 0;
+  uint32_t min_conns = 0;
   Origin origin;
 };
 
 struct VirtualService {
   std::string name;
-  Ipv4 address = 0;
-  std::vector<uint16_t> ports;
-  Protocol protocol = Protocol::tcp;
+  // At least one. The service's own address, ports and protocol keys make its only listener;
+  // a `listeners` list groups several under one service (as an IPVS firewall-mark service).
+  std::vector<Listener> listeners;
   Mode mode = Mode::nat;
   Scheduler scheduler = Scheduler::wlc;  // the IPVS and keepalived default
   std::vector<RealServer> real_servers;
+  // Takes connections only when no real server can (ldirectord's `fallback`, the "sorry
+  // server"). Only address and port are used.
+  std::optional<RealServer> fallback;
   Origin origin;
 };
 
@@ -120,5 +158,11 @@ const char* to_string(Protocol);
 const char* to_string(Mode);
 const char* to_string(Scheduler);
 const char* to_string(AdminState);
+// "tcp", "udp" or "both", as the YAML spells them.
+const char* protocols_name(const std::vector<Protocol>& protocols);
+// "80" or "5070-5073".
+std::string format_range(PortRange range);
+// As the YAML can spell them: "80,443,5070-5073", "all" or "all except 20000".
+std::string format_ports(const PortSet& ports);
 
 }  // namespace sluice::config

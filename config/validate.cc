@@ -1,9 +1,9 @@
 #include "config/validate.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <string>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -106,7 +106,7 @@ class ServerSet {
     std::optional<uint16_t> port;
   };
 
-  explicit ServerSet(const VirtualService& vs) : service_ports_(vs.ports.begin(), vs.ports.end()) {}
+  explicit ServerSet(const VirtualService& vs) : service_(vs) {}
 
   // Adds `rs`; returns the earlier entry it collides with, if any. Every address's entries are
   // scanned at most once, when its first port-less entry arrives, so this stays linear.
@@ -115,7 +115,7 @@ class ServerSet {
     if (rs.port) {
       const auto [first, inserted] = entries.translated.emplace(*rs.port, &rs.origin);
       if (!inserted) return Collision{first->second, rs.port};
-      if (entries.unchanged && service_ports_.contains(*rs.port)) {
+      if (entries.unchanged && serves(*rs.port)) {
         return Collision{entries.unchanged, rs.port};
       }
       return std::nullopt;
@@ -123,7 +123,7 @@ class ServerSet {
     if (entries.unchanged) return Collision{entries.unchanged, std::nullopt};
     entries.unchanged = &rs.origin;
     for (const auto& [port, first] : entries.translated) {
-      if (service_ports_.contains(port)) return Collision{first, port};
+      if (serves(port)) return Collision{first, port};
     }
     return std::nullopt;
   }
@@ -133,7 +133,13 @@ class ServerSet {
     const Origin* unchanged = nullptr;  // the first entry without port
     std::map<uint16_t, const Origin*> translated;
   };
-  std::unordered_set<uint16_t> service_ports_;
+  // Does a listener of the service take connections on `port`?
+  bool serves(uint16_t port) const {
+    return std::any_of(service_.listeners.begin(), service_.listeners.end(),
+                       [port](const Listener& l) { return l.ports.contains(port); });
+  }
+
+  const VirtualService& service_;
   std::unordered_map<Ipv4, Entries> by_address_;
 };
 
@@ -162,26 +168,54 @@ void check_real_servers(const VirtualService& vs, const Topology& topology, Cont
     }
     check_reachable(rs, vs.mode, topology, cx);
   }
+  // The fallback server is reached like a real server, with the same limits of the mode.
+  if (vs.fallback) {
+    if (vs.mode == Mode::dr && vs.fallback->port) {
+      cx.error(field(cx, vs.fallback->origin, "port"), "dr mode cannot translate ports; remove port");
+    }
+    check_reachable(*vs.fallback, vs.mode, topology, cx);
+  }
+}
+
+// Which service listens where: a port of an address and protocol belongs to one service.
+class ListenerSet {
+ public:
+  // Reports each port range of `l` that an earlier listener already has.
+  void add(const Listener& l, const std::vector<PortItem>& ports, Context& cx) {
+    for (Protocol protocol : l.protocols) {
+      PortRanges& taken = taken_[{l.address, protocol}];
+      for (const PortItem& item : ports) {
+        if (const std::optional<PortRanges::Overlap> overlap = taken.add(item)) {
+          cx.error(item.origin, "duplicate virtual service " + format_ipv4(l.address) + ":" +
+                                    format_range(overlap->shared) + "/" + to_string(protocol) +
+                                    also_at(overlap->first));
+        }
+      }
+    }
+  }
+
+ private:
+  std::map<std::pair<Ipv4, Protocol>, PortRanges> taken_;
+};
+
+void check_own_address(const Listener& l, const Topology& topology, Context& cx) {
+  const auto own = topology.interface_of.find(l.address);
+  if (own == topology.interface_of.end()) return;
+  cx.error(field(cx, l.origin, "address"), "address " + format_ipv4(l.address) +
+                                               " is an address of interface " +
+                                               quote(own->second));
 }
 
 void check_virtual_services(const Draft& draft, const Topology& topology, Context& cx) {
   std::map<std::string, Origin> names;
-  std::map<std::tuple<Ipv4, Protocol, uint16_t>, Origin> listeners;
+  ListenerSet listeners;
   for (size_t i = 0; i < draft.config.virtual_services.size(); ++i) {
     const VirtualService& vs = draft.config.virtual_services[i];
     check_unique(names, vs.name, field(cx, vs.origin, "name"),
                  "virtual service name " + quote(vs.name), cx);
-    const auto own = topology.interface_of.find(vs.address);
-    if (own != topology.interface_of.end()) {
-      cx.error(field(cx, vs.origin, "address"), "address " + format_ipv4(vs.address) +
-                                                    " is an address of interface " +
-                                                    quote(own->second));
-    }
-    for (size_t p = 0; p < vs.ports.size(); ++p) {
-      const std::string listener = format_ipv4(vs.address) + ":" + std::to_string(vs.ports[p]) +
-                                   "/" + to_string(vs.protocol);
-      check_unique(listeners, std::tuple(vs.address, vs.protocol, vs.ports[p]),
-                   draft.port_origins[i][p], "virtual service " + listener, cx);
+    for (size_t l = 0; l < vs.listeners.size(); ++l) {
+      check_own_address(vs.listeners[l], topology, cx);
+      listeners.add(vs.listeners[l], draft.listener_ports[i][l], cx);
     }
     check_real_servers(vs, topology, cx);
   }
@@ -209,6 +243,38 @@ void check_capacity(const Config& config, Context& cx) {
   }
 }
 
+// Every listed port (and exception of `ports: all`) is an entry of the data plane's VIP table,
+// per protocol; bounding them bounds the table's memory and the time to build it.
+constexpr uint32_t kMaxServicePorts = 4096;
+constexpr uint32_t kMaxPortsInAll = 65536;
+
+uint32_t listed_ports(const VirtualService& vs) {
+  uint32_t listed = 0;
+  for (const Listener& l : vs.listeners) {
+    for (const PortRange& r : l.ports.all ? l.ports.except : l.ports.ranges) listed += r.size();
+  }
+  return listed;
+}
+
+void check_listed_ports(const Config& config, Context& cx) {
+  uint64_t total = 0;
+  for (const VirtualService& vs : config.virtual_services) {
+    const uint32_t listed = listed_ports(vs);
+    if (listed > kMaxServicePorts) {
+      cx.error(vs.origin, "virtual service " + quote(vs.name) + " lists " +
+                              std::to_string(listed) + " ports, more than " +
+                              std::to_string(kMaxServicePorts) +
+                              " (ports: all with except_ports covers large sets)");
+      continue;
+    }
+    if (total <= kMaxPortsInAll && total + listed > kMaxPortsInAll) {
+      cx.error(vs.origin, "more than " + std::to_string(kMaxPortsInAll) +
+                              " ports listed in all virtual services together");
+    }
+    total += listed;
+  }
+}
+
 // Replies of a nat connection must reach the worker that holds it; until they are steered
 // there (rte_flow or hand-off rings), nat runs on one worker.
 void check_nat_workers(const Config& config, Context& cx) {
@@ -228,6 +294,7 @@ void check_nat_workers(const Config& config, Context& cx) {
 void validate(const Draft& draft, Context& cx) {
   const Topology topology = topology_of(draft);
   check_capacity(draft.config, cx);
+  check_listed_ports(draft.config, cx);
   check_nat_workers(draft.config, cx);
   check_interfaces(draft.config, cx);
   check_routes(draft.config, topology, cx);

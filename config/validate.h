@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/model.h"
+#include "config/ports.h"
 #include "config/yaml_reader.h"
 
 namespace sluice::config {
@@ -15,7 +16,8 @@ namespace sluice::config {
 // collision or an unreachable server.
 struct Draft {
   Config config;
-  std::vector<std::vector<Origin>> port_origins;  // [virtual service][port], as in config
+  // [virtual service][listener], as in config: the listener's ports as written (ports.h).
+  std::vector<std::vector<std::vector<PortItem>>> listener_ports;
   // False when an interface, or a route, had errors. Reachability that depends on them is
   // then not judged: the subnet or route left out would make servers look unreachable.
   bool interfaces_complete = true;

@@ -8,7 +8,6 @@
 #include <rte_malloc.h>
 #include <time.h>
 
-#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -182,6 +181,22 @@ std::set<uint16_t> neighbour_slots_of(const dp::Snapshot* snap) {
   return slots;
 }
 
+// The service a `set server` names by VIP:PORT[/PROTOCOL]. Without a protocol, tcp wins when
+// both are served.
+const config::VirtualService* service_of(const config::Config& cfg, const SetServer& change) {
+  const config::VirtualService* found = nullptr;
+  for (const config::VirtualService& vs : cfg.virtual_services) {
+    for (const config::Listener& l : vs.listeners) {
+      if (!l.serves(change.service.address, change.service.port)) continue;
+      for (const config::Protocol protocol : l.protocols) {
+        if (change.protocol && protocol != *change.protocol) continue;
+        if (found == nullptr || protocol == config::Protocol::tcp) found = &vs;
+      }
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 std::string Appliance::publish(const config::Config& cfg) {
@@ -245,15 +260,7 @@ std::string Appliance::reload() {
 }
 
 std::string Appliance::set_server(const SetServer& change) {
-  const config::VirtualService* service = nullptr;
-  for (const config::VirtualService& vs : cfg_.virtual_services) {
-    const bool port_matches =
-        std::find(vs.ports.begin(), vs.ports.end(), change.service.port) != vs.ports.end();
-    if (vs.address != change.service.address || !port_matches) continue;
-    if (change.protocol && vs.protocol != *change.protocol) continue;
-    // Without /tcp or /udp, tcp wins when both exist.
-    if (service == nullptr || vs.protocol == config::Protocol::tcp) service = &vs;
-  }
+  const config::VirtualService* service = service_of(cfg_, change);
   if (service == nullptr) return "no virtual service serves that address and port";
   const config::RealServer* server = nullptr;
   for (const config::RealServer& rs : service->real_servers) {

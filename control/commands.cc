@@ -30,16 +30,19 @@ uint64_t sum_workers(const Appliance& a, F&& read) {
   return total;
 }
 
+// One entry per listener: a service grouping several shows each of them.
 json show_vips(const Appliance& a) {
   json out = json::array();
   for (const config::VirtualService& vs : a.config().virtual_services) {
-    out.push_back({{"name", vs.name},
-                   {"address", config::format_ipv4(vs.address)},
-                   {"ports", vs.ports},
-                   {"protocol", config::to_string(vs.protocol)},
-                   {"mode", config::to_string(vs.mode)},
-                   {"scheduler", config::to_string(vs.scheduler)},
-                   {"servers", vs.real_servers.size()}});
+    for (const config::Listener& l : vs.listeners) {
+      out.push_back({{"name", vs.name},
+                     {"address", config::format_ipv4(l.address)},
+                     {"ports", config::format_ports(l.ports)},
+                     {"protocol", config::protocols_name(l.protocols)},
+                     {"mode", config::to_string(vs.mode)},
+                     {"scheduler", config::to_string(vs.scheduler)},
+                     {"servers", vs.real_servers.size()}});
+    }
   }
   return out;
 }
@@ -50,16 +53,21 @@ json show_servers(const Appliance& a) {
   const auto& services = a.config().virtual_services;
   for (size_t v = 0; v < services.size(); ++v) {
     const config::VirtualService& vs = services[v];
-    for (size_t k = 0; k < vs.real_servers.size(); ++k) {
-      // The snapshot lists servers in file order, so index k matches; it holds the effective
-      // values (file plus CLI overrides).
+    // A service grouping several listeners is shown by its first.
+    const config::Listener& listener = vs.listeners.front();
+    // The snapshot lists servers in file order, the fallback last, so index k matches; it
+    // holds the effective values (file plus CLI overrides).
+    for (size_t k = 0; k < vs.real_servers.size() + (vs.fallback ? 1 : 0); ++k) {
+      const bool fallback = k == vs.real_servers.size();
+      const config::RealServer& rs = fallback ? *vs.fallback : vs.real_servers[k];
       const dp::RealServerEntry& s = snap.servers[snap.services[v].first_server + k];
-      const uint16_t port = vs.real_servers[k].port.value_or(vs.ports.front());
+      const uint16_t port = rs.port.value_or(listener.ports.lowest());
       out.push_back(
           {{"vip", vs.name},
-           {"vip_address", config::format_ipv4(vs.address)},
-           {"ports", vs.ports},
-           {"protocol", config::to_string(vs.protocol)},
+           {"role", fallback ? "fallback" : "real"},
+           {"vip_address", config::format_ipv4(listener.address)},
+           {"ports", config::format_ports(listener.ports)},
+           {"protocol", config::protocols_name(listener.protocols)},
            {"server", endpoint(s.address, port)},
            {"weight", s.weight},
            {"state", config::to_string(s.state)},

@@ -96,16 +96,10 @@ const json& list(const json& v) {
   return v.is_array() ? v : empty;
 }
 
-std::string ports_text(const json& ports) {
-  std::string t;
-  for (const json& p : list(ports)) t += (t.empty() ? "" : ",") + p.dump();
-  return t;
-}
-
 void print_vips(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& v : list(r)) {
-    rows.push_back({text(field(v, "name")), text(field(v, "address")), ports_text(field(v, "ports")),
+    rows.push_back({text(field(v, "name")), text(field(v, "address")), text(field(v, "ports")),
                     text(field(v, "protocol")), text(field(v, "mode")), text(field(v, "scheduler")),
                     text(field(v, "servers"))});
   }
@@ -115,7 +109,7 @@ void print_vips(const json& r) {
 void print_servers(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& s : list(r)) {
-    rows.push_back({text(field(s, "vip")), text(field(s, "vip_address")) + ":" + ports_text(field(s, "ports")) + "/" +
+    rows.push_back({text(field(s, "vip")), text(field(s, "vip_address")) + ":" + text(field(s, "ports")) + "/" +
                                         text(field(s, "protocol")),
                     text(field(s, "server")), text(field(s, "weight")), text(field(s, "state")),
                     text(field(s, "active_conns")), text(field(s, "inactive_conns")), text(field(s, "total_conns")),

@@ -1,6 +1,6 @@
 // Picks the real server for a new connection. Pure code over the snapshot's server list and
-// the calling worker's connection counts; the only mutable state is the worker's own cursor.
-// Thread safety: call from the worker that owns `cursor` and `conns`.
+// the calling worker's connection counts; the only mutable state is the worker's own.
+// Thread safety: call from the worker that owns `cursor` and `view`.
 #pragma once
 
 #include <cstdint>
@@ -17,12 +17,26 @@ struct SchedulerCursor {
   int32_t current = 0;  // wrr: the current weight threshold
 };
 
+// The calling worker's view of every real server, indexed by id.
+struct WorkerView {
+  const ServerLoad* load;
+  // Set when a server reached max_conns, cleared when it is below min_conns again
+  // (ipvsadm -x/-y): without the gap a full server would flap on every closed connection.
+  uint8_t* overloaded;
+};
+
+// What the hashing schedulers hash (host byte order).
+struct FlowAddresses {
+  uint32_t client;
+  uint32_t vip;
+};
+
 inline constexpr uint32_t kNoServer = UINT32_MAX;
 
-// Returns an index into `servers`, or kNoServer when none is available.
-// `load[id]` is the calling worker's connection count of real server `id`.
-uint32_t pick_server(const VirtualServiceEntry& service,
-                     std::span<const RealServerEntry> servers, SchedulerCursor& cursor,
-                     const ServerLoad* load);
+// Returns an index into `servers`, or kNoServer when none can take the connection.
+// `table` is the service's hash table (sh, dh, maglev), empty otherwise.
+uint32_t pick_server(const VirtualServiceEntry& service, std::span<const RealServerEntry> servers,
+                     std::span<const uint16_t> table, SchedulerCursor& cursor, WorkerView view,
+                     FlowAddresses flow);
 
 }  // namespace sluice::dp

@@ -13,7 +13,6 @@ namespace sluice::dp {
 
 using config::AdminState;
 using config::Mode;
-using config::Protocol;
 using config::Scheduler;
 
 // One real server of one virtual service.
@@ -25,18 +24,24 @@ struct RealServerEntry {
   AdminState state = AdminState::online;
   uint8_t interface = 0;   // where it is reached
   uint16_t neighbour = 0;  // slot of its next hop's MAC in NeighbourSlots
+  // This worker's share of the connection thresholds (0: no limit); see scheduler.h.
+  uint32_t max_conns = 0;
+  uint32_t min_conns = 0;
 
-  // May it take new connections? (Health state joins this with a later issue.)
+  // May it take new connections, as far as configuration goes? (The thresholds are judged
+  // by the scheduler against live counts; health state joins with a later issue.)
   bool available() const { return state == AdminState::online && weight > 0; }
 };
 
 struct VirtualServiceEntry {
-  uint32_t address = 0;
-  Protocol protocol = Protocol::tcp;
   Mode mode = Mode::nat;
   Scheduler scheduler = Scheduler::wlc;
   uint32_t first_server = 0;  // its real servers are servers[first_server, +server_count)
   uint32_t server_count = 0;
+  bool has_fallback = false;  // then servers[first_server + server_count] is the fallback
+  // sh, dh, maglev: their lookup table is tables[table_first, +table_size) (hash_tables.h).
+  uint32_t table_first = 0;
+  uint32_t table_size = 0;
   // For wrr (IPVS's interleaved weighted round robin), over available servers only:
   uint16_t max_weight = 0;
   uint16_t weight_gcd = 0;
@@ -55,6 +60,7 @@ struct Snapshot {
   uint64_t generation = 0;
   std::vector<VirtualServiceEntry> services;
   std::vector<RealServerEntry> servers;
+  std::vector<uint16_t> tables;
   std::vector<ServerFate> fate_by_id;  // kMaxRealServers entries
   VipTable vips;
   ConnTimeouts timeouts;

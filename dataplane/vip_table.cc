@@ -5,12 +5,20 @@
 namespace sluice::dp {
 
 bool VipTable::insert(uint32_t address, uint16_t port, uint8_t protocol, uint32_t vip_index) {
-  const uint64_t key = pack(address, port, protocol);
-  for (const Slot& s : pending_) {
-    if (s.key == key) return false;
+  if (port == kAllPorts) {
+    // Port 0 is no port: a packet carrying it must not reach the service on all ports.
+    insert_exception(address, 0, protocol);
+    return pending_.try_emplace(pack_all_ports(address, protocol), vip_index).second;
   }
-  pending_.push_back({key, vip_index});
+  const auto [slot, inserted] = pending_.try_emplace(pack(address, port, protocol), vip_index);
+  if (inserted) return true;
+  if (slot->second != kNone) return false;
+  slot->second = vip_index;  // the port's own key replaces an exception
   return true;
+}
+
+void VipTable::insert_exception(uint32_t address, uint16_t port, uint8_t protocol) {
+  pending_.try_emplace(pack(address, port, protocol), kNone);
 }
 
 void VipTable::seal() {
@@ -18,11 +26,11 @@ void VipTable::seal() {
   slots_.assign(size, Slot{});
   mask_ = size - 1;
   std::vector<uint32_t> addresses;
-  for (const Slot& p : pending_) {
-    uint32_t i = hash(p.key) & mask_;
+  for (const auto& [key, vip_index] : pending_) {
+    uint32_t i = hash(key) & mask_;
     while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
-    slots_[i] = p;
-    addresses.push_back(static_cast<uint32_t>(p.key >> 32));
+    slots_[i] = {key, vip_index};
+    addresses.push_back(static_cast<uint32_t>(key >> 32));
   }
   address_slots_.assign(size, kEmptyAddress);
   address_mask_ = mask_;
@@ -33,8 +41,7 @@ void VipTable::seal() {
     }
     address_slots_[i] = a;
   }
-  pending_.clear();
-  pending_.shrink_to_fit();
+  pending_ = {};  // frees its memory, which clear() keeps
 }
 
 }  // namespace sluice::dp

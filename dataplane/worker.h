@@ -73,6 +73,7 @@ struct alignas(64) WorkerCtx {
   std::array<PacketBuffer, kMaxInterfaces> tx{};
   PacketBuffer to_kernel{};
   std::array<SchedulerCursor, kMaxVirtualServices> cursors{};
+  std::array<uint8_t, kMaxRealServers> overloaded{};  // by server id, see WorkerView
   uint64_t cursor_generation = 0;
   WorkerStats stats;
 

@@ -5,11 +5,12 @@
 #include <span>
 
 #include "dataplane/bounds.h"
+#include "dataplane/hash_tables.h"
 
 namespace sluice::config {
 
-ServerKey key_of(const VirtualService& vs, const RealServer& rs) {
-  return {vs.name, rs.address, rs.port.value_or(0)};
+ServerKey key_of(const VirtualService& vs, const RealServer& rs, bool fallback) {
+  return {vs.name, rs.address, rs.port.value_or(0), fallback};
 }
 
 ServerIds::ServerIds() {
@@ -70,6 +71,89 @@ void set_wrr_parameters(dp::VirtualServiceEntry& entry, std::span<const dp::Real
   entry.weight_gcd = gcd == 0 ? 1 : gcd;
 }
 
+// Builds the RealServerEntry of one real (or fallback) server and appends it to the snapshot.
+struct ServerCompiler {
+  const Config& cfg;
+  ServerIds& ids;
+  const Overrides& overrides;
+  const NeighbourSlotFor& neighbour_slot;
+  dp::Snapshot& snap;
+
+  // Each worker judges the thresholds against its own connections, so it gets its share.
+  uint32_t per_worker(uint32_t limit) const {
+    return limit == 0 ? 0 : std::max<uint32_t>(1, limit / cfg.workers.count);
+  }
+
+  // Returns "" or why the snapshot cannot be built.
+  std::string add(const ServerKey& key, const RealServer& rs) {
+    const std::optional<uint32_t> id = ids.id_of(key);
+    if (!id) return "more than " + std::to_string(dp::kMaxRealServers) + " real servers";
+    const std::optional<NextHop> hop = route_to(cfg, rs.address);
+    if (!hop) return "real server unreachable (validation should have caught it)";
+    const std::optional<uint16_t> neighbour = neighbour_slot(*hop);
+    if (!neighbour) return "more than " + std::to_string(dp::kMaxNeighbours) + " next hops";
+    Override o;
+    if (auto it = overrides.find(key); it != overrides.end()) o = it->second;
+    const dp::RealServerEntry server{
+        .id = *id,
+        .address = rs.address,
+        .port = rs.port.value_or(0),
+        .weight = static_cast<uint16_t>(o.weight.value_or(rs.weight)),
+        .state = o.state.value_or(rs.state),
+        .interface = hop->interface,
+        .neighbour = *neighbour,
+        .max_conns = per_worker(rs.max_conns),
+        .min_conns = per_worker(rs.min_conns),
+    };
+    snap.fate_by_id[*id].forward = server.state != AdminState::halt;
+    snap.servers.push_back(server);
+    return {};
+  }
+};
+
+// sh, dh and maglev look servers up in a table built over the servers the configuration
+// lets take connections; a change of weight or state rebuilds it with the snapshot.
+void add_hash_table(dp::VirtualServiceEntry& entry, std::span<const dp::RealServerEntry> list,
+                    dp::Snapshot& snap) {
+  if (entry.scheduler != Scheduler::sh && entry.scheduler != Scheduler::dh &&
+      entry.scheduler != Scheduler::maglev) {
+    return;
+  }
+  std::vector<dp::HashBackend> backends;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].available()) continue;
+    backends.push_back({.position = static_cast<uint16_t>(i),
+                        .weight = list[i].weight,
+                        .identity = uint64_t{list[i].address} << 16 | list[i].port});
+  }
+  const std::vector<uint16_t> table = entry.scheduler == Scheduler::maglev
+                                          ? dp::build_maglev(backends)
+                                          : dp::build_static_hash(backends);
+  entry.table_first = static_cast<uint32_t>(snap.tables.size());
+  entry.table_size = static_cast<uint32_t>(table.size());
+  snap.tables.insert(snap.tables.end(), table.begin(), table.end());
+}
+
+// Listed ports are keys of their own; `ports: all` is the wildcard of its address and
+// protocol, less its exceptions. Validation bounds the ports listed.
+void insert_listeners(dp::VipTable& vips, const VirtualService& vs, uint32_t index) {
+  for (const Listener& l : vs.listeners) {
+    for (const Protocol protocol : l.protocols) {
+      const auto number = static_cast<uint8_t>(protocol);
+      if (l.ports.all) vips.insert(l.address, dp::VipTable::kAllPorts, number, index);
+      for (const PortRange& r : l.ports.all ? l.ports.except : l.ports.ranges) {
+        for (uint32_t port = r.first; port <= r.last; ++port) {
+          if (l.ports.all) {
+            vips.insert_exception(l.address, static_cast<uint16_t>(port), number);
+          } else {
+            vips.insert(l.address, static_cast<uint16_t>(port), number, index);
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
@@ -84,48 +168,33 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
   std::set<ServerKey> keys;
   for (const VirtualService& vs : cfg.virtual_services) {
     for (const RealServer& rs : vs.real_servers) keys.insert(key_of(vs, rs));
+    if (vs.fallback) keys.insert(key_of(vs, *vs.fallback, true));
   }
   ids.retain(keys);
   for (size_t v = 0; v < cfg.virtual_services.size(); ++v) {
     const VirtualService& vs = cfg.virtual_services[v];
     dp::VirtualServiceEntry entry{
-        .address = vs.address,
-        .protocol = vs.protocol,
         .mode = vs.mode,
         .scheduler = vs.scheduler,
         .first_server = static_cast<uint32_t>(snap->servers.size()),
         .server_count = static_cast<uint32_t>(vs.real_servers.size()),
     };
+    ServerCompiler servers{cfg, ids, overrides, neighbour_slot, *snap};
     for (const RealServer& rs : vs.real_servers) {
-      const ServerKey key = key_of(vs, rs);
-      const std::optional<uint32_t> id = ids.id_of(key);
-      if (!id) return {nullptr, "more than " + std::to_string(dp::kMaxRealServers) + " real servers"};
-      const std::optional<NextHop> hop = route_to(cfg, rs.address);
-      if (!hop) return {nullptr, "real server unreachable (validation should have caught it)"};
-      const std::optional<uint16_t> neighbour = neighbour_slot(*hop);
-      if (!neighbour) {
-        return {nullptr, "more than " + std::to_string(dp::kMaxNeighbours) + " next hops"};
+      if (std::string e = servers.add(key_of(vs, rs), rs); !e.empty()) return {nullptr, e};
+    }
+    if (vs.fallback) {
+      if (std::string e = servers.add(key_of(vs, *vs.fallback, true), *vs.fallback); !e.empty()) {
+        return {nullptr, e};
       }
-      Override o;
-      if (auto it = overrides.find(key); it != overrides.end()) o = it->second;
-      const dp::RealServerEntry server{
-          .id = *id,
-          .address = rs.address,
-          .port = rs.port.value_or(0),
-          .weight = static_cast<uint16_t>(o.weight.value_or(rs.weight)),
-          .state = o.state.value_or(rs.state),
-          .interface = hop->interface,
-          .neighbour = *neighbour,
-      };
-      snap->fate_by_id[*id].forward = server.state != AdminState::halt;
-      snap->servers.push_back(server);
+      entry.has_fallback = true;
     }
-    set_wrr_parameters(entry, std::span(snap->servers).subspan(entry.first_server));
+    const std::span<const dp::RealServerEntry> list =
+        std::span(snap->servers).subspan(entry.first_server, entry.server_count);
+    set_wrr_parameters(entry, list);
+    add_hash_table(entry, list, *snap);
     snap->services.push_back(entry);
-    for (uint16_t port : vs.ports) {
-      snap->vips.insert(vs.address, port, static_cast<uint8_t>(vs.protocol),
-                        static_cast<uint32_t>(v));
-    }
+    insert_listeners(snap->vips, vs, static_cast<uint32_t>(v));
   }
   snap->vips.seal();
   return {std::move(snap), {}};

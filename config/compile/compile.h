@@ -24,11 +24,12 @@ namespace sluice::config {
 struct ServerKey {
   std::string service;
   Ipv4 address = 0;
-  uint16_t port = 0;  // as configured; 0 when absent
+  uint16_t port = 0;      // as configured; 0 when absent
+  bool fallback = false;  // the service's fallback server, not one of its real servers
   auto operator<=>(const ServerKey&) const = default;
 };
 
-ServerKey key_of(const VirtualService& vs, const RealServer& rs);
+ServerKey key_of(const VirtualService& vs, const RealServer& rs, bool fallback = false);
 
 // Stable ids. An id no longer used goes to the back of the free queue, so it is reused as
 // late as possible: connections still carrying it have long expired by then.

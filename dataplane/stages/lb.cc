@@ -111,9 +111,15 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   const VirtualServiceEntry& service = snap.services[vip];
   const std::span<const RealServerEntry> servers(snap.servers.data() + service.first_server,
                                                  service.server_count);
-  const uint32_t pick = pick_server(service, servers, w.cursors[vip], w.stats.server_load.data());
+  const std::span<const uint16_t> table(snap.tables.data() + service.table_first,
+                                        service.table_size);
+  uint32_t pick = pick_server(service, servers, table, w.cursors[vip],
+                              {w.stats.server_load.data(), w.overloaded.data()},
+                              {.client = rte_be_to_cpu_32(meta.key.src_ip), .vip = dst});
+  // Only when no real server can take it does the fallback (sorry) server get it.
+  if (pick == kNoServer && service.has_fallback) pick = service.server_count;
   if (pick == kNoServer) return w.drop(m, Drop::no_server);
-  const RealServerEntry& s = servers[pick];
+  const RealServerEntry& s = snap.servers[service.first_server + pick];
 
   const FlowKey& k = meta.key;
   Conn c{};

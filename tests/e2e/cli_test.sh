@@ -104,8 +104,8 @@ has_fields() { jq -e "$2" "$1" >/dev/null; }
 check "show vips: 3 entries with name, address, ports, protocol, mode, scheduler, servers" \
   has_fields "$E2E_TMP/vips.json" \
   'length == 3 and all(.[]; has("name") and has("address") and has("ports") and has("protocol") and has("mode") and has("scheduler") and has("servers"))'
-check "show vips: web-dr is 198.18.0.10 [80] tcp dr wlc with 3 servers" has_fields "$E2E_TMP/vips.json" \
-  '.[] | select(.name == "web-dr") | .address == "198.18.0.10" and .ports == [80] and .protocol == "tcp" and .mode == "dr" and .scheduler == "wlc" and .servers == 3'
+check "show vips: web-dr is 198.18.0.10 80 tcp dr wlc with 3 servers" has_fields "$E2E_TMP/vips.json" \
+  '.[] | select(.name == "web-dr") | .address == "198.18.0.10" and .ports == "80" and .protocol == "tcp" and .mode == "dr" and .scheduler == "wlc" and .servers == 3'
 check "show servers: 8 entries with the documented fields" has_fields "$E2E_TMP/servers.json" \
   'length == 8 and all(.[]; has("vip") and has("vip_address") and has("ports") and has("protocol") and has("server") and has("weight") and has("state") and has("active_conns") and has("total_conns"))'
 check "show servers: dns-nat nat1 is 198.18.1.21:5353 weight 2 online" has_fields "$E2E_TMP/servers.json" \

@@ -388,11 +388,12 @@ name_of() {
   echo "unknown($1)"
 }
 
-# server_field VIP:PORT RIP:PORT FIELD: a field of `sluicectl --json show servers`.
+# server_field VIP:PORT RIP:PORT FIELD: a field of `sluicectl --json show servers`. Ports are
+# shown as "80,443"; the lab's services list single ports, no ranges.
 server_field() {
   local vip=${1%:*} port=${1##*:}
-  ctl_json show servers | jq -r --arg v "$vip" --argjson p "$port" --arg s "$2" --arg f "$3" \
-    '[.[] | select(.vip_address == $v and (.ports | index($p)) != null and .server == $s)][0][$f] // empty'
+  ctl_json show servers | jq -r --arg v "$vip" --arg p "$port" --arg s "$2" --arg f "$3" \
+    '[.[] | select(.vip_address == $v and (.ports | split(",") | index($p)) != null and .server == $s)][0][$f] // empty'
 }
 
 # ---------------------------------------------------------------- packet captures

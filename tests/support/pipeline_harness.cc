@@ -2,6 +2,7 @@
 
 #include <rte_lcore.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "config/ipv4.h"
@@ -113,8 +114,11 @@ void PipelineHarness::reload(const std::string& yaml) {
 
 void PipelineHarness::set_override(const std::string& vip, uint16_t vip_port,
                                    const std::string& rip, uint16_t rip_port, config::Override o) {
+  const auto serves_vip = [&](const config::Listener& l) {
+    return l.serves(*config::parse_ipv4(vip), vip_port);
+  };
   for (const config::VirtualService& vs : cfg_.virtual_services) {
-    if (vs.address != *config::parse_ipv4(vip) || vs.ports.front() != vip_port) continue;
+    if (std::none_of(vs.listeners.begin(), vs.listeners.end(), serves_vip)) continue;
     for (const config::RealServer& rs : vs.real_servers) {
       if (rs.address == *config::parse_ipv4(rip) && rs.port.value_or(vip_port) == rip_port) {
         overrides_[config::key_of(vs, rs)] = o;

@@ -3,6 +3,8 @@
 // daemon compiles it, and the outputs collected per interface, per kernel path and per drop.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "control/neighbour_ctl.h"
 #include "dataplane/drop_reasons.h"
 #include "dataplane/worker.h"
+#include "tests/support/packet_builder.h"
 
 namespace sluice::test {
 
@@ -22,6 +25,19 @@ extern const char* const kFixtureConfig;
 inline const dp::Mac kFrontMac{{0x02, 0, 0, 0, 0xf0, 0x00}};
 inline const dp::Mac kBackMac{{0x02, 0, 0, 0, 0xf1, 0x00}};
 inline const dp::Mac kClientMac{{0x02, 0, 0, 0, 0, 0x01}};
+
+// A client's SYN (or `flags`) to a virtual service, as it arrives on the front interface.
+inline Frame client_to(const std::string& vip, uint16_t port, uint16_t src_port = 40000,
+                       uint8_t flags = 0x02, uint8_t protocol = IPPROTO_TCP) {
+  Frame f;
+  f.dst_ip = vip;
+  f.dst_port = port;
+  f.src_port = src_port;
+  f.tcp_flags = flags;
+  f.protocol = protocol;
+  f.dst_mac = kFrontMac;
+  return f;
+}
 
 // The MAC the harness "resolves" for a next hop: 02:00:c6:12:x:y from its address.
 dp::Mac neighbour_mac(const std::string& ip);

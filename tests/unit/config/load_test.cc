@@ -51,6 +51,12 @@ Config load_valid(const std::string& yaml) {
 
 Ipv4 ip(const char* text) { return parse_ipv4(text).value(); }
 
+// The one listener of a service written with its own address, ports and protocol.
+const Listener& only_listener(const VirtualService& vs) {
+  EXPECT_EQ(vs.listeners.size(), 1u);
+  return vs.listeners.at(0);
+}
+
 // Two interfaces and a route to 198.19.144.0/20 behind "back": 9 lines, so text appended to it
 // starts on line 10.
 const std::string kTopology = R"(interfaces:
@@ -108,9 +114,10 @@ TEST(LoadDemo, YieldsTheValuesOfTheFile) {
   ASSERT_EQ(c.virtual_services.size(), 3u);
   const VirtualService& dr = c.virtual_services[0];
   EXPECT_EQ(dr.name, "web-dr");
-  EXPECT_EQ(dr.address, ip("198.18.0.10"));
-  EXPECT_EQ(dr.ports, (std::vector<uint16_t>{80}));
-  EXPECT_EQ(dr.protocol, Protocol::tcp);
+  EXPECT_EQ(only_listener(dr).address, ip("198.18.0.10"));
+  EXPECT_EQ(format_ports(only_listener(dr).ports), "80");
+  EXPECT_EQ(only_listener(dr).protocols, std::vector{Protocol::tcp});
+  EXPECT_EQ(only_listener(dr).origin.path, "virtual_services[0]");
   EXPECT_EQ(dr.mode, Mode::dr);
   EXPECT_EQ(dr.scheduler, Scheduler::wlc);
   ASSERT_EQ(dr.real_servers.size(), 3u);
@@ -129,9 +136,9 @@ TEST(LoadDemo, YieldsTheValuesOfTheFile) {
 
   const VirtualService& dns = c.virtual_services[2];
   EXPECT_EQ(dns.name, "dns-nat");
-  EXPECT_EQ(dns.address, ip("198.18.0.11"));
-  EXPECT_EQ(dns.ports, (std::vector<uint16_t>{53}));
-  EXPECT_EQ(dns.protocol, Protocol::udp);
+  EXPECT_EQ(only_listener(dns).address, ip("198.18.0.11"));
+  EXPECT_EQ(format_ports(only_listener(dns).ports), "53");
+  EXPECT_EQ(only_listener(dns).protocols, std::vector{Protocol::udp});
   EXPECT_EQ(dns.scheduler, Scheduler::wrr);
   ASSERT_EQ(dns.real_servers.size(), 2u);
   EXPECT_EQ(dns.real_servers[0].weight, 2u);
@@ -187,7 +194,7 @@ virtual_services:
   EXPECT_EQ(c.interfaces[0].mtu, 1500u);
   EXPECT_EQ(c.interfaces[0].tap, "sl-front");
   ASSERT_EQ(c.virtual_services.size(), 1u);
-  EXPECT_EQ(c.virtual_services[0].ports, (std::vector<uint16_t>{80}));
+  EXPECT_EQ(format_ports(only_listener(c.virtual_services[0]).ports), "80");
   EXPECT_EQ(c.virtual_services[0].scheduler, Scheduler::wlc);
   const RealServer& rs = c.virtual_services[0].real_servers.at(0);
   EXPECT_EQ(rs.port, std::nullopt);
@@ -219,7 +226,7 @@ virtual_services:
   EXPECT_EQ(c.workers.count, 1u);
   ASSERT_EQ(c.virtual_services.size(), 2u);
   EXPECT_TRUE(c.virtual_services[0].real_servers.empty());
-  EXPECT_EQ(c.virtual_services[0].ports, (std::vector<uint16_t>{80, 443}));
+  EXPECT_EQ(format_ports(only_listener(c.virtual_services[0]).ports), "80,443");
 }
 
 TEST(LoadDefaults, AnApplianceWithoutServicesIsValid) {
@@ -263,7 +270,7 @@ virtual_services:
   EXPECT_EQ(c.connections.timeouts.tcp_fin, 120u);
   EXPECT_EQ(c.neighbours.timeout, 86400u);
   const VirtualService& vs = c.virtual_services.at(0);
-  EXPECT_EQ(vs.ports, (std::vector<uint16_t>{1, 65535}));
+  EXPECT_EQ(format_ports(only_listener(vs).ports), "1,65535");
   EXPECT_EQ(vs.real_servers.at(0).weight, 0u);
   EXPECT_EQ(vs.real_servers.at(0).state, AdminState::drain);
   EXPECT_EQ(vs.real_servers.at(1).weight, 65535u);
@@ -601,8 +608,8 @@ virtual_services:
                    "test.yaml:8:9: routes: expected a list",
                    "test.yaml:11:14: virtual_services[0].address: expected an IPv4 address",
                    "test.yaml:12:12: virtual_services[0].ports: "
-                   "expected a port number or a list of port numbers",
-                   "test.yaml:13:15: virtual_services[0].protocol: expected tcp or udp",
+                   "expected a port, a range such as 5070-5073, a list of them or all",
+                   "test.yaml:13:15: virtual_services[0].protocol: expected tcp, udp or both",
                    "test.yaml:15:19: virtual_services[0].real_servers: expected a list",
                    "test.yaml:16:5: virtual_services[1]: expected a mapping"}));
 }
@@ -760,17 +767,136 @@ TEST(LoadIntegers, EveryKeyRejectsBadValuesAtTheirPosition) {
   }
 }
 
-TEST(LoadPorts, RangesAreNotSupportedYet) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 198.19.0.10, "
-                                  "ports: 80-90, protocol: tcp, mode: nat, real_servers: [] }\n"),
-            (Lines{"test.yaml:11:45: virtual_services[0].ports: expected a port number"}));
-}
-
 TEST(LoadPorts, PortListedTwiceInOneServiceIsReported) {
   EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 198.19.0.10, "
                                   "ports: [80, 443, 80], protocol: tcp, mode: nat, "
                                   "real_servers: [] }\n"),
             (Lines{"test.yaml:11:55: virtual_services[0].ports[2]: duplicate port 80"}));
+}
+
+// kTopology and one service whose ports are `ports` (line 13, column 12), with `extra` lines
+// after them (an except_ports on line 14, its value at column 19).
+std::string with_ports(const std::string& ports, const std::string& extra = "") {
+  return kTopology + "virtual_services:\n  - name: v\n    address: 198.19.0.10\n    ports: " +
+         ports + "\n" + extra + "    protocol: tcp\n    mode: nat\n    real_servers: []\n";
+}
+
+// The service's ports as show vips prints them.
+std::string ports_of(const std::string& ports, const std::string& extra = "") {
+  const Config c = load_valid(with_ports(ports, extra));
+  return c.virtual_services.empty() ? "" : format_ports(only_listener(c.virtual_services[0]).ports);
+}
+
+TEST(LoadPorts, AcceptsPortsRangesListsCommaListsAndAll) {
+  EXPECT_EQ(ports_of("80"), "80");
+  EXPECT_EQ(ports_of("5070-5073"), "5070-5073");
+  EXPECT_EQ(ports_of("\"5070-5073\""), "5070-5073");
+  EXPECT_EQ(ports_of("[443, \"5070-5073\", 80]"), "80,443,5070-5073");
+  EXPECT_EQ(ports_of("[443, 5070-5073, 80]"), "80,443,5070-5073");
+  EXPECT_EQ(ports_of("\"80,443,5070-5073\""), "80,443,5070-5073");
+  EXPECT_EQ(ports_of("80, 443"), "80,443");
+  EXPECT_EQ(ports_of("[80, 81, 82, 84, 1-1]"), "1,80-82,84");  // neighbours join
+  EXPECT_EQ(ports_of("all"), "all");
+  EXPECT_EQ(ports_of("all", "    except_ports: 20000\n"), "all except 20000");
+  EXPECT_EQ(ports_of("all", "    except_ports: [20000, \"30000-30010\", 1]\n"),
+            "all except 1,20000,30000-30010");
+  EXPECT_EQ(ports_of("all", "    except_ports: \"20000,20001\"\n"), "all except 20000-20001");
+}
+
+TEST(LoadPorts, PortSetAnswersMembershipWithoutListingEveryPort) {
+  const Config c = load_valid(with_ports("all", "    except_ports: [1, 20000-20010]\n"));
+  const PortSet& all = only_listener(c.virtual_services.at(0)).ports;
+  EXPECT_TRUE(all.all);
+  EXPECT_TRUE(all.ranges.empty());
+  EXPECT_EQ(all.except, (std::vector<PortRange>{{1, 1}, {20000, 20010}}));
+  EXPECT_FALSE(all.contains(0));
+  EXPECT_FALSE(all.contains(1));
+  EXPECT_TRUE(all.contains(2));
+  EXPECT_FALSE(all.contains(20005));
+  EXPECT_TRUE(all.contains(20011));
+  EXPECT_TRUE(all.contains(65535));
+  EXPECT_EQ(all.lowest(), 2);
+
+  const Config l = load_valid(with_ports("[5070-5073, 443]"));
+  const PortSet& listed = only_listener(l.virtual_services.at(0)).ports;
+  EXPECT_FALSE(listed.all);
+  EXPECT_EQ(listed.ranges, (std::vector<PortRange>{{443, 443}, {5070, 5073}}));
+  EXPECT_TRUE(listed.contains(5072));
+  EXPECT_FALSE(listed.contains(5074));
+  EXPECT_FALSE(listed.contains(80));
+  EXPECT_EQ(listed.lowest(), 443);
+}
+
+TEST(LoadPorts, BadFormsAreReportedAtTheirItem) {
+  const std::string at = "test.yaml:13:12: virtual_services[0].ports: ";
+  const std::string item = "test.yaml:13:17: virtual_services[0].ports[1]: ";
+  const std::string expected = " (expected FIRST-LAST, such as 5070-5073)";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"90-80", at + "reversed port range 90-80"},
+      {"0", at + "out of range: 0 (expected 1..65535)"},
+      {"65536", at + "out of range: 65536 (expected 1..65535)"},
+      {"0-10", at + "out of range: 0 (expected 1..65535)"},
+      {"80-65536", at + "out of range: 65536 (expected 1..65535)"},
+      {"80-1234567", at + "out of range: '1234567' (expected 1..65535)"},
+      {"80-", at + "invalid port range '80-'" + expected},
+      {"a-b", at + "invalid port range 'a-b'" + expected},
+      {"1-2-3", at + "invalid port range '1-2-3'" + expected},
+      {"080-90", at + "leading zeros are not allowed: '080-90'"},
+      {"\"80,,443\"", at + "empty item in port list '80,,443'"},
+      {"\"80,x\"", at + "invalid port 'x' (expected 1..65535 or a range such as 5070-5073)"},
+      {"\"80,all\"", at + "all must stand alone: ports: all"},
+      {"\"80,90-80\"", at + "reversed port range 90-80"},
+      {"{ from: 80 }", at + "expected a port, a range such as 5070-5073, a list of them or all"},
+      {"[80, \"90-80\"]", item + "reversed port range 90-80"},
+      {"[80, 0]", item + "out of range: 0 (expected 1..65535)"},
+      {"[80, a-b]", item + "invalid port range 'a-b'" + expected},
+      {"[80, \"443\"]", item + "expected a port number, not a quoted string"},
+      {"[all]", "test.yaml:13:13: virtual_services[0].ports[0]: all must stand alone: ports: all"},
+  };
+  for (const auto& [ports, error] : cases) {
+    SCOPED_TRACE(ports);
+    EXPECT_EQ(errors_of(with_ports(ports)), Lines{error});
+  }
+  // Every bad item of a comma list is reported, at the position of the list.
+  EXPECT_EQ(errors_of(with_ports("\"0,90-80,80,80\"")),
+            (Lines{at + "out of range: 0 (expected 1..65535)", at + "reversed port range 90-80",
+                   at + "duplicate port 80"}));
+}
+
+TEST(LoadPorts, OverlappingItemsOfOneListAreReportedAtTheLaterItem) {
+  EXPECT_EQ(errors_of(with_ports("[80, 79-81]")),
+            (Lines{"test.yaml:13:17: virtual_services[0].ports[1]: duplicate port 80"}));
+  EXPECT_EQ(errors_of(with_ports("[80-90, 85-95, 70-100]")),
+            (Lines{"test.yaml:13:20: virtual_services[0].ports[1]: duplicate ports 85-90",
+                   "test.yaml:13:27: virtual_services[0].ports[2]: duplicate ports 80-90"}));
+  EXPECT_EQ(errors_of(with_ports("80-90,90")),
+            (Lines{"test.yaml:13:12: virtual_services[0].ports: duplicate port 90"}));
+  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: [5, 1-10]\n")),
+            (Lines{"test.yaml:14:23: virtual_services[0].except_ports[1]: duplicate port 5"}));
+}
+
+TEST(LoadPorts, ExceptPortsGoOnlyWithAllAndMustLeaveAPort) {
+  const std::string at = "test.yaml:14:19: virtual_services[0].except_ports: ";
+  EXPECT_EQ(errors_of(with_ports("[80, 443]", "    except_ports: 443\n")),
+            Lines{at + "except_ports needs ports: all"});
+  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: all\n")),
+            Lines{at + "except_ports cannot be all"});
+  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: 1-65535\n")),
+            Lines{at + "except_ports leaves no port"});
+  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: []\n")),
+            Lines{at + "expected at least one port"});
+  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: [90-80]\n")),
+            (Lines{"test.yaml:14:20: virtual_services[0].except_ports[0]: reversed port range "
+                   "90-80"}));
+}
+
+TEST(LoadPorts, AServiceListsAtMost4096Ports) {
+  EXPECT_EQ(errors_of(with_ports("1-4096")), Lines{});
+  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: 1-4096\n")), Lines{});
+  const Lines too_many{"test.yaml:11:5: virtual_services[0]: virtual service 'v' lists 4097 "
+                       "ports, more than 4096 (ports: all with except_ports covers large sets)"};
+  EXPECT_EQ(errors_of(with_ports("[1-4096, 5000]")), too_many);
+  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: 1-4097\n")), too_many);
 }
 
 // ---- enums and strings ----
@@ -782,17 +908,18 @@ TEST(LoadEnums, UnknownValuesListTheAcceptedOnes) {
     ports: [80]
     protocol: sctp
     mode: foo
-    scheduler: lc
+    scheduler: lblc
     real_servers:
       - { address: 198.19.0.20, state: down }
       - { address: 198.19.0.21, state: Online }
 )"),
             (Lines{"test.yaml:14:15: virtual_services[0].protocol: "
-                   "unknown protocol 'sctp' (expected tcp or udp)",
+                   "unknown protocol 'sctp' (expected tcp, udp or both)",
                    "test.yaml:15:11: virtual_services[0].mode: "
                    "unknown mode 'foo' (expected dr or nat)",
                    "test.yaml:16:16: virtual_services[0].scheduler: "
-                   "unknown scheduler 'lc' (expected rr, wrr or wlc)",
+                   "unknown scheduler 'lblc' (expected rr, wrr, lc, wlc, sh, dh, first or "
+                   "maglev)",
                    "test.yaml:18:40: virtual_services[0].real_servers[0].state: "
                    "unknown state 'down' (expected online, drain or halt)",
                    "test.yaml:19:40: virtual_services[0].real_servers[1].state: "
@@ -904,6 +1031,132 @@ TEST(LoadServices, AddressOfAnInterfaceIsNotAVip) {
                    "address of interface 'back'"}));
 }
 
+TEST(LoadServices, BothMeansTcpAndUdpAndCollidesWithEither) {
+  const Config c =
+      load_valid(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "53", "both"));
+  EXPECT_EQ(only_listener(c.virtual_services.at(0)).protocols,
+            (std::vector{Protocol::tcp, Protocol::udp}));
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" +
+                      service("a", "198.19.0.10", "53", "both") +
+                      service("b", "198.19.0.10", "53", "udp")),
+            (Lines{"test.yaml:19:13: virtual_services[1].ports[0]: duplicate virtual service "
+                   "198.19.0.10:53/udp, also defined at 13:13"}));
+}
+
+TEST(LoadServices, OverlappingRangesCollideOnTheSharedPortsOnly) {
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" +
+                      service("a", "198.19.0.10", "80-90") +
+                      service("b", "198.19.0.10", "5000, 90-100") +
+                      service("c", "198.19.0.10", "85-87", "udp")),
+            (Lines{"test.yaml:19:19: virtual_services[1].ports[1]: duplicate virtual service "
+                   "198.19.0.10:90/tcp, also defined at 13:13"}));
+}
+
+// `ports: all` except 20000 at 198.19.0.10, 7 lines.
+const std::string kAllButOne = R"(  - name: all
+    address: 198.19.0.10
+    ports: all
+    except_ports: 20000
+    protocol: tcp
+    mode: nat
+    real_servers: []
+)";
+
+TEST(LoadServices, AllPortsLeaveTheExceptedPortsToOtherServices) {
+  const Config c = load_valid(kTopology + "virtual_services:\n" + kAllButOne +
+                              service("b", "198.19.0.10", "20000"));
+  EXPECT_EQ(c.virtual_services.size(), 2u);
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + kAllButOne +
+                      service("b", "198.19.0.10", "443, 20000")),
+            (Lines{"test.yaml:20:13: virtual_services[1].ports[0]: duplicate virtual service "
+                   "198.19.0.10:443/tcp, also defined at 13:12"}));
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("b", "198.19.0.10", "443") +
+                      kAllButOne),
+            (Lines{"test.yaml:19:12: virtual_services[1].ports: duplicate virtual service "
+                   "198.19.0.10:443/tcp, also defined at 13:13"}));
+}
+
+TEST(LoadServices, AllServicesTogetherListAtMost65536Ports) {
+  std::string yaml = kTopology + "virtual_services:\n";
+  for (int i = 0; i < 17; ++i) {
+    yaml += service("s" + std::to_string(i), "198.19.0." + std::to_string(100 + i), "1-4096");
+  }
+  EXPECT_EQ(errors_of(yaml), (Lines{"test.yaml:107:5: virtual_services[16]: more than 65536 "
+                                    "ports listed in all virtual services together"}));
+}
+
+// A firewall-mark style group: 9 lines from line 11.
+const std::string kGroup = R"(  - name: web
+    listeners:
+      - { address: 198.19.0.20, ports: [80, 443], protocol: tcp }
+      - address: 198.19.0.21
+        ports: all
+        except_ports: 22
+        protocol: both
+    mode: nat
+    real_servers: [{ address: 198.19.145.1 }]
+)";
+
+TEST(LoadListeners, OneServiceGroupsSeveralAddressesAndPorts) {
+  const Config c = load_valid(kTopology + "virtual_services:\n" + kGroup);
+  const VirtualService& vs = c.virtual_services.at(0);
+  ASSERT_EQ(vs.listeners.size(), 2u);
+  EXPECT_EQ(vs.listeners[0].address, ip("198.19.0.20"));
+  EXPECT_EQ(format_ports(vs.listeners[0].ports), "80,443");
+  EXPECT_EQ(vs.listeners[0].protocols, std::vector{Protocol::tcp});
+  EXPECT_EQ(vs.listeners[1].address, ip("198.19.0.21"));
+  EXPECT_EQ(format_ports(vs.listeners[1].ports), "all except 22");
+  EXPECT_STREQ(protocols_name(vs.listeners[1].protocols), "both");
+  EXPECT_EQ(vs.listeners[1].origin.path, "virtual_services[0].listeners[1]");
+  EXPECT_EQ(vs.listeners[1].origin.line, 14);
+  EXPECT_EQ(vs.real_servers.size(), 1u);
+}
+
+TEST(LoadListeners, OwnKeysAndListenersDoNotMix) {
+  EXPECT_EQ(errors_of(kTopology + R"(virtual_services:
+  - name: web
+    address: 198.19.0.20
+    protocol: tcp
+    listeners:
+      - { address: 198.19.0.21, ports: 80 }
+    mode: nat
+    real_servers: []
+  - name: none
+    listeners: []
+    mode: nat
+    real_servers: []
+)"),
+            (Lines{"test.yaml:12:14: virtual_services[0].address: not allowed with listeners: "
+                   "give address in each listener",
+                   "test.yaml:13:15: virtual_services[0].protocol: not allowed with listeners: "
+                   "give protocol in each listener",
+                   "test.yaml:15:9: virtual_services[0].listeners[0]: missing required key "
+                   "'protocol'",
+                   "test.yaml:19:16: virtual_services[1].listeners: expected at least one "
+                   "listener"}));
+}
+
+TEST(LoadListeners, EveryListenerIsCheckedForCollisionsAndInterfaceAddresses) {
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.21", "443") +
+                      R"(  - name: web
+    listeners:
+      - { address: 198.19.0.20, ports: [80, 443], protocol: tcp }
+      - { address: 198.19.0.21, ports: [80, 443], protocol: tcp }
+      - { address: 198.19.0.1, ports: 80, protocol: tcp }
+      - { address: 198.19.0.20, ports: 80-90, protocol: udp }
+      - { address: 198.19.0.20, ports: 8080-8090, protocol: both }
+      - { address: 198.19.0.20, ports: 8090, protocol: tcp }
+    mode: nat
+    real_servers: []
+)"),
+            (Lines{"test.yaml:20:45: virtual_services[1].listeners[1].ports[1]: duplicate "
+                   "virtual service 198.19.0.21:443/tcp, also defined at 13:13",
+                   "test.yaml:21:20: virtual_services[1].listeners[2].address: address "
+                   "198.19.0.1 is an address of interface 'front'",
+                   "test.yaml:24:40: virtual_services[1].listeners[5].ports: duplicate virtual "
+                   "service 198.19.0.20:8090/tcp, also defined at 23:40"}));
+}
+
 std::string service_with_servers(const std::string& mode, const std::string& ports,
                                  const std::string& servers) {
   return kTopology + R"(virtual_services:
@@ -914,6 +1167,15 @@ std::string service_with_servers(const std::string& mode, const std::string& por
     mode: )" + mode + R"(
     real_servers:
 )" + servers;
+}
+
+TEST(LoadServers, ServerWithoutPortCollidesWithAPortInsideARange) {
+  EXPECT_EQ(errors_of(service_with_servers("nat", "\"400-500\"", R"(      - { address: 198.19.0.20 }
+      - { address: 198.19.0.20, port: 443 }
+      - { address: 198.19.0.20, port: 8080 }
+)")),
+            (Lines{"test.yaml:18:9: virtual_services[0].real_servers[1]: duplicate real server "
+                   "198.19.0.20:443, also defined at 17:9"}));
 }
 
 TEST(LoadServers, DuplicateServerIsReported) {
@@ -1048,7 +1310,8 @@ interfaces:
   EXPECT_EQ(result.errors[0].line, 7);
   EXPECT_EQ(result.errors[0].column, 16);
   EXPECT_EQ(result.errors[0].path, "virtual_services[0].scheduler");
-  EXPECT_EQ(result.errors[0].message, "unknown scheduler 'fastest' (expected rr, wrr or wlc)");
+  EXPECT_EQ(result.errors[0].message,
+            "unknown scheduler 'fastest' (expected rr, wrr, lc, wlc, sh, dh, first or maglev)");
   EXPECT_EQ(result.errors[1].line, 10);
   EXPECT_EQ(result.errors[1].column, 3);
   EXPECT_EQ(result.errors[1].path, "workers");
@@ -1159,6 +1422,86 @@ virtual_services:
   dr.replace(dr.find("mode: nat"), 9, "mode: dr ");
   dr.replace(dr.find(", port: 8080"), 12, "");
   EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + dr), Lines{});
+}
+
+}  // namespace
+}  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+// ---- schedulers, connection thresholds, fallback server ----
+
+const std::string kOneService = R"(interfaces:
+  - { name: front, device: d0, addresses: [198.18.0.1/24] }
+  - { name: back, device: d1, addresses: [198.18.1.1/24] }
+virtual_services:
+  - name: web
+    address: 198.18.0.10
+    ports: [80]
+    protocol: tcp
+    mode: nat
+)";
+
+TEST(LoadSchedulers, EveryIpvsNameAndMaglevIsAccepted) {
+  for (const char* name : {"rr", "wrr", "lc", "wlc", "sh", "dh", "first", "maglev"}) {
+    const Config c = load_valid(kOneService + "    scheduler: " + name + "\n    real_servers: []\n");
+    EXPECT_STREQ(to_string(c.virtual_services.at(0).scheduler), name);
+  }
+}
+
+TEST(LoadThresholds, MaxAndMinConnsAreRead) {
+  const Config c = load_valid(kOneService + R"(    real_servers:
+      - { address: 198.18.1.21, max_conns: 100, min_conns: 50 }
+      - { address: 198.18.1.22 }
+)");
+  EXPECT_EQ(c.virtual_services[0].real_servers[0].max_conns, 100u);
+  EXPECT_EQ(c.virtual_services[0].real_servers[0].min_conns, 50u);
+  EXPECT_EQ(c.virtual_services[0].real_servers[1].max_conns, 0u);  // unlimited
+}
+
+TEST(LoadThresholds, MinConnsMustBeBelowMaxConns) {
+  EXPECT_EQ(errors_of(kOneService + R"(    real_servers:
+      - { address: 198.18.1.21, max_conns: 10, min_conns: 10 }
+      - { address: 198.18.1.22, min_conns: 5 }
+      - { address: 198.18.1.23, max_conns: -1 }
+)"),
+            (Lines{"test.yaml:11:59: virtual_services[0].real_servers[0].min_conns: min_conns must "
+                   "be below max_conns (the threshold to take new connections again after "
+                   "reaching max_conns)",
+                   "test.yaml:12:44: virtual_services[0].real_servers[1].min_conns: min_conns must "
+                   "be below max_conns (the threshold to take new connections again after "
+                   "reaching max_conns)",
+                   "test.yaml:13:44: virtual_services[0].real_servers[2].max_conns: out of range: "
+                   "-1 (expected 0..134217728)"}));
+}
+
+TEST(LoadFallback, AddressAndPortOfTheSorryServer) {
+  const Config c = load_valid(kOneService + R"(    real_servers: [ { address: 198.18.1.21 } ]
+    fallback: { address: 198.18.1.99, port: 9081 }
+)");
+  ASSERT_TRUE(c.virtual_services[0].fallback);
+  EXPECT_EQ(c.virtual_services[0].fallback->address, ip("198.18.1.99"));
+  EXPECT_EQ(c.virtual_services[0].fallback->port, 9081);
+}
+
+TEST(LoadFallback, IsCheckedLikeARealServer) {
+  std::string dr = kOneService;
+  dr.replace(dr.find("mode: nat"), 9, "mode: dr ");
+  EXPECT_EQ(errors_of(dr + R"(    real_servers: []
+    fallback: { address: 198.18.0.99, port: 9081, weight: 3 }
+)"),
+            (Lines{"test.yaml:11:51: virtual_services[0].fallback: unknown key 'weight'"}));
+  EXPECT_EQ(errors_of(dr + R"(    real_servers: []
+    fallback: { address: 198.18.0.99, port: 9081 }
+)"),
+            (Lines{"test.yaml:11:45: virtual_services[0].fallback.port: dr mode cannot translate "
+                   "ports; remove port"}));
+  EXPECT_EQ(errors_of(kOneService + R"(    real_servers: []
+    fallback: { address: 198.19.5.9 }
+)"),
+            (Lines{"test.yaml:11:26: virtual_services[0].fallback.address: real server "
+                   "198.19.5.9 is not reachable: no interface subnet or route covers it"}));
 }
 
 }  // namespace

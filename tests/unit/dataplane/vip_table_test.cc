@@ -39,5 +39,83 @@ TEST(VipTable, EmptyTableFindsNothing) {
   EXPECT_EQ(t.find(1, 80, 6), VipTable::kNone);
 }
 
+constexpr uint32_t kVip = 0xc6120020;  // 198.18.0.32
+
+TEST(VipTable, AllPortsKeyTakesEveryPortWithoutAKeyOfItsOwn) {
+  VipTable t;
+  ASSERT_TRUE(t.insert(kVip, VipTable::kAllPorts, 6, 1));
+  ASSERT_TRUE(t.insert(kVip, 80, 6, 2));
+  ASSERT_TRUE(t.insert(kVip, 53, 17, 3));
+  t.seal();
+  EXPECT_EQ(t.find(kVip, 12345, 6), 1u);
+  EXPECT_EQ(t.find(kVip, 1, 6), 1u);
+  EXPECT_EQ(t.find(kVip, 65535, 6), 1u);
+  EXPECT_EQ(t.find(kVip, 80, 6), 2u);  // a listed port wins
+  EXPECT_EQ(t.find(kVip, 53, 17), 3u);
+  EXPECT_EQ(t.find(kVip, 12345, 17), VipTable::kNone);  // all ports of tcp only
+  EXPECT_EQ(t.find(kVip, 0, 6), VipTable::kNone);       // port 0 is no port
+  EXPECT_EQ(t.find(kVip + 1, 12345, 6), VipTable::kNone);
+  EXPECT_TRUE(t.is_vip_address(kVip));
+  EXPECT_FALSE(t.is_vip_address(kVip + 1));
+}
+
+TEST(VipTable, ExceptionsKeepPortsFromTheAllPortsKey) {
+  VipTable t;
+  ASSERT_TRUE(t.insert(kVip, VipTable::kAllPorts, 6, 1));
+  for (uint16_t port = 20000; port <= 20003; ++port) t.insert_exception(kVip, port, 6);
+  t.seal();
+  EXPECT_EQ(t.find(kVip, 19999, 6), 1u);
+  for (uint16_t port = 20000; port <= 20003; ++port) {
+    EXPECT_EQ(t.find(kVip, port, 6), VipTable::kNone) << port;
+  }
+  EXPECT_EQ(t.find(kVip, 20004, 6), 1u);
+}
+
+TEST(VipTable, AKeyOfThePortsOwnOverridesAnExceptionInEitherOrder) {
+  VipTable t;
+  ASSERT_TRUE(t.insert(kVip, VipTable::kAllPorts, 6, 1));
+  t.insert_exception(kVip, 20000, 6);
+  EXPECT_TRUE(t.insert(kVip, 20000, 6, 2));
+  EXPECT_TRUE(t.insert(kVip, 20001, 6, 3));
+  t.insert_exception(kVip, 20001, 6);
+  t.seal();
+  EXPECT_EQ(t.find(kVip, 20000, 6), 2u);
+  EXPECT_EQ(t.find(kVip, 20001, 6), 3u);
+}
+
+TEST(VipTable, RefusesASecondAllPortsKeyForTheSameAddressAndProtocol) {
+  VipTable t;
+  EXPECT_TRUE(t.insert(kVip, VipTable::kAllPorts, 6, 1));
+  EXPECT_TRUE(t.insert(kVip, VipTable::kAllPorts, 17, 2));
+  EXPECT_FALSE(t.insert(kVip, VipTable::kAllPorts, 6, 3));
+  t.seal();
+  EXPECT_EQ(t.find(kVip, 443, 6), 1u);
+  EXPECT_EQ(t.find(kVip, 443, 17), 2u);
+}
+
+TEST(VipTable, AnExceptionAloneMakesAVipAddressWithoutAService) {
+  VipTable t;
+  t.insert_exception(kVip, 20000, 6);
+  t.seal();
+  EXPECT_EQ(t.find(kVip, 20000, 6), VipTable::kNone);
+  EXPECT_TRUE(t.is_vip_address(kVip));
+}
+
+TEST(VipTable, ManyAllPortsAddressesAndListedPortsStayApart) {
+  VipTable t;
+  for (uint32_t i = 0; i < 300; ++i) {
+    ASSERT_TRUE(t.insert(kVip + i, VipTable::kAllPorts, 6, i));
+    t.insert_exception(kVip + i, static_cast<uint16_t>(1000 + i), 6);
+    ASSERT_TRUE(t.insert(kVip + i, static_cast<uint16_t>(2000 + i), 6, 1000 + i));
+  }
+  t.seal();
+  for (uint32_t i = 0; i < 300; ++i) {
+    EXPECT_EQ(t.find(kVip + i, 5, 6), i);
+    EXPECT_EQ(t.find(kVip + i, static_cast<uint16_t>(1000 + i), 6), VipTable::kNone);
+    EXPECT_EQ(t.find(kVip + i, static_cast<uint16_t>(1001 + i), 6), i);
+    EXPECT_EQ(t.find(kVip + i, static_cast<uint16_t>(2000 + i), 6), 1000 + i);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::dp

@@ -58,6 +58,47 @@ TEST(Compile, EveryPortOfAServiceFindsIt) {
   EXPECT_TRUE(c.snap->vips.is_vip_address(*parse_ipv4("198.18.0.10")));
 }
 
+TEST(Compile, EveryListenerPortAndProtocolFindsItsService) {
+  ServerIds ids;
+  const Compiled c = run(load(R"(
+interfaces:
+  - { name: front, device: net_null0, addresses: [198.18.0.1/24] }
+virtual_services:
+  - name: ranges
+    address: 198.18.0.10
+    ports: "80,5070-5073"
+    protocol: both
+    mode: nat
+    real_servers: []
+  - name: all-but-one
+    address: 198.18.0.11
+    ports: all
+    except_ports: 20000
+    protocol: tcp
+    mode: dr
+    real_servers: []
+  - name: group
+    listeners:
+      - { address: 198.18.0.12, ports: 443, protocol: tcp }
+      - { address: 198.18.0.11, ports: 20000, protocol: tcp }
+    mode: dr
+    real_servers: []
+)"), ids);
+  const dp::VipTable& vips = c.snap->vips;
+  const Ipv4 ranges = *parse_ipv4("198.18.0.10"), all = *parse_ipv4("198.18.0.11");
+  for (uint8_t protocol : {6, 17}) {
+    EXPECT_EQ(vips.find(ranges, 80, protocol), 0u);
+    EXPECT_EQ(vips.find(ranges, 5070, protocol), 0u);
+    EXPECT_EQ(vips.find(ranges, 5073, protocol), 0u);
+    EXPECT_EQ(vips.find(ranges, 5074, protocol), dp::VipTable::kNone);
+  }
+  EXPECT_EQ(vips.find(all, 1, 6), 1u);
+  EXPECT_EQ(vips.find(all, 12345, 6), 1u);
+  EXPECT_EQ(vips.find(all, 12345, 17), dp::VipTable::kNone);
+  EXPECT_EQ(vips.find(all, 20000, 6), 2u);  // the excepted port is another service's
+  EXPECT_EQ(vips.find(*parse_ipv4("198.18.0.12"), 443, 6), 2u);
+}
+
 TEST(Compile, WrrParametersCoverAvailableServersOnly) {
   ServerIds ids;
   const Compiled c = run(load(kBase), ids);
