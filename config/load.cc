@@ -41,7 +41,7 @@ constexpr Range kConnLimit{0, 1 << 27};  // connections.capacity's upper bound
 constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
-constexpr std::array kModes{Mode::dr, Mode::nat};
+constexpr std::array kModes{Mode::dr, Mode::nat, Mode::snat};
 constexpr std::array kSchedulers{Scheduler::rr, Scheduler::wrr,   Scheduler::lc,
                                  Scheduler::wlc, Scheduler::sh,    Scheduler::dh,
                                  Scheduler::first, Scheduler::maglev};
@@ -357,6 +357,27 @@ void parse_listeners(Context& cx, const Fields& f, const Element& e, ParsedServi
   }
 }
 
+// The position of key `name` of an item, or of the item when the key is absent.
+const Origin& field_origin(const Context& cx, const Origin& item, std::string_view name) {
+  return cx.origin_of(child_path(item.path, name), item);
+}
+
+void parse_snat_pool(Context& cx, const Element& e, VirtualService& vs) {
+  if (vs.mode != Mode::snat) {
+    cx.error(e.origin, "snat_pool applies to snat mode only");
+    return;
+  }
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return;
+  if (items->empty()) cx.error(e.origin, "snat_pool needs at least one address");
+  for (const Element& item : *items) {
+    if (std::optional<Ipv4> address = read_ipv4(cx, item)) {
+      vs.snat_pool.push_back(*address);
+      vs.snat_pool_origins.push_back(item.origin);
+    }
+  }
+}
+
 std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e) {
   const ErrorWatch watch(cx);
   ParsedService parsed;
@@ -364,7 +385,7 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   vs.origin = e.origin;
   const Fields f(cx, e,
                  {"name", "address", "ports", "except_ports", "protocol", "listeners", "mode",
-                  "scheduler", "real_servers", "fallback"});
+                  "scheduler", "real_servers", "fallback", "snat_pool"});
   if (auto v = f.require("name")) {
     set(vs.name, read_name(cx, *v, "virtual service name", kServiceName));
   }
@@ -379,6 +400,12 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   const bool service_clean = watch.clean();
   if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);
   if (auto v = f.get("fallback")) vs.fallback = parse_fallback(cx, *v);
+  if (auto v = f.get("snat_pool")) {
+    parse_snat_pool(cx, *v, vs);
+  } else if (vs.mode == Mode::snat) {
+    cx.error(field_origin(cx, vs.origin, "mode"), "snat mode needs snat_pool: the source "
+                                                  "addresses the real servers will see");
+  }
   if (!service_clean) return std::nullopt;
   return parsed;
 }

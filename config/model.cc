@@ -70,6 +70,7 @@ const char* to_string(Mode mode) {
   switch (mode) {
     case Mode::dr: return "dr";
     case Mode::nat: return "nat";
+    case Mode::snat: return "snat";
   }
   return "?";
 }

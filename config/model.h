@@ -77,7 +77,10 @@ struct Neighbours {
 };
 
 enum class Protocol : uint8_t { tcp = 6, udp = 17 };
-enum class Mode : uint8_t { dr, nat };
+// dr: new destination MAC only. nat: destination rewritten, replies come back through sluice
+// because the real servers route to the clients via it. snat (full NAT): the source becomes
+// an address of the service's snat_pool too, so replies come back without any route.
+enum class Mode : uint8_t { dr, nat, snat };
 // IPVS's names: rr, wrr, lc, wlc, sh (source hash), dh (destination hash); first (the
 // first available server in file order takes all: active/standby pairs); maglev (consistent
 // hashing of the client address: few clients move when the server set changes).
@@ -135,6 +138,10 @@ struct VirtualService {
   // Takes connections only when no real server can (ldirectord's `fallback`, the "sorry
   // server"). Only address and port are used.
   std::optional<RealServer> fallback;
+  // snat only: the source addresses the real servers see. The appliance answers ARP for them;
+  // each address gives every real server about 64,000 concurrent connections per port.
+  std::vector<Ipv4> snat_pool;
+  std::vector<Origin> snat_pool_origins;
   Origin origin;
 };
 

@@ -206,6 +206,24 @@ void check_own_address(const Listener& l, const Topology& topology, Context& cx)
                                                quote(own->second));
 }
 
+// The real servers send their replies to the pool addresses: the appliance answers ARP for
+// them on a connected subnet, and they must be nobody else's.
+void check_snat_pool(const VirtualService& vs, const Topology& topology, Context& cx) {
+  std::map<Ipv4, Origin> seen;
+  for (size_t i = 0; i < vs.snat_pool.size(); ++i) {
+    const Ipv4 a = vs.snat_pool[i];
+    const Origin& where = vs.snat_pool_origins[i];
+    check_unique(seen, a, where, "snat_pool address " + format_ipv4(a), cx);
+    if (const auto own = topology.interface_of.find(a); own != topology.interface_of.end()) {
+      cx.error(where, "snat_pool address " + format_ipv4(a) + " is an address of interface " +
+                          quote(own->second) + "; use an address of its own");
+    } else if (!topology.connected.covers(a) && topology.interfaces_complete) {
+      cx.error(where, "snat_pool address " + format_ipv4(a) +
+                          " is not in a connected subnet: nothing would answer ARP for it");
+    }
+  }
+}
+
 void check_virtual_services(const Draft& draft, const Topology& topology, Context& cx) {
   std::map<std::string, Origin> names;
   ListenerSet listeners;
@@ -218,6 +236,7 @@ void check_virtual_services(const Draft& draft, const Topology& topology, Contex
       listeners.add(vs.listeners[l], draft.listener_ports[i][l], cx);
     }
     check_real_servers(vs, topology, cx);
+    check_snat_pool(vs, topology, cx);
   }
 }
 
@@ -280,9 +299,9 @@ void check_listed_ports(const Config& config, Context& cx) {
 void check_nat_workers(const Config& config, Context& cx) {
   if (config.workers.count == 1) return;
   for (const VirtualService& vs : config.virtual_services) {
-    if (vs.mode != Mode::nat) continue;
+    if (vs.mode == Mode::dr) continue;
     cx.error(cx.origin_of("workers.count", vs.origin),
-             "nat virtual services (" + quote(vs.name) +
+             std::string(to_string(vs.mode)) + " virtual services (" + quote(vs.name) +
                  ") need workers.count 1: replies are not yet steered to the worker that "
                  "holds their connection");
     return;

@@ -121,6 +121,7 @@ std::string Appliance::start_workers() {
     auto* w = new dp::WorkerCtx();
     workers_.push_back(w);
     w->id = id;
+    w->worker_count = static_cast<uint16_t>(count);
     w->queue = id;
     w->conns = table.get();
     tables_.push_back(std::move(table));

@@ -31,9 +31,12 @@ struct Conn {
   uint32_t client_ip;
   uint32_t vip_ip;
   uint32_t server_ip;
+  // The source the real server sees: the client (dr, nat) or a pool address (snat).
+  uint32_t backend_src_ip;
   uint16_t client_port;
   uint16_t vip_port;
   uint16_t server_port;  // what the client's destination port becomes (nat); = vip_port (dr)
+  uint16_t backend_src_port;
   uint16_t neighbour;    // next hop towards the real server
   uint8_t protocol;
   ConnState state;
@@ -48,13 +51,14 @@ struct Conn {
   uint32_t timer_next;
 
   FlowKey forward_key() const { return {client_ip, vip_ip, client_port, vip_port, protocol}; }
-  // The key of the real server's replies; only nat connections see them.
+  // The key of the real server's replies; only nat and snat connections see them.
   FlowKey return_key() const {
-    return {server_ip, client_ip, server_port, client_port, protocol};
+    return {server_ip, backend_src_ip, server_port, backend_src_port, protocol};
   }
 };
-// 48 B: three connections in two cache lines. Plus the hash's own slots (see performance.md).
-static_assert(sizeof(Conn) == 48);
+// 56 B: one connection per cache line at most straddles two. Plus the hash's own slots (see
+// performance.md).
+static_assert(sizeof(Conn) == 56);
 
 class ConnTable {
  public:

@@ -22,6 +22,7 @@ namespace sluice::dp {
   _(no_server, "no real server can take a new connection")                         \
   _(conn_table_full, "connection table full")                                      \
   _(nat_tuple_taken, "the real server's side of this nat connection is in use by another") \
+  _(snat_no_free_port, "no free source port in the snat pool for this real server")       \
   _(server_halted, "connection to a halted or removed real server")                \
   _(neighbour_unresolved, "next hop MAC not resolved yet")                         \
   _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                 \

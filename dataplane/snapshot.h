@@ -39,6 +39,9 @@ struct VirtualServiceEntry {
   uint32_t first_server = 0;  // its real servers are servers[first_server, +server_count)
   uint32_t server_count = 0;
   bool has_fallback = false;  // then servers[first_server + server_count] is the fallback
+  // snat: its source addresses are snat_pool[pool_first, +pool_size).
+  uint32_t pool_first = 0;
+  uint32_t pool_size = 0;
   // sh, dh, maglev: their lookup table is tables[table_first, +table_size) (hash_tables.h).
   uint32_t table_first = 0;
   uint32_t table_size = 0;
@@ -61,6 +64,7 @@ struct Snapshot {
   std::vector<VirtualServiceEntry> services;
   std::vector<RealServerEntry> servers;
   std::vector<uint16_t> tables;
+  std::vector<uint32_t> snat_pool;  // network byte order, as written into packets
   std::vector<ServerFate> fate_by_id;  // kMaxRealServers entries
   VipTable vips;
   ConnTimeouts timeouts;

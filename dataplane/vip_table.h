@@ -26,6 +26,9 @@ class VipTable {
   // Keeps `port` out of the address's kAllPorts key: find returns kNone for it. A key of the
   // port's own, inserted before or after, takes precedence.
   void insert_exception(uint32_t address, uint16_t port, uint8_t protocol);
+  // An address the appliance owns without serving ports on it (an snat pool address): ARP
+  // is answered for it and stray packets to it are dropped, not passed to the kernel.
+  void insert_address(uint32_t address) { pending_addresses_.push_back(address); }
   // Call once after the last insert: sizes and fills the probe arrays.
   void seal();
 
@@ -76,6 +79,7 @@ class VipTable {
 
   std::unordered_map<uint64_t, uint32_t> pending_;  // key -> vip_index, until seal()
   std::vector<Slot> slots_;
+  std::vector<uint32_t> pending_addresses_;
   std::vector<uint32_t> address_slots_;
   uint32_t mask_ = 0;
   uint32_t address_mask_ = 0;

@@ -74,11 +74,13 @@ struct alignas(64) WorkerCtx {
   PacketBuffer to_kernel{};
   std::array<SchedulerCursor, kMaxVirtualServices> cursors{};
   std::array<uint8_t, kMaxRealServers> overloaded{};  // by server id, see WorkerView
+  uint32_t snat_cursor = 0;  // the next snat source to try, see stages/lb.cc
   uint64_t cursor_generation = 0;
   WorkerStats stats;
 
   // Cold: set up by the control thread before the worker starts.
   uint16_t id = 0;
+  uint16_t worker_count = 1;
   uint16_t queue = 0;                            // RX and TX queue on every interface
   std::array<uint8_t, RTE_MAX_ETHPORTS> interface_of_port{};
   const std::atomic<const Snapshot*>* published = nullptr;

@@ -1,5 +1,7 @@
 #include "config/compile/compile.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <numeric>
 #include <span>
@@ -154,6 +156,15 @@ void insert_listeners(dp::VipTable& vips, const VirtualService& vs, uint32_t ind
   }
 }
 
+void add_snat_pool(dp::VirtualServiceEntry& entry, const VirtualService& vs, dp::Snapshot& snap) {
+  entry.pool_first = static_cast<uint32_t>(snap.snat_pool.size());
+  entry.pool_size = static_cast<uint32_t>(vs.snat_pool.size());
+  for (Ipv4 address : vs.snat_pool) {
+    snap.snat_pool.push_back(htonl(address));
+    snap.vips.insert_address(address);  // the real servers' replies are addressed to it
+  }
+}
+
 }  // namespace
 
 CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
@@ -193,6 +204,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
         std::span(snap->servers).subspan(entry.first_server, entry.server_count);
     set_wrr_parameters(entry, list);
     add_hash_table(entry, list, *snap);
+    add_snat_pool(entry, vs, *snap);
     snap->services.push_back(entry);
     insert_listeners(snap->vips, vs, static_cast<uint32_t>(v));
   }

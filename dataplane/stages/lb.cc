@@ -31,25 +31,55 @@ void forward(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
   Mac next_hop;
   if (!w.neighbours->get(c.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
   const Headers h = headers_of(m, meta_of(m));
-  if (c.mode == Mode::nat) {
+  if (c.mode != Mode::dr) {
     if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
     nat_rewrite_destination(*h.ip, h.l4, c.server_ip, c.server_port);
+    if (c.mode == Mode::snat) {
+      nat_rewrite_source(*h.ip, h.l4, c.backend_src_ip, c.backend_src_port);
+    }
   }
   set_macs(*h.eth, w.interfaces[c.server_interface].mac, next_hop);
   w.stats.server_packets[c.server_id].add(1);
   w.transmit(m, c.server_interface);
 }
 
-// Real server -> client (nat only: in dr the server answers the client directly).
+// Real server -> client (nat and snat: in dr the server answers the client directly).
 void reverse(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
   const Headers h = headers_of(m, meta_of(m));
   if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
   nat_rewrite_source(*h.ip, h.l4, c.vip_ip, c.vip_port);
+  if (c.mode == Mode::snat) nat_rewrite_destination(*h.ip, h.l4, c.client_ip, c.client_port);
   set_macs(*h.eth, w.interfaces[c.client_interface].mac, c.client_mac);
   w.transmit(m, c.client_interface);
 }
 
 void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m);
+
+// snat source ports: 1024..65535, dealt to workers by port % workers, so that the port of a
+// reply names the worker that holds its connection (return traffic steering, later).
+constexpr uint32_t kFirstSnatPort = 1024;
+// Candidates tried per new connection before giving up: a busy pool fails fast instead of
+// walking 64k ports on a worker.
+constexpr uint32_t kSnatTries = 64;
+
+// Inserts an snat connection with the next free (pool address, port) of this worker's share.
+uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEntry& service,
+                     Conn& c) {
+  if (service.pool_size == 0) return ConnTable::kTaken;  // validation requires one
+  // This worker's ports: first, first + workers, ... (all with port % workers == id).
+  const uint32_t first = kFirstSnatPort + (w.id + w.worker_count - kFirstSnatPort % w.worker_count) %
+                                              w.worker_count;
+  const uint32_t share = (65535 - first) / w.worker_count + 1;
+  for (uint32_t attempt = 0; attempt < kSnatTries; ++attempt) {
+    const uint32_t n = w.snat_cursor++;
+    const uint32_t port = first + (n % share) * w.worker_count;
+    c.backend_src_ip = snap.snat_pool[service.pool_first + (n / share) % service.pool_size];
+    c.backend_src_port = rte_cpu_to_be_16(static_cast<uint16_t>(port));
+    const uint32_t index = w.conns->insert(c, true);
+    if (index != ConnTable::kTaken) return index;
+  }
+  return ConnTable::kTaken;
+}
 
 bool opens_connection(const PacketMeta& meta) {
   if (meta.key.protocol != IPPROTO_TCP) return true;
@@ -124,6 +154,8 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   const FlowKey& k = meta.key;
   Conn c{};
   c.client_ip = k.src_ip;
+  c.backend_src_ip = k.src_ip;
+  c.backend_src_port = k.src_port;
   c.vip_ip = k.dst_ip;
   c.server_ip = rte_cpu_to_be_32(s.address);
   c.client_port = k.src_port;
@@ -138,9 +170,13 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   std::memcpy(c.client_mac.bytes, rte_pktmbuf_mtod(m, rte_ether_hdr*)->src_addr.addr_bytes, 6);
   c.server_id = s.id;
   c.expires = w.now + timeout_of(c.state, snap.timeouts);
-  const uint32_t index = w.conns->insert(c, service.mode == Mode::nat);
+  const uint32_t index = service.mode == Mode::snat
+                             ? insert_snat(w, snap, service, c)
+                             : w.conns->insert(c, service.mode == Mode::nat);
   if (index == ConnTable::kNone) return w.drop(m, Drop::conn_table_full);
-  if (index == ConnTable::kTaken) return w.drop(m, Drop::nat_tuple_taken);
+  if (index == ConnTable::kTaken) {
+    return w.drop(m, service.mode == Mode::snat ? Drop::snat_no_free_port : Drop::nat_tuple_taken);
+  }
 
   w.stats.conns_created.add(1);
   w.stats.server_load[s.id].add(c.state);

@@ -916,7 +916,7 @@ TEST(LoadEnums, UnknownValuesListTheAcceptedOnes) {
             (Lines{"test.yaml:14:15: virtual_services[0].protocol: "
                    "unknown protocol 'sctp' (expected tcp, udp or both)",
                    "test.yaml:15:11: virtual_services[0].mode: "
-                   "unknown mode 'foo' (expected dr or nat)",
+                   "unknown mode 'foo' (expected dr, nat or snat)",
                    "test.yaml:16:16: virtual_services[0].scheduler: "
                    "unknown scheduler 'lblc' (expected rr, wrr, lc, wlc, sh, dh, first or "
                    "maglev)",
@@ -1336,7 +1336,7 @@ virtual_services:
 )"),
             (Lines{"test.yaml:3:36: interfaces[1].mtu: out of range: 1 (expected 576..9216)",
                    "test.yaml:5:70: virtual_services[0].mode: unknown mode 'direct' "
-                   "(expected dr or nat)",
+                   "(expected dr, nat or snat)",
                    "test.yaml:7:82: virtual_services[1].real_servers[1].weight: out of range: "
                    "-5 (expected 0..65535)"}));
 }
@@ -1502,6 +1502,59 @@ TEST(LoadFallback, IsCheckedLikeARealServer) {
 )"),
             (Lines{"test.yaml:11:26: virtual_services[0].fallback.address: real server "
                    "198.19.5.9 is not reachable: no interface subnet or route covers it"}));
+}
+
+}  // namespace
+}  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+// ---- snat ----
+
+std::string snat_service(const std::string& mode, const std::string& pool_line) {
+  return kOneService.substr(0, kOneService.find("    mode: nat")) + "    mode: " + mode + "\n" +
+         pool_line + "    real_servers: [ { address: 198.18.1.21, port: 8080 } ]\n";
+}
+
+TEST(LoadSnat, ThePoolIsRead) {
+  const Config c = load_valid(snat_service("snat", "    snat_pool: [198.18.1.5, 198.18.1.6]\n"));
+  EXPECT_EQ(c.virtual_services[0].mode, Mode::snat);
+  EXPECT_EQ(c.virtual_services[0].snat_pool,
+            (std::vector<Ipv4>{ip("198.18.1.5"), ip("198.18.1.6")}));
+}
+
+TEST(LoadSnat, ThePoolIsRequiredNonEmptyAndOnlyForSnat) {
+  EXPECT_EQ(errors_of(snat_service("snat", "")),
+            (Lines{"test.yaml:9:11: virtual_services[0].mode: snat mode needs snat_pool: the "
+                   "source addresses the real servers will see"}));
+  EXPECT_EQ(errors_of(snat_service("snat", "    snat_pool: []\n")),
+            (Lines{"test.yaml:10:16: virtual_services[0].snat_pool: snat_pool needs at least one "
+                   "address"}));
+  EXPECT_EQ(errors_of(snat_service("nat", "    snat_pool: [198.18.1.5]\n")),
+            (Lines{"test.yaml:10:16: virtual_services[0].snat_pool: snat_pool applies to snat "
+                   "mode only"}));
+}
+
+TEST(LoadSnat, PoolAddressesAreOwnedOnAConnectedSubnetAndListedOnce) {
+  EXPECT_EQ(
+      errors_of(snat_service(
+          "snat", "    snat_pool: [198.18.1.1, 198.19.9.9, 198.18.1.5, 198.18.1.5, 1.2.3]\n")),
+      (Lines{"test.yaml:10:17: virtual_services[0].snat_pool[0]: snat_pool address 198.18.1.1 "
+             "is an address of interface 'back'; use an address of its own",
+             "test.yaml:10:29: virtual_services[0].snat_pool[1]: snat_pool address 198.19.9.9 is "
+             "not in a connected subnet: nothing would answer ARP for it",
+             "test.yaml:10:53: virtual_services[0].snat_pool[3]: duplicate snat_pool address "
+             "198.18.1.5, also defined at 10:41",
+             "test.yaml:10:65: virtual_services[0].snat_pool[4]: invalid IPv4 address '1.2.3'"}));
+}
+
+TEST(LoadSnat, NeedsASingleWorkerForNow) {
+  const Lines errors = errors_of("workers: { count: 2 }\n" +
+                                 snat_service("snat", "    snat_pool: [198.18.1.5]\n"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("snat virtual services ('web') need workers.count 1"),
+            std::string::npos);
 }
 
 }  // namespace

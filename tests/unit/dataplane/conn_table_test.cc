@@ -22,6 +22,8 @@ Conn conn(uint16_t client_port, Mode mode, uint32_t expires) {
   c.client_port = client_port;
   c.vip_port = 80;
   c.server_port = 8080;
+  c.backend_src_ip = c.client_ip;  // nat: the server sees the client
+  c.backend_src_port = client_port;
   c.protocol = 6;
   c.mode = mode;
   c.expires = expires;
