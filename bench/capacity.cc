@@ -44,6 +44,8 @@ int run(uint32_t count) {
     c.vip_port = rte_cpu_to_be_16(80);
     c.server_ip = rte_cpu_to_be_32(0xc6120115 + i % 4);
     c.server_port = rte_cpu_to_be_16(8080);
+    c.backend_src_ip = c.client_ip;  // nat: the server sees the client
+    c.backend_src_port = c.client_port;
     c.protocol = 6;
     c.mode = dp::Mode::nat;
     c.expires = 900;
