@@ -41,7 +41,7 @@ constexpr Range kConnLimit{0, 1 << 27};  // connections.capacity's upper bound
 constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
-constexpr std::array kModes{Mode::dr, Mode::nat, Mode::snat};
+constexpr std::array kModes{Mode::dr, Mode::nat, Mode::snat, Mode::tun};
 constexpr std::array kSchedulers{Scheduler::rr, Scheduler::wrr,   Scheduler::lc,
                                  Scheduler::wlc, Scheduler::sh,    Scheduler::dh,
                                  Scheduler::first, Scheduler::maglev};

@@ -71,6 +71,7 @@ const char* to_string(Mode mode) {
     case Mode::dr: return "dr";
     case Mode::nat: return "nat";
     case Mode::snat: return "snat";
+    case Mode::tun: return "tun";
   }
   return "?";
 }

@@ -80,7 +80,16 @@ enum class Protocol : uint8_t { tcp = 6, udp = 17 };
 // dr: new destination MAC only. nat: destination rewritten, replies come back through sluice
 // because the real servers route to the clients via it. snat (full NAT): the source becomes
 // an address of the service's snat_pool too, so replies come back without any route.
-enum class Mode : uint8_t { dr, nat, snat };
+// tun: the packet travels unchanged inside IP-in-IP to the real server, which may be routed
+// hops away and answers the client directly.
+enum class Mode : uint8_t { dr, nat, snat, tun };
+
+// nat and snat rewrite the destination port (a real server may listen on another one); dr and
+// tun deliver the client's packet as it was sent.
+constexpr bool translates_ports(Mode m) { return m == Mode::nat || m == Mode::snat; }
+// In nat and snat the real servers' replies come back through sluice; in dr and tun they go
+// straight to the client.
+constexpr bool replies_return(Mode m) { return m == Mode::nat || m == Mode::snat; }
 // IPVS's names: rr, wrr, lc, wlc, sh (source hash), dh (destination hash); first (the
 // first available server in file order takes all: active/standby pairs); maglev (consistent
 // hashing of the client address: few clients move when the server set changes).

@@ -163,15 +163,17 @@ void check_real_servers(const VirtualService& vs, const Topology& topology, Cont
       if (c->port) server += ':' + std::to_string(*c->port);
       cx.error(rs.origin, "duplicate real server " + server + also_at(*c->first));
     }
-    if (vs.mode == Mode::dr && rs.port) {
-      cx.error(field(cx, rs.origin, "port"), "dr mode cannot translate ports; remove port");
+    if (!translates_ports(vs.mode) && rs.port) {
+      cx.error(field(cx, rs.origin, "port"),
+               std::string(to_string(vs.mode)) + " mode cannot translate ports; remove port");
     }
     check_reachable(rs, vs.mode, topology, cx);
   }
   // The fallback server is reached like a real server, with the same limits of the mode.
   if (vs.fallback) {
-    if (vs.mode == Mode::dr && vs.fallback->port) {
-      cx.error(field(cx, vs.fallback->origin, "port"), "dr mode cannot translate ports; remove port");
+    if (!translates_ports(vs.mode) && vs.fallback->port) {
+      cx.error(field(cx, vs.fallback->origin, "port"),
+               std::string(to_string(vs.mode)) + " mode cannot translate ports; remove port");
     }
     check_reachable(*vs.fallback, vs.mode, topology, cx);
   }
@@ -299,7 +301,7 @@ void check_listed_ports(const Config& config, Context& cx) {
 void check_nat_workers(const Config& config, Context& cx) {
   if (config.workers.count == 1) return;
   for (const VirtualService& vs : config.virtual_services) {
-    if (vs.mode == Mode::dr) continue;
+    if (!replies_return(vs.mode)) continue;
     cx.error(cx.origin_of("workers.count", vs.origin),
              std::string(to_string(vs.mode)) + " virtual services (" + quote(vs.name) +
                  ") need workers.count 1: replies are not yet steered to the worker that "

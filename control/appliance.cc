@@ -128,7 +128,8 @@ std::string Appliance::start_workers() {
     w->neighbours = &neighbour_slots_;
     w->interface_count = static_cast<uint8_t>(interfaces_.size());
     for (size_t i = 0; i < interfaces_.size(); ++i) {
-      w->interfaces[i] = {interfaces_[i].port_id, interfaces_[i].mac};
+      w->interfaces[i] = {interfaces_[i].port_id, interfaces_[i].mac,
+                          static_cast<uint16_t>(cfg_.interfaces[i].mtu)};
       w->interface_of_port[interfaces_[i].port_id] = static_cast<uint8_t>(i);
     }
     w->published = publisher_->slot();

@@ -81,11 +81,8 @@ uint32_t ExceptionPath::kernel_to_wire() {
 }
 
 void ExceptionPath::send_arp_request(const config::Config& cfg, const config::NextHop& hop) {
-  const config::Interface& ifc = cfg.interfaces[hop.interface];
-  config::Ipv4 sender = ifc.addresses.front().address;
-  for (const config::Prefix& p : ifc.addresses) {
-    if (p.contains(hop.address)) sender = p.address;
-  }
+  const config::Ipv4 sender = config::own_address_towards(cfg.interfaces[hop.interface],
+                                                          hop.address);
   constexpr uint16_t kLength = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   auto* eth = m ? reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, kLength)) : nullptr;

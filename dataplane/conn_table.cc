@@ -119,7 +119,7 @@ void ConnTable::forget(uint32_t index) {
   Conn& c = conns_[index];
   const FlowKey forward = c.forward_key();
   rte_hash_del_key(hash_, &forward);
-  if (c.mode != Mode::dr) {
+  if (replies_return(c.mode)) {
     const FlowKey back = c.return_key();
     rte_hash_del_key(hash_, &back);
   }

@@ -26,6 +26,7 @@ namespace sluice::dp {
   _(server_halted, "connection to a halted or removed real server")                \
   _(neighbour_unresolved, "next hop MAC not resolved yet")                         \
   _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                 \
+  _(tun_too_big, "packet plus the IP-in-IP header exceeds the interface MTU")      \
   _(exception_ring_full, "exception path to the kernel is full")                   \
   _(tx_full, "transmit queue full")
 

@@ -24,6 +24,8 @@ struct RealServerEntry {
   AdminState state = AdminState::online;
   uint8_t interface = 0;   // where it is reached
   uint16_t neighbour = 0;  // slot of its next hop's MAC in NeighbourSlots
+  // tun: the outer source address, the appliance's own address on the way to the server.
+  uint32_t tunnel_source = 0;
   // This worker's share of the connection thresholds (0: no limit); see scheduler.h.
   uint32_t max_conns = 0;
   uint32_t min_conns = 0;

@@ -26,6 +26,7 @@ namespace sluice::dp {
 struct InterfaceInfo {
   uint16_t port_id = 0;  // DPDK port
   Mac mac;
+  uint16_t mtu = 1500;   // tun: an encapsulated packet must still fit
 };
 
 struct PacketBuffer {

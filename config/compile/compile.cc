@@ -59,6 +59,13 @@ std::optional<NextHop> route_to(const Config& cfg, Ipv4 address) {
   return connected(best->via);
 }
 
+Ipv4 own_address_towards(const Interface& ifc, Ipv4 next_hop) {
+  for (const Prefix& p : ifc.addresses) {
+    if (p.contains(next_hop)) return p.address;
+  }
+  return ifc.addresses.front().address;
+}
+
 namespace {
 
 // wrr walks thresholds from the largest weight down in steps of their gcd (IPVS).
@@ -104,6 +111,7 @@ struct ServerCompiler {
         .state = o.state.value_or(rs.state),
         .interface = hop->interface,
         .neighbour = *neighbour,
+        .tunnel_source = own_address_towards(cfg.interfaces[hop->interface], hop->address),
         .max_conns = per_worker(rs.max_conns),
         .min_conns = per_worker(rs.min_conns),
     };

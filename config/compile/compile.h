@@ -60,6 +60,10 @@ struct NextHop {
 // Connected subnets first, then the longest matching route. nullopt if unreachable.
 std::optional<NextHop> route_to(const Config& cfg, Ipv4 address);
 
+// The interface's address on the next hop's subnet, else its first one: the source of what
+// the appliance itself sends that way (ARP requests, tun's outer header).
+Ipv4 own_address_towards(const Interface& ifc, Ipv4 next_hop);
+
 // Hands out the NeighbourSlots slot for a next hop (control/neighbour_ctl owns them);
 // nullopt when all are in use.
 using NeighbourSlotFor = std::function<std::optional<uint16_t>(const NextHop&)>;

@@ -26,10 +26,26 @@ void release(WorkerCtx& w, uint32_t index) {
   w.conns->remove(index);
 }
 
+// tun: the client's packet inside IP-in-IP; the Ethernet header moves with the new front.
+void tunnel(WorkerCtx& w, const Conn& c, rte_mbuf* m, const Mac& next_hop) {
+  const InterfaceInfo& out = w.interfaces[c.server_interface];
+  const PacketMeta& meta = meta_of(m);
+  const auto* inner = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, meta.l3_offset);
+  // (Headroom never runs out: the pool leaves 128 B and this is the only prepend.)
+  if (rte_be_to_cpu_16(inner->total_length) + sizeof(rte_ipv4_hdr) > out.mtu ||
+      !encapsulate_ipip(m, meta.l3_offset, c.backend_src_ip, c.server_ip)) {
+    return w.drop(m, Drop::tun_too_big);
+  }
+  set_macs(*rte_pktmbuf_mtod(m, rte_ether_hdr*), out.mac, next_hop);
+  w.stats.server_packets[c.server_id].add(1);
+  w.transmit(m, c.server_interface);
+}
+
 // Client -> real server.
 void forward(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
   Mac next_hop;
   if (!w.neighbours->get(c.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
+  if (c.mode == Mode::tun) return tunnel(w, c, m, next_hop);
   const Headers h = headers_of(m, meta_of(m));
   if (c.mode != Mode::dr) {
     if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
@@ -154,7 +170,8 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   const FlowKey& k = meta.key;
   Conn c{};
   c.client_ip = k.src_ip;
-  c.backend_src_ip = k.src_ip;
+  // The source the real server sees: the client, or for tun the outer header's source.
+  c.backend_src_ip = service.mode == Mode::tun ? rte_cpu_to_be_32(s.tunnel_source) : k.src_ip;
   c.backend_src_port = k.src_port;
   c.vip_ip = k.dst_ip;
   c.server_ip = rte_cpu_to_be_32(s.address);
@@ -172,7 +189,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   c.expires = w.now + timeout_of(c.state, snap.timeouts);
   const uint32_t index = service.mode == Mode::snat
                              ? insert_snat(w, snap, service, c)
-                             : w.conns->insert(c, service.mode == Mode::nat);
+                             : w.conns->insert(c, replies_return(service.mode));
   if (index == ConnTable::kNone) return w.drop(m, Drop::conn_table_full);
   if (index == ConnTable::kTaken) {
     return w.drop(m, service.mode == Mode::snat ? Drop::snat_no_free_port : Drop::nat_tuple_taken);

@@ -916,7 +916,7 @@ TEST(LoadEnums, UnknownValuesListTheAcceptedOnes) {
             (Lines{"test.yaml:14:15: virtual_services[0].protocol: "
                    "unknown protocol 'sctp' (expected tcp, udp or both)",
                    "test.yaml:15:11: virtual_services[0].mode: "
-                   "unknown mode 'foo' (expected dr, nat or snat)",
+                   "unknown mode 'foo' (expected dr, nat, snat or tun)",
                    "test.yaml:16:16: virtual_services[0].scheduler: "
                    "unknown scheduler 'lblc' (expected rr, wrr, lc, wlc, sh, dh, first or "
                    "maglev)",
@@ -1336,7 +1336,7 @@ virtual_services:
 )"),
             (Lines{"test.yaml:3:36: interfaces[1].mtu: out of range: 1 (expected 576..9216)",
                    "test.yaml:5:70: virtual_services[0].mode: unknown mode 'direct' "
-                   "(expected dr, nat or snat)",
+                   "(expected dr, nat, snat or tun)",
                    "test.yaml:7:82: virtual_services[1].real_servers[1].weight: out of range: "
                    "-5 (expected 0..65535)"}));
 }
@@ -1555,6 +1555,39 @@ TEST(LoadSnat, NeedsASingleWorkerForNow) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("snat virtual services ('web') need workers.count 1"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+// ---- tun ----
+
+TEST(LoadTun, ServersMayBeRoutedButCannotTranslatePorts) {
+  const std::string tun = kTopology + R"(virtual_services:
+  - name: t
+    address: 198.19.0.13
+    ports: [80]
+    protocol: tcp
+    mode: tun
+    real_servers:
+      - { address: 198.19.144.1 }
+      - { address: 198.19.0.22, port: 8080 }
+)";
+  EXPECT_EQ(errors_of(tun),
+            (Lines{"test.yaml:18:39: virtual_services[0].real_servers[1].port: tun mode cannot "
+                   "translate ports; remove port"}));
+}
+
+TEST(LoadTun, RunsOnSeveralWorkers) {
+  // Replies go straight to the clients: nothing needs steering back to a worker.
+  EXPECT_EQ(errors_of("workers: { count: 2 }\n" + kTopology + R"(virtual_services:
+  - { name: t, address: 198.19.0.13, ports: [80], protocol: tcp, mode: tun,
+      real_servers: [ { address: 198.19.0.21 } ] }
+)"),
+            Lines{});
 }
 
 }  // namespace
