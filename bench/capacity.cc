@@ -32,8 +32,9 @@ int run(uint32_t count) {
     return 1;
   }
   const double heap = static_cast<double>(heap_bytes() - heap_before);
-  const double entries = (static_cast<double>(count) + dp::ConnTable::kWheelSlots) *
-                             sizeof(dp::Conn) + static_cast<double>(count) * sizeof(uint32_t);
+  const double entries =
+      (static_cast<double>(count) + dp::ConnTable::kWheelSlots) * sizeof(dp::Conn) +
+      static_cast<double>(count) * sizeof(uint32_t);
   const uint64_t start = rte_rdtsc();
   uint32_t inserted = 0;
   for (uint32_t i = 0; i < count; ++i) {
@@ -53,9 +54,9 @@ int run(uint32_t count) {
   }
   const double seconds = static_cast<double>(rte_rdtsc() - start) / rte_get_tsc_hz();
   std::printf("connections inserted: %u of %u\n", inserted, count);
-  std::printf("memory: %.2f GiB (%.0f B per connection: %.0f B rte_hash, %.0f B entry + free list)\n",
-              (heap + entries) / (1 << 30), (heap + entries) / count, heap / count,
-              entries / count);
+  std::printf(
+      "memory: %.2f GiB (%.0f B per connection: %.0f B rte_hash, %.0f B entry + free list)\n",
+      (heap + entries) / (1 << 30), (heap + entries) / count, heap / count, entries / count);
   std::printf("insert rate: %.2f M/s on one core\n", inserted / seconds / 1e6);
   return inserted == count ? 0 : 1;
 }

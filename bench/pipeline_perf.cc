@@ -1,7 +1,8 @@
 // Pipeline benchmark: pre-built frames of established flows fed through the real worker code
 // (dataplane/pipeline.cc) on one core, no I/O. Reports Mpps per core and cycles per packet for
-// dr, nat (both directions) and, as the floor, a null forwarder in the same harness that only
-// moves each mbuf to the transmit buffer.
+// every mode (dr, nat and snat both directions, tun) and, as the floor, a null forwarder in
+// the same harness that only moves each mbuf to the transmit buffer; and the rate of new
+// connections per mode.
 //
 //   pipeline_perf [flows=1000000] [passes=4]
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/ipv4.h"
@@ -57,6 +59,33 @@ virtual_services:
       - { address: 198.18.1.22, port: 8080 }
       - { address: 198.18.1.23, port: 8080 }
       - { address: 198.18.1.24, port: 8080 }
+  - name: snat
+    address: 198.18.0.12
+    ports: [80]
+    protocol: tcp
+    mode: snat
+    scheduler: wlc
+    # 16 addresses x 64512 ports x 4 servers: room for the 1M flows
+    snat_pool: [198.18.1.100, 198.18.1.101, 198.18.1.102, 198.18.1.103, 198.18.1.104,
+                198.18.1.105, 198.18.1.106, 198.18.1.107, 198.18.1.108, 198.18.1.109,
+                198.18.1.110, 198.18.1.111, 198.18.1.112, 198.18.1.113, 198.18.1.114,
+                198.18.1.115]
+    real_servers:
+      - { address: 198.18.1.21, port: 8080 }
+      - { address: 198.18.1.22, port: 8080 }
+      - { address: 198.18.1.23, port: 8080 }
+      - { address: 198.18.1.24, port: 8080 }
+  - name: tun
+    address: 198.18.0.13
+    ports: [80]
+    protocol: tcp
+    mode: tun
+    scheduler: wlc
+    real_servers:
+      - { address: 198.18.1.21 }
+      - { address: 198.18.1.22 }
+      - { address: 198.18.1.23 }
+      - { address: 198.18.1.24 }
 )";
 
 // Flow i: client 198.19.<i/50000>.x:<10000 + i%50000>; distinct tuples, spread addresses.
@@ -170,11 +199,13 @@ Result establish(dp::WorkerCtx& w, const Frames& syns) {
 double bytes_per_connection(uint32_t capacity) {
   rte_malloc_socket_stats before{}, after{};
   rte_malloc_get_socket_stats(static_cast<int>(rte_socket_id()), &before);
-  auto table = dp::ConnTable::create("bench_sizing", capacity, static_cast<int>(rte_socket_id()), 0);
+  auto table =
+      dp::ConnTable::create("bench_sizing", capacity, static_cast<int>(rte_socket_id()), 0);
   rte_malloc_get_socket_stats(static_cast<int>(rte_socket_id()), &after);
   const double heap = static_cast<double>(after.heap_allocsz_bytes - before.heap_allocsz_bytes);
-  const double entries = (static_cast<double>(capacity) + dp::ConnTable::kWheelSlots) *
-                         sizeof(dp::Conn) + capacity * sizeof(uint32_t);  // + free list
+  const double entries =
+      (static_cast<double>(capacity) + dp::ConnTable::kWheelSlots) * sizeof(dp::Conn) +
+      capacity * sizeof(uint32_t);  // + free list
   return (heap + entries) / capacity;
 }
 
@@ -183,56 +214,79 @@ void print(const char* name, const Result& r, const Result& floor) {
               r.cycles_per_packet - floor.cycles_per_packet);
 }
 
-void run(uint32_t flows, uint32_t passes) {
-  test::PipelineHarness h(kBenchConfig, 2 * flows + 1024);  // dr and nat flows
-  dp::WorkerCtx& w = h.worker();
-  h.run({});  // publishes the snapshot into the worker and sets its clock
+// One mode's virtual service and whether its replies come back through sluice.
+struct Mode {
+  const char* name;
+  const char* vip;
+  bool replies;
+};
+constexpr Mode kModes[] = {{"dr", "198.18.0.10", false},
+                           {"nat", "198.18.0.11", true},
+                           {"snat", "198.18.0.12", true},
+                           {"tun", "198.18.0.13", false}};
 
-  const Frames dr_syn = make_frames(flows, 0, [](uint32_t i) { return client_frame(i, "198.18.0.10", 0x02); });
-  const Frames dr_ack = make_frames(flows, 0, [](uint32_t i) { return client_frame(i, "198.18.0.10", 0x10); });
-  const Frames nat_syn = make_frames(flows, 0, [](uint32_t i) { return client_frame(i, "198.18.0.11", 0x02); });
-  const Frames nat_ack = make_frames(flows, 0, [](uint32_t i) { return client_frame(i, "198.18.0.11", 0x10); });
-  const Result dr_new = establish(w, dr_syn);
-  const Result nat_new = establish(w, nat_syn);
-  std::printf("connections established: %u; memory per connection slot: %.0f B "
-              "(entry %zu B + hash index for both directions)\n",
-              w.conns->size(), bytes_per_connection(flows), sizeof(dp::Conn));
-
-  // Replies of each nat flow come from the server its connection chose.
-  const Frames nat_reply = make_frames(flows, 1, [&](uint32_t i) {
-    const test::Frame fwd = client_frame(i, "198.18.0.11", 0x10);
+// The reply of flow i's server: to the client (nat) or to the pool address (snat), as the
+// flow's connection says.
+Frames reply_frames(dp::WorkerCtx& w, uint32_t flows, const char* vip) {
+  return make_frames(flows, 1, [&](uint32_t i) {
+    const test::Frame fwd = client_frame(i, vip, 0x10);
     dp::FlowKey key{test::ip_be(fwd.src_ip), test::ip_be(fwd.dst_ip),
                     rte_cpu_to_be_16(fwd.src_port), rte_cpu_to_be_16(80), IPPROTO_TCP};
     const dp::Conn& c = w.conns->at(w.conns->lookup(key) >> 1);
     test::Frame r;
     r.src_ip = config::format_ipv4(rte_be_to_cpu_32(c.server_ip));
     r.src_port = rte_be_to_cpu_16(c.server_port);
-    r.dst_ip = fwd.src_ip;
-    r.dst_port = fwd.src_port;
+    r.dst_ip = config::format_ipv4(rte_be_to_cpu_32(c.backend_src_ip));
+    r.dst_port = rte_be_to_cpu_16(c.backend_src_port);
     r.tcp_flags = 0x10;
     r.payload.clear();
     r.dst_mac = test::kBackMac;
     return r;
   });
+}
 
+void run(uint32_t flows, uint32_t passes) {
+  test::PipelineHarness h(kBenchConfig, 4 * flows + 1024);  // every mode's flows stay
+  dp::WorkerCtx& w = h.worker();
+  h.run({});  // publishes the snapshot into the worker and sets its clock
   const auto null_forwarder = [&w](rte_mbuf** pkts, uint16_t n) {
     for (uint16_t k = 0; k < n; ++k) w.transmit(pkts[k], 0);
   };
   const auto pipeline = [&w](rte_mbuf** pkts, uint16_t n) {
     dp::process_burst(w, *w.snapshot, pkts, n);
   };
-  std::printf("%u flows per mode, %u passes, burst %u, TSC %.2f GHz\n", flows, passes, kBurst,
-              static_cast<double>(rte_get_tsc_hz()) / 1e9);
+
+  std::printf(
+      "%u established flows per mode, %u passes, burst %u, TSC %.2f GHz; "
+      "memory per connection slot: %.0f B (entry %zu B + hash index)\n",
+      flows, passes, kBurst, static_cast<double>(rte_get_tsc_hz()) / 1e9,
+      bytes_per_connection(flows), sizeof(dp::Conn));
   std::printf("%-22s %9s %12s %11s\n", "mode", "Mpps/core", "cycles/pkt", "over floor");
-  const Result floor = measure(w, dr_ack, passes, null_forwarder);
-  print("floor (null forwarder)", floor, floor);
-  print("dr", measure(w, dr_ack, passes, pipeline), floor);
-  print("nat client->server", measure(w, nat_ack, passes, pipeline), floor);
-  print("nat server->client", measure(w, nat_reply, passes, pipeline), floor);
-  std::printf("%-22s %9s %12s  (table filling from empty to %u connections)\n",
-              "new connections", "M conn/s", "cycles/conn", 2 * flows);
-  std::printf("%-22s %9.2f %12.1f\n", "dr (wlc)", dr_new.mpps, dr_new.cycles_per_packet);
-  std::printf("%-22s %9.2f %12.1f\n", "nat (wlc)", nat_new.mpps, nat_new.cycles_per_packet);
+  std::vector<std::pair<std::string, Result>> new_connections;
+  Result floor{};
+  for (const Mode& mode : kModes) {
+    const Frames syn =
+        make_frames(flows, 0, [&](uint32_t i) { return client_frame(i, mode.vip, 0x02); });
+    const Frames ack =
+        make_frames(flows, 0, [&](uint32_t i) { return client_frame(i, mode.vip, 0x10); });
+    new_connections.emplace_back(mode.name, establish(w, syn));
+    if (floor.mpps == 0) {
+      floor = measure(w, ack, passes, null_forwarder);
+      print("floor (null forwarder)", floor, floor);
+    }
+    print((std::string(mode.name) + " client->server").c_str(), measure(w, ack, passes, pipeline),
+          floor);
+    if (mode.replies) {
+      print((std::string(mode.name) + " server->client").c_str(),
+            measure(w, reply_frames(w, flows, mode.vip), passes, pipeline), floor);
+    }
+  }
+  std::printf("%-22s %9s %12s  (each mode's table filling, wlc over 4 servers)\n",
+              "new connections", "M conn/s", "cycles/conn");
+  for (const auto& [name, r] : new_connections) {
+    std::printf("%-22s %9.2f %12.1f\n", name.c_str(), r.mpps, r.cycles_per_packet);
+  }
+  std::printf("connections established: %u\n", w.conns->size());
 }
 
 }  // namespace
@@ -240,6 +294,7 @@ void run(uint32_t flows, uint32_t passes) {
 int main(int argc, char** argv) {
   const uint32_t flows = argc > 1 ? static_cast<uint32_t>(std::atoi(argv[1])) : 1000000;
   const uint32_t passes = argc > 2 ? static_cast<uint32_t>(std::atoi(argv[2])) : 4;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each result as soon as it is measured
   test::init_eal_or_die(2048);
   run(flows, passes);  // everything DPDK-backed is gone before EAL is
   test::cleanup_eal();

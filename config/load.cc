@@ -42,8 +42,8 @@ constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
 constexpr std::array kModes{Mode::dr, Mode::nat, Mode::snat, Mode::tun};
-constexpr std::array kSchedulers{Scheduler::rr, Scheduler::wrr,   Scheduler::lc,
-                                 Scheduler::wlc, Scheduler::sh,    Scheduler::dh,
+constexpr std::array kSchedulers{Scheduler::rr,    Scheduler::wrr,   Scheduler::lc,
+                                 Scheduler::wlc,   Scheduler::sh,    Scheduler::dh,
                                  Scheduler::first, Scheduler::maglev};
 constexpr std::array kStates{AdminState::online, AdminState::drain, AdminState::halt};
 
@@ -266,8 +266,9 @@ std::optional<RealServer> parse_real_server(Context& cx, const Element& e) {
   if (auto v = f.get("min_conns")) {
     set(rs.min_conns, read_integer(cx, *v, kConnLimit));
     if (rs.min_conns != 0 && rs.min_conns >= rs.max_conns) {
-      cx.error(v->origin, "min_conns must be below max_conns (the threshold to take new "
-                          "connections again after reaching max_conns)");
+      cx.error(v->origin,
+               "min_conns must be below max_conns (the threshold to take new "
+               "connections again after reaching max_conns)");
     }
   }
   if (!watch.clean()) return std::nullopt;
@@ -345,8 +346,8 @@ struct ParsedService {
 void parse_listeners(Context& cx, const Fields& f, const Element& e, ParsedService& parsed) {
   for (std::string_view key : {"address", "ports", "except_ports", "protocol"}) {
     if (auto v = f.get(key)) {
-      cx.error(v->origin, "not allowed with listeners: give " + std::string(key) +
-                              " in each listener");
+      cx.error(v->origin,
+               "not allowed with listeners: give " + std::string(key) + " in each listener");
     }
   }
   const std::optional<std::vector<Element>> items = read_list(cx, e);
@@ -403,8 +404,9 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   if (auto v = f.get("snat_pool")) {
     parse_snat_pool(cx, *v, vs);
   } else if (vs.mode == Mode::snat) {
-    cx.error(field_origin(cx, vs.origin, "mode"), "snat mode needs snat_pool: the source "
-                                                  "addresses the real servers will see");
+    cx.error(field_origin(cx, vs.origin, "mode"),
+             "snat mode needs snat_pool: the source "
+             "addresses the real servers will see");
   }
   if (!service_clean) return std::nullopt;
   return parsed;

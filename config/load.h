@@ -14,8 +14,8 @@ namespace sluice::config {
 
 struct Error {
   std::string file;
-  int line = 0;    // 1-based; 0 when the error is about the whole file (cannot open it)
-  int column = 0;  // 1-based
+  int line = 0;      // 1-based; 0 when the error is about the whole file (cannot open it)
+  int column = 0;    // 1-based
   std::string path;  // "virtual_services[1].real_servers[0].weight"; empty for the whole file
   std::string message;
 

@@ -24,16 +24,16 @@ struct Prefix {
 
 // Where a value came from in the YAML file, for errors raised after parsing.
 struct Origin {
-  int line = 0;    // 1-based
-  int column = 0;  // 1-based
+  int line = 0;      // 1-based
+  int column = 0;    // 1-based
   std::string path;  // key path, e.g. "virtual_services[0].real_servers[1].weight"
 };
 
 struct Eal {
-  std::string lcores = "0-1";          // DPDK -l; the first lcore runs the control plane
-  uint32_t memory_mb = 512;            // DPDK -m
-  bool no_huge = false;                // DPDK --no-huge (development machines)
-  std::string file_prefix = "sluice";  // DPDK --file-prefix
+  std::string lcores = "0-1";           // DPDK -l; the first lcore runs the control plane
+  uint32_t memory_mb = 512;             // DPDK -m
+  bool no_huge = false;                 // DPDK --no-huge (development machines)
+  std::string file_prefix = "sluice";   // DPDK --file-prefix
   std::vector<std::string> extra_args;  // passed to rte_eal_init verbatim, after ours
 };
 
@@ -59,7 +59,7 @@ struct Route {
   Origin origin;
 };
 
-struct Timeouts {  // seconds; defaults as IPVS (ipvsadm --set tcp tcpfin udp)
+struct Timeouts {           // seconds; defaults as IPVS (ipvsadm --set tcp tcpfin udp)
   uint32_t tcp = 900;       // established
   uint32_t tcp_fin = 120;   // FIN seen from either side
   uint32_t tcp_syn = 60;    // SYN seen, handshake not finished

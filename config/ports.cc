@@ -49,8 +49,9 @@ std::optional<PortRange> text_item(Context& cx, const Element& e, std::string_vi
   const std::string_view last = dash == std::string_view::npos ? first : item.substr(dash + 1);
   if (!is_digits(first) || !is_digits(last)) {
     if (dash == std::string_view::npos) {
-      return fail(cx, e, "invalid port " + quote(item) +
-                             " (expected 1..65535 or a range such as 5070-5073)");
+      return fail(
+          cx, e,
+          "invalid port " + quote(item) + " (expected 1..65535 or a range such as 5070-5073)");
     }
     return fail(cx, e,
                 "invalid port range " + quote(item) + " (expected FIRST-LAST, such as 5070-5073)");

@@ -204,8 +204,7 @@ void check_own_address(const Listener& l, const Topology& topology, Context& cx)
   const auto own = topology.interface_of.find(l.address);
   if (own == topology.interface_of.end()) return;
   cx.error(field(cx, l.origin, "address"), "address " + format_ipv4(l.address) +
-                                               " is an address of interface " +
-                                               quote(own->second));
+                                               " is an address of interface " + quote(own->second));
 }
 
 // The real servers send their replies to the pool addresses: the appliance answers ARP for
@@ -282,9 +281,8 @@ void check_listed_ports(const Config& config, Context& cx) {
   for (const VirtualService& vs : config.virtual_services) {
     const uint32_t listed = listed_ports(vs);
     if (listed > kMaxServicePorts) {
-      cx.error(vs.origin, "virtual service " + quote(vs.name) + " lists " +
-                              std::to_string(listed) + " ports, more than " +
-                              std::to_string(kMaxServicePorts) +
+      cx.error(vs.origin, "virtual service " + quote(vs.name) + " lists " + std::to_string(listed) +
+                              " ports, more than " + std::to_string(kMaxServicePorts) +
                               " (ports: all with except_ports covers large sets)");
       continue;
     }

@@ -110,12 +110,11 @@ std::string Appliance::start_workers() {
   RTE_LCORE_FOREACH_WORKER(lcore) {
     if (id == count) break;
     const std::string suffix = std::to_string(id);
-    auto table = dp::ConnTable::create(("sluice_conns_" + suffix).c_str(),
-                                       cfg_.connections.capacity,
-                                       static_cast<int>(rte_lcore_to_socket_id(lcore)), 0);
+    auto table =
+        dp::ConnTable::create(("sluice_conns_" + suffix).c_str(), cfg_.connections.capacity,
+                              static_cast<int>(rte_lcore_to_socket_id(lcore)), 0);
     if (!table) {
-      return "cannot allocate a connection table of " +
-             std::to_string(cfg_.connections.capacity) +
+      return "cannot allocate a connection table of " + std::to_string(cfg_.connections.capacity) +
              " entries (raise eal.memory_mb or lower connections.capacity)";
     }
     auto* w = new dp::WorkerCtx();
@@ -157,8 +156,8 @@ std::string Appliance::start_workers() {
   }
   exception_ = std::make_unique<ExceptionPath>(interfaces_, std::move(to_kernel), to_wire, pool_,
                                                *neighbours_);
-  RTE_LOG(NOTICE, USER1, "sluiced: %u worker(s), %zu interface(s), %zu virtual service(s)\n",
-          count, interfaces_.size(), cfg_.virtual_services.size());
+  RTE_LOG(NOTICE, USER1, "sluiced: %u worker(s), %zu interface(s), %zu virtual service(s)\n", count,
+          interfaces_.size(), cfg_.virtual_services.size());
   return {};
 }
 
@@ -221,9 +220,8 @@ uint32_t Appliance::poll() {
   uint32_t moved = exception_->poll(now);
   if (now >= last_neighbour_tick_ms_ + kNeighbourTickMs) {
     last_neighbour_tick_ms_ = now;
-    neighbours_->tick(now, [this](const config::NextHop& hop) {
-      exception_->send_arp_request(cfg_, hop);
-    });
+    neighbours_->tick(
+        now, [this](const config::NextHop& hop) { exception_->send_arp_request(cfg_, hop); });
   }
   publisher_->reclaim();
   std::erase_if(abandoned_dumps_, [](const PendingDump& d) {

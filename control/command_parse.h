@@ -22,10 +22,10 @@ struct ShowStats {};
 struct ShowConns {};
 struct Reload {};
 struct SetServer {
-  config::Endpoint service;                   // an address and one of its ports
-  std::optional<config::Protocol> protocol;   // absent: tcp, else udp if only udp serves it
-  config::Endpoint server;                    // address and the port connections go to
-  std::optional<config::AdminState> state;    // exactly one of state and weight is set
+  config::Endpoint service;                  // an address and one of its ports
+  std::optional<config::Protocol> protocol;  // absent: tcp, else udp if only udp serves it
+  config::Endpoint server;                   // address and the port connections go to
+  std::optional<config::AdminState> state;   // exactly one of state and weight is set
   std::optional<uint32_t> weight;
 };
 

@@ -77,7 +77,8 @@ json show_servers(const Appliance& a) {
             sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].inactive.get(); })},
            {"total_conns",
             sum_workers(a, [&](auto& w) { return w.stats.server_total_conns[s.id].get(); })},
-           {"packets", sum_workers(a, [&](auto& w) { return w.stats.server_packets[s.id].get(); })}});
+           {"packets",
+            sum_workers(a, [&](auto& w) { return w.stats.server_packets[s.id].get(); })}});
     }
   }
   return out;
@@ -93,8 +94,10 @@ json show_stats(const Appliance& a) {
   for (size_t i = 0; i < a.interfaces().size(); ++i) {
     ports.push_back(
         {{"name", a.config().interfaces[i].name},
-         {"rx_packets", sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].rx_packets.get(); })},
-         {"tx_packets", sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].tx_packets.get(); })}});
+         {"rx_packets",
+          sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].rx_packets.get(); })},
+         {"tx_packets",
+          sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].tx_packets.get(); })}});
   }
   uint64_t active = 0, inactive = 0;
   for (const dp::RealServerEntry& s : a.snapshot().servers) {

@@ -41,8 +41,7 @@ void ExceptionPath::learn_if_arp(rte_mbuf* m, uint64_t now_ms) {
   }
   dp::Mac mac;
   std::memcpy(mac.bytes, arp->arp_data.arp_sha.addr_bytes, 6);
-  neighbours_.learn(dp::meta_of(m).interface, rte_be_to_cpu_32(arp->arp_data.arp_sip), mac,
-                    now_ms);
+  neighbours_.learn(dp::meta_of(m).interface, rte_be_to_cpu_32(arp->arp_data.arp_sip), mac, now_ms);
 }
 
 uint32_t ExceptionPath::workers_to_kernel(uint64_t now_ms) {
@@ -81,8 +80,8 @@ uint32_t ExceptionPath::kernel_to_wire() {
 }
 
 void ExceptionPath::send_arp_request(const config::Config& cfg, const config::NextHop& hop) {
-  const config::Ipv4 sender = config::own_address_towards(cfg.interfaces[hop.interface],
-                                                          hop.address);
+  const config::Ipv4 sender =
+      config::own_address_towards(cfg.interfaces[hop.interface], hop.address);
   constexpr uint16_t kLength = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   auto* eth = m ? reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, kLength)) : nullptr;

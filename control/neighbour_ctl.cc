@@ -1,6 +1,5 @@
 #include "control/neighbour_ctl.h"
 
-
 namespace sluice::control {
 
 NeighbourCtl::NeighbourCtl(dp::NeighbourSlots& slots, uint32_t timeout_s)

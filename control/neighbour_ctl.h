@@ -6,8 +6,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -40,8 +40,7 @@ class NeighbourCtl {
   // still named by a connection of a removed server is not soon handed to another hop.
   void retain(const std::set<uint16_t>& used);
   // An ARP packet from `sender_ip` with `sender_mac` arrived on `interface`.
-  void learn(uint8_t interface, config::Ipv4 sender_ip, const dp::Mac& sender_mac,
-             uint64_t now_ms);
+  void learn(uint8_t interface, config::Ipv4 sender_ip, const dp::Mac& sender_mac, uint64_t now_ms);
   // Asks for unresolved and soon-to-expire entries (at most once a second each) and expires
   // stale ones.
   void tick(uint64_t now_ms, const SendRequest& send);

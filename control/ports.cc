@@ -140,8 +140,12 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
 }  // namespace
 
 std::vector<std::string> eal_arguments(const config::Config& cfg) {
-  std::vector<std::string> args{"sluiced", "-l", cfg.eal.lcores, "-m",
-                                std::to_string(cfg.eal.memory_mb), "--file-prefix",
+  std::vector<std::string> args{"sluiced",
+                                "-l",
+                                cfg.eal.lcores,
+                                "-m",
+                                std::to_string(cfg.eal.memory_mb),
+                                "--file-prefix",
                                 cfg.eal.file_prefix};
   if (cfg.eal.no_huge) args.push_back("--no-huge");
   for (const config::Interface& ifc : cfg.interfaces) {
@@ -154,18 +158,16 @@ std::vector<std::string> eal_arguments(const config::Config& cfg) {
   return args;
 }
 
-std::string port_name_of(const std::string& device) {
-  return device.substr(0, device.find(','));
-}
+std::string port_name_of(const std::string& device) { return device.substr(0, device.find(',')); }
 
 rte_mempool* create_packet_pool(const config::Config& cfg) {
   const uint32_t workers = cfg.workers.count;
   const auto interfaces = static_cast<uint32_t>(cfg.interfaces.size());
   // Every descriptor may hold an mbuf, plus the rings between workers and the control thread
   // (1024 each way per worker), per-lcore caches and a margin for bursts in flight.
-  const uint32_t count = interfaces * (workers * (kRxDescriptors + kTxDescriptors) +
-                                       2 * kTapDescriptors) +
-                         workers * (2 * 1024 + 512) + 4096;
+  const uint32_t count =
+      interfaces * (workers * (kRxDescriptors + kTxDescriptors) + 2 * kTapDescriptors) +
+      workers * (2 * 1024 + 512) + 4096;
   uint32_t mtu = 1500;
   for (const config::Interface& ifc : cfg.interfaces) mtu = std::max(mtu, ifc.mtu);
   const uint32_t room = std::max<uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE,

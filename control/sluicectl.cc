@@ -109,14 +109,15 @@ void print_vips(const json& r) {
 void print_servers(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& s : list(r)) {
-    rows.push_back({text(field(s, "vip")), text(field(s, "vip_address")) + ":" + text(field(s, "ports")) + "/" +
-                                        text(field(s, "protocol")),
+    rows.push_back({text(field(s, "vip")),
+                    text(field(s, "vip_address")) + ":" + text(field(s, "ports")) + "/" +
+                        text(field(s, "protocol")),
                     text(field(s, "server")), text(field(s, "weight")), text(field(s, "state")),
-                    text(field(s, "active_conns")), text(field(s, "inactive_conns")), text(field(s, "total_conns")),
-                    text(field(s, "packets"))});
+                    text(field(s, "active_conns")), text(field(s, "inactive_conns")),
+                    text(field(s, "total_conns")), text(field(s, "packets"))});
   }
-  print_table({"VIP", "SERVICE", "SERVER", "WEIGHT", "STATE", "ACTIVE", "INACT", "TOTAL", "PACKETS"},
-              rows);
+  print_table(
+      {"VIP", "SERVICE", "SERVER", "WEIGHT", "STATE", "ACTIVE", "INACT", "TOTAL", "PACKETS"}, rows);
 }
 
 void print_stats(const json& r) {
@@ -132,8 +133,10 @@ void print_stats(const json& r) {
     }
   }
   for (const json& p : list(field(r, "ports"))) {
-    rows.push_back({"port." + text(field(p, "name")) + ".rx_packets", text(field(p, "rx_packets"))});
-    rows.push_back({"port." + text(field(p, "name")) + ".tx_packets", text(field(p, "tx_packets"))});
+    rows.push_back(
+        {"port." + text(field(p, "name")) + ".rx_packets", text(field(p, "rx_packets"))});
+    rows.push_back(
+        {"port." + text(field(p, "name")) + ".tx_packets", text(field(p, "tx_packets"))});
   }
   print_table({"COUNTER", "VALUE"}, rows);
 }
@@ -141,9 +144,9 @@ void print_stats(const json& r) {
 void print_conns(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& c : list(r)) {
-    rows.push_back({text(field(c, "protocol")), text(field(c, "client")), text(field(c, "vip")), text(field(c, "server")),
-                    text(field(c, "mode")), text(field(c, "state")), text(field(c, "expires_in")),
-                    text(field(c, "worker"))});
+    rows.push_back({text(field(c, "protocol")), text(field(c, "client")), text(field(c, "vip")),
+                    text(field(c, "server")), text(field(c, "mode")), text(field(c, "state")),
+                    text(field(c, "expires_in")), text(field(c, "worker"))});
   }
   print_table({"PROTO", "CLIENT", "VIP", "SERVER", "MODE", "STATE", "EXPIRES", "WORKER"}, rows);
 }

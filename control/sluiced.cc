@@ -31,10 +31,11 @@ struct Options {
 };
 
 void usage(FILE* to) {
-  std::fputs("usage: sluiced --config FILE [--check]\n"
-             "  --config FILE  the YAML configuration (docs/configuration.md)\n"
-             "  --check        validate FILE, print every error, exit 0 if valid\n",
-             to);
+  std::fputs(
+      "usage: sluiced --config FILE [--check]\n"
+      "  --config FILE  the YAML configuration (docs/configuration.md)\n"
+      "  --check        validate FILE, print every error, exit 0 if valid\n",
+      to);
 }
 
 bool parse_options(int argc, char** argv, Options& o) {

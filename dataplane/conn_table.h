@@ -37,7 +37,7 @@ struct Conn {
   uint16_t vip_port;
   uint16_t server_port;  // what the client's destination port becomes (nat); = vip_port (dr)
   uint16_t backend_src_port;
-  uint16_t neighbour;    // next hop towards the real server
+  uint16_t neighbour;  // next hop towards the real server
   uint8_t protocol;
   ConnState state;
   Mode mode;

@@ -31,8 +31,8 @@ inline void set_macs(rte_ether_hdr& eth, const Mac& src, const Mac& dst) {
 // DPDK's TCP/UDP headers are packed structs, so the field is reached through memcpy.
 template <typename Update>
 inline void patch_l4_checksum(uint8_t protocol, void* l4, Update&& update) {
-  const size_t offset = protocol == IPPROTO_TCP ? offsetof(rte_tcp_hdr, cksum)
-                                                : offsetof(rte_udp_hdr, dgram_cksum);
+  const size_t offset =
+      protocol == IPPROTO_TCP ? offsetof(rte_tcp_hdr, cksum) : offsetof(rte_udp_hdr, dgram_cksum);
   uint8_t* field = static_cast<uint8_t*>(l4) + offset;
   uint16_t check;
   std::memcpy(&check, field, 2);

@@ -66,7 +66,7 @@ struct Snapshot {
   std::vector<VirtualServiceEntry> services;
   std::vector<RealServerEntry> servers;
   std::vector<uint16_t> tables;
-  std::vector<uint32_t> snat_pool;  // network byte order, as written into packets
+  std::vector<uint32_t> snat_pool;     // network byte order, as written into packets
   std::vector<ServerFate> fate_by_id;  // kMaxRealServers entries
   VipTable vips;
   ConnTimeouts timeouts;

@@ -22,8 +22,8 @@ void VipTable::insert_exception(uint32_t address, uint16_t port, uint8_t protoco
 }
 
 void VipTable::seal() {
-  const uint32_t size = std::bit_ceil(
-      static_cast<uint32_t>(pending_.size() + pending_addresses_.size()) * 2 + 2);
+  const uint32_t size =
+      std::bit_ceil(static_cast<uint32_t>(pending_.size() + pending_addresses_.size()) * 2 + 2);
   slots_.assign(size, Slot{});
   mask_ = size - 1;
   std::vector<uint32_t> addresses = std::move(pending_addresses_);

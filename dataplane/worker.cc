@@ -51,8 +51,8 @@ void serve_requests(WorkerCtx& w, ConnDumpRequest*& current) {
 uint32_t transmit_from_kernel(WorkerCtx& w) {
   if (w.from_kernel == nullptr) return 0;
   rte_mbuf* pkts[64];
-  const unsigned n = rte_ring_sc_dequeue_burst(w.from_kernel, reinterpret_cast<void**>(pkts),
-                                               64, nullptr);
+  const unsigned n =
+      rte_ring_sc_dequeue_burst(w.from_kernel, reinterpret_cast<void**>(pkts), 64, nullptr);
   for (unsigned i = 0; i < n; ++i) w.transmit(pkts[i], meta_of(pkts[i]).interface);
   if (n != 0) flush_outputs(w);
   return n;
@@ -61,9 +61,8 @@ uint32_t transmit_from_kernel(WorkerCtx& w) {
 }  // namespace
 
 uint32_t expire_connections(WorkerCtx& w, uint32_t budget) {
-  return w.conns->expire(w.now, budget, [&w](const Conn& c) {
-    w.stats.server_load[c.server_id].remove(c.state);
-  });
+  return w.conns->expire(w.now, budget,
+                         [&w](const Conn& c) { w.stats.server_load[c.server_id].remove(c.state); });
 }
 
 void begin_loop(WorkerCtx& w) {
@@ -115,8 +114,8 @@ int worker_main(void* arg) {
     begin_loop(w);
     uint32_t work = 0;
     for (uint8_t i = 0; i < w.interface_count; ++i) {
-      const uint16_t n = rte_eth_rx_burst(w.interfaces[i].port_id, w.queue, pkts,
-                                          static_cast<uint16_t>(w.burst));
+      const uint16_t n =
+          rte_eth_rx_burst(w.interfaces[i].port_id, w.queue, pkts, static_cast<uint16_t>(w.burst));
       if (n == 0) continue;
       w.stats.rx_packets.add(n);
       w.stats.interfaces[i].rx_packets.add(n);

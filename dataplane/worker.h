@@ -12,10 +12,10 @@
 #include <cstdint>
 #include <memory>
 
+#include "dataplane/bounds.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/counter.h"
 #include "dataplane/drop_reasons.h"
-#include "dataplane/bounds.h"
 #include "dataplane/neighbour_slots.h"
 #include "dataplane/scheduler.h"
 #include "dataplane/server_load.h"
@@ -26,7 +26,7 @@ namespace sluice::dp {
 struct InterfaceInfo {
   uint16_t port_id = 0;  // DPDK port
   Mac mac;
-  uint16_t mtu = 1500;   // tun: an encapsulated packet must still fit
+  uint16_t mtu = 1500;  // tun: an encapsulated packet must still fit
 };
 
 struct PacketBuffer {
@@ -82,7 +82,7 @@ struct alignas(64) WorkerCtx {
   // Cold: set up by the control thread before the worker starts.
   uint16_t id = 0;
   uint16_t worker_count = 1;
-  uint16_t queue = 0;                            // RX and TX queue on every interface
+  uint16_t queue = 0;  // RX and TX queue on every interface
   std::array<uint8_t, RTE_MAX_ETHPORTS> interface_of_port{};
   const std::atomic<const Snapshot*>* published = nullptr;
   rte_rcu_qsbr* qsbr = nullptr;

@@ -10,8 +10,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <string>
 #include <set>
+#include <string>
 
 #include "config/model.h"
 #include "dataplane/snapshot.h"

@@ -83,8 +83,8 @@ uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEnt
                      Conn& c) {
   if (service.pool_size == 0) return ConnTable::kTaken;  // validation requires one
   // This worker's ports: first, first + workers, ... (all with port % workers == id).
-  const uint32_t first = kFirstSnatPort + (w.id + w.worker_count - kFirstSnatPort % w.worker_count) %
-                                              w.worker_count;
+  const uint32_t first =
+      kFirstSnatPort + (w.id + w.worker_count - kFirstSnatPort % w.worker_count) % w.worker_count;
   const uint32_t share = (65535 - first) / w.worker_count + 1;
   for (uint32_t attempt = 0; attempt < kSnatTries; ++attempt) {
     const uint32_t n = w.snat_cursor++;

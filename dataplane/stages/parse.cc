@@ -39,11 +39,11 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   // A raw sum of 0xffff over the header (checksum included) means it is intact; ~8 cycles.
   if (rte_raw_cksum(ip, ihl) != 0xffff) return dropped(Drop::bad_ipv4_checksum);
 
-  const bool fragment = (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
-                                                                 RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+  const bool fragment = (ip->fragment_offset &
+                         rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
   if (fragment) {
     return snap.vips.is_vip_address(rte_be_to_cpu_32(ip->dst_addr)) ? dropped(Drop::ip_fragment)
-                                                                     : Outcome{Verdict::kernel};
+                                                                    : Outcome{Verdict::kernel};
   }
 
   const uint32_t l4 = l3 + ihl;
@@ -82,10 +82,8 @@ Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
         return dropped(Drop::truncated_arp);
       }
       return {Verdict::arp};
-    case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-      return parse_ipv4(snap, m, meta);
-    default:
-      return {Verdict::kernel};
+    case RTE_BE16(RTE_ETHER_TYPE_IPV4): return parse_ipv4(snap, m, meta);
+    default: return {Verdict::kernel};
   }
 }
 

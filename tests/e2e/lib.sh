@@ -411,7 +411,24 @@ capture_start() {
   wait_until 5 "tcpdump on $ns/$iface" grep -q "listening on" "$file.log" || abort "tcpdump did not start: $(cat "$file.log")"
 }
 
-capture_stop() { stop_pid 5 "${CAPTURE_PID[$1]}"; }
+# capture_settle ID: waits (at most 10 s) until capture ID's file has not grown for a second.
+# tcpdump can lag behind the traffic on a busy machine, and what it has not written yet when
+# capture_stop's SIGTERM arrives is lost.
+capture_settle() {
+  local file=${CAPTURE_FILE[$1]} size=-1 now deadline=$((SECONDS + 10))
+  while [ $SECONDS -lt $deadline ]; do
+    now=$(stat -c %s "$file" 2>/dev/null || echo 0)
+    [ "$now" != "$size" ] || return 0
+    size=$now
+    sleep 1
+  done
+}
+
+# capture_stop ID: lets the capture catch up, then ends it.
+capture_stop() {
+  capture_settle "$1"
+  stop_pid 5 "${CAPTURE_PID[$1]}"
+}
 
 # capture_frames ID [FILTER]: one line per frame, "SRC-MAC > DST-MAC, ... IP ... > ...".
 capture_frames() {

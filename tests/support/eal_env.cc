@@ -17,9 +17,10 @@ namespace sluice::test {
 
 void init_eal_or_die(unsigned memory_mb) {
   const std::string prefix = "--file-prefix=sluice-test-" + std::to_string(getpid());
-  std::vector<std::string> args{"tests",    "-l",       "0",    "--no-huge",
-                                "-m",       std::to_string(memory_mb), "--no-pci", prefix,
-                                "--log-level=*:error", "--no-shconf"};
+  std::vector<std::string> args{"tests",      "-l",   "0",
+                                "--no-huge",  "-m",   std::to_string(memory_mb),
+                                "--no-pci",   prefix, "--log-level=*:error",
+                                "--no-shconf"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) {
@@ -36,9 +37,9 @@ void cleanup_eal() {
 }
 
 rte_mempool* test_pool() {
-  static rte_mempool* pool = rte_pktmbuf_pool_create(
-      "test_pkts", 8191, 0, dp::kPacketMetaRoom, RTE_MBUF_DEFAULT_BUF_SIZE,
-      static_cast<int>(rte_socket_id()));
+  static rte_mempool* pool =
+      rte_pktmbuf_pool_create("test_pkts", 8191, 0, dp::kPacketMetaRoom, RTE_MBUF_DEFAULT_BUF_SIZE,
+                              static_cast<int>(rte_socket_id()));
   return pool;
 }
 

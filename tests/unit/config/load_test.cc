@@ -521,8 +521,7 @@ virtual_services:
     real_servers:
       - { address: 198.19.0.20, name: x }
 )"),
-            (Lines{"test.yaml:1:1: unknown key 'bogus'",
-                   "test.yaml:2:8: eal: unknown key 'lcore'",
+            (Lines{"test.yaml:1:1: unknown key 'bogus'", "test.yaml:2:8: eal: unknown key 'lcore'",
                    "test.yaml:3:12: workers: unknown key 'counts'",
                    "test.yaml:4:12: control: unknown key 'sock'",
                    "test.yaml:6:55: interfaces[0]: unknown key 'speed'",
@@ -733,8 +732,8 @@ TEST(LoadIntegers, BoundsAreAccepted) {
 TEST(LoadIntegers, EveryKeyRejectsBadValuesAtTheirPosition) {
   for (const IntegerKey& key : kIntegerKeys) {
     const std::string where = "test.yaml:" + position_of(key) + ": " + key.path + ": ";
-    const std::string range = " (expected " + std::to_string(key.min) + ".." +
-                              std::to_string(key.max) + ")";
+    const std::string range =
+        " (expected " + std::to_string(key.min) + ".." + std::to_string(key.max) + ")";
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"-1", "out of range: -1" + range},
         {std::to_string(uint64_t{key.max} + 1),
@@ -777,8 +776,9 @@ TEST(LoadPorts, PortListedTwiceInOneServiceIsReported) {
 // kTopology and one service whose ports are `ports` (line 13, column 12), with `extra` lines
 // after them (an except_ports on line 14, its value at column 19).
 std::string with_ports(const std::string& ports, const std::string& extra = "") {
-  return kTopology + "virtual_services:\n  - name: v\n    address: 198.19.0.10\n    ports: " +
-         ports + "\n" + extra + "    protocol: tcp\n    mode: nat\n    real_servers: []\n";
+  return kTopology +
+         "virtual_services:\n  - name: v\n    address: 198.19.0.10\n    ports: " + ports + "\n" +
+         extra + "    protocol: tcp\n    mode: nat\n    real_servers: []\n";
 }
 
 // The service's ports as show vips prints them.
@@ -893,8 +893,9 @@ TEST(LoadPorts, ExceptPortsGoOnlyWithAllAndMustLeaveAPort) {
 TEST(LoadPorts, AServiceListsAtMost4096Ports) {
   EXPECT_EQ(errors_of(with_ports("1-4096")), Lines{});
   EXPECT_EQ(errors_of(with_ports("all", "    except_ports: 1-4096\n")), Lines{});
-  const Lines too_many{"test.yaml:11:5: virtual_services[0]: virtual service 'v' lists 4097 "
-                       "ports, more than 4096 (ports: all with except_ports covers large sets)"};
+  const Lines too_many{
+      "test.yaml:11:5: virtual_services[0]: virtual service 'v' lists 4097 "
+      "ports, more than 4096 (ports: all with except_ports covers large sets)"};
   EXPECT_EQ(errors_of(with_ports("[1-4096, 5000]")), too_many);
   EXPECT_EQ(errors_of(with_ports("all", "    except_ports: 1-4097\n")), too_many);
 }
@@ -1011,10 +1012,9 @@ TEST(LoadServices, OverlappingPortListsCollideOnTheSharedPortsOnly) {
 }
 
 TEST(LoadServices, SamePortOnOtherProtocolOrAddressIsFine) {
-  const Config c = load_valid(kTopology + "virtual_services:\n" +
-                              service("a", "198.19.0.10", "53") +
-                              service("b", "198.19.0.10", "53", "udp") +
-                              service("c", "198.19.0.11", "53"));
+  const Config c =
+      load_valid(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "53") +
+                 service("b", "198.19.0.10", "53", "udp") + service("c", "198.19.0.11", "53"));
   EXPECT_EQ(c.virtual_services.size(), 3u);
 }
 
@@ -1036,16 +1036,15 @@ TEST(LoadServices, BothMeansTcpAndUdpAndCollidesWithEither) {
       load_valid(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "53", "both"));
   EXPECT_EQ(only_listener(c.virtual_services.at(0)).protocols,
             (std::vector{Protocol::tcp, Protocol::udp}));
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" +
-                      service("a", "198.19.0.10", "53", "both") +
-                      service("b", "198.19.0.10", "53", "udp")),
-            (Lines{"test.yaml:19:13: virtual_services[1].ports[0]: duplicate virtual service "
-                   "198.19.0.10:53/udp, also defined at 13:13"}));
+  EXPECT_EQ(
+      errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "53", "both") +
+                service("b", "198.19.0.10", "53", "udp")),
+      (Lines{"test.yaml:19:13: virtual_services[1].ports[0]: duplicate virtual service "
+             "198.19.0.10:53/udp, also defined at 13:13"}));
 }
 
 TEST(LoadServices, OverlappingRangesCollideOnTheSharedPortsOnly) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" +
-                      service("a", "198.19.0.10", "80-90") +
+  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "80-90") +
                       service("b", "198.19.0.10", "5000, 90-100") +
                       service("c", "198.19.0.10", "85-87", "udp")),
             (Lines{"test.yaml:19:19: virtual_services[1].ports[1]: duplicate virtual service "
@@ -1162,9 +1161,11 @@ std::string service_with_servers(const std::string& mode, const std::string& por
   return kTopology + R"(virtual_services:
   - name: v
     address: 198.19.0.10
-    ports: [)" + ports + R"(]
+    ports: [)" +
+         ports + R"(]
     protocol: tcp
-    mode: )" + mode + R"(
+    mode: )" +
+         mode + R"(
     real_servers:
 )" + servers;
 }
@@ -1389,8 +1390,9 @@ TEST(LoadCapacity, AtMost1024VirtualServices) {
 }
 
 TEST(LoadCapacity, AtMost4096RealServersInAll) {
-  std::string yaml = "interfaces: [ { name: n, device: d, addresses: [198.18.0.1/15] } ]\n"
-                     "virtual_services:\n";
+  std::string yaml =
+      "interfaces: [ { name: n, device: d, addresses: [198.18.0.1/15] } ]\n"
+      "virtual_services:\n";
   for (int v = 0; v < 2; ++v) {
     yaml += "  - name: s" + std::to_string(v) + "\n    address: 198.19.255." +
             std::to_string(v + 1) + "\n    ports: [80]\n    protocol: tcp\n    mode: dr\n" +
@@ -1445,7 +1447,8 @@ virtual_services:
 
 TEST(LoadSchedulers, EveryIpvsNameAndMaglevIsAccepted) {
   for (const char* name : {"rr", "wrr", "lc", "wlc", "sh", "dh", "first", "maglev"}) {
-    const Config c = load_valid(kOneService + "    scheduler: " + name + "\n    real_servers: []\n");
+    const Config c =
+        load_valid(kOneService + "    scheduler: " + name + "\n    real_servers: []\n");
     EXPECT_STREQ(to_string(c.virtual_services.at(0).scheduler), name);
   }
 }
@@ -1550,8 +1553,8 @@ TEST(LoadSnat, PoolAddressesAreOwnedOnAConnectedSubnetAndListedOnce) {
 }
 
 TEST(LoadSnat, NeedsASingleWorkerForNow) {
-  const Lines errors = errors_of("workers: { count: 2 }\n" +
-                                 snat_service("snat", "    snat_pool: [198.18.1.5]\n"));
+  const Lines errors =
+      errors_of("workers: { count: 2 }\n" + snat_service("snat", "    snat_pool: [198.18.1.5]\n"));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("snat virtual services ('web') need workers.count 1"),
             std::string::npos);

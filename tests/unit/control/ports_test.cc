@@ -14,7 +14,8 @@ workers: { count: 2 }
 interfaces:
   - { name: a, device: "net_af_packet0,iface=veth0,qpairs=2", addresses: [198.18.0.1/24] }
   - { name: b, device: "0000:03:00.0", addresses: [198.18.1.1/24] }
-)", "t.yaml");
+)",
+                                             "t.yaml");
   ASSERT_TRUE(r.config) << r.errors.front().format();
   EXPECT_EQ(eal_arguments(*r.config),
             (std::vector<std::string>{"sluiced", "-l", "0-2", "-m", "1024", "--file-prefix", "lb1",

@@ -117,7 +117,7 @@ TEST(WeightedLeastConnection, PrefersTheLeastLoadedServer) {
 
 TEST(WeightedLeastConnection, InactiveConnectionsWeighA256thOfActiveOnes) {
   Picker p(Scheduler::wlc, servers({1, 1}));
-  p.load(0).active.set(1);     // overhead 256
+  p.load(0).active.set(1);      // overhead 256
   p.load(1).inactive.set(200);  // overhead 200: still the lighter one
   EXPECT_EQ(p.pick(), 1u);
   p.load(1).inactive.set(300);
@@ -189,7 +189,7 @@ TEST(ConnectionThresholds, AFullServerTakesNoneUntilBelowMinConns) {
   s[0].min_conns = 2;
   Picker p(Scheduler::first, s);
   EXPECT_EQ(p.count(6, true), (std::vector<int>{4, 2}));  // the first fills up, then overflows
-  p.load(0).active.set(3);  // below max, above min: still overloaded
+  p.load(0).active.set(3);                                // below max, above min: still overloaded
   EXPECT_EQ(p.pick(), 1u);
   p.load(0).active.set(1);  // below min: back in
   EXPECT_EQ(p.pick(), 0u);

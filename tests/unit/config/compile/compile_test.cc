@@ -83,7 +83,8 @@ virtual_services:
       - { address: 198.18.0.11, ports: 20000, protocol: tcp }
     mode: dr
     real_servers: []
-)"), ids);
+)"),
+                         ids);
   const dp::VipTable& vips = c.snap->vips;
   const Ipv4 ranges = *parse_ipv4("198.18.0.10"), all = *parse_ipv4("198.18.0.11");
   for (uint8_t protocol : {6, 17}) {
@@ -192,7 +193,8 @@ TEST(Compile, OverridesReplaceTheFilesStateAndWeight) {
 
 TEST(Compile, RouteToPrefersConnectedThenLongestRoute) {
   Config cfg = load(kBase);
-  cfg.routes.push_back({.prefix = *parse_prefix("198.19.5.0/24"), .via = *parse_ipv4("198.18.0.254"), .origin = {}});
+  cfg.routes.push_back(
+      {.prefix = *parse_prefix("198.19.5.0/24"), .via = *parse_ipv4("198.18.0.254"), .origin = {}});
   EXPECT_EQ(route_to(cfg, *parse_ipv4("198.19.5.5"))->address, *parse_ipv4("198.18.0.254"));
   EXPECT_EQ(route_to(cfg, *parse_ipv4("198.19.6.5"))->address, *parse_ipv4("198.18.1.254"));
   EXPECT_EQ(route_to(cfg, *parse_ipv4("198.18.0.7"))->interface, 0);
