@@ -424,6 +424,21 @@ capture_settle() {
   done
 }
 
+# check_replies_direct CAPTURE-ID: the capture (of frames from a VIP towards the client) saw
+# at least 60 frames, some from each DR server's MAC and none from anything else: the real
+# servers answered the client directly, not through the appliance (dr and tun).
+check_replies_direct() {
+  local frames s
+  frames=$(capture_frames "$1")
+  check_ge "the client's port saw reply frames from the VIP" "$(count_matching . "$frames")" 60
+  for s in dr1 dr2 dr3; do
+    check_ge "VIP replies came straight from $s (src MAC ${MAC[$s]})" \
+      "$(count_matching "^${MAC[$s]} " "$frames")" 1
+  done
+  check_eq "no VIP reply came from anything but a real server (appliance MAC ${MAC[lb0]})" 0 \
+    "$(count_not_matching "^(${MAC[dr1]}|${MAC[dr2]}|${MAC[dr3]}) " "$frames")"
+}
+
 # capture_stop ID: lets the capture catch up, then ends it.
 capture_stop() {
   capture_settle "$1"

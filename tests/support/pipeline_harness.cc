@@ -11,11 +11,13 @@
 
 namespace sluice::test {
 
-const char* const kFixtureConfig = R"(
+const char* const kFixtureInterfaces = R"(
 interfaces:
   - { name: front, device: net_null0, addresses: [198.18.0.1/24] }
   - { name: back, device: net_null1, addresses: [198.18.1.1/24] }
-connections:
+)";
+
+const std::string kFixtureConfig = std::string(kFixtureInterfaces) + R"(connections:
   timeouts: { tcp: 900, tcp_fin: 120, tcp_syn: 60, tcp_close: 10, udp: 300 }
 virtual_services:
   - name: web-dr

@@ -17,10 +17,13 @@
 
 namespace sluice::test {
 
+// The two interfaces of every fixture: a config is kFixtureInterfaces + its services.
+extern const char* const kFixtureInterfaces;
+
 // Two interfaces: 0 "front" 198.18.0.1/24 (clients, DR servers), 1 "back" 198.18.1.1/24.
 // Services: web-dr 198.18.0.10:80/tcp dr rr (.21 .22 .23), web-nat 198.18.0.11:80/tcp nat rr
 // (198.18.1.21-23:8080), dns-nat 198.18.0.11:53/udp nat rr (198.18.1.21-22:5353).
-extern const char* const kFixtureConfig;
+extern const std::string kFixtureConfig;
 
 inline const dp::Mac kFrontMac{{0x02, 0, 0, 0, 0xf0, 0x00}};
 inline const dp::Mac kBackMac{{0x02, 0, 0, 0, 0xf1, 0x00}};
