@@ -169,8 +169,14 @@ void check_real_servers(const VirtualService& vs, const Topology& topology, Cont
     }
     check_reachable(rs, vs.mode, topology, cx);
   }
-  // The fallback server is reached like a real server, with the same limits of the mode.
+  // The fallback server is reached like a real server, with the same limits of the mode, and
+  // is not one of them (it would get connections past their max_conns, drain and halt).
   if (vs.fallback) {
+    for (const RealServer& rs : vs.real_servers) {
+      if (rs.address == vs.fallback->address && rs.port == vs.fallback->port) {
+        cx.error(vs.fallback->origin, "the fallback server is also a real server of this service");
+      }
+    }
     if (!translates_ports(vs.mode) && vs.fallback->port) {
       cx.error(field(cx, vs.fallback->origin, "port"),
                std::string(to_string(vs.mode)) + " mode cannot translate ports; remove port");
@@ -209,7 +215,23 @@ void check_own_address(const Listener& l, const Topology& topology, Context& cx)
 
 // The real servers send their replies to the pool addresses: the appliance answers ARP for
 // them on a connected subnet, and they must be nobody else's.
-void check_snat_pool(const VirtualService& vs, const Topology& topology, Context& cx) {
+// Addresses other hosts or services use: a pool address among them would make sluice answer
+// ARP for a real server, a gateway or a VIP, and take their traffic.
+std::map<Ipv4, std::string> addresses_in_use(const Config& config) {
+  std::map<Ipv4, std::string> used;
+  for (const Route& r : config.routes) used.emplace(r.via, "the next hop of a route");
+  for (const VirtualService& vs : config.virtual_services) {
+    for (const Listener& l : vs.listeners) {
+      used.emplace(l.address, "the address of virtual service " + quote(vs.name));
+    }
+    for (const RealServer& rs : vs.real_servers) used.emplace(rs.address, "a real server");
+    if (vs.fallback) used.emplace(vs.fallback->address, "a fallback server");
+  }
+  return used;
+}
+
+void check_snat_pool(const VirtualService& vs, const Topology& topology,
+                     const std::map<Ipv4, std::string>& in_use, Context& cx) {
   std::map<Ipv4, Origin> seen;
   for (size_t i = 0; i < vs.snat_pool.size(); ++i) {
     const Ipv4 a = vs.snat_pool[i];
@@ -221,6 +243,8 @@ void check_snat_pool(const VirtualService& vs, const Topology& topology, Context
     } else if (!topology.connected.covers(a) && topology.interfaces_complete) {
       cx.error(where, "snat_pool address " + format_ipv4(a) +
                           " is not in a connected subnet: nothing would answer ARP for it");
+    } else if (const auto other = in_use.find(a); other != in_use.end()) {
+      cx.error(where, "snat_pool address " + format_ipv4(a) + " is " + other->second);
     }
   }
 }
@@ -228,6 +252,7 @@ void check_snat_pool(const VirtualService& vs, const Topology& topology, Context
 void check_virtual_services(const Draft& draft, const Topology& topology, Context& cx) {
   std::map<std::string, Origin> names;
   ListenerSet listeners;
+  const std::map<Ipv4, std::string> in_use = addresses_in_use(draft.config);
   for (size_t i = 0; i < draft.config.virtual_services.size(); ++i) {
     const VirtualService& vs = draft.config.virtual_services[i];
     check_unique(names, vs.name, field(cx, vs.origin, "name"),
@@ -237,7 +262,7 @@ void check_virtual_services(const Draft& draft, const Topology& topology, Contex
       listeners.add(vs.listeners[l], draft.listener_ports[i][l], cx);
     }
     check_real_servers(vs, topology, cx);
-    check_snat_pool(vs, topology, cx);
+    check_snat_pool(vs, topology, in_use, cx);
   }
 }
 
@@ -252,13 +277,19 @@ void check_capacity(const Config& config, Context& cx) {
     cx.error(config.virtual_services[dp::kMaxVirtualServices].origin,
              "at most " + std::to_string(dp::kMaxVirtualServices) + " virtual services");
   }
+  // Fallback servers take ids like real servers.
   size_t servers = 0;
   for (const VirtualService& vs : config.virtual_services) {
     for (const RealServer& rs : vs.real_servers) {
       if (++servers == dp::kMaxRealServers + 1) {
         cx.error(rs.origin, "at most " + std::to_string(dp::kMaxRealServers) +
-                                " real servers in all virtual services together");
+                                " real and fallback servers in all virtual services together");
       }
+    }
+    if (vs.fallback && ++servers == dp::kMaxRealServers + 1) {
+      cx.error(vs.fallback->origin, "at most " + std::to_string(dp::kMaxRealServers) +
+                                        " real and fallback servers in all virtual services "
+                                        "together");
     }
   }
 }

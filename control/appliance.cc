@@ -177,7 +177,8 @@ namespace {
 std::set<uint16_t> neighbour_slots_of(const dp::Snapshot* snap) {
   std::set<uint16_t> slots;
   if (snap != nullptr) {
-    for (const dp::RealServerEntry& s : snap->servers) slots.insert(s.neighbour);
+    for (const dp::RealServerEntry& s : snap->servers)
+      slots.insert(snap->fate_by_id[s.id].neighbour);
   }
   return slots;
 }

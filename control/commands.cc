@@ -126,6 +126,8 @@ json show_conns(Appliance& a) {
                      {"client", endpoint_be(c.client_ip, c.client_port)},
                      {"vip", endpoint_be(c.vip_ip, c.vip_port)},
                      {"server", endpoint_be(c.server_ip, c.server_port)},
+                     // What the server sees as the client: a pool address in snat.
+                     {"server_sees", endpoint_be(c.backend_src_ip, c.backend_src_port)},
                      {"mode", config::to_string(c.mode)},
                      {"state", dp::to_string(c.state)},
                      {"expires_in", static_cast<int64_t>(c.expires) - d.worker_now}});

@@ -112,12 +112,14 @@ void print_servers(const json& r) {
     rows.push_back({text(field(s, "vip")),
                     text(field(s, "vip_address")) + ":" + text(field(s, "ports")) + "/" +
                         text(field(s, "protocol")),
-                    text(field(s, "server")), text(field(s, "weight")), text(field(s, "state")),
-                    text(field(s, "active_conns")), text(field(s, "inactive_conns")),
-                    text(field(s, "total_conns")), text(field(s, "packets"))});
+                    text(field(s, "server")), text(field(s, "role")), text(field(s, "weight")),
+                    text(field(s, "state")), text(field(s, "active_conns")),
+                    text(field(s, "inactive_conns")), text(field(s, "total_conns")),
+                    text(field(s, "packets"))});
   }
-  print_table(
-      {"VIP", "SERVICE", "SERVER", "WEIGHT", "STATE", "ACTIVE", "INACT", "TOTAL", "PACKETS"}, rows);
+  print_table({"VIP", "SERVICE", "SERVER", "ROLE", "WEIGHT", "STATE", "ACTIVE", "INACT", "TOTAL",
+               "PACKETS"},
+              rows);
 }
 
 void print_stats(const json& r) {

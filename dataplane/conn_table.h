@@ -37,12 +37,10 @@ struct Conn {
   uint16_t vip_port;
   uint16_t server_port;  // what the client's destination port becomes (nat); = vip_port (dr)
   uint16_t backend_src_port;
-  uint16_t neighbour;  // next hop towards the real server
   uint8_t protocol;
   ConnState state;
   Mode mode;
   uint8_t client_interface;  // where the client's packets arrive; nat replies leave here
-  uint8_t server_interface;
   uint8_t live;
   Mac client_mac;  // previous hop on the client side: nat replies go back to it
   uint32_t server_id;
@@ -56,9 +54,9 @@ struct Conn {
     return {server_ip, backend_src_ip, server_port, backend_src_port, protocol};
   }
 };
-// 56 B: one connection per cache line at most straddles two. Plus the hash's own slots (see
-// performance.md).
-static_assert(sizeof(Conn) == 56);
+// 52 B (the way to the server is looked up by server_id in the snapshot, see ServerFate).
+// Plus the hash's own slots (see performance.md).
+static_assert(sizeof(Conn) == 52);
 
 class ConnTable {
  public:

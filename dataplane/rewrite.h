@@ -83,12 +83,13 @@ inline void nat_rewrite_source(rte_ipv4_hdr& ip, void* l4, uint32_t new_ip, uint
 // protocol 4) from `source` to `destination` (network byte order); the Ethernet header moves to
 // the new front. Uses the mbuf's headroom (128 B), so no copy of the payload. Returns false if
 // the headroom is gone.
-inline bool encapsulate_ipip(rte_mbuf* m, uint16_t l3_offset, uint32_t source,
-                             uint32_t destination) {
+inline bool encapsulate_ipip(rte_mbuf* m, uint16_t l3_offset, uint32_t source, uint32_t destination,
+                             uint16_t id) {
   const auto* inner = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, l3_offset);
   const uint16_t inner_length = rte_be_to_cpu_16(inner->total_length);
   const uint8_t tos = inner->type_of_service;
-  // Path MTU discovery keeps working through the tunnel: the outer packet keeps DF.
+  // The outer packet keeps the inner DF; without DF it may be fragmented on a later hop, so
+  // it carries an identification of its own (RFC 6864), from a per-worker counter.
   const rte_be16_t dont_fragment = inner->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
   char* front = rte_pktmbuf_prepend(m, sizeof(rte_ipv4_hdr));
   if (front == nullptr) return false;
@@ -97,7 +98,7 @@ inline bool encapsulate_ipip(rte_mbuf* m, uint16_t l3_offset, uint32_t source,
   outer->version_ihl = RTE_IPV4_VHL_DEF;
   outer->type_of_service = tos;
   outer->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(inner_length + sizeof(*outer)));
-  outer->packet_id = 0;
+  outer->packet_id = rte_cpu_to_be_16(id);
   outer->fragment_offset = dont_fragment;
   outer->time_to_live = 64;
   outer->next_proto_id = IPPROTO_IPIP;

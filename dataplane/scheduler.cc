@@ -12,8 +12,11 @@ bool can_take(const RealServerEntry& s, WorkerView view) {
   const uint64_t conns = uint64_t{view.load[s.id].active.get()} + view.load[s.id].inactive.get();
   uint8_t& overloaded = view.overloaded[s.id];
   if (overloaded) {
-    const uint64_t resume = s.min_conns != 0 ? s.min_conns : uint64_t{s.max_conns} * 3 / 4;
-    if (conns >= resume) return false;
+    // Below min_conns, or below 3/4 of max_conns without one (compared as conns*4 < max*3 so
+    // that a max of 1 resumes at 0 instead of never).
+    const bool still_full =
+        s.min_conns != 0 ? conns >= s.min_conns : conns * 4 >= uint64_t{s.max_conns} * 3;
+    if (still_full) return false;
     overloaded = 0;
   }
   if (conns >= s.max_conns) {
@@ -41,15 +44,21 @@ uint32_t pick_rr(std::span<const RealServerEntry> servers, SchedulerCursor& curs
 // and picks interleave instead of bursting.
 uint32_t pick_wrr(const VirtualServiceEntry& service, std::span<const RealServerEntry> servers,
                   SchedulerCursor& cursor, WorkerView view) {
-  if (service.max_weight == 0) return kNoServer;
+  // The heaviest server that can take one now: full servers (max_conns) would otherwise make
+  // the walk run through every threshold down to the light ones, up to n x 65535 steps.
+  uint16_t heaviest = 0;
+  for (const RealServerEntry& s : servers) {
+    if (s.weight > heaviest && can_take(s, view)) heaviest = s.weight;
+  }
+  if (heaviest == 0) return kNoServer;
   const auto n = static_cast<int32_t>(servers.size());
-  // Bounded: with at least one available server, a full cycle of thresholds finds it.
-  const int64_t limit = int64_t{n} * (service.max_weight / service.weight_gcd + 1);
-  for (int64_t step = 0; step < limit; ++step) {
+  // Bounded: with the threshold at most `heaviest`, two passes reach that server.
+  for (int32_t step = 0; step < 2 * n + 1; ++step) {
     cursor.index = (cursor.index + 1) % n;
     if (cursor.index == 0) {
       cursor.current -= service.weight_gcd;
       if (cursor.current <= 0) cursor.current = service.max_weight;
+      if (cursor.current > heaviest) cursor.current = heaviest;
     }
     const RealServerEntry& s = servers[cursor.index];
     if (s.weight >= cursor.current && can_take(s, view)) {
@@ -87,14 +96,15 @@ uint32_t pick_first(std::span<const RealServerEntry> servers, WorkerView view) {
   return kNoServer;
 }
 
-// The table holds only servers the configuration allows; a full one hands over to the next
-// entries (IPVS's sh-fallback / mh-fallback), a bounded walk of the table.
+// The table holds only servers the configuration allows. A full one (max_conns) hands the
+// client to the next server in the list that can take it (IPVS's sh-fallback/mh-fallback):
+// at most n more checks, never a walk of the 65537-entry table.
 uint32_t pick_hashed(std::span<const RealServerEntry> servers, std::span<const uint16_t> table,
                      uint32_t address, WorkerView view) {
   if (table.empty()) return kNoServer;
-  const uint32_t start = hash_address(address) % table.size();
-  for (uint32_t step = 0; step < table.size(); ++step) {
-    const uint16_t position = table[(start + step) % table.size()];
+  const uint16_t hashed = table[hash_address(address) % table.size()];
+  for (uint32_t step = 0; step < servers.size(); ++step) {
+    const uint32_t position = (hashed + step) % servers.size();
     if (can_take(servers[position], view)) return position;
   }
   return kNoServer;

@@ -22,10 +22,7 @@ struct RealServerEntry {
   uint16_t port = 0;     // 0: keep the port the client connected to
   uint16_t weight = 0;
   AdminState state = AdminState::online;
-  uint8_t interface = 0;   // where it is reached
-  uint16_t neighbour = 0;  // slot of its next hop's MAC in NeighbourSlots
-  // tun: the outer source address, the appliance's own address on the way to the server.
-  uint32_t tunnel_source = 0;
+  // (The way to the server, its interface and next hop, is in Snapshot::fate_by_id[id].)
   // This worker's share of the connection thresholds (0: no limit); see scheduler.h.
   uint32_t max_conns = 0;
   uint32_t min_conns = 0;
@@ -52,10 +49,17 @@ struct VirtualServiceEntry {
   uint16_t weight_gcd = 0;
 };
 
-// What a worker needs to know about a real-server id on packets of existing connections.
+// What a worker needs to know about a real-server id on packets of existing connections. The
+// way to the server lives here, not in the connection, so that a reload that changes a route
+// moves existing connections along with new ones. 8 bytes: the entries of a few hundred busy
+// servers stay in L1.
 struct ServerFate {
-  bool forward = false;  // false: halted or removed, drop packets and expire the connection
+  bool forward = false;        // false: halted or removed, drop packets and expire the connection
+  uint8_t interface = 0;       // where the server is reached
+  uint16_t neighbour = 0;      // slot of its next hop's MAC in NeighbourSlots
+  uint32_t tunnel_source = 0;  // tun: the outer source address, network byte order
 };
+static_assert(sizeof(ServerFate) == 8);
 
 struct ConnTimeouts {  // seconds
   uint32_t tcp = 900, tcp_fin = 120, tcp_syn = 60, tcp_close = 10, udp = 300;

@@ -76,6 +76,7 @@ struct alignas(64) WorkerCtx {
   std::array<SchedulerCursor, kMaxVirtualServices> cursors{};
   std::array<uint8_t, kMaxRealServers> overloaded{};  // by server id, see WorkerView
   uint32_t snat_cursor = 0;  // the next snat source to try, see stages/lb.cc
+  uint16_t next_ip_id = 0;   // identification of the IP headers this worker creates (tun)
   uint64_t cursor_generation = 0;
   WorkerStats stats;
 

@@ -109,13 +109,15 @@ struct ServerCompiler {
         .port = rs.port.value_or(0),
         .weight = static_cast<uint16_t>(o.weight.value_or(rs.weight)),
         .state = o.state.value_or(rs.state),
-        .interface = hop->interface,
-        .neighbour = *neighbour,
-        .tunnel_source = own_address_towards(cfg.interfaces[hop->interface], hop->address),
         .max_conns = per_worker(rs.max_conns),
         .min_conns = per_worker(rs.min_conns),
     };
-    snap.fate_by_id[*id].forward = server.state != AdminState::halt;
+    snap.fate_by_id[*id] = {
+        .forward = server.state != AdminState::halt,
+        .interface = hop->interface,
+        .neighbour = *neighbour,
+        .tunnel_source = htonl(own_address_towards(cfg.interfaces[hop->interface], hop->address)),
+    };
     snap.servers.push_back(server);
     return {};
   }

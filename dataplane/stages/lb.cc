@@ -27,25 +27,25 @@ void release(WorkerCtx& w, uint32_t index) {
 }
 
 // tun: the client's packet inside IP-in-IP; the Ethernet header moves with the new front.
-void tunnel(WorkerCtx& w, const Conn& c, rte_mbuf* m, const Mac& next_hop) {
-  const InterfaceInfo& out = w.interfaces[c.server_interface];
+void tunnel(WorkerCtx& w, const Conn& c, const ServerFate& way, rte_mbuf* m, const Mac& next_hop) {
+  const InterfaceInfo& out = w.interfaces[way.interface];
   const PacketMeta& meta = meta_of(m);
   const auto* inner = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, meta.l3_offset);
   // (Headroom never runs out: the pool leaves 128 B and this is the only prepend.)
   if (rte_be_to_cpu_16(inner->total_length) + sizeof(rte_ipv4_hdr) > out.mtu ||
-      !encapsulate_ipip(m, meta.l3_offset, c.backend_src_ip, c.server_ip)) {
+      !encapsulate_ipip(m, meta.l3_offset, way.tunnel_source, c.server_ip, w.next_ip_id++)) {
     return w.drop(m, Drop::tun_too_big);
   }
   set_macs(*rte_pktmbuf_mtod(m, rte_ether_hdr*), out.mac, next_hop);
   w.stats.server_packets[c.server_id].add(1);
-  w.transmit(m, c.server_interface);
+  w.transmit(m, way.interface);
 }
 
-// Client -> real server.
-void forward(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
+// Client -> real server, the way the current snapshot says.
+void forward(WorkerCtx& w, const Conn& c, const ServerFate& way, rte_mbuf* m) {
   Mac next_hop;
-  if (!w.neighbours->get(c.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
-  if (c.mode == Mode::tun) return tunnel(w, c, m, next_hop);
+  if (!w.neighbours->get(way.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
+  if (c.mode == Mode::tun) return tunnel(w, c, way, m, next_hop);
   const Headers h = headers_of(m, meta_of(m));
   if (c.mode != Mode::dr) {
     if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
@@ -54,9 +54,9 @@ void forward(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
       nat_rewrite_source(*h.ip, h.l4, c.backend_src_ip, c.backend_src_port);
     }
   }
-  set_macs(*h.eth, w.interfaces[c.server_interface].mac, next_hop);
+  set_macs(*h.eth, w.interfaces[way.interface].mac, next_hop);
   w.stats.server_packets[c.server_id].add(1);
-  w.transmit(m, c.server_interface);
+  w.transmit(m, way.interface);
 }
 
 // Real server -> client (nat and snat: in dr the server answers the client directly).
@@ -115,7 +115,8 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
   }
   // A halted (or removed) server's connections are cut: packets dropped, entry freed, so the
   // client's next segment finds no connection and is not rescheduled (it carries no SYN).
-  if (!snap.fate_by_id[c.server_id].forward) {
+  const ServerFate& fate = snap.fate_by_id[c.server_id];
+  if (!fate.forward) {
     release(w, index);
     return w.drop(m, Drop::server_halted);
   }
@@ -128,7 +129,7 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
   if (is_return) {
     reverse(w, c, m);
   } else {
-    forward(w, c, m);
+    forward(w, c, fate, m);
   }
 }
 
@@ -170,20 +171,17 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   const FlowKey& k = meta.key;
   Conn c{};
   c.client_ip = k.src_ip;
-  // The source the real server sees: the client, or for tun the outer header's source.
-  c.backend_src_ip = service.mode == Mode::tun ? rte_cpu_to_be_32(s.tunnel_source) : k.src_ip;
+  c.backend_src_ip = k.src_ip;  // the source the real server sees (snat replaces it)
   c.backend_src_port = k.src_port;
   c.vip_ip = k.dst_ip;
   c.server_ip = rte_cpu_to_be_32(s.address);
   c.client_port = k.src_port;
   c.vip_port = k.dst_port;
   c.server_port = s.port != 0 ? rte_cpu_to_be_16(s.port) : k.dst_port;
-  c.neighbour = s.neighbour;
   c.protocol = k.protocol;
   c.state = k.protocol == IPPROTO_TCP ? ConnState::syn_recv : ConnState::udp;
   c.mode = service.mode;
   c.client_interface = meta.interface;
-  c.server_interface = s.interface;
   std::memcpy(c.client_mac.bytes, rte_pktmbuf_mtod(m, rte_ether_hdr*)->src_addr.addr_bytes, 6);
   c.server_id = s.id;
   c.expires = w.now + timeout_of(c.state, snap.timeouts);
@@ -198,7 +196,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
   w.stats.conns_created.add(1);
   w.stats.server_load[s.id].add(c.state);
   w.stats.server_total_conns[s.id].add(1);
-  forward(w, w.conns->at(index), m);
+  forward(w, w.conns->at(index), snap.fate_by_id[s.id], m);
 }
 
 }  // namespace

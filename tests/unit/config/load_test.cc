@@ -1404,7 +1404,8 @@ TEST(LoadCapacity, AtMost4096RealServersInAll) {
   }
   const Lines errors = errors_of(yaml);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("virtual_services[1].real_servers[2047]: at most 4096 real servers"),
+  EXPECT_NE(errors[0].find(
+                "virtual_services[1].real_servers[2047]: at most 4096 real and fallback servers"),
             std::string::npos)
       << errors[0];
 }
@@ -1591,6 +1592,39 @@ TEST(LoadTun, RunsOnSeveralWorkers) {
       real_servers: [ { address: 198.19.0.21 } ] }
 )"),
             Lines{});
+}
+
+}  // namespace
+}  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(LoadSnat, PoolAddressesMayNotBeAnotherHostsOrServicesAddress) {
+  const std::string config =
+      kOneService.substr(0, kOneService.find("    mode: nat")) + R"(    mode: snat
+    snat_pool: [198.18.1.21, 198.18.0.10, 198.18.1.99]
+    real_servers: [ { address: 198.18.1.21, port: 8080 } ]
+    fallback: { address: 198.18.1.99, port: 9081 }
+)";
+  EXPECT_EQ(errors_of(config),
+            (Lines{"test.yaml:10:17: virtual_services[0].snat_pool[0]: snat_pool address "
+                   "198.18.1.21 is a real server",
+                   "test.yaml:10:30: virtual_services[0].snat_pool[1]: snat_pool address "
+                   "198.18.0.10 is the address of virtual service 'web'",
+                   "test.yaml:10:43: virtual_services[0].snat_pool[2]: snat_pool address "
+                   "198.18.1.99 is a fallback server"}));
+}
+
+TEST(LoadFallback, IsNotOneOfTheServicesRealServers) {
+  const Lines errors =
+      errors_of(kOneService + R"(    real_servers: [ { address: 198.18.1.21, port: 8080 } ]
+    fallback: { address: 198.18.1.21, port: 8080 }
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("the fallback server is also a real server of this service"),
+            std::string::npos)
+      << errors[0];
 }
 
 }  // namespace

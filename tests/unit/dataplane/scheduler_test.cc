@@ -102,6 +102,15 @@ TEST(WeightedRoundRobin, LargeWeightsWithCommonDivisor) {
             (std::vector<int>{3000, 0, 1000}));
 }
 
+TEST(WeightedRoundRobin, FullHeavyServersLeaveTheLightOneInAFewSteps) {
+  auto s = servers({65535, 65535, 1});
+  s[0].max_conns = s[1].max_conns = 1;
+  Picker p(Scheduler::wrr, s);
+  EXPECT_EQ(p.count(2, true), (std::vector<int>{1, 1, 0}));
+  // The heavy ones are full: the light one takes every new connection at once.
+  EXPECT_EQ(p.count(5, true), (std::vector<int>{0, 0, 5}));
+}
+
 TEST(WeightedLeastConnection, HoldsWeightRatiosAsConnectionsAccumulate) {
   EXPECT_EQ(Picker(Scheduler::wlc, servers({4, 2, 1, 0})).count(7000, true),
             (std::vector<int>{4000, 2000, 1000, 0}));

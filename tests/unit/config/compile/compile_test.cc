@@ -114,7 +114,7 @@ TEST(Compile, NextHopsAreConnectedOrThroughTheRoute) {
   EXPECT_EQ(c.hops[0].interface, 1);
   EXPECT_EQ(c.hops[0].address, *parse_ipv4("198.18.1.21"));
   EXPECT_EQ(c.hops[2].address, *parse_ipv4("198.18.1.254"));
-  EXPECT_EQ(c.snap->servers[2].interface, 1);
+  EXPECT_EQ(c.snap->fate_by_id[c.snap->servers[2].id].interface, 1);
 }
 
 TEST(Compile, RealServerIdsSurviveAReloadThatAddsAServer) {
