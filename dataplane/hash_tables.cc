@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 namespace sluice::dp {
 namespace {
@@ -23,11 +24,30 @@ std::vector<uint32_t> turns_of(std::span<const HashBackend> backends) {
   return turns;
 }
 
+// Shares of `total` buckets in proportion to the turns, by largest remainder, so a weight
+// still counts when the weights' sum is far above the bucket count (IPVS deals whole weights
+// and lets the first servers take every bucket).
+std::vector<uint32_t> scale_to(std::vector<uint32_t> turns, uint32_t total) {
+  const uint64_t sum = std::accumulate(turns.begin(), turns.end(), uint64_t{0});
+  if (sum <= total) return turns;
+  std::vector<std::pair<uint64_t, size_t>> remainders;
+  uint32_t dealt = 0;
+  for (size_t i = 0; i < turns.size(); ++i) {
+    const uint64_t exact = uint64_t{turns[i]} * total;
+    remainders.emplace_back(exact % sum, i);
+    turns[i] = static_cast<uint32_t>(exact / sum);
+    dealt += turns[i];
+  }
+  std::sort(remainders.rbegin(), remainders.rend());
+  for (size_t k = 0; dealt < total; ++k, ++dealt) ++turns[remainders[k].second];
+  return turns;
+}
+
 }  // namespace
 
 std::vector<uint16_t> build_static_hash(std::span<const HashBackend> backends) {
   if (backends.empty()) return {};
-  const std::vector<uint32_t> turns = turns_of(backends);
+  const std::vector<uint32_t> turns = scale_to(turns_of(backends), kStaticHashBuckets);
   std::vector<uint16_t> table;
   table.reserve(kStaticHashBuckets);
   for (size_t i = 0; table.size() < kStaticHashBuckets; i = (i + 1) % backends.size()) {

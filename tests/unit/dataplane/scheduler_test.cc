@@ -156,6 +156,18 @@ TEST(SourceHash, AClientAlwaysGetsTheSameServerAndClientsSpread) {
   for (int c : counts) EXPECT_NEAR(c, 1000, 200);
 }
 
+TEST(SourceHash, BucketsFollowTheWeightsEvenWhenTheirSumExceedsTheTable) {
+  const std::vector<HashBackend> backends{{0, 1000, 1}, {1, 999, 2}, {2, 1, 3}};
+  const std::vector<uint16_t> table = build_static_hash(backends);
+  ASSERT_EQ(table.size(), kStaticHashBuckets);
+  std::vector<int> buckets(3);
+  for (uint16_t position : table) ++buckets[position];
+  EXPECT_EQ(buckets, (std::vector<int>{128, 128, 0}));  // 256 x 1000/2000, 256 x 999/2000
+  const std::vector<uint16_t> even =
+      build_static_hash(std::vector<HashBackend>{{0, 257, 1}, {1, 256, 2}});
+  EXPECT_EQ(std::count(even.begin(), even.end(), 1), 128);
+}
+
 TEST(DestinationHash, HashesTheVirtualServiceAddress) {
   Picker p(Scheduler::dh, servers({1, 1, 1, 1}));
   const uint32_t server = p.pick(0xc6130001, 0xc612000a);
