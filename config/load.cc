@@ -363,6 +363,27 @@ const Origin& field_origin(const Context& cx, const Origin& item, std::string_vi
   return cx.origin_of(child_path(item.path, name), item);
 }
 
+std::optional<Persistence> parse_persistence(Context& cx, const Element& e) {
+  const ErrorWatch watch(cx);
+  Persistence p;
+  const Fields f(cx, e, {"timeout", "netmask"});
+  if (auto v = f.get("timeout")) set(p.timeout, read_integer(cx, *v, kTimeout));
+  if (auto v = f.get("netmask")) {
+    if (const std::optional<Ipv4> mask = read_ipv4(cx, *v)) {
+      // A netmask is ones then zeros: 255.255.255.0, not 255.0.255.0.
+      const Ipv4 inverted = ~*mask;
+      if (*mask == 0 || (inverted & (inverted + 1)) != 0) {
+        cx.error(v->origin, "invalid netmask " + format_ipv4(*mask) +
+                                " (expected contiguous ones, e.g. 255.255.255.0)");
+      } else {
+        p.netmask = *mask;
+      }
+    }
+  }
+  if (!watch.clean()) return std::nullopt;
+  return p;
+}
+
 void parse_snat_pool(Context& cx, const Element& e, VirtualService& vs) {
   if (vs.mode != Mode::snat) {
     cx.error(e.origin, "snat_pool applies to snat mode only");
@@ -386,7 +407,7 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   vs.origin = e.origin;
   const Fields f(cx, e,
                  {"name", "address", "ports", "except_ports", "protocol", "listeners", "mode",
-                  "scheduler", "real_servers", "fallback", "snat_pool"});
+                  "scheduler", "real_servers", "fallback", "snat_pool", "persistence"});
   if (auto v = f.require("name")) {
     set(vs.name, read_name(cx, *v, "virtual service name", kServiceName));
   }
@@ -401,6 +422,7 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   const bool service_clean = watch.clean();
   if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);
   if (auto v = f.get("fallback")) vs.fallback = parse_fallback(cx, *v);
+  if (auto v = f.get("persistence")) vs.persistence = parse_persistence(cx, *v);
   if (auto v = f.get("snat_pool")) {
     parse_snat_pool(cx, *v, vs);
   } else if (vs.mode == Mode::snat) {

@@ -136,6 +136,14 @@ struct RealServer {
   Origin origin;
 };
 
+// Source-address persistence (ipvsadm -p/-M): new connections of a client, on any port or
+// protocol of the service, go to the server its last connection went to, until `timeout`
+// seconds pass without a new one. `netmask` groups clients (a proxy farm behind a /24).
+struct Persistence {
+  uint32_t timeout = 300;     // ipvsadm's default with -p
+  Ipv4 netmask = 0xffffffff;  // per client address
+};
+
 struct VirtualService {
   std::string name;
   // At least one. The service's own address, ports and protocol keys make its only listener;
@@ -151,6 +159,7 @@ struct VirtualService {
   // each address gives every real server about 64,000 concurrent connections per port.
   std::vector<Ipv4> snat_pool;
   std::vector<Origin> snat_pool_origins;
+  std::optional<Persistence> persistence;
   Origin origin;
 };
 

@@ -107,6 +107,7 @@ std::string Appliance::start_workers() {
   rte_ring* to_wire = nullptr;
   uint16_t id = 0;
   unsigned lcore = 0;
+  start_tsc_ = rte_rdtsc();  // one clock for all workers: persistence entries are shared
   RTE_LCORE_FOREACH_WORKER(lcore) {
     if (id == count) break;
     const std::string suffix = std::to_string(id);
@@ -125,6 +126,7 @@ std::string Appliance::start_workers() {
     w->conns = table.get();
     tables_.push_back(std::move(table));
     w->neighbours = &neighbour_slots_;
+    w->persistence = &persistence_;
     w->interface_count = static_cast<uint8_t>(interfaces_.size());
     for (size_t i = 0; i < interfaces_.size(); ++i) {
       w->interfaces[i] = {interfaces_[i].port_id, interfaces_[i].mac,
@@ -146,7 +148,7 @@ std::string Appliance::start_workers() {
     w->burst = cfg_.workers.burst;
     w->idle_polls = cfg_.workers.idle_polls;
     w->idle_sleep_us = cfg_.workers.idle_sleep_us;
-    w->start_tsc = rte_rdtsc();
+    w->start_tsc = start_tsc_;
     w->tsc_hz = rte_get_tsc_hz();
     w->stop = &stop_;
     if (int rc = rte_eal_remote_launch(dp::worker_main, w, lcore); rc != 0) {
@@ -214,6 +216,10 @@ std::string Appliance::publish(const config::Config& cfg) {
   neighbours_->retain(neighbour_slots_of(r.snapshot.get()));
   publisher_->publish(std::move(r.snapshot));
   return {};
+}
+
+uint32_t Appliance::worker_now() const {
+  return static_cast<uint32_t>((rte_rdtsc() - start_tsc_) / rte_get_tsc_hz());
 }
 
 uint32_t Appliance::poll() {

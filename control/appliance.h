@@ -60,6 +60,9 @@ class Appliance {
   const std::vector<dp::WorkerCtx*>& workers() const { return workers_; }
   const std::vector<DataInterface>& interfaces() const { return interfaces_; }
   uint64_t exception_dropped() const { return exception_->dropped(); }
+  dp::PersistenceTable& persistence() { return persistence_; }
+  // The workers' clock (seconds since start), which persistence entries expire by.
+  uint32_t worker_now() const;
   // Asks every worker for up to `limit` connections each; waits at most ~2 s.
   std::vector<ConnDump> dump_connections(uint32_t limit);
 
@@ -73,6 +76,7 @@ class Appliance {
   rte_mempool* pool_ = nullptr;
   std::vector<DataInterface> interfaces_;
   dp::NeighbourSlots neighbour_slots_;
+  dp::PersistenceTable persistence_;
   std::unique_ptr<NeighbourCtl> neighbours_;
   std::unique_ptr<Publisher> publisher_;
   config::ServerIds ids_;
@@ -85,6 +89,7 @@ class Appliance {
   std::vector<PendingDump> abandoned_dumps_;  // timed out; freed by poll() once done
   std::atomic<bool> stop_{false};
   uint64_t last_neighbour_tick_ms_ = 0;
+  uint64_t start_tsc_ = 0;
 };
 
 uint64_t monotonic_ms();

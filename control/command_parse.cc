@@ -89,12 +89,18 @@ ParsedCommand parse_command(std::string_view line) {
     if (w[1] == "servers") return {Command{ShowServers{}}, {}};
     if (w[1] == "stats") return {Command{ShowStats{}}, {}};
     if (w[1] == "conns") return {Command{ShowConns{}}, {}};
-    return failure("unknown: show " + quoted(w[1]) + " (expected vips, servers, stats or conns)");
+    if (w[1] == "persistence") return {Command{ShowPersistence{}}, {}};
+    return failure("unknown: show " + quoted(w[1]) +
+                   " (expected vips, servers, stats, conns or persistence)");
   }
   if (w[0] == "reload" && w.size() == 1) return {Command{Reload{}}, {}};
+  if (w[0] == "clear" && w.size() == 2 && w[1] == "persistence") {
+    return {Command{ClearPersistence{}}, {}};
+  }
   if (w[0] == "set" && w.size() >= 2 && w[1] == "server") return parse_set_server(w);
   return failure("unknown command " + quoted(line) +
-                 " (expected show vips|servers|stats|conns, set server ..., reload)");
+                 " (expected show vips|servers|stats|conns|persistence, set server ..., "
+                 "clear persistence, reload)");
 }
 
 }  // namespace sluice::control

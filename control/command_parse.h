@@ -1,5 +1,6 @@
 // The control-socket language: one line, words separated by blanks.
-//   show vips | show servers | show stats | show conns
+//   show vips | show servers | show stats | show conns | show persistence
+//   clear persistence
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535
 //   reload
@@ -21,6 +22,8 @@ struct ShowServers {};
 struct ShowStats {};
 struct ShowConns {};
 struct Reload {};
+struct ShowPersistence {};
+struct ClearPersistence {};
 struct SetServer {
   config::Endpoint service;                  // an address and one of its ports
   std::optional<config::Protocol> protocol;  // absent: tcp, else udp if only udp serves it
@@ -29,7 +32,8 @@ struct SetServer {
   std::optional<uint32_t> weight;
 };
 
-using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowConns, Reload, SetServer>;
+using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowConns, Reload, SetServer,
+                             ShowPersistence, ClearPersistence>;
 
 // Longer lines are refused before any parsing.
 inline constexpr size_t kMaxCommandLength = 4096;

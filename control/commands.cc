@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
+#include "config/compile/compile.h"
 #include "config/ipv4.h"
 #include "dataplane/drop_reasons.h"
 
@@ -136,6 +139,31 @@ json show_conns(Appliance& a) {
   return out;
 }
 
+// Persistence entries name their service by key and their server by id: both are mapped
+// back through the running configuration and snapshot.
+json show_persistence(Appliance& a) {
+  std::map<uint32_t, std::string> service_of_key;
+  for (const config::VirtualService& vs : a.config().virtual_services) {
+    if (vs.persistence) service_of_key[config::persistence_key_of(vs.name)] = vs.name;
+  }
+  std::map<uint32_t, std::string> server_of_id;
+  for (const dp::RealServerEntry& s : a.snapshot().servers) {
+    server_of_id[s.id] =
+        config::format_ipv4(s.address) + (s.port ? ":" + std::to_string(s.port) : "");
+  }
+  const uint32_t now = a.worker_now();
+  json out = json::array();
+  for (const dp::PersistenceTable::Entry& e : a.persistence().entries(now)) {
+    const auto service = service_of_key.find(e.service);
+    const auto server = server_of_id.find(e.server_id);
+    out.push_back({{"vip", service != service_of_key.end() ? service->second : "-"},
+                   {"client", config::format_ipv4(e.client)},
+                   {"server", server != server_of_id.end() ? server->second : "-"},
+                   {"expires_in", static_cast<int64_t>(e.expires) - now}});
+  }
+  return out;
+}
+
 json ok(json result) { return {{"ok", true}, {"result", std::move(result)}}; }
 json failed(const std::string& error) { return {{"ok", false}, {"error", error}}; }
 
@@ -154,6 +182,11 @@ std::string execute(Appliance& appliance, std::string_view line) {
           if constexpr (std::is_same_v<T, ShowServers>) return ok(show_servers(appliance));
           if constexpr (std::is_same_v<T, ShowStats>) return ok(show_stats(appliance));
           if constexpr (std::is_same_v<T, ShowConns>) return ok(show_conns(appliance));
+          if constexpr (std::is_same_v<T, ShowPersistence>) return ok(show_persistence(appliance));
+          if constexpr (std::is_same_v<T, ClearPersistence>) {
+            const uint32_t n = appliance.persistence().clear(appliance.worker_now());
+            return ok("cleared " + std::to_string(n) + " persistence entries");
+          }
           if constexpr (std::is_same_v<T, Reload>) {
             const std::string e = appliance.reload();
             return e.empty() ? ok("reloaded " + appliance.config().file) : failed(e);

@@ -25,7 +25,8 @@ void usage(FILE* to) {
   std::fputs(
       "usage: sluicectl [--socket PATH] [--json] COMMAND\n"
       "commands:\n"
-      "  show vips | show servers | show stats | show conns\n"
+      "  show vips | show servers | show stats | show conns | show persistence\n"
+      "  clear persistence\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535\n"
       "  reload\n"
@@ -143,6 +144,15 @@ void print_stats(const json& r) {
   print_table({"COUNTER", "VALUE"}, rows);
 }
 
+void print_persistence(const json& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const json& p : list(r)) {
+    rows.push_back({text(field(p, "vip")), text(field(p, "client")), text(field(p, "server")),
+                    text(field(p, "expires_in"))});
+  }
+  print_table({"VIP", "CLIENT", "SERVER", "EXPIRES"}, rows);
+}
+
 void print_conns(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& c : list(r)) {
@@ -195,6 +205,8 @@ int main(int argc, char** argv) {
     print_servers(result);
   } else if (line == "show stats") {
     print_stats(result);
+  } else if (line == "show persistence") {
+    print_persistence(result);
   } else if (line == "show conns") {
     print_conns(result);
   } else {

@@ -3,9 +3,7 @@
 #include "dataplane/hash_tables.h"
 
 namespace sluice::dp {
-namespace {
 
-// Configuration allows it and it is below its connection threshold.
 bool can_take(const RealServerEntry& s, WorkerView view) {
   if (!s.available()) return false;
   if (s.max_conns == 0) return true;
@@ -25,6 +23,8 @@ bool can_take(const RealServerEntry& s, WorkerView view) {
   }
   return true;
 }
+
+namespace {
 
 uint32_t pick_rr(std::span<const RealServerEntry> servers, SchedulerCursor& cursor,
                  WorkerView view) {

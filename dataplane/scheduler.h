@@ -33,6 +33,10 @@ struct FlowAddresses {
 
 inline constexpr uint32_t kNoServer = UINT32_MAX;
 
+// May this server take a new connection now: allowed by configuration and below its
+// connection threshold (updates the threshold's hysteresis flag).
+bool can_take(const RealServerEntry& s, WorkerView view);
+
 // Returns an index into `servers`, or kNoServer when none can take the connection.
 // `table` is the service's hash table (sh, dh, maglev), empty otherwise.
 uint32_t pick_server(const VirtualServiceEntry& service, std::span<const RealServerEntry> servers,

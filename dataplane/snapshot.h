@@ -38,6 +38,11 @@ struct VirtualServiceEntry {
   uint32_t first_server = 0;  // its real servers are servers[first_server, +server_count)
   uint32_t server_count = 0;
   bool has_fallback = false;  // then servers[first_server + server_count] is the fallback
+  // Source-address persistence: off when persistence_timeout is 0. The key is stable across
+  // reloads (from the service's name), so recorded clients keep their servers through them.
+  uint32_t persistence_timeout = 0;
+  uint32_t persistence_mask = 0;  // host byte order
+  uint32_t persistence_key = 0;   // never 0
   // snat: its source addresses are snat_pool[pool_first, +pool_size).
   uint32_t pool_first = 0;
   uint32_t pool_size = 0;

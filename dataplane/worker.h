@@ -17,6 +17,7 @@
 #include "dataplane/counter.h"
 #include "dataplane/drop_reasons.h"
 #include "dataplane/neighbour_slots.h"
+#include "dataplane/persistence_table.h"
 #include "dataplane/scheduler.h"
 #include "dataplane/server_load.h"
 #include "dataplane/snapshot.h"
@@ -69,6 +70,7 @@ struct alignas(64) WorkerCtx {
   uint32_t now = 0;                    // seconds since the worker started
   ConnTable* conns = nullptr;
   const NeighbourSlots* neighbours = nullptr;
+  PersistenceTable* persistence = nullptr;  // shared by all workers
   uint8_t interface_count = 0;
   std::array<InterfaceInfo, kMaxInterfaces> interfaces{};
   std::array<PacketBuffer, kMaxInterfaces> tx{};

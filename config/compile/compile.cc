@@ -59,6 +59,12 @@ std::optional<NextHop> route_to(const Config& cfg, Ipv4 address) {
   return connected(best->via);
 }
 
+uint32_t persistence_key_of(const std::string& service) {
+  uint32_t h = 2166136261u;  // FNV-1a: stable across runs and builds
+  for (unsigned char c : service) h = (h ^ c) * 16777619u;
+  return h == 0 ? 1 : h;  // 0 marks an empty persistence slot
+}
+
 Ipv4 own_address_towards(const Interface& ifc, Ipv4 next_hop) {
   for (const Prefix& p : ifc.addresses) {
     if (p.contains(next_hop)) return p.address;
@@ -215,6 +221,11 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
     set_wrr_parameters(entry, list);
     add_hash_table(entry, list, *snap);
     add_snat_pool(entry, vs, *snap);
+    if (vs.persistence) {
+      entry.persistence_timeout = vs.persistence->timeout;
+      entry.persistence_mask = vs.persistence->netmask;
+      entry.persistence_key = persistence_key_of(vs.name);
+    }
     snap->services.push_back(entry);
     insert_listeners(snap->vips, vs, static_cast<uint32_t>(v));
   }

@@ -60,6 +60,9 @@ struct NextHop {
 // Connected subnets first, then the longest matching route. nullopt if unreachable.
 std::optional<NextHop> route_to(const Config& cfg, Ipv4 address);
 
+// The persistence key of a service: from its name, so entries survive reloads; never 0.
+uint32_t persistence_key_of(const std::string& service);
+
 // The interface's address on the next hop's subnet, else its first one: the source of what
 // the appliance itself sends that way (ARP requests, tun's outer header).
 Ipv4 own_address_towards(const Interface& ifc, Ipv4 next_hop);

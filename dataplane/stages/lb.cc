@@ -97,6 +97,21 @@ uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEnt
   return ConnTable::kTaken;
 }
 
+// The server this client's earlier connection went to, while its persistence entry is fresh
+// and the server can still take connections (a halted, drained or full one lets it move).
+uint32_t persistent_server(WorkerCtx& w, const VirtualServiceEntry& service,
+                           std::span<const RealServerEntry> servers, WorkerView view,
+                           uint32_t client) {
+  if (service.persistence_timeout == 0) return kNoServer;
+  const std::optional<uint32_t> id =
+      w.persistence->find(service.persistence_key, client & service.persistence_mask, w.now);
+  if (!id) return kNoServer;
+  for (uint32_t i = 0; i < servers.size(); ++i) {
+    if (servers[i].id == *id) return can_take(servers[i], view) ? i : kNoServer;
+  }
+  return kNoServer;  // the server left the service
+}
+
 bool opens_connection(const PacketMeta& meta) {
   if (meta.key.protocol != IPPROTO_TCP) return true;
   return (meta.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) == kTcpSyn;
@@ -160,9 +175,13 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
                                                  service.server_count);
   const std::span<const uint16_t> table(snap.tables.data() + service.table_first,
                                         service.table_size);
-  uint32_t pick = pick_server(service, servers, table, w.cursors[vip],
-                              {w.stats.server_load.data(), w.overloaded.data()},
-                              {.client = rte_be_to_cpu_32(meta.key.src_ip), .vip = dst});
+  const WorkerView view{w.stats.server_load.data(), w.overloaded.data()};
+  const uint32_t client = rte_be_to_cpu_32(meta.key.src_ip);
+  uint32_t pick = persistent_server(w, service, servers, view, client);
+  if (pick == kNoServer) {
+    pick =
+        pick_server(service, servers, table, w.cursors[vip], view, {.client = client, .vip = dst});
+  }
   // Only when no real server can take it does the fallback (sorry) server get it.
   if (pick == kNoServer && service.has_fallback) pick = service.server_count;
   if (pick == kNoServer) return w.drop(m, Drop::no_server);
@@ -193,6 +212,11 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
     return w.drop(m, service.mode == Mode::snat ? Drop::snat_no_free_port : Drop::nat_tuple_taken);
   }
 
+  if (service.persistence_timeout != 0 && pick < service.server_count) {
+    w.persistence->record({service.persistence_key, client & service.persistence_mask, s.id,
+                           w.now + service.persistence_timeout},
+                          w.now);
+  }
   w.stats.conns_created.add(1);
   w.stats.server_load[s.id].add(c.state);
   w.stats.server_total_conns[s.id].add(1);

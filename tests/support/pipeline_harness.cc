@@ -84,6 +84,7 @@ PipelineHarness::PipelineHarness(const std::string& yaml, uint32_t capacity)
   if (!table_) throw std::runtime_error("cannot create connection table");
   w_->conns = table_.get();
   w_->neighbours = &slots_;
+  w_->persistence = &persistence_;
   w_->interface_count = 2;
   w_->interfaces[0] = {0, kFrontMac};
   w_->interfaces[1] = {1, kBackMac};

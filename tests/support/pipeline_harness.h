@@ -86,6 +86,7 @@ class PipelineHarness {
   uint64_t generation_ = 0;
   uint32_t now_ = 1;
   dp::NeighbourSlots slots_;
+  dp::PersistenceTable persistence_;
   std::unique_ptr<control::NeighbourCtl> neighbours_;
   std::unique_ptr<dp::ConnTable> table_;
   std::vector<std::unique_ptr<const dp::Snapshot>> snapshots_;  // kept alive: no RCU here

@@ -517,7 +517,7 @@ virtual_services:
     ports: [80]
     protocol: tcp
     mode: nat
-    persistence: 300
+    stickiness: 300
     real_servers:
       - { address: 198.19.0.20, name: x }
 )"),
@@ -529,7 +529,7 @@ virtual_services:
                    "test.yaml:9:16: connections: unknown key 'size'",
                    "test.yaml:9:37: connections.timeouts: unknown key 'tcp_wait'",
                    "test.yaml:10:15: neighbours: unknown key 'ttl'",
-                   "test.yaml:17:5: virtual_services[0]: unknown key 'persistence'",
+                   "test.yaml:17:5: virtual_services[0]: unknown key 'stickiness'",
                    "test.yaml:19:33: virtual_services[0].real_servers[0]: unknown key 'name'"}));
 }
 
@@ -1625,6 +1625,44 @@ TEST(LoadFallback, IsNotOneOfTheServicesRealServers) {
   EXPECT_NE(errors[0].find("the fallback server is also a real server of this service"),
             std::string::npos)
       << errors[0];
+}
+
+}  // namespace
+}  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+// ---- persistence ----
+
+TEST(LoadPersistence, TimeoutAndNetmaskAreRead) {
+  const Config c =
+      load_valid(kOneService + R"(    persistence: { timeout: 600, netmask: 255.255.255.0 }
+    real_servers: []
+)");
+  ASSERT_TRUE(c.virtual_services[0].persistence);
+  EXPECT_EQ(c.virtual_services[0].persistence->timeout, 600u);
+  EXPECT_EQ(c.virtual_services[0].persistence->netmask, 0xffffff00u);
+  const Config d = load_valid(kOneService + "    persistence: {}\n    real_servers: []\n");
+  EXPECT_EQ(d.virtual_services[0].persistence->timeout, 300u);  // ipvsadm -p
+  EXPECT_EQ(d.virtual_services[0].persistence->netmask, 0xffffffffu);
+}
+
+TEST(LoadPersistence, InvalidNetmasksAndTimeoutsAreRejected) {
+  for (const char* mask : {"255.0.255.0", "0.0.0.0", "255.255.255.1"}) {
+    const Lines errors = errors_of(kOneService + "    persistence: { netmask: " + mask +
+                                   " }\n    real_servers: []\n");
+    ASSERT_EQ(errors.size(), 1u) << mask;
+    EXPECT_EQ(errors[0], std::string("test.yaml:10:29: virtual_services[0].persistence.netmask: "
+                                     "invalid netmask ") +
+                             mask + " (expected contiguous ones, e.g. 255.255.255.0)");
+  }
+  EXPECT_EQ(errors_of(kOneService + "    persistence: { timeout: 0, netmask: /24 }\n"
+                                    "    real_servers: []\n"),
+            (Lines{"test.yaml:10:29: virtual_services[0].persistence.timeout: out of range: 0 "
+                   "(expected 1..2592000)",
+                   "test.yaml:10:41: virtual_services[0].persistence.netmask: invalid IPv4 "
+                   "address '/24'"}));
 }
 
 }  // namespace

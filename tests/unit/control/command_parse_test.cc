@@ -13,6 +13,9 @@ TEST(CommandParse, ShowCommands) {
   EXPECT_TRUE(std::holds_alternative<ShowStats>(*parse_command("show\tstats").command));
   EXPECT_TRUE(std::holds_alternative<ShowConns>(*parse_command("show conns").command));
   EXPECT_TRUE(std::holds_alternative<Reload>(*parse_command("reload").command));
+  EXPECT_TRUE(std::holds_alternative<ShowPersistence>(*parse_command("show persistence").command));
+  EXPECT_TRUE(
+      std::holds_alternative<ClearPersistence>(*parse_command("clear persistence").command));
 }
 
 TEST(CommandParse, SetServerState) {
@@ -54,7 +57,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         Bad{"", "empty"}, Bad{"   ", "empty"}, Bad{"show", "unknown command"},
         Bad{"show nothing", "show 'nothing'"}, Bad{"show vips extra", "unknown command"},
-        Bad{"frobnicate", "unknown command"}, Bad{"reload now", "unknown command"},
+        Bad{"frobnicate", "unknown command"}, Bad{"clear", "unknown command"},
+        Bad{"clear persistence now", "unknown command"}, Bad{"reload now", "unknown command"},
         Bad{"set server", "usage"}, Bad{"set server 1.2.3 x state up", "bad virtual service"},
         Bad{"set server 1.2.3:80 1.2.3.4:80 state up", "bad virtual service"},
         Bad{"set server 1.2.3.4:80 1.2.3.4 state online", "bad real server"},
