@@ -30,7 +30,7 @@ struct Origin {
 };
 
 struct Eal {
-  std::string lcores = "0-1";           // DPDK -l; the first lcore runs the control plane
+  std::string lcores = "0-1";           // DPDK --lcores ("0-2", "0@0,1@1,2@1"); the first is main
   uint32_t memory_mb = 512;             // DPDK -m
   bool no_huge = false;                 // DPDK --no-huge (development machines)
   std::string file_prefix = "sluice";   // DPDK --file-prefix

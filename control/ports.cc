@@ -140,13 +140,11 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
 }  // namespace
 
 std::vector<std::string> eal_arguments(const config::Config& cfg) {
-  std::vector<std::string> args{"sluiced",
-                                "-l",
-                                cfg.eal.lcores,
-                                "-m",
-                                std::to_string(cfg.eal.memory_mb),
-                                "--file-prefix",
-                                cfg.eal.file_prefix};
+  // --lcores takes what -l takes ("0-1") and also lcore@cpu maps ("0@0,1@1,2@1"), which let
+  // more lcores than CPUs run on a small machine.
+  std::vector<std::string> args{
+      "sluiced",       "--lcores",         cfg.eal.lcores, "-m", std::to_string(cfg.eal.memory_mb),
+      "--file-prefix", cfg.eal.file_prefix};
   if (cfg.eal.no_huge) args.push_back("--no-huge");
   for (const config::Interface& ifc : cfg.interfaces) {
     // vdev strings name a driver ("net_..."); anything else is a PCI address to allow.

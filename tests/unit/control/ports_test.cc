@@ -17,10 +17,11 @@ interfaces:
 )",
                                              "t.yaml");
   ASSERT_TRUE(r.config) << r.errors.front().format();
-  EXPECT_EQ(eal_arguments(*r.config),
-            (std::vector<std::string>{"sluiced", "-l", "0-2", "-m", "1024", "--file-prefix", "lb1",
-                                      "--no-huge", "--vdev", "net_af_packet0,iface=veth0,qpairs=2",
-                                      "-a", "0000:03:00.0", "--no-pci"}));
+  EXPECT_EQ(
+      eal_arguments(*r.config),
+      (std::vector<std::string>{"sluiced", "--lcores", "0-2", "-m", "1024", "--file-prefix", "lb1",
+                                "--no-huge", "--vdev", "net_af_packet0,iface=veth0,qpairs=2", "-a",
+                                "0000:03:00.0", "--no-pci"}));
 }
 
 TEST(Ports, PortNamesAreTheDeviceNameWithoutArguments) {
