@@ -286,6 +286,14 @@ config_from_demo() {
   mv -f "$out.tmp" "$out"
 }
 
+# nat_real_servers_yaml: the `real_servers` key of a service appended to demo.yaml, listing
+# the lab's three NAT servers on their HTTP port.
+nat_real_servers_yaml() {
+  local s
+  echo "    real_servers:"
+  for s in nat1 nat2 nat3; do echo "      - { address: ${RIP[$s]%:*}, port: 8080 }"; done
+}
+
 # line_of FIXED-STRING FILE: number of the first line containing it.
 line_of() { grep -n -F -m1 -- "$1" "$2" | cut -d: -f1; }
 

@@ -21,10 +21,7 @@ cat >>"$config" <<YAML
     mode: snat
     scheduler: rr
     snat_pool: [$POOL]
-    real_servers:
-      - { address: ${RIP[nat1]%:*}, port: 8080 }
-      - { address: ${RIP[nat2]%:*}, port: 8080 }
-      - { address: ${RIP[nat3]%:*}, port: 8080 }
+$(nat_real_servers_yaml)
 YAML
 daemon_start "$config"
 wait_http "http://$VIP_SNAT/"
