@@ -61,6 +61,7 @@ class Appliance {
   const std::vector<DataInterface>& interfaces() const { return interfaces_; }
   uint64_t exception_dropped() const { return exception_->dropped(); }
   dp::PersistenceTable& persistence() { return persistence_; }
+  const NeighbourCtl& neighbours() const { return *neighbours_; }
   // The workers' clock (seconds since start), which persistence entries expire by.
   uint32_t worker_now() const;
   // Asks every worker for up to `limit` connections each; waits at most ~2 s.

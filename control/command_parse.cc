@@ -90,8 +90,9 @@ ParsedCommand parse_command(std::string_view line) {
     if (w[1] == "stats") return {Command{ShowStats{}}, {}};
     if (w[1] == "conns") return {Command{ShowConns{}}, {}};
     if (w[1] == "persistence") return {Command{ShowPersistence{}}, {}};
+    if (w[1] == "neighbours") return {Command{ShowNeighbours{}}, {}};
     return failure("unknown: show " + quoted(w[1]) +
-                   " (expected vips, servers, stats, conns or persistence)");
+                   " (expected vips, servers, stats, conns, persistence or neighbours)");
   }
   if (w[0] == "reload" && w.size() == 1) return {Command{Reload{}}, {}};
   if (w[0] == "clear" && w.size() == 2 && w[1] == "persistence") {
@@ -99,7 +100,7 @@ ParsedCommand parse_command(std::string_view line) {
   }
   if (w[0] == "set" && w.size() >= 2 && w[1] == "server") return parse_set_server(w);
   return failure("unknown command " + quoted(line) +
-                 " (expected show vips|servers|stats|conns|persistence, set server ..., "
+                 " (expected show vips|servers|stats|conns|persistence|neighbours, set server ..., "
                  "clear persistence, reload)");
 }
 

@@ -1,5 +1,5 @@
 // The control-socket language: one line, words separated by blanks.
-//   show vips | show servers | show stats | show conns | show persistence
+//   show vips | show servers | show stats | show conns | show persistence | show neighbours
 //   clear persistence
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535
@@ -23,6 +23,7 @@ struct ShowStats {};
 struct ShowConns {};
 struct Reload {};
 struct ShowPersistence {};
+struct ShowNeighbours {};
 struct ClearPersistence {};
 struct SetServer {
   config::Endpoint service;                  // an address and one of its ports
@@ -33,7 +34,7 @@ struct SetServer {
 };
 
 using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowConns, Reload, SetServer,
-                             ShowPersistence, ClearPersistence>;
+                             ShowPersistence, ClearPersistence, ShowNeighbours>;
 
 // Longer lines are refused before any parsing.
 inline constexpr size_t kMaxCommandLength = 4096;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <map>
 
 #include "config/compile/compile.h"
@@ -164,6 +165,25 @@ json show_persistence(Appliance& a) {
   return out;
 }
 
+// The next hops sluice resolves (real servers, route gateways) and what ARP said of them.
+json show_neighbours(const Appliance& a) {
+  const uint64_t now = monotonic_ms();
+  json out = json::array();
+  for (const NeighbourCtl::Entry& e : a.neighbours().entries()) {
+    if (!e.in_use) continue;
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", e.mac.bytes[0], e.mac.bytes[1],
+                  e.mac.bytes[2], e.mac.bytes[3], e.mac.bytes[4], e.mac.bytes[5]);
+    out.push_back(
+        {{"address", config::format_ipv4(e.hop.address)},
+         {"interface", a.config().interfaces[e.hop.interface].name},
+         {"mac", e.resolved ? mac : ""},
+         {"state", e.resolved ? "resolved" : "unresolved"},
+         {"expires_in", e.resolved ? static_cast<int64_t>(e.expires_ms - now) / 1000 : 0}});
+  }
+  return out;
+}
+
 json ok(json result) { return {{"ok", true}, {"result", std::move(result)}}; }
 json failed(const std::string& error) { return {{"ok", false}, {"error", error}}; }
 
@@ -183,6 +203,7 @@ std::string execute(Appliance& appliance, std::string_view line) {
           if constexpr (std::is_same_v<T, ShowStats>) return ok(show_stats(appliance));
           if constexpr (std::is_same_v<T, ShowConns>) return ok(show_conns(appliance));
           if constexpr (std::is_same_v<T, ShowPersistence>) return ok(show_persistence(appliance));
+          if constexpr (std::is_same_v<T, ShowNeighbours>) return ok(show_neighbours(appliance));
           if constexpr (std::is_same_v<T, ClearPersistence>) {
             const uint32_t n = appliance.persistence().clear(appliance.worker_now());
             return ok("cleared " + std::to_string(n) + " persistence entries");

@@ -26,6 +26,7 @@ void usage(FILE* to) {
       "usage: sluicectl [--socket PATH] [--json] COMMAND\n"
       "commands:\n"
       "  show vips | show servers | show stats | show conns | show persistence\n"
+      "  show neighbours\n"
       "  clear persistence\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535\n"
@@ -153,6 +154,15 @@ void print_persistence(const json& r) {
   print_table({"VIP", "CLIENT", "SERVER", "EXPIRES"}, rows);
 }
 
+void print_neighbours(const json& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const json& n : list(r)) {
+    rows.push_back({text(field(n, "address")), text(field(n, "interface")), text(field(n, "mac")),
+                    text(field(n, "state")), text(field(n, "expires_in"))});
+  }
+  print_table({"ADDRESS", "INTERFACE", "MAC", "STATE", "EXPIRES"}, rows);
+}
+
 void print_conns(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& c : list(r)) {
@@ -205,6 +215,8 @@ int main(int argc, char** argv) {
     print_servers(result);
   } else if (line == "show stats") {
     print_stats(result);
+  } else if (line == "show neighbours") {
+    print_neighbours(result);
   } else if (line == "show persistence") {
     print_persistence(result);
   } else if (line == "show conns") {

@@ -76,4 +76,12 @@ for port in front back; do
     "$(jq -r --arg p "$port" '.ports[] | select(.name == $p) | .tx_packets' <<<"$stats")" 1
 done
 
+step "show neighbours: the real servers were resolved by ARP"
+neighbours=$(ctl_json show neighbours)
+for s in dr1 dr2 dr3; do
+  check_eq "$s (${RIP[$s]%:*}) resolved to its MAC" "${MAC[$s]} resolved" \
+    "$(jq -r --arg a "${RIP[$s]%:*}" '.[] | select(.address == $a) | "\(.mac) \(.state)"' \
+      <<<"$neighbours")"
+done
+
 e2e_end

@@ -14,6 +14,7 @@ TEST(CommandParse, ShowCommands) {
   EXPECT_TRUE(std::holds_alternative<ShowConns>(*parse_command("show conns").command));
   EXPECT_TRUE(std::holds_alternative<Reload>(*parse_command("reload").command));
   EXPECT_TRUE(std::holds_alternative<ShowPersistence>(*parse_command("show persistence").command));
+  EXPECT_TRUE(std::holds_alternative<ShowNeighbours>(*parse_command("show neighbours").command));
   EXPECT_TRUE(
       std::holds_alternative<ClearPersistence>(*parse_command("clear persistence").command));
 }
