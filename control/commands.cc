@@ -65,14 +65,18 @@ json show_servers(const Appliance& a) {
       const bool fallback = k == vs.real_servers.size();
       const config::RealServer& rs = fallback ? *vs.fallback : vs.real_servers[k];
       const dp::RealServerEntry& s = snap.servers[snap.services[v].first_server + k];
-      const uint16_t port = rs.port.value_or(listener.ports.lowest());
+      // A server without a port takes the client's: shown with the service's lowest port
+      // (as `set server` addresses it), or `*` when the service listens on every port.
+      const std::string port = rs.port              ? std::to_string(*rs.port)
+                               : listener.ports.all ? "*"
+                                                    : std::to_string(listener.ports.lowest());
       out.push_back(
           {{"vip", vs.name},
            {"role", fallback ? "fallback" : "real"},
            {"vip_address", config::format_ipv4(listener.address)},
            {"ports", config::format_ports(listener.ports)},
            {"protocol", config::protocols_name(listener.protocols)},
-           {"server", endpoint(s.address, port)},
+           {"server", config::format_ipv4(s.address) + ":" + port},
            {"weight", s.weight},
            {"state", config::to_string(s.state)},
            {"active_conns",

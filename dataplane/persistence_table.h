@@ -56,6 +56,8 @@ class PersistenceTable {
   bool write(Slot& s, const Entry& e);         // false: another writer holds it
 
   std::unique_ptr<Slot[]> slots_;
+
+  friend struct PersistenceTableProbe;  // tests/unit: holds a slot as a writer would
 };
 
 }  // namespace sluice::dp
