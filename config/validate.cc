@@ -325,27 +325,12 @@ void check_listed_ports(const Config& config, Context& cx) {
   }
 }
 
-// Replies of a nat connection must reach the worker that holds it; until they are steered
-// there (rte_flow or hand-off rings), nat runs on one worker.
-void check_nat_workers(const Config& config, Context& cx) {
-  if (config.workers.count == 1) return;
-  for (const VirtualService& vs : config.virtual_services) {
-    if (!replies_return(vs.mode)) continue;
-    cx.error(cx.origin_of("workers.count", vs.origin),
-             std::string(to_string(vs.mode)) + " virtual services (" + quote(vs.name) +
-                 ") need workers.count 1: replies are not yet steered to the worker that "
-                 "holds their connection");
-    return;
-  }
-}
-
 }  // namespace
 
 void validate(const Draft& draft, Context& cx) {
   const Topology topology = topology_of(draft);
   check_capacity(draft.config, cx);
   check_listed_ports(draft.config, cx);
-  check_nat_workers(draft.config, cx);
   check_interfaces(draft.config, cx);
   check_routes(draft.config, topology, cx);
   check_virtual_services(draft, topology, cx);

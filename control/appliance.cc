@@ -151,15 +151,35 @@ std::string Appliance::start_workers() {
     w->start_tsc = start_tsc_;
     w->tsc_hz = rte_get_tsc_hz();
     w->stop = &stop_;
-    if (int rc = rte_eal_remote_launch(dp::worker_main, w, lcore); rc != 0) {
-      return "cannot launch worker on lcore " + std::to_string(lcore);
-    }
+    lcores_.push_back(lcore);
     ++id;
+  }
+  if (std::string e = connect_handoff_rings(); !e.empty()) return e;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (rte_eal_remote_launch(dp::worker_main, workers_[i], lcores_[i]) != 0) {
+      return "cannot launch worker on lcore " + std::to_string(lcores_[i]);
+    }
   }
   exception_ = std::make_unique<ExceptionPath>(interfaces_, std::move(to_kernel), to_wire, pool_,
                                                *neighbours_);
   RTE_LOG(NOTICE, USER1, "sluiced: %u worker(s), %zu interface(s), %zu virtual service(s)\n", count,
           interfaces_.size(), cfg_.virtual_services.size());
+  return {};
+}
+
+// One ring per ordered pair of workers, so every ring has a single producer and consumer
+// (an rte_ring with several producers would make one worker wait for another's enqueue).
+std::string Appliance::connect_handoff_rings() {
+  for (dp::WorkerCtx* from : workers_) {
+    for (dp::WorkerCtx* to : workers_) {
+      if (from == to) continue;
+      rte_ring* r =
+          make_ring("sluice_handoff_" + std::to_string(from->id) + "_" + std::to_string(to->id));
+      if (r == nullptr) return "cannot create hand-off rings: " + std::string(rte_strerror(rte_errno));
+      from->handoff_to[to->id] = r;
+      to->handoff_from[from->id] = r;
+    }
+  }
   return {};
 }
 

@@ -71,6 +71,7 @@ class Appliance {
   Appliance() = default;
   std::string start_workers();
   rte_ring* make_ring(const std::string& name);  // owned by the appliance
+  std::string connect_handoff_rings();
   std::string publish(const config::Config& cfg);
 
   config::Config cfg_;
@@ -85,6 +86,7 @@ class Appliance {
   uint64_t generation_ = 0;
   std::vector<std::unique_ptr<dp::ConnTable>> tables_;
   std::vector<dp::WorkerCtx*> workers_;
+  std::vector<unsigned> lcores_;  // of workers_[i]
   std::vector<rte_ring*> rings_;
   std::unique_ptr<ExceptionPath> exception_;
   std::vector<PendingDump> abandoned_dumps_;  // timed out; freed by poll() once done

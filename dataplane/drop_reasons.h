@@ -28,6 +28,7 @@ namespace sluice::dp {
   _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                         \
   _(tun_too_big, "packet plus the IP-in-IP header exceeds the interface MTU")              \
   _(exception_ring_full, "exception path to the kernel is full")                           \
+  _(handoff_ring_full, "hand-off ring to the worker owning the connection is full")        \
   _(tx_full, "transmit queue full")
 
 enum class Drop : uint8_t {

@@ -4,6 +4,7 @@
 //                      |        +-> kernel (everything else ARP)
 //                      +-> lb --+-> tx (to real servers, back to clients)
 //                      |        +-> kernel (TCP/UDP not for a virtual service)
+//                      |        +-> hand-off ring (another worker owns the connection)
 //                      +-> kernel (IPv6, ICMP, other)
 //   any stage -> drop (named counter)
 //
@@ -15,5 +16,7 @@
 namespace sluice::dp {
 
 void process_burst(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n);
+// Packets another worker parsed and handed to this one, their owner: straight to lb.
+void process_handed_off(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n);
 
 }  // namespace sluice::dp

@@ -21,27 +21,31 @@ void VipTable::insert_exception(uint32_t address, uint16_t port, uint8_t protoco
   pending_.try_emplace(pack(address, port, protocol), kNone);
 }
 
+void VipTable::insert_address(uint32_t address, AddressKind kind) {
+  uint32_t i = hash(address) & address_mask_;
+  while (address_slots_[i].address != kEmptyAddress && address_slots_[i].address != address) {
+    i = (i + 1) & address_mask_;
+  }
+  address_slots_[i] = {address, kind};
+}
+
 void VipTable::seal() {
   const uint32_t size =
       std::bit_ceil(static_cast<uint32_t>(pending_.size() + pending_addresses_.size()) * 2 + 2);
   slots_.assign(size, Slot{});
   mask_ = size - 1;
-  std::vector<uint32_t> addresses = std::move(pending_addresses_);
+  address_slots_.assign(size, AddressSlot{});
+  address_mask_ = mask_;
+  // Validation keeps snat addresses apart from service addresses; a service claims its
+  // address last so that it would win if they ever met.
+  for (uint32_t a : pending_addresses_) insert_address(a, AddressKind::snat_pool);
   for (const auto& [key, vip_index] : pending_) {
     uint32_t i = hash(key) & mask_;
     while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
     slots_[i] = {key, vip_index};
-    addresses.push_back(static_cast<uint32_t>(key >> 32));
+    insert_address(static_cast<uint32_t>(key >> 32), AddressKind::service);
   }
-  address_slots_.assign(size, kEmptyAddress);
-  address_mask_ = mask_;
-  for (uint32_t a : addresses) {
-    uint32_t i = hash(a) & address_mask_;
-    while (address_slots_[i] != kEmptyAddress && address_slots_[i] != a) {
-      i = (i + 1) & address_mask_;
-    }
-    address_slots_[i] = a;
-  }
+  pending_addresses_ = {};
   pending_ = {};  // frees its memory, which clear() keeps
 }
 

@@ -14,6 +14,9 @@
 
 namespace sluice::dp {
 
+// What an address is to the appliance, as far as virtual services go.
+enum class AddressKind : uint8_t { none, service, snat_pool };
+
 class VipTable {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -28,7 +31,7 @@ class VipTable {
   void insert_exception(uint32_t address, uint16_t port, uint8_t protocol);
   // An address the appliance owns without serving ports on it (an snat pool address): ARP
   // is answered for it and stray packets to it are dropped, not passed to the kernel.
-  void insert_address(uint32_t address) { pending_addresses_.push_back(address); }
+  void insert_snat_address(uint32_t address) { pending_addresses_.push_back(address); }
   // Call once after the last insert: sizes and fills the probe arrays.
   void seal();
 
@@ -39,13 +42,15 @@ class VipTable {
     return probe(pack_all_ports(address, protocol)).vip_index;  // empty slots hold kNone
   }
 
-  bool is_vip_address(uint32_t address) const {
-    if (address_slots_.empty() || address == kEmptyAddress) return false;
+  AddressKind kind_of(uint32_t address) const {
+    if (address_slots_.empty() || address == kEmptyAddress) return AddressKind::none;
     for (uint32_t i = hash(address) & address_mask_;; i = (i + 1) & address_mask_) {
-      if (address_slots_[i] == address) return true;
-      if (address_slots_[i] == kEmptyAddress) return false;
+      if (address_slots_[i].address == address) return address_slots_[i].kind;
+      if (address_slots_[i].address == kEmptyAddress) return AddressKind::none;
     }
   }
+  // Any address the appliance answers ARP for on behalf of virtual services.
+  bool is_vip_address(uint32_t address) const { return kind_of(address) != AddressKind::none; }
 
  private:
   // The empty marker has protocol byte 0xff, which no key carries (tcp 6, udp 17).
@@ -57,6 +62,10 @@ class VipTable {
   struct Slot {
     uint64_t key = kEmpty;
     uint32_t vip_index = kNone;
+  };
+  struct AddressSlot {
+    uint32_t address = kEmptyAddress;
+    AddressKind kind = AddressKind::none;
   };
 
   static uint64_t pack(uint32_t address, uint16_t port, uint8_t protocol) {
@@ -70,6 +79,8 @@ class VipTable {
     return static_cast<uint32_t>((key * 0x9e3779b97f4a7c15ull) >> 32);
   }
 
+  void insert_address(uint32_t address, AddressKind kind);
+
   // The slot holding `key`, or the empty slot that ends its probe sequence.
   const Slot& probe(uint64_t key) const {
     uint32_t i = hash(key) & mask_;
@@ -80,7 +91,7 @@ class VipTable {
   std::unordered_map<uint64_t, uint32_t> pending_;  // key -> vip_index, until seal()
   std::vector<Slot> slots_;
   std::vector<uint32_t> pending_addresses_;
-  std::vector<uint32_t> address_slots_;
+  std::vector<AddressSlot> address_slots_;
   uint32_t mask_ = 0;
   uint32_t address_mask_ = 0;
 };

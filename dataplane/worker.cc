@@ -58,6 +58,22 @@ uint32_t transmit_from_kernel(WorkerCtx& w) {
   return n;
 }
 
+// Packets other workers received for connections this one owns.
+uint32_t take_over_handoffs(WorkerCtx& w, rte_mbuf** pkts) {
+  uint32_t work = 0;
+  for (uint16_t from = 0; from < w.worker_count; ++from) {
+    if (w.handoff_from[from] == nullptr) continue;
+    const unsigned n = rte_ring_sc_dequeue_burst(
+        w.handoff_from[from], reinterpret_cast<void**>(pkts), w.burst, nullptr);
+    if (n == 0) continue;
+    w.stats.taken_over.add(n);
+    process_handed_off(w, *w.snapshot, pkts, static_cast<uint16_t>(n));
+    flush_outputs(w);
+    work += n;
+  }
+  return work;
+}
+
 }  // namespace
 
 uint32_t expire_connections(WorkerCtx& w, uint32_t budget) {
@@ -76,7 +92,24 @@ void begin_loop(WorkerCtx& w) {
   w.now = static_cast<uint32_t>((rte_rdtsc() - w.start_tsc) / w.tsc_hz);
 }
 
+// Hands each owner the packets collected for it in one burst enqueue.
+void flush_handoffs(WorkerCtx& w) {
+  for (uint16_t owner = 0; owner < w.worker_count; ++owner) {
+    PacketBuffer& b = w.handoff[owner];
+    if (b.n == 0) continue;
+    const unsigned queued = rte_ring_sp_enqueue_burst(
+        w.handoff_to[owner], reinterpret_cast<void* const*>(b.pkts), b.n, nullptr);
+    w.stats.handed_off.add(queued);
+    if (queued < b.n) {
+      w.stats.drops[static_cast<size_t>(Drop::handoff_ring_full)].add(b.n - queued);
+      free_all(b.pkts, b.n, static_cast<uint16_t>(queued));
+    }
+    b.n = 0;
+  }
+}
+
 void flush_outputs(WorkerCtx& w) {
+  if (w.worker_count > 1) flush_handoffs(w);
   for (uint8_t i = 0; i < w.interface_count; ++i) {
     PacketBuffer& b = w.tx[i];
     if (b.n == 0) continue;
@@ -123,6 +156,7 @@ int worker_main(void* arg) {
       flush_outputs(w);
       work += n;
     }
+    if (w.worker_count > 1) work += take_over_handoffs(w, pkts);
     work += transmit_from_kernel(w);
     work += expire_connections(w, kExpiryBudget);
     serve_requests(w, dump);

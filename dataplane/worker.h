@@ -41,6 +41,7 @@ struct InterfaceStats {
 
 struct WorkerStats {
   Counter rx_packets, tx_packets, to_kernel, conns_created;
+  Counter handed_off, taken_over;  // packets sent to / received from the owning worker
   std::array<Counter, kDropCount> drops;
   std::array<InterfaceStats, kMaxInterfaces> interfaces;
   // By real-server id. server_load counts live connections; wlc reads it.
@@ -92,6 +93,11 @@ struct alignas(64) WorkerCtx {
   rte_ring* kernel_ring = nullptr;  // worker -> control: packets for the TAP twins
   rte_ring* from_kernel = nullptr;  // control -> worker: what the TAP twins send (worker 0)
   rte_ring* requests = nullptr;     // control -> worker: ConnDumpRequest*
+  // Packets whose connection another worker owns (dataplane/steering.h), one single-producer
+  // single-consumer ring per pair of workers; null for this worker's own index.
+  std::array<rte_ring*, kMaxWorkers> handoff_to{};    // this worker -> worker j
+  std::array<rte_ring*, kMaxWorkers> handoff_from{};  // worker j -> this worker
+  std::array<PacketBuffer, kMaxWorkers> handoff{};    // collected per burst, by owner
   uint32_t burst = 32;
   uint32_t idle_polls = 256;
   uint32_t idle_sleep_us = 100;
@@ -109,14 +115,21 @@ struct alignas(64) WorkerCtx {
     b.pkts[b.n++] = m;
   }
   void send_to_kernel(rte_mbuf* m) { to_kernel.pkts[to_kernel.n++] = m; }
+  void hand_off(rte_mbuf* m, uint16_t owner) {
+    PacketBuffer& b = handoff[owner];
+    b.pkts[b.n++] = m;
+  }
 };
 
 // Frees connections whose timeout passed, visiting at most `budget` entries.
 uint32_t expire_connections(WorkerCtx& w, uint32_t budget);
 // Picks up a newly published snapshot and the clock. Call after the quiescent report.
 void begin_loop(WorkerCtx& w);
-// Hands the burst's outputs to the NICs and the exception ring; counts what did not fit.
+// Hands the burst's outputs to the NICs, the exception ring and the owners' hand-off rings;
+// counts what did not fit.
 void flush_outputs(WorkerCtx& w);
+// The hand-off part of flush_outputs alone.
+void flush_handoffs(WorkerCtx& w);
 // The lcore entry point (rte_eal_remote_launch); `arg` is a WorkerCtx*. Returns on *stop.
 int worker_main(void* arg);
 

@@ -177,7 +177,7 @@ void add_snat_pool(dp::VirtualServiceEntry& entry, const VirtualService& vs, dp:
   entry.pool_size = static_cast<uint32_t>(vs.snat_pool.size());
   for (Ipv4 address : vs.snat_pool) {
     snap.snat_pool.push_back(htonl(address));
-    snap.vips.insert_address(address);  // the real servers' replies are addressed to it
+    snap.vips.insert_snat_address(address);  // the real servers' replies are addressed to it
   }
 }
 

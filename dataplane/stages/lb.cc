@@ -4,6 +4,7 @@
 
 #include "dataplane/packet_meta.h"
 #include "dataplane/rewrite.h"
+#include "dataplane/steering.h"
 
 namespace sluice::dp::stages {
 namespace {
@@ -69,11 +70,13 @@ void reverse(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
   w.transmit(m, c.client_interface);
 }
 
-void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m);
+void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival);
 
-// snat source ports: 1024..65535, dealt to workers by port % workers, so that the port of a
-// reply names the worker that holds its connection (return traffic steering, later).
-constexpr uint32_t kFirstSnatPort = 1024;
+// snat source ports: 1024..65535, dealt to workers by owner_of_port, so that the port of a
+// reply names the worker that holds its connection. Ports go in pairs (bit 0 is not part of
+// the owner): pair q is ports 2q and 2q+1.
+constexpr uint32_t kFirstSnatPair = 1024 / 2;
+constexpr uint32_t kLastSnatPair = 65535 / 2;
 // Candidates tried per new connection before giving up: a busy pool fails fast instead of
 // walking 64k ports on a worker.
 constexpr uint32_t kSnatTries = 64;
@@ -82,13 +85,13 @@ constexpr uint32_t kSnatTries = 64;
 uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEntry& service,
                      Conn& c) {
   if (service.pool_size == 0) return ConnTable::kTaken;  // validation requires one
-  // This worker's ports: first, first + workers, ... (all with port % workers == id).
+  // This worker's pairs: first, first + workers, ... (all with pair % workers == id).
   const uint32_t first =
-      kFirstSnatPort + (w.id + w.worker_count - kFirstSnatPort % w.worker_count) % w.worker_count;
-  const uint32_t share = (65535 - first) / w.worker_count + 1;
+      kFirstSnatPair + (w.id + w.worker_count - kFirstSnatPair % w.worker_count) % w.worker_count;
+  const uint32_t share = 2 * ((kLastSnatPair - first) / w.worker_count + 1);  // ports
   for (uint32_t attempt = 0; attempt < kSnatTries; ++attempt) {
     const uint32_t n = w.snat_cursor++;
-    const uint32_t port = first + (n % share) * w.worker_count;
+    const uint32_t port = 2 * (first + (n % share) / 2 * w.worker_count) + (n & 1);
     c.backend_src_ip = snap.snat_pool[service.pool_first + (n / share) % service.pool_size];
     c.backend_src_port = rte_cpu_to_be_16(static_cast<uint16_t>(port));
     const uint32_t index = w.conns->insert(c, true);
@@ -126,7 +129,7 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
   if (!is_return && c.protocol == IPPROTO_TCP && opens_connection(meta_of(m)) &&
       (c.state == ConnState::fin_wait || c.state == ConnState::close)) {
     release(w, index);
-    return on_miss(w, snap, m);
+    return on_miss(w, snap, m, Arrival::handed_off);  // this worker holds it: no hand-off
   }
   // A halted (or removed) server's connections are cut: packets dropped, entry freed, so the
   // client's next segment finds no connection and is not rescheduled (it carries no SYN).
@@ -157,10 +160,14 @@ bool still_current(const ConnTable& conns, uint32_t ref, const FlowKey& key) {
   return std::memcmp(&indexed, &key, sizeof key) == 0;
 }
 
-void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
+void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   const PacketMeta& meta = meta_of(m);
   const uint32_t ref = w.conns->lookup(meta.key);
   if (ref != ConnTable::kNone) return on_hit(w, snap, m, ref);
+  if (arrival == Arrival::from_wire && w.worker_count > 1) {
+    const uint16_t owner = owner_of(snap, meta.key, w.id, w.worker_count);
+    if (owner != w.id) return w.hand_off(m, owner);
+  }
 
   const uint32_t dst = rte_be_to_cpu_32(meta.key.dst_ip);
   const uint32_t vip = snap.vips.find(dst, rte_be_to_cpu_16(meta.key.dst_port), meta.key.protocol);
@@ -225,7 +232,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m) {
 
 }  // namespace
 
-void lb(WorkerCtx& w, const Snapshot& snap, const PacketList& in) {
+void lb(WorkerCtx& w, const Snapshot& snap, const PacketList& in, Arrival arrival) {
   for (uint16_t base = 0; base < in.n; base += ConnTable::kBulk) {
     const uint32_t n = std::min<uint32_t>(in.n - base, ConnTable::kBulk);
     const FlowKey* keys[ConnTable::kBulk];
@@ -238,7 +245,7 @@ void lb(WorkerCtx& w, const Snapshot& snap, const PacketList& in) {
       if (((hits >> i) & 1) && still_current(*w.conns, refs[i], *keys[i])) {
         on_hit(w, snap, m, refs[i]);
       } else {
-        on_miss(w, snap, m);
+        on_miss(w, snap, m, arrival);
       }
     }
   }

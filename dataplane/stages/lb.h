@@ -7,12 +7,17 @@
 //                        snat: and the destination back to the client  -> tx to the client
 //   miss, to a VIP    -> new connection (TCP needs a SYN)              -> as a forward hit
 //   miss, elsewhere   -> the kernel (exception path)
+// With several workers a miss first asks whose connection it is (dataplane/steering.h): a
+// packet another worker owns is handed to it, and arrives there as handed_off, never to be
+// handed on again.
 #pragma once
 
 #include "dataplane/stages/packet_list.h"
 
 namespace sluice::dp::stages {
 
-void lb(WorkerCtx& w, const Snapshot& snap, const PacketList& in);
+enum class Arrival : uint8_t { from_wire, handed_off };
+
+void lb(WorkerCtx& w, const Snapshot& snap, const PacketList& in, Arrival arrival);
 
 }  // namespace sluice::dp::stages

@@ -74,27 +74,52 @@ static config::Config load_or_throw(const std::string& yaml) {
   return std::move(*r.config);
 }
 
-PipelineHarness::PipelineHarness(const std::string& yaml, uint32_t capacity)
+PipelineHarness::PipelineHarness(const std::string& yaml, uint32_t capacity, uint16_t workers)
     : cfg_(load_or_throw(yaml)),
-      neighbours_(std::make_unique<control::NeighbourCtl>(slots_, 300)),
-      w_(std::make_unique<dp::WorkerCtx>()) {
-  static int tables = 0;
-  table_ = dp::ConnTable::create(("fixture_conns_" + std::to_string(tables++)).c_str(), capacity,
-                                 static_cast<int>(rte_socket_id()), 0);
-  if (!table_) throw std::runtime_error("cannot create connection table");
-  w_->conns = table_.get();
-  w_->neighbours = &slots_;
-  w_->persistence = &persistence_;
-  w_->interface_count = 2;
-  w_->interfaces[0] = {0, kFrontMac};
-  w_->interfaces[1] = {1, kBackMac};
-  w_->interface_of_port[0] = 0;
-  w_->interface_of_port[1] = 1;
-  w_->published = &published_;
+      neighbours_(std::make_unique<control::NeighbourCtl>(slots_, 300)) {
+  static int instance = 0;  // names of DPDK objects are process-wide
+  const std::string prefix = "fx" + std::to_string(instance++) + "_";
+  for (uint16_t id = 0; id < workers; ++id) {
+    auto table = dp::ConnTable::create((prefix + "conns_" + std::to_string(id)).c_str(), capacity,
+                                       static_cast<int>(rte_socket_id()), 0);
+    if (!table) throw std::runtime_error("cannot create connection table");
+    auto w = std::make_unique<dp::WorkerCtx>();
+    w->id = id;
+    w->worker_count = workers;
+    w->conns = table.get();
+    w->neighbours = &slots_;
+    w->persistence = &persistence_;
+    w->interface_count = 2;
+    w->interfaces[0] = {0, kFrontMac};
+    w->interfaces[1] = {1, kBackMac};
+    w->interface_of_port[0] = 0;
+    w->interface_of_port[1] = 1;
+    w->published = &published_;
+    tables_.push_back(std::move(table));
+    workers_.push_back(std::move(w));
+  }
+  for (auto& from : workers_) {
+    for (auto& to : workers_) {
+      if (from == to) continue;
+      const std::string name = prefix + std::to_string(from->id) + "_" + std::to_string(to->id);
+      rte_ring* r = rte_ring_create(name.c_str(), 1024, static_cast<int>(rte_socket_id()),
+                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (r == nullptr) throw std::runtime_error("cannot create hand-off ring");
+      rings_.push_back(r);
+      from->handoff_to[to->id] = r;
+      to->handoff_from[from->id] = r;
+    }
+  }
   publish();
 }
 
-PipelineHarness::~PipelineHarness() = default;
+PipelineHarness::~PipelineHarness() {
+  for (rte_ring* r : rings_) {
+    rte_mbuf* m = nullptr;
+    while (rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+    rte_ring_free(r);
+  }
+}
 
 void PipelineHarness::publish() {
   const auto slot_for = [this](const config::NextHop& hop) { return neighbours_->slot_for(hop); };
@@ -133,23 +158,65 @@ void PipelineHarness::set_override(const std::string& vip, uint16_t vip_port,
   throw std::invalid_argument("no such real server");
 }
 
-std::unique_ptr<Outputs> PipelineHarness::run(std::vector<rte_mbuf*> in) {
-  dp::begin_loop(*w_);
-  w_->now = now_;  // the harness's clock, not the TSC
-  dp::process_burst(*w_, *w_->snapshot, in.data(), static_cast<uint16_t>(in.size()));
-  auto out = std::make_unique<Outputs>();
+namespace {
+
+// What flush_outputs would send to the NICs and the kernel, kept for the test instead.
+void collect(dp::WorkerCtx& w, Outputs& out) {
   for (int i = 0; i < 2; ++i) {
-    out->tx[i].assign(w_->tx[i].pkts, w_->tx[i].pkts + w_->tx[i].n);
-    w_->tx[i].n = 0;
+    out.tx[i].insert(out.tx[i].end(), w.tx[i].pkts, w.tx[i].pkts + w.tx[i].n);
+    out.tx_worker[i].insert(out.tx_worker[i].end(), w.tx[i].n, w.id);
+    w.tx[i].n = 0;
   }
-  out->kernel.assign(w_->to_kernel.pkts, w_->to_kernel.pkts + w_->to_kernel.n);
-  w_->to_kernel.n = 0;
+  out.kernel.insert(out.kernel.end(), w.to_kernel.pkts, w.to_kernel.pkts + w.to_kernel.n);
+  w.to_kernel.n = 0;
+}
+
+}  // namespace
+
+std::unique_ptr<Outputs> PipelineHarness::run(std::vector<rte_mbuf*> in, uint16_t on_worker) {
+  for (auto& w : workers_) {
+    dp::begin_loop(*w);
+    w->now = now_;  // the harness's clock, not the TSC
+  }
+  dp::WorkerCtx& first = *workers_.at(on_worker);
+  dp::process_burst(first, *first.snapshot, in.data(), static_cast<uint16_t>(in.size()));
+  auto out = std::make_unique<Outputs>();
+  collect(first, *out);
+  if (workers_.size() > 1) dp::flush_handoffs(first);
+  for (auto& w : workers_) {
+    rte_mbuf* pkts[dp::kMaxBurst];
+    for (uint16_t from = 0; from < workers_.size(); ++from) {
+      if (w->handoff_from[from] == nullptr) continue;
+      const unsigned n = rte_ring_sc_dequeue_burst(
+          w->handoff_from[from], reinterpret_cast<void**>(pkts), dp::kMaxBurst, nullptr);
+      w->stats.taken_over.add(n);
+      dp::process_handed_off(*w, *w->snapshot, pkts, static_cast<uint16_t>(n));
+      collect(*w, *out);
+    }
+  }
   return out;
+}
+
+uint32_t PipelineHarness::expire() {
+  uint32_t expired = 0;
+  for (auto& w : workers_) {
+    w->now = now_;
+    expired += dp::expire_connections(*w, UINT32_MAX);
+  }
+  return expired;
+}
+
+uint64_t PipelineHarness::drops(dp::Drop d) const {
+  uint64_t total = 0;
+  for (const auto& w : workers_) total += w->stats.drops[static_cast<size_t>(d)].get();
+  return total;
 }
 
 uint64_t PipelineHarness::total_drops() const {
   uint64_t total = 0;
-  for (const auto& c : w_->stats.drops) total += c.get();
+  for (const auto& w : workers_) {
+    for (const auto& c : w->stats.drops) total += c.get();
+  }
   return total;
 }
 

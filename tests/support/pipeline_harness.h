@@ -48,32 +48,37 @@ dp::Mac neighbour_mac(const std::string& ip);
 struct Outputs {
   std::vector<rte_mbuf*> tx[2];  // per interface
   std::vector<rte_mbuf*> kernel;
+  std::vector<uint16_t> tx_worker[2];  // which worker sent tx[i][k]
   ~Outputs();
 };
 
+// With several workers, each has its own connection table and they share the persistence
+// table and hand-off rings, as in the daemon. A run is one burst on one worker, then every
+// worker takes over what was handed to it, as their loops would.
 class PipelineHarness {
  public:
-  explicit PipelineHarness(const std::string& yaml = kFixtureConfig, uint32_t capacity = 4096);
+  explicit PipelineHarness(const std::string& yaml = kFixtureConfig, uint32_t capacity = 4096,
+                           uint16_t workers = 1);
   ~PipelineHarness();
 
   // Compiles and publishes a new snapshot (as a reload does), keeping ids and overrides.
   void reload(const std::string& yaml);
   void set_override(const std::string& vip, uint16_t vip_port, const std::string& rip,
                     uint16_t rip_port, config::Override o);
-  // Runs one burst and returns what came out.
-  std::unique_ptr<Outputs> run(std::vector<rte_mbuf*> in);
-  std::unique_ptr<Outputs> run_one(rte_mbuf* m) { return run({m}); }
+  // Runs one burst on a worker and returns what came out of all of them.
+  std::unique_ptr<Outputs> run(std::vector<rte_mbuf*> in, uint16_t on_worker = 0);
+  std::unique_ptr<Outputs> run_one(rte_mbuf* m, uint16_t on_worker = 0) {
+    return run({m}, on_worker);
+  }
 
   // The worker clock (seconds) the next run() sees; connection expiry is driven by it.
   void set_now(uint32_t seconds) { now_ = seconds; }
-  uint32_t expire() {
-    w_->now = now_;
-    return dp::expire_connections(*w_, UINT32_MAX);
-  }
+  uint32_t expire();
 
-  uint64_t drops(dp::Drop d) const { return w_->stats.drops[static_cast<size_t>(d)].get(); }
+  // Summed over all workers.
+  uint64_t drops(dp::Drop d) const;
   uint64_t total_drops() const;
-  dp::WorkerCtx& worker() { return *w_; }
+  dp::WorkerCtx& worker(uint16_t id = 0) { return *workers_[id]; }
   control::NeighbourCtl& neighbours() { return *neighbours_; }
   const config::Config& config() const { return cfg_; }
 
@@ -88,10 +93,11 @@ class PipelineHarness {
   dp::NeighbourSlots slots_;
   dp::PersistenceTable persistence_;
   std::unique_ptr<control::NeighbourCtl> neighbours_;
-  std::unique_ptr<dp::ConnTable> table_;
   std::vector<std::unique_ptr<const dp::Snapshot>> snapshots_;  // kept alive: no RCU here
   std::atomic<const dp::Snapshot*> published_{nullptr};
-  std::unique_ptr<dp::WorkerCtx> w_;
+  std::vector<std::unique_ptr<dp::ConnTable>> tables_;
+  std::vector<std::unique_ptr<dp::WorkerCtx>> workers_;
+  std::vector<rte_ring*> rings_;
 };
 
 }  // namespace sluice::test

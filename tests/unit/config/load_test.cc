@@ -670,10 +670,6 @@ virtual_services:
         weight: @weight@
 )";
 
-const std::string kNatNeedsOneWorker =
-    "test.yaml:4:10: workers.count: nat virtual services ('web') need workers.count 1: replies "
-    "are not yet steered to the worker that holds their connection";
-
 struct IntegerKey {
   std::string token;
   std::string path;
@@ -723,9 +719,7 @@ TEST(LoadIntegers, BoundsAreAccepted) {
   for (const IntegerKey& key : kIntegerKeys) {
     SCOPED_TRACE(key.path);
     EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.min))), Lines{});
-    // The file's service is nat, which runs on one worker only for now (a rule of its own).
-    const Lines at_max = key.path == "workers.count" ? Lines{kNatNeedsOneWorker} : Lines{};
-    EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.max))), at_max);
+    EXPECT_EQ(errors_of(with_integer(key, std::to_string(key.max))), Lines{});
   }
 }
 
@@ -1410,21 +1404,17 @@ TEST(LoadCapacity, AtMost4096RealServersInAll) {
       << errors[0];
 }
 
-TEST(LoadCapacity, NatNeedsASingleWorkerForNow) {
-  const std::string nat = R"(
-virtual_services:
-  - { name: web, address: 198.18.0.10, ports: [80], protocol: tcp, mode: nat,
-      real_servers: [ { address: 198.18.0.20, port: 8080 } ] }
-)";
-  EXPECT_EQ(errors_of("workers: { count: 1 }\n" + many_interfaces(1) + nat), Lines{});
-  EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + nat),
-            (Lines{"test.yaml:1:19: workers.count: nat virtual services ('web') need "
-                   "workers.count 1: replies are not yet steered to the worker that holds their "
-                   "connection"}));
-  std::string dr = nat;
-  dr.replace(dr.find("mode: nat"), 9, "mode: dr ");
-  dr.replace(dr.find(", port: 8080"), 12, "");
-  EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + dr), Lines{});
+TEST(LoadCapacity, EveryModeRunsOnSeveralWorkers) {
+  for (const char* mode : {"nat", "snat", "dr", "tun"}) {
+    SCOPED_TRACE(mode);
+    const std::string pool = std::string(mode) == "snat" ? ", snat_pool: [198.18.0.5]" : "";
+    const std::string port = std::string(mode) == "nat" || pool.size() ? ", port: 8080" : "";
+    const std::string service = "virtual_services:\n  - { name: web, address: 198.18.0.10, "
+                                "ports: [80], protocol: tcp, mode: " + std::string(mode) + pool +
+                                ",\n      real_servers: [ { address: 198.18.0.20" + port +
+                                " } ] }\n";
+    EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + service), Lines{});
+  }
 }
 
 }  // namespace
@@ -1551,14 +1541,6 @@ TEST(LoadSnat, PoolAddressesAreOwnedOnAConnectedSubnetAndListedOnce) {
              "test.yaml:10:53: virtual_services[0].snat_pool[3]: duplicate snat_pool address "
              "198.18.1.5, also defined at 10:41",
              "test.yaml:10:65: virtual_services[0].snat_pool[4]: invalid IPv4 address '1.2.3'"}));
-}
-
-TEST(LoadSnat, NeedsASingleWorkerForNow) {
-  const Lines errors =
-      errors_of("workers: { count: 2 }\n" + snat_service("snat", "    snat_pool: [198.18.1.5]\n"));
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("snat virtual services ('web') need workers.count 1"),
-            std::string::npos);
 }
 
 }  // namespace

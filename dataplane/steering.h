@@ -1,0 +1,48 @@
+// Which worker owns a packet's connection, computable from the packet alone, so that return
+// traffic of nat and snat connections reaches the worker holding them whichever queue it
+// arrived on (the NIC spreads by its own hash, or by rte_flow rules built from the same
+// function, see config/compile/flow_rules.h).
+//
+// The owner is named by one port of the connection:
+//   nat and snat, client side: the client's source port;
+//   nat, server side: the destination port of the reply (the client's port again);
+//   snat, server side: the destination port, an snat port the owner chose from its share.
+// Bit 0 is skipped: Linux's connect() picks even ports (odd ones are left for bind()), so with
+// two workers bit 0 would give every Linux client to worker 0. Bits 1.. of a port are
+// selectable by an rte_flow mask when the worker count is a power of two.
+// dr and tun have no return path through the appliance: the receiving worker owns them.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/conn_table.h"
+#include "dataplane/snapshot.h"
+
+namespace sluice::dp {
+
+inline uint16_t owner_of_port(uint16_t port, uint16_t workers) {
+  return static_cast<uint16_t>((port >> 1) % workers);
+}
+
+// Is this mode's return traffic steered to its owner?
+inline bool steered(Mode mode) { return mode == Mode::nat || mode == Mode::snat; }
+
+// The worker that owns (or will own) the connection of a packet with `key`, as seen by worker
+// `self` of `workers`. Packets that belong to no connection (for the kernel, or dropped) get an
+// owner too; the owner disposes of them as any worker would.
+inline uint16_t owner_of(const Snapshot& snap, const FlowKey& key, uint16_t self,
+                         uint16_t workers) {
+  const uint32_t dst = rte_be_to_cpu_32(key.dst_ip);
+  switch (snap.vips.kind_of(dst)) {
+    case AddressKind::snat_pool: return owner_of_port(rte_be_to_cpu_16(key.dst_port), workers);
+    case AddressKind::service: {
+      const uint32_t vip = snap.vips.find(dst, rte_be_to_cpu_16(key.dst_port), key.protocol);
+      if (vip == VipTable::kNone || !steered(snap.services[vip].mode)) return self;
+      return owner_of_port(rte_be_to_cpu_16(key.src_port), workers);
+    }
+    case AddressKind::none: break;
+  }
+  return owner_of_port(rte_be_to_cpu_16(key.dst_port), workers);  // perhaps a nat reply
+}
+
+}  // namespace sluice::dp
