@@ -98,6 +98,7 @@ std::unique_ptr<Appliance> Appliance::start(config::Config cfg, std::string& err
   a->publisher_ = std::make_unique<Publisher>(a->cfg_.workers.count);
   if (error = a->publish(a->cfg_); !error.empty()) return nullptr;
   if (error = a->start_workers(); !error.empty()) return nullptr;
+  a->start_flow_steering();
   return a;
 }
 
@@ -167,6 +168,18 @@ std::string Appliance::start_workers() {
   return {};
 }
 
+void Appliance::start_flow_steering() {
+  std::vector<uint16_t> ports;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < interfaces_.size(); ++i) {
+    ports.push_back(interfaces_[i].port_id);
+    names.push_back(cfg_.interfaces[i].name);
+  }
+  const std::string how =
+      flows_.start(ports, names, config::plan_flow_rules(cfg_), cfg_.workers.count);
+  if (!how.empty()) RTE_LOG(NOTICE, USER1, "sluiced: %s\n", how.c_str());
+}
+
 // One ring per ordered pair of workers, so every ring has a single producer and consumer
 // (an rte_ring with several producers would make one worker wait for another's enqueue).
 std::string Appliance::connect_handoff_rings() {
@@ -175,7 +188,8 @@ std::string Appliance::connect_handoff_rings() {
       if (from == to) continue;
       rte_ring* r =
           make_ring("sluice_handoff_" + std::to_string(from->id) + "_" + std::to_string(to->id));
-      if (r == nullptr) return "cannot create hand-off rings: " + std::string(rte_strerror(rte_errno));
+      if (r == nullptr)
+        return "cannot create hand-off rings: " + std::string(rte_strerror(rte_errno));
       from->handoff_to[to->id] = r;
       to->handoff_from[from->id] = r;
     }
@@ -186,6 +200,7 @@ std::string Appliance::connect_handoff_rings() {
 Appliance::~Appliance() {
   stop_.store(true, std::memory_order_relaxed);
   rte_eal_mp_wait_lcore();
+  flows_.stop();
   stop_interfaces(interfaces_);
   for (dp::WorkerCtx* w : workers_) delete w;
   tables_.clear();
@@ -280,6 +295,10 @@ std::string Appliance::reload() {
   }
   overrides_ = std::move(kept);
   neighbours_->set_timeout(next.neighbours.timeout);
+  if (std::string e = flows_.update(config::plan_flow_rules(next)); !e.empty()) {
+    RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced (%s); software steering covers\n",
+            e.c_str());
+  }
   cfg_ = std::move(next);
   RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu)\n", cfg_.file.c_str(),
           static_cast<unsigned long>(generation_));

@@ -16,6 +16,7 @@
 #include "config/model.h"
 #include "control/command_parse.h"
 #include "control/exception_path.h"
+#include "control/flow_steering.h"
 #include "control/neighbour_ctl.h"
 #include "control/ports.h"
 #include "control/publisher.h"
@@ -72,6 +73,7 @@ class Appliance {
   std::string start_workers();
   rte_ring* make_ring(const std::string& name);  // owned by the appliance
   std::string connect_handoff_rings();
+  void start_flow_steering();
   std::string publish(const config::Config& cfg);
 
   config::Config cfg_;
@@ -89,6 +91,7 @@ class Appliance {
   std::vector<unsigned> lcores_;  // of workers_[i]
   std::vector<rte_ring*> rings_;
   std::unique_ptr<ExceptionPath> exception_;
+  FlowSteering flows_;
   std::vector<PendingDump> abandoned_dumps_;  // timed out; freed by poll() once done
   std::atomic<bool> stop_{false};
   uint64_t last_neighbour_tick_ms_ = 0;

@@ -107,6 +107,15 @@ json show_stats(const Appliance& a) {
          {"tx_packets",
           sum_workers(a, [i](auto& w) { return w.stats.interfaces[i].tx_packets.get(); })}});
   }
+  json per_worker = json::array();
+  for (const dp::WorkerCtx* w : a.workers()) {
+    per_worker.push_back({{"worker", w->id},
+                          {"rx_packets", w->stats.rx_packets.get()},
+                          {"tx_packets", w->stats.tx_packets.get()},
+                          {"conns_created", w->stats.conns_created.get()},
+                          {"handed_off", w->stats.handed_off.get()},
+                          {"taken_over", w->stats.taken_over.get()}});
+  }
   uint64_t active = 0, inactive = 0;
   for (const dp::RealServerEntry& s : a.snapshot().servers) {
     active += sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].active.get(); });
@@ -117,11 +126,13 @@ json show_stats(const Appliance& a) {
           {"tx_packets", sum_workers(a, [](auto& w) { return w.stats.tx_packets.get(); })},
           {"to_kernel", sum_workers(a, [](auto& w) { return w.stats.to_kernel.get(); })},
           {"conns_created", sum_workers(a, [](auto& w) { return w.stats.conns_created.get(); })},
+          {"handed_off", sum_workers(a, [](auto& w) { return w.stats.handed_off.get(); })},
           {"active_conns", active},
           {"inactive_conns", inactive},
           {"exception_dropped", a.exception_dropped()},
           {"drops", drops},
-          {"ports", ports}};
+          {"ports", ports},
+          {"per_worker", per_worker}};
 }
 
 json show_conns(Appliance& a) {

@@ -127,7 +127,7 @@ void print_servers(const json& r) {
 void print_stats(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const char* k : {"workers", "rx_packets", "tx_packets", "to_kernel", "conns_created",
-                        "active_conns", "inactive_conns", "exception_dropped"}) {
+                        "handed_off", "active_conns", "inactive_conns", "exception_dropped"}) {
     rows.push_back({k, text(r[k])});
   }
   const json& drops = field(r, "drops");
@@ -141,6 +141,13 @@ void print_stats(const json& r) {
         {"port." + text(field(p, "name")) + ".rx_packets", text(field(p, "rx_packets"))});
     rows.push_back(
         {"port." + text(field(p, "name")) + ".tx_packets", text(field(p, "tx_packets"))});
+  }
+  for (const json& w : list(field(r, "per_worker"))) {
+    const std::string prefix = "worker." + text(field(w, "worker")) + ".";
+    for (const char* k :
+         {"rx_packets", "tx_packets", "conns_created", "handed_off", "taken_over"}) {
+      rows.push_back({prefix + k, text(field(w, k))});
+    }
   }
   print_table({"COUNTER", "VALUE"}, rows);
 }

@@ -13,6 +13,8 @@
 // dr and tun have no return path through the appliance: the receiving worker owns them.
 #pragma once
 
+#include <rte_byteorder.h>
+
 #include <cstdint>
 
 #include "dataplane/conn_table.h"

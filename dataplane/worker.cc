@@ -63,8 +63,8 @@ uint32_t take_over_handoffs(WorkerCtx& w, rte_mbuf** pkts) {
   uint32_t work = 0;
   for (uint16_t from = 0; from < w.worker_count; ++from) {
     if (w.handoff_from[from] == nullptr) continue;
-    const unsigned n = rte_ring_sc_dequeue_burst(
-        w.handoff_from[from], reinterpret_cast<void**>(pkts), w.burst, nullptr);
+    const unsigned n = rte_ring_sc_dequeue_burst(w.handoff_from[from],
+                                                 reinterpret_cast<void**>(pkts), w.burst, nullptr);
     if (n == 0) continue;
     w.stats.taken_over.add(n);
     process_handed_off(w, *w.snapshot, pkts, static_cast<uint16_t>(n));

@@ -75,8 +75,7 @@ static config::Config load_or_throw(const std::string& yaml) {
 }
 
 PipelineHarness::PipelineHarness(const std::string& yaml, uint32_t capacity, uint16_t workers)
-    : cfg_(load_or_throw(yaml)),
-      neighbours_(std::make_unique<control::NeighbourCtl>(slots_, 300)) {
+    : cfg_(load_or_throw(yaml)), neighbours_(std::make_unique<control::NeighbourCtl>(slots_, 300)) {
   static int instance = 0;  // names of DPDK objects are process-wide
   const std::string prefix = "fx" + std::to_string(instance++) + "_";
   for (uint16_t id = 0; id < workers; ++id) {

@@ -1409,10 +1409,11 @@ TEST(LoadCapacity, EveryModeRunsOnSeveralWorkers) {
     SCOPED_TRACE(mode);
     const std::string pool = std::string(mode) == "snat" ? ", snat_pool: [198.18.0.5]" : "";
     const std::string port = std::string(mode) == "nat" || pool.size() ? ", port: 8080" : "";
-    const std::string service = "virtual_services:\n  - { name: web, address: 198.18.0.10, "
-                                "ports: [80], protocol: tcp, mode: " + std::string(mode) + pool +
-                                ",\n      real_servers: [ { address: 198.18.0.20" + port +
-                                " } ] }\n";
+    const std::string service =
+        "virtual_services:\n  - { name: web, address: 198.18.0.10, "
+        "ports: [80], protocol: tcp, mode: " +
+        std::string(mode) + pool + ",\n      real_servers: [ { address: 198.18.0.20" + port +
+        " } ] }\n";
     EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + service), Lines{});
   }
 }

@@ -1,0 +1,132 @@
+#include "control/flow_steering.h"
+
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include <cstring>
+
+namespace sluice::control {
+
+RteFlowRule::RteFlowRule(const config::FlowRule& rule) {
+  using Match = config::FlowRule::Match;
+  attr.ingress = 1;
+  const rte_be32_t address = rte_cpu_to_be_32(rule.address);
+  if (rule.address_is == Match::destination) {
+    ip_spec.hdr.dst_addr = address;
+    ip_mask.hdr.dst_addr = RTE_BE32(0xffffffff);
+  } else {
+    ip_spec.hdr.src_addr = address;
+    ip_mask.hdr.src_addr = RTE_BE32(0xffffffff);
+  }
+  const rte_be16_t value = rte_cpu_to_be_16(rule.port_value);
+  const rte_be16_t mask = rte_cpu_to_be_16(rule.port_mask);
+  const bool destination_port = rule.port_is == Match::destination;
+  (destination_port ? tcp_spec.hdr.dst_port : tcp_spec.hdr.src_port) = value;
+  (destination_port ? tcp_mask.hdr.dst_port : tcp_mask.hdr.src_port) = mask;
+  (destination_port ? udp_spec.hdr.dst_port : udp_spec.hdr.src_port) = value;
+  (destination_port ? udp_mask.hdr.dst_port : udp_mask.hdr.src_port) = mask;
+  queue.index = rule.queue;
+
+  pattern[0].type = RTE_FLOW_ITEM_TYPE_ETH;  // any Ethernet header
+  pattern[1] = {RTE_FLOW_ITEM_TYPE_IPV4, &ip_spec, nullptr, &ip_mask};
+  if (rule.protocol == config::Protocol::tcp) {
+    pattern[2] = {RTE_FLOW_ITEM_TYPE_TCP, &tcp_spec, nullptr, &tcp_mask};
+  } else {
+    pattern[2] = {RTE_FLOW_ITEM_TYPE_UDP, &udp_spec, nullptr, &udp_mask};
+  }
+  pattern[3].type = RTE_FLOW_ITEM_TYPE_END;
+  actions[0] = {RTE_FLOW_ACTION_TYPE_QUEUE, &queue};
+  actions[1].type = RTE_FLOW_ACTION_TYPE_END;
+}
+
+namespace {
+
+std::string flow_error_text(int rc, const rte_flow_error& error) {
+  std::string text = strerror(-rc);
+  if (error.message != nullptr) text += std::string(", ") + error.message;
+  return text;
+}
+
+// Stands for every rule of a plan when asking a port whether it takes such rules at all.
+config::FlowRule probe_rule(uint32_t workers) {
+  return {config::FlowRule::Match::destination,
+          0xc6120001,
+          config::Protocol::tcp,
+          config::FlowRule::Match::source,
+          0,
+          static_cast<uint16_t>((workers - 1) << 1),
+          0};
+}
+
+}  // namespace
+
+std::string FlowSteering::start(const std::vector<uint16_t>& ports,
+                                const std::vector<std::string>& names, const config::FlowPlan& plan,
+                                uint32_t workers) {
+  ports_ = ports;
+  if (workers == 1) return {};
+  const std::string software =
+      "nat/snat return traffic is steered to its worker in software (owner function and "
+      "hand-off rings)";
+  if (!plan.not_expressible.empty())
+    return "flow rules unusable: " + plan.not_expressible + "; " + software;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const RteFlowRule probe(probe_rule(workers));
+    rte_flow_error error{};
+    const int rc = rte_flow_validate(ports[i], &probe.attr, probe.pattern.data(),
+                                     probe.actions.data(), &error);
+    if (rc != 0) {
+      return "port " + names[i] +
+             ": no flow API for these rules (rte_flow_validate: " + flow_error_text(rc, error) +
+             "); " + software;
+    }
+  }
+  if (std::string failed = install(plan); !failed.empty()) {
+    stop();
+    return "flow rules refused (" + failed + "); " + software;
+  }
+  in_use_ = true;
+  return "nat/snat return traffic is steered by " + std::to_string(flows_.size()) +
+         " rte_flow rules (the software path still covers any packet they miss)";
+}
+
+std::string FlowSteering::install(const config::FlowPlan& plan) {
+  for (const config::FlowRule& rule : plan.rules) {
+    const RteFlowRule r(rule);
+    for (uint16_t port : ports_) {
+      rte_flow_error error{};
+      const int rc = rte_flow_validate(port, &r.attr, r.pattern.data(), r.actions.data(), &error);
+      rte_flow* flow =
+          rc == 0 ? rte_flow_create(port, &r.attr, r.pattern.data(), r.actions.data(), &error)
+                  : nullptr;
+      if (flow == nullptr) {
+        return "port " + std::to_string(port) + ": " +
+               flow_error_text(rc != 0 ? rc : -rte_errno, error);
+      }
+      flows_.emplace_back(port, flow);
+    }
+  }
+  installed_ = plan.rules;
+  return {};
+}
+
+std::string FlowSteering::update(const config::FlowPlan& plan) {
+  if (!in_use_ || plan.rules == installed_) return {};
+  stop();
+  in_use_ = true;
+  return install(plan);
+}
+
+void FlowSteering::stop() {
+  for (const auto& [port, flow] : flows_) {
+    rte_flow_error error{};
+    rte_flow_destroy(port, flow, &error);
+  }
+  flows_.clear();
+  installed_.clear();
+  in_use_ = false;
+}
+
+}  // namespace sluice::control

@@ -1,0 +1,92 @@
+#include "control/flow_steering.h"
+
+#include <gtest/gtest.h>
+#include <rte_bus_vdev.h>
+#include <rte_ethdev.h>
+
+namespace sluice::control {
+namespace {
+
+using config::FlowRule;
+using Match = FlowRule::Match;
+
+TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
+  const RteFlowRule r(FlowRule{Match::destination, 0xc612000b, config::Protocol::tcp, Match::source,
+                               0x0004, 0x0006, 2});
+  EXPECT_EQ(r.attr.ingress, 1u);
+  ASSERT_EQ(r.pattern[0].type, RTE_FLOW_ITEM_TYPE_ETH);
+  EXPECT_EQ(r.pattern[0].spec, nullptr);
+  ASSERT_EQ(r.pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV4);
+  const auto* ip = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].spec);
+  const auto* ip_mask = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].mask);
+  EXPECT_EQ(ip->hdr.dst_addr, RTE_BE32(0xc612000b));
+  EXPECT_EQ(ip_mask->hdr.dst_addr, RTE_BE32(0xffffffff));
+  EXPECT_EQ(ip_mask->hdr.src_addr, 0u);
+  ASSERT_EQ(r.pattern[2].type, RTE_FLOW_ITEM_TYPE_TCP);
+  const auto* tcp = static_cast<const rte_flow_item_tcp*>(r.pattern[2].spec);
+  const auto* tcp_mask = static_cast<const rte_flow_item_tcp*>(r.pattern[2].mask);
+  EXPECT_EQ(tcp->hdr.src_port, RTE_BE16(0x0004));
+  EXPECT_EQ(tcp_mask->hdr.src_port, RTE_BE16(0x0006));
+  EXPECT_EQ(tcp_mask->hdr.dst_port, 0u);
+  EXPECT_EQ(r.pattern[3].type, RTE_FLOW_ITEM_TYPE_END);
+  ASSERT_EQ(r.actions[0].type, RTE_FLOW_ACTION_TYPE_QUEUE);
+  EXPECT_EQ(static_cast<const rte_flow_action_queue*>(r.actions[0].conf)->index, 2u);
+  EXPECT_EQ(r.actions[1].type, RTE_FLOW_ACTION_TYPE_END);
+}
+
+TEST(RteFlowRule, MatchesTheSourceAddressAndDestinationPortBitsOfUdp) {
+  const RteFlowRule r(FlowRule{Match::source, 0xc6120115, config::Protocol::udp, Match::destination,
+                               0x0002, 0x0002, 1});
+  const auto* ip = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].spec);
+  const auto* ip_mask = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].mask);
+  EXPECT_EQ(ip->hdr.src_addr, RTE_BE32(0xc6120115));
+  EXPECT_EQ(ip_mask->hdr.dst_addr, 0u);
+  ASSERT_EQ(r.pattern[2].type, RTE_FLOW_ITEM_TYPE_UDP);
+  const auto* udp = static_cast<const rte_flow_item_udp*>(r.pattern[2].spec);
+  const auto* udp_mask = static_cast<const rte_flow_item_udp*>(r.pattern[2].mask);
+  EXPECT_EQ(udp->hdr.dst_port, RTE_BE16(0x0002));
+  EXPECT_EQ(udp_mask->hdr.dst_port, RTE_BE16(0x0002));
+  EXPECT_EQ(udp_mask->hdr.src_port, 0u);
+}
+
+class FlowSteeringOnNullPort : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(rte_vdev_init("net_null_flow", nullptr), 0);
+    ASSERT_EQ(rte_eth_dev_get_port_by_name("net_null_flow", &port_), 0);
+  }
+  void TearDown() override {
+    steering_.stop();
+    rte_eth_dev_close(port_);
+    rte_vdev_uninit("net_null_flow");
+  }
+  uint16_t port_ = 0;
+  FlowSteering steering_;
+};
+
+TEST_F(FlowSteeringOnNullPort, APortWithoutFlowApiFallsBackToSoftwareAndSaysSo) {
+  config::FlowPlan plan;
+  plan.rules.push_back(
+      FlowRule{Match::destination, 0xc612000b, config::Protocol::tcp, Match::source, 0, 2, 0});
+  const std::string how = steering_.start({port_}, {"front"}, plan, 2);
+  EXPECT_NE(how.find("port front: no flow API"), std::string::npos) << how;
+  EXPECT_NE(how.find("in software (owner function and hand-off rings)"), std::string::npos);
+  EXPECT_FALSE(steering_.in_use());
+  EXPECT_EQ(steering_.update(plan), "");  // nothing installed, nothing to replace
+}
+
+TEST_F(FlowSteeringOnNullPort, OneWorkerSteersNothingAndSaysNothing) {
+  EXPECT_EQ(steering_.start({port_}, {"front"}, config::FlowPlan{}, 1), "");
+  EXPECT_FALSE(steering_.in_use());
+}
+
+TEST_F(FlowSteeringOnNullPort, AnInexpressiblePlanIsNamed) {
+  config::FlowPlan plan;
+  plan.not_expressible = "workers.count 3 is not a power of two, which port-bit masks need";
+  const std::string how = steering_.start({port_}, {"front"}, plan, 3);
+  EXPECT_EQ(how.find("flow rules unusable: workers.count 3"), 0u) << how;
+  EXPECT_FALSE(steering_.in_use());
+}
+
+}  // namespace
+}  // namespace sluice::control
