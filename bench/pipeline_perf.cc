@@ -1,8 +1,9 @@
 // Pipeline benchmark: pre-built frames of established flows fed through the real worker code
 // (dataplane/pipeline.cc) on one core, no I/O. Reports Mpps per core and cycles per packet for
 // every mode (dr, nat and snat both directions, tun) and, as the floor, a null forwarder in
-// the same harness that only moves each mbuf to the transmit buffer; and the rate of new
-// connections per mode.
+// the same harness that only moves each mbuf to the transmit buffer; the rate of new
+// connections per mode; and, with two workers, what handing a nat packet to the worker that
+// owns its connection costs (dataplane/steering.h).
 //
 //   pipeline_perf [flows=1000000] [passes=4]
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -21,6 +23,7 @@
 
 #include "config/ipv4.h"
 #include "dataplane/pipeline.h"
+#include "dataplane/steering.h"
 #include "tests/support/eal_env.h"
 #include "tests/support/packet_builder.h"
 #include "tests/support/pipeline_harness.h"
@@ -245,6 +248,49 @@ Frames reply_frames(dp::WorkerCtx& w, uint32_t flows, const char* vip) {
   });
 }
 
+// Two workers, nat flows all owned by worker 1: their packets fed to worker 1 directly (the
+// NIC or a flow rule got the queue right), then to worker 0, which parses them, misses, finds
+// the owner and hands them over a ring; worker 1 takes them over. Both workers run on this
+// one core, so the figure is the total work per packet; the cache-line transfer between
+// cores that a real hand-off adds is not in it.
+void run_handoff(uint32_t flows, uint32_t passes, const Result& floor) {
+  test::PipelineHarness h(kBenchConfig, flows + 1024, 2);
+  dp::WorkerCtx& receiver = h.worker(0);
+  dp::WorkerCtx& owner = h.worker(1);
+  h.run({});
+  std::vector<uint32_t> owned;  // flow numbers whose client port worker 1 owns
+  for (uint32_t i = 0; owned.size() < flows; ++i) {
+    if (dp::owner_of_port(client_frame(i, "198.18.0.11", 0x10).src_port, 2) == 1) {
+      owned.push_back(i);
+    }
+  }
+  const auto frames = [&](uint8_t flags) {
+    return make_frames(flows, 0, [&](uint32_t k) {
+      return client_frame(owned[k], "198.18.0.11", flags);
+    });
+  };
+  establish(owner, frames(0x02));
+  const Frames ack = frames(0x10);
+  const Result direct = measure(owner, ack, passes, [&](rte_mbuf** pkts, uint16_t n) {
+    dp::process_burst(owner, *owner.snapshot, pkts, n);
+  });
+  const Result handed = measure(owner, ack, passes, [&](rte_mbuf** pkts, uint16_t n) {
+    dp::process_burst(receiver, *receiver.snapshot, pkts, n);
+    dp::flush_handoffs(receiver);
+    rte_mbuf* taken[kBurst];
+    const unsigned k = rte_ring_sc_dequeue_burst(owner.handoff_from[0],
+                                                 reinterpret_cast<void**>(taken), kBurst, nullptr);
+    dp::process_handed_off(owner, *owner.snapshot, taken, static_cast<uint16_t>(k));
+  });
+  std::printf("%-22s %9s %12s %11s  (2 workers, %u nat flows owned by worker 1)\n", "hand-off",
+              "Mpps/core", "cycles/pkt", "over floor", flows);
+  print("nat on its owner", direct, floor);
+  print("nat handed off", handed, floor);
+  std::printf("%-22s %9s %12.1f cycles per handed-off packet (%.2fx the direct path)\n",
+              "hand-off overhead", "", handed.cycles_per_packet - direct.cycles_per_packet,
+              handed.cycles_per_packet / direct.cycles_per_packet);
+}
+
 void run(uint32_t flows, uint32_t passes) {
   test::PipelineHarness h(kBenchConfig, 4 * flows + 1024);  // every mode's flows stay
   dp::WorkerCtx& w = h.worker();
@@ -287,6 +333,7 @@ void run(uint32_t flows, uint32_t passes) {
     std::printf("%-22s %9.2f %12.1f\n", name.c_str(), r.mpps, r.cycles_per_packet);
   }
   std::printf("connections established: %u\n", w.conns->size());
+  run_handoff(flows, passes, floor);
 }
 
 }  // namespace

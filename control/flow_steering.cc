@@ -45,7 +45,7 @@ namespace {
 
 std::string flow_error_text(int rc, const rte_flow_error& error) {
   std::string text = strerror(-rc);
-  if (error.message != nullptr) text += std::string(", ") + error.message;
+  if (error.message != nullptr && text != error.message) text += std::string(", ") + error.message;
   return text;
 }
 
