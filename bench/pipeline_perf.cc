@@ -265,9 +265,8 @@ void run_handoff(uint32_t flows, uint32_t passes, const Result& floor) {
     }
   }
   const auto frames = [&](uint8_t flags) {
-    return make_frames(flows, 0, [&](uint32_t k) {
-      return client_frame(owned[k], "198.18.0.11", flags);
-    });
+    return make_frames(flows, 0,
+                       [&](uint32_t k) { return client_frame(owned[k], "198.18.0.11", flags); });
   };
   establish(owner, frames(0x02));
   const Frames ack = frames(0x10);

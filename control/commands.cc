@@ -121,18 +121,21 @@ json show_stats(const Appliance& a) {
     active += sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].active.get(); });
     inactive += sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].inactive.get(); });
   }
-  return {{"workers", a.workers().size()},
-          {"rx_packets", sum_workers(a, [](auto& w) { return w.stats.rx_packets.get(); })},
-          {"tx_packets", sum_workers(a, [](auto& w) { return w.stats.tx_packets.get(); })},
-          {"to_kernel", sum_workers(a, [](auto& w) { return w.stats.to_kernel.get(); })},
-          {"conns_created", sum_workers(a, [](auto& w) { return w.stats.conns_created.get(); })},
-          {"handed_off", sum_workers(a, [](auto& w) { return w.stats.handed_off.get(); })},
-          {"active_conns", active},
-          {"inactive_conns", inactive},
-          {"exception_dropped", a.exception_dropped()},
-          {"drops", drops},
-          {"ports", ports},
-          {"per_worker", per_worker}};
+  return {
+      {"workers", a.workers().size()},
+      {"rx_packets", sum_workers(a, [](auto& w) { return w.stats.rx_packets.get(); })},
+      {"tx_packets", sum_workers(a, [](auto& w) { return w.stats.tx_packets.get(); })},
+      {"to_kernel", sum_workers(a, [](auto& w) { return w.stats.to_kernel.get(); })},
+      {"conns_created", sum_workers(a, [](auto& w) { return w.stats.conns_created.get(); })},
+      {"handed_off", sum_workers(a, [](auto& w) { return w.stats.handed_off.get(); })},
+      {"icmp_translated", sum_workers(a, [](auto& w) { return w.stats.icmp_translated.get(); })},
+      {"icmp_sent", sum_workers(a, [](auto& w) { return w.stats.icmp_sent.get(); })},
+      {"active_conns", active},
+      {"inactive_conns", inactive},
+      {"exception_dropped", a.exception_dropped()},
+      {"drops", drops},
+      {"ports", ports},
+      {"per_worker", per_worker}};
 }
 
 json show_conns(Appliance& a) {

@@ -8,27 +8,28 @@
 
 namespace sluice::dp {
 
-#define SLUICE_FOREACH_DROP(_)                                                             \
-  _(truncated_ethernet, "frame shorter than an Ethernet header")                           \
-  _(truncated_arp, "ARP packet shorter than an IPv4-over-Ethernet ARP body")               \
-  _(bad_ipv4_header, "IP version not 4 or IHL below 5")                                    \
-  _(truncated_ipv4, "IPv4 header cut short")                                               \
-  _(bad_ipv4_length, "IPv4 total length larger than the frame or below the header")        \
-  _(bad_ipv4_checksum, "IPv4 header checksum wrong")                                       \
-  _(ip_fragment, "fragment addressed to a virtual service address")                        \
-  _(truncated_l4, "TCP or UDP header cut short")                                           \
-  _(no_service, "to a virtual service address on a port or protocol it does not serve")    \
-  _(tcp_no_conn, "TCP segment without SYN for no known connection")                        \
-  _(no_server, "no real server can take a new connection")                                 \
-  _(conn_table_full, "connection table full")                                              \
-  _(nat_tuple_taken, "the real server's side of this nat connection is in use by another") \
-  _(snat_no_free_port, "no free source port in the snat pool for this real server")        \
-  _(server_halted, "connection to a halted or removed real server")                        \
-  _(neighbour_unresolved, "next hop MAC not resolved yet")                                 \
-  _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                         \
-  _(tun_too_big, "packet plus the IP-in-IP header exceeds the interface MTU")              \
-  _(exception_ring_full, "exception path to the kernel is full")                           \
-  _(handoff_ring_full, "hand-off ring to the worker owning the connection is full")        \
+#define SLUICE_FOREACH_DROP(_)                                                              \
+  _(truncated_ethernet, "frame shorter than an Ethernet header")                            \
+  _(truncated_arp, "ARP packet shorter than an IPv4-over-Ethernet ARP body")                \
+  _(bad_ipv4_header, "IP version not 4 or IHL below 5")                                     \
+  _(truncated_ipv4, "IPv4 header cut short")                                                \
+  _(bad_ipv4_length, "IPv4 total length larger than the frame or below the header")         \
+  _(bad_ipv4_checksum, "IPv4 header checksum wrong")                                        \
+  _(ip_fragment, "fragment addressed to a virtual service address")                         \
+  _(truncated_l4, "TCP or UDP header cut short")                                            \
+  _(bad_icmp_checksum, "ICMP error about a connection with a wrong checksum")               \
+  _(no_service, "to a virtual service address on a port or protocol it does not serve")     \
+  _(tcp_no_conn, "TCP segment without SYN for no known connection")                         \
+  _(no_server, "no real server can take a new connection")                                  \
+  _(conn_table_full, "connection table full")                                               \
+  _(nat_tuple_taken, "the real server's side of this nat connection is in use by another")  \
+  _(snat_no_free_port, "no free source port in the snat pool for this real server")         \
+  _(server_halted, "connection to a halted or removed real server")                         \
+  _(neighbour_unresolved, "next hop MAC not resolved yet")                                  \
+  _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                          \
+  _(too_big, "larger than the way out's MTU (tun: with 20 B IP-in-IP) and no DF to answer") \
+  _(exception_ring_full, "exception path to the kernel is full")                            \
+  _(handoff_ring_full, "hand-off ring to the worker owning the connection is full")         \
   _(tx_full, "transmit queue full")
 
 enum class Drop : uint8_t {

@@ -11,11 +11,15 @@
 namespace sluice::dp {
 
 struct PacketMeta {
-  FlowKey key;         // IPv4 TCP/UDP only
-  uint16_t l3_offset;  // from the start of the frame
-  uint16_t l4_offset;
+  // IPv4 TCP/UDP: the packet's own tuple. An ICMP error about a TCP/UDP packet: the key of
+  // the connection it is about (dataplane/icmp.h), so both are looked up alike.
+  FlowKey key;
+  uint16_t l3_offset;      // from the start of the frame
+  uint16_t l4_offset;      // TCP, UDP or ICMP header
+  uint16_t quoted_offset;  // ICMP errors: the quoted IP header; 0 for other packets
   uint8_t tcp_flags;
   uint8_t interface;  // ingress interface index
+  bool is_icmp_error() const { return quoted_offset != 0; }
 };
 
 // Private area size for rte_pktmbuf_pool_create (a multiple of RTE_MBUF_PRIV_ALIGN).

@@ -42,6 +42,8 @@ struct InterfaceStats {
 struct WorkerStats {
   Counter rx_packets, tx_packets, to_kernel, conns_created;
   Counter handed_off, taken_over;  // packets sent to / received from the owning worker
+  Counter icmp_translated;         // ICMP errors about a connection passed to its other side
+  Counter icmp_sent;               // fragmentation-needed answers to packets too big
   std::array<Counter, kDropCount> drops;
   std::array<InterfaceStats, kMaxInterfaces> interfaces;
   // By real-server id. server_load counts live connections; wlc reads it.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dataplane/icmp.h"
 #include "dataplane/packet_meta.h"
 #include "dataplane/rewrite.h"
 #include "dataplane/steering.h"
@@ -27,17 +28,41 @@ void release(WorkerCtx& w, uint32_t index) {
   w.conns->remove(index);
 }
 
-// tun: the client's packet inside IP-in-IP; the Ethernet header moves with the new front.
-void tunnel(WorkerCtx& w, const Conn& c, const ServerFate& way, rte_mbuf* m, const Mac& next_hop) {
-  const InterfaceInfo& out = w.interfaces[way.interface];
+// A packet larger than its way out allows. sluice does not fragment: with DF set the sender
+// learns the MTU that fits (ICMP fragmentation needed, RFC 1191, from the address it sent
+// to); without DF, or when the packet is itself an ICMP error (no errors about errors,
+// RFC 1122), it is dropped.
+void too_big(WorkerCtx& w, rte_mbuf* m, uint16_t mtu) {
   const PacketMeta& meta = meta_of(m);
-  const auto* inner = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, meta.l3_offset);
-  // (Headroom never runs out: the pool leaves 128 B and this is the only prepend.)
-  if (rte_be_to_cpu_16(inner->total_length) + sizeof(rte_ipv4_hdr) > out.mtu ||
-      !encapsulate_ipip(m, meta.l3_offset, way.tunnel_source, c.server_ip, w.next_ip_id++)) {
-    return w.drop(m, Drop::tun_too_big);
+  const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, meta.l3_offset);
+  const bool dont_fragment = (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) != 0;
+  if (!dont_fragment || meta.is_icmp_error() ||
+      !make_fragmentation_needed(m, meta.l3_offset, mtu, w.interfaces[meta.interface].mac,
+                                 w.next_ip_id++)) {
+    return w.drop(m, Drop::too_big);
   }
-  set_macs(*rte_pktmbuf_mtod(m, rte_ether_hdr*), out.mac, next_hop);
+  w.stats.icmp_sent.add(1);
+  w.transmit(m, meta.interface);
+}
+
+uint16_t ip_length(const rte_ipv4_hdr& ip) { return rte_be_to_cpu_16(ip.total_length); }
+
+// What an IPv4 packet to a real server may measure: the interface's MTU, less tun's header.
+uint16_t room_towards(const WorkerCtx& w, const Conn& c, const ServerFate& way) {
+  return static_cast<uint16_t>(w.interfaces[way.interface].mtu -
+                               (c.mode == Mode::tun ? sizeof(rte_ipv4_hdr) : 0));
+}
+
+// The last step towards a real server, after any nat rewrite: tun wraps the packet in
+// IP-in-IP (the Ethernet header moves with the new front), every mode takes the next hop's MAC.
+void send_to_server(WorkerCtx& w, const Conn& c, const ServerFate& way, rte_mbuf* m,
+                    const Mac& next_hop) {
+  // (Headroom never runs out: the pool leaves 128 B and this is the only prepend.)
+  if (c.mode == Mode::tun &&
+      !encapsulate_ipip(m, meta_of(m).l3_offset, way.tunnel_source, c.server_ip, w.next_ip_id++)) {
+    return w.drop(m, Drop::too_big);
+  }
+  set_macs(*rte_pktmbuf_mtod(m, rte_ether_hdr*), w.interfaces[way.interface].mac, next_hop);
   w.stats.server_packets[c.server_id].add(1);
   w.transmit(m, way.interface);
 }
@@ -46,28 +71,70 @@ void tunnel(WorkerCtx& w, const Conn& c, const ServerFate& way, rte_mbuf* m, con
 void forward(WorkerCtx& w, const Conn& c, const ServerFate& way, rte_mbuf* m) {
   Mac next_hop;
   if (!w.neighbours->get(way.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
-  if (c.mode == Mode::tun) return tunnel(w, c, way, m, next_hop);
   const Headers h = headers_of(m, meta_of(m));
-  if (c.mode != Mode::dr) {
+  const uint16_t room = room_towards(w, c, way);
+  if (ip_length(*h.ip) > room) return too_big(w, m, room);
+  if (replies_return(c.mode)) {
     if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
     nat_rewrite_destination(*h.ip, h.l4, c.server_ip, c.server_port);
     if (c.mode == Mode::snat) {
       nat_rewrite_source(*h.ip, h.l4, c.backend_src_ip, c.backend_src_port);
     }
   }
-  set_macs(*h.eth, w.interfaces[way.interface].mac, next_hop);
-  w.stats.server_packets[c.server_id].add(1);
-  w.transmit(m, way.interface);
+  send_to_server(w, c, way, m, next_hop);
 }
 
 // Real server -> client (nat and snat: in dr the server answers the client directly).
 void reverse(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
   const Headers h = headers_of(m, meta_of(m));
+  const uint16_t mtu = w.interfaces[c.client_interface].mtu;
+  if (ip_length(*h.ip) > mtu) return too_big(w, m, mtu);
   if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
   nat_rewrite_source(*h.ip, h.l4, c.vip_ip, c.vip_port);
   if (c.mode == Mode::snat) nat_rewrite_destination(*h.ip, h.l4, c.client_ip, c.client_port);
   set_macs(*h.eth, w.interfaces[c.client_interface].mac, c.client_mac);
   w.transmit(m, c.client_interface);
+}
+
+// An ICMP error about a connection, passed to its other side as that side knows the
+// connection. A client's error about what the VIP sent it goes to the real server (nat and
+// snat: addressed to the server, quoting what the server sent); an error from the servers'
+// side about what sluice sent a server goes to the client, from the VIP, quoting what the
+// client sent (as IPVS does). The connection's state and timer follow its own packets only.
+void on_icmp_error(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
+  const Conn& c = w.conns->at(ref >> 1);
+  const bool from_server_side = ref & 1;
+  const PacketMeta& meta = meta_of(m);
+  auto* outer = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta.l3_offset);
+  auto* quoted = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta.quoted_offset);
+  const auto icmp_length =
+      static_cast<uint16_t>(ip_length(*outer) - (meta.l4_offset - meta.l3_offset));
+  if (from_server_side) {
+    const uint16_t mtu = w.interfaces[c.client_interface].mtu;
+    if (ip_length(*outer) > mtu) return too_big(w, m, mtu);
+    if (!decrement_ttl(*outer)) return w.drop(m, Drop::ttl_exceeded);
+    translate_icmp_error(*outer, icmp_length, *quoted, c.vip_ip, c.client_ip,
+                         {c.client_ip, c.client_port}, {c.vip_ip, c.vip_port});
+    set_macs(*rte_pktmbuf_mtod(m, rte_ether_hdr*), w.interfaces[c.client_interface].mac,
+             c.client_mac);
+    w.stats.icmp_translated.add(1);
+    return w.transmit(m, c.client_interface);
+  }
+  const ServerFate& way = snap.fate_by_id[c.server_id];
+  if (!way.forward) return w.drop(m, Drop::server_halted);
+  Mac next_hop;
+  if (!w.neighbours->get(way.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
+  const uint16_t room = room_towards(w, c, way);
+  if (ip_length(*outer) > room) return too_big(w, m, room);
+  if (replies_return(c.mode)) {
+    if (!decrement_ttl(*outer)) return w.drop(m, Drop::ttl_exceeded);
+    // snat servers cannot reach the client's side: the error comes from the pool address.
+    const uint32_t source = c.mode == Mode::snat ? c.backend_src_ip : outer->src_addr;
+    translate_icmp_error(*outer, icmp_length, *quoted, source, c.server_ip,
+                         {c.server_ip, c.server_port}, {c.backend_src_ip, c.backend_src_port});
+  }
+  w.stats.icmp_translated.add(1);
+  send_to_server(w, c, way, m, next_hop);
 }
 
 void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival);
@@ -121,6 +188,7 @@ bool opens_connection(const PacketMeta& meta) {
 }
 
 void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
+  if (meta_of(m).is_icmp_error()) return on_icmp_error(w, snap, m, ref);
   const uint32_t index = ref >> 1;
   const bool is_return = ref & 1;
   Conn& c = w.conns->at(index);
@@ -168,6 +236,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
     const uint16_t owner = owner_of(snap, meta.key, w.id, w.worker_count);
     if (owner != w.id) return w.hand_off(m, owner);
   }
+  if (meta.is_icmp_error()) return w.send_to_kernel(m);  // about no connection of ours
 
   const uint32_t dst = rte_be_to_cpu_32(meta.key.dst_ip);
   const uint32_t vip = snap.vips.find(dst, rte_be_to_cpu_16(meta.key.dst_port), meta.key.protocol);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "dataplane/icmp.h"
 #include "dataplane/packet_meta.h"
 
 namespace sluice::dp::stages {
@@ -21,6 +22,23 @@ struct Outcome {
 };
 
 constexpr Outcome dropped(Drop why) { return {Verdict::drop, why}; }
+
+// An ICMP error about a TCP/UDP packet goes to lb, which looks for the connection it is about;
+// other ICMP (echo to our own addresses, errors about the kernel's sockets) is the kernel's.
+// The whole message must sit in the first segment: translation rewrites its checksum.
+Outcome parse_icmp(rte_mbuf* m, PacketMeta& meta, uint32_t l4, uint32_t length, uint32_t room) {
+  if (room < length) return {Verdict::kernel};
+  const auto* icmp = rte_pktmbuf_mtod_offset(m, const uint8_t*, l4);
+  QuotedPacket quoted;
+  if (!quoted_packet_of(icmp, length, static_cast<uint16_t>(l4), quoted)) {
+    return {Verdict::kernel};
+  }
+  if (rte_raw_cksum(icmp, length) != 0xffff) return dropped(Drop::bad_icmp_checksum);
+  meta.quoted_offset = quoted.ip_offset;
+  meta.key = connection_key_of(quoted.key);
+  meta.tcp_flags = 0;
+  return {Verdict::lb};
+}
 
 // Headers must sit in the first segment; frames split inside the headers are treated as short.
 Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
@@ -51,6 +69,7 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   meta.l3_offset = static_cast<uint16_t>(l3);
   meta.l4_offset = static_cast<uint16_t>(l4);
   meta.key = FlowKey{ip->src_addr, ip->dst_addr, 0, 0, ip->next_proto_id};
+  meta.quoted_offset = 0;
   if (ip->next_proto_id == IPPROTO_TCP) {
     if (l4_room < sizeof(rte_tcp_hdr)) return dropped(Drop::truncated_l4);
     const auto* tcp = rte_pktmbuf_mtod_offset(m, const rte_tcp_hdr*, l4);
@@ -70,6 +89,7 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
     meta.tcp_flags = 0;
     return {Verdict::lb};
   }
+  if (ip->next_proto_id == IPPROTO_ICMP) return parse_icmp(m, meta, l4, total - ihl, l4_room);
   return {Verdict::kernel};
 }
 

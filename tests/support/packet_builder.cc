@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <rte_arp.h>
 #include <rte_ether.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
@@ -83,6 +84,34 @@ std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::str
   return bytes;
 }
 
+std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
+                                      const Frame& quoted, uint32_t rest) {
+  const std::vector<uint8_t> original = build(quoted);
+  const size_t quote = sizeof(rte_ipv4_hdr) + 8;
+  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_icmp_hdr) +
+                             quote);
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
+  std::memcpy(eth->src_addr.addr_bytes, outer.src_mac.bytes, 6);
+  std::memcpy(eth->dst_addr.addr_bytes, outer.dst_mac.bytes, 6);
+  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+  ip->version_ihl = RTE_IPV4_VHL_DEF;
+  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(bytes.size() - sizeof(*eth)));
+  ip->time_to_live = outer.ttl;
+  ip->next_proto_id = IPPROTO_ICMP;
+  ip->src_addr = ip_be(outer.src_ip);
+  ip->dst_addr = ip_be(outer.dst_ip);
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
+  auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
+  icmp->icmp_type = type;
+  icmp->icmp_code = code;
+  const uint32_t rest_be = rte_cpu_to_be_32(rest);
+  std::memcpy(&icmp->icmp_ident, &rest_be, 4);
+  std::memcpy(icmp + 1, original.data() + sizeof(rte_ether_hdr), quote);
+  icmp->icmp_cksum = static_cast<uint16_t>(~rte_raw_cksum(icmp, sizeof(*icmp) + quote));
+  return bytes;
+}
+
 rte_mbuf* to_mbuf(const std::vector<uint8_t>& bytes, uint16_t port) {
   rte_mbuf* m = rte_pktmbuf_alloc(test_pool());
   if (m == nullptr) throw std::runtime_error("test pool empty");
@@ -114,6 +143,35 @@ Seen inspect(rte_mbuf* m) {
   // A zero UDP checksum means "none"; anything else must verify.
   s.l4_checksum_ok = (ip->next_proto_id == IPPROTO_UDP && s.udp_checksum == 0) ||
                      rte_ipv4_udptcp_cksum_verify(ip, l4) == 0;
+  return s;
+}
+
+SeenIcmp inspect_icmp(rte_mbuf* m) {
+  SeenIcmp s;
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  std::memcpy(s.src_mac.bytes, eth->src_addr.addr_bytes, 6);
+  std::memcpy(s.dst_mac.bytes, eth->dst_addr.addr_bytes, 6);
+  const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(eth + 1);
+  if (ip->next_proto_id != IPPROTO_ICMP) return s;
+  s.src_ip = ip_text(ip->src_addr);
+  s.dst_ip = ip_text(ip->dst_addr);
+  s.ttl = ip->time_to_live;
+  s.length = rte_be_to_cpu_16(ip->total_length);
+  s.ip_checksum_ok = rte_ipv4_cksum(ip) == 0;
+  const auto* icmp = reinterpret_cast<const rte_icmp_hdr*>(ip + 1);
+  s.type = icmp->icmp_type;
+  s.code = icmp->icmp_code;
+  s.mtu = rte_be_to_cpu_16(icmp->icmp_seq_nb);
+  s.icmp_checksum_ok = rte_raw_cksum(icmp, s.length - sizeof(*ip)) == 0xffff;
+  const auto* quoted = reinterpret_cast<const rte_ipv4_hdr*>(icmp + 1);
+  s.quoted_src_ip = ip_text(quoted->src_addr);
+  s.quoted_dst_ip = ip_text(quoted->dst_addr);
+  s.quoted_protocol = quoted->next_proto_id;
+  s.quoted_ip_checksum_ok = rte_ipv4_cksum(quoted) == 0;
+  uint16_t ports[2];
+  std::memcpy(ports, quoted + 1, 4);
+  s.quoted_src_port = rte_be_to_cpu_16(ports[0]);
+  s.quoted_dst_port = rte_be_to_cpu_16(ports[1]);
   return s;
 }
 

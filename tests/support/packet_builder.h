@@ -32,6 +32,11 @@ std::vector<uint8_t> build(const Frame& f);
 // An ARP request "who has target_ip, tell sender_ip".
 std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::string& sender_ip,
                                        const std::string& target_ip);
+// An ICMP error from `outer` (its MACs, addresses and TTL) quoting the IP header and first
+// 8 bytes of `quoted`'s packet; `rest` is the 32-bit word after the checksum (the MTU of
+// "fragmentation needed" sits in its low 16 bits).
+std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
+                                      const Frame& quoted, uint32_t rest = 0);
 // An mbuf holding `bytes`, arrived on DPDK port `port`.
 rte_mbuf* to_mbuf(const std::vector<uint8_t>& bytes, uint16_t port);
 
@@ -46,6 +51,20 @@ struct Seen {
   uint16_t udp_checksum = 0;
 };
 Seen inspect(rte_mbuf* m);
+
+// Parsed view of an output ICMP error.
+struct SeenIcmp {
+  dp::Mac src_mac, dst_mac;
+  std::string src_ip, dst_ip;
+  uint8_t ttl = 0, type = 0, code = 0;
+  uint16_t mtu = 0;  // low 16 bits of the word after the checksum
+  std::string quoted_src_ip, quoted_dst_ip;
+  uint16_t quoted_src_port = 0, quoted_dst_port = 0;
+  uint8_t quoted_protocol = 0;
+  bool ip_checksum_ok = false, icmp_checksum_ok = false, quoted_ip_checksum_ok = false;
+  uint16_t length = 0;  // IP total length
+};
+SeenIcmp inspect_icmp(rte_mbuf* m);
 
 uint32_t ip_be(const std::string& dotted);  // network byte order
 

@@ -1,0 +1,146 @@
+// ICMP errors about balanced connections (RFC 792, RFC 1191): finding the connection a
+// received error is about, rewriting it for the other side, and turning a packet that does not
+// fit the way out into the "fragmentation needed" answer its sender must get.
+// Thread safety: pure functions on the packet they are given.
+#pragma once
+
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "dataplane/conn_table.h"
+#include "dataplane/neighbour_slots.h"
+#include "dataplane/rewrite.h"
+
+namespace sluice::dp {
+
+// ICMP types (RFC 792); DPDK 22.11 names only the echo ones.
+inline constexpr uint8_t kIcmpDestinationUnreachable = 3;
+inline constexpr uint8_t kIcmpTimeExceeded = 11;
+inline constexpr uint8_t kIcmpParameterProblem = 12;
+inline constexpr uint8_t kIcmpFragmentationNeeded = 4;  // a code of destination unreachable
+
+// Errors that quote the packet that caused them and are worth delivering to its sender.
+inline bool is_icmp_error(uint8_t type) {
+  return type == kIcmpDestinationUnreachable || type == kIcmpTimeExceeded ||
+         type == kIcmpParameterProblem;
+}
+
+// The quoted packet of an ICMP error: its IPv4 header, and the first 8 bytes of its TCP or
+// UDP header (all RFC 792 promises), which hold both ports.
+struct QuotedPacket {
+  uint16_t ip_offset = 0;  // from the start of the frame
+  FlowKey key;             // as the quoted packet travelled
+};
+
+// Finds the quoted TCP/UDP packet in an ICMP error at `icmp` with `length` bytes of ICMP
+// message. False when it is no such error or what it quotes is cut short or a fragment.
+inline bool quoted_packet_of(const uint8_t* icmp, uint32_t length, uint16_t icmp_offset,
+                             QuotedPacket& out) {
+  if (length < sizeof(rte_icmp_hdr) + sizeof(rte_ipv4_hdr) + 8) return false;
+  if (!is_icmp_error(reinterpret_cast<const rte_icmp_hdr*>(icmp)->icmp_type)) return false;
+  const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(icmp + sizeof(rte_icmp_hdr));
+  const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
+  if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(rte_ipv4_hdr)) return false;
+  if (length < sizeof(rte_icmp_hdr) + ihl + 8) return false;
+  if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) return false;
+  if ((ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) != 0) return false;  // no ports
+  L4Ports ports;
+  std::memcpy(&ports, reinterpret_cast<const uint8_t*>(ip) + ihl, sizeof ports);
+  out.ip_offset = static_cast<uint16_t>(icmp_offset + sizeof(rte_icmp_hdr));
+  out.key = FlowKey{ip->src_addr, ip->dst_addr, ports.src_port, ports.dst_port, ip->next_proto_id};
+  return true;
+}
+
+// The key of the connection an error is about: the quoted packet went one way, so the
+// connection's packets in the other direction carry it with sides swapped. A client's error
+// about what the VIP sent it gives the connection's forward key; an error from the servers'
+// side about what sluice sent a server gives its return key.
+inline FlowKey connection_key_of(const FlowKey& quoted) {
+  return FlowKey{quoted.dst_ip, quoted.src_ip, quoted.dst_port, quoted.src_port, quoted.protocol};
+}
+
+// Header checksum of an IPv4 header with options, the field itself counted as 0.
+inline rte_be16_t ipv4_header_checksum(rte_ipv4_hdr& ip) {
+  ip.hdr_checksum = 0;
+  return static_cast<rte_be16_t>(~rte_raw_cksum(&ip, (ip.version_ihl & 0x0f) * 4u));
+}
+
+// One side of a quoted or outer packet that a translation rewrites.
+struct Endpoint {
+  uint32_t ip;  // network byte order
+  uint16_t port;
+};
+
+// Rewrites an ICMP error: the outer addresses, and the quoted packet's source and destination
+// as the receiver sent it. The quoted TCP/UDP checksum is left as it is (it covers data the
+// error no longer carries; IPVS does the same); the quoted IP header, ICMP and outer IP
+// checksums are computed afresh: errors are rare and small (at most 576 bytes).
+inline void translate_icmp_error(rte_ipv4_hdr& outer, uint16_t icmp_length, rte_ipv4_hdr& quoted,
+                                 uint32_t outer_src, uint32_t outer_dst, Endpoint quoted_src,
+                                 Endpoint quoted_dst) {
+  auto* ports = reinterpret_cast<L4Ports*>(reinterpret_cast<uint8_t*>(&quoted) +
+                                           (quoted.version_ihl & 0x0f) * 4u);
+  quoted.src_addr = quoted_src.ip;
+  quoted.dst_addr = quoted_dst.ip;
+  ports->src_port = quoted_src.port;
+  ports->dst_port = quoted_dst.port;
+  quoted.hdr_checksum = ipv4_header_checksum(quoted);
+  auto* icmp = reinterpret_cast<rte_icmp_hdr*>(reinterpret_cast<uint8_t*>(&outer) +
+                                               (outer.version_ihl & 0x0f) * 4u);
+  icmp->icmp_cksum = 0;
+  icmp->icmp_cksum = static_cast<rte_be16_t>(~rte_raw_cksum(icmp, icmp_length));
+  outer.src_addr = outer_src;
+  outer.dst_addr = outer_dst;
+  outer.hdr_checksum = ipv4_header_checksum(outer);
+}
+
+// Turns the packet at `l3_offset` (IPv4, headers checked) into the ICMP "fragmentation needed"
+// error its sender must get (RFC 1191): from the address it was sent to, quoting its IP header
+// and 8 bytes, telling `mtu`, addressed back at the Ethernet layer from `our_mac`. In place:
+// the quote stays where it is and the new headers go in the headroom. False if the packet is
+// not in one segment.
+inline bool make_fragmentation_needed(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu,
+                                      const Mac& our_mac, uint16_t ip_id) {
+  if (!rte_pktmbuf_is_contiguous(m)) return false;
+  auto* original = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, l3_offset);
+  const uint32_t quote = (original->version_ihl & 0x0f) * 4u + 8;
+  const uint32_t sender = original->src_addr;
+  const uint32_t receiver = original->dst_addr;
+  constexpr uint16_t kNewHeaders = sizeof(rte_ipv4_hdr) + sizeof(rte_icmp_hdr);
+  char* front = rte_pktmbuf_prepend(m, kNewHeaders);
+  if (front == nullptr) return false;
+  std::memmove(front, front + kNewHeaders, l3_offset);  // the Ethernet header
+  const uint32_t length = l3_offset + kNewHeaders + quote;
+  if (rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_pkt_len(m) - length)) != 0) {
+    return false;
+  }
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(front);
+  Mac sender_mac;
+  std::memcpy(sender_mac.bytes, eth->src_addr.addr_bytes, 6);
+  set_macs(*eth, our_mac, sender_mac);
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(front + l3_offset);
+  ip->version_ihl = RTE_IPV4_VHL_DEF;
+  ip->type_of_service = 0xc0;  // internetwork control, as the kernel sends its errors
+  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(kNewHeaders + quote));
+  ip->packet_id = rte_cpu_to_be_16(ip_id);
+  ip->fragment_offset = 0;
+  ip->time_to_live = 64;
+  ip->next_proto_id = IPPROTO_ICMP;
+  ip->src_addr = receiver;
+  ip->dst_addr = sender;
+  ip->hdr_checksum = ipv4_header_checksum(*ip);
+  auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
+  icmp->icmp_type = kIcmpDestinationUnreachable;
+  icmp->icmp_code = kIcmpFragmentationNeeded;
+  icmp->icmp_ident = 0;                       // unused
+  icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu);  // next-hop MTU (RFC 1191)
+  icmp->icmp_cksum = 0;
+  icmp->icmp_cksum = static_cast<rte_be16_t>(~rte_raw_cksum(icmp, sizeof(*icmp) + quote));
+  return true;
+}
+
+}  // namespace sluice::dp
