@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/steering.h"
 #include "tests/support/eal_env.h"

@@ -12,7 +12,7 @@
 #include <system_error>
 #include <utility>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 #include "config/ports.h"
 #include "config/validate.h"
 #include "config/yaml_reader.h"
@@ -122,8 +122,7 @@ std::optional<std::vector<std::string>> read_strings(Context& cx, const Element&
 std::optional<Prefix> read_network(Context& cx, const Element& e) {
   const std::optional<Prefix> prefix = read_prefix(cx, e);
   if (!prefix) return std::nullopt;
-  const Ipv4 mask = prefix->length == 0 ? 0 : ~Ipv4{0} << (32 - prefix->length);
-  const Prefix network{prefix->address & mask, prefix->length};
+  const Prefix network{prefix->address.masked(prefix->length), prefix->length};
   if (network.address != prefix->address) {
     return fail(cx, e,
                 "prefix " + quote(e.node.Scalar()) + " has host bits set (the network is " +
@@ -177,7 +176,8 @@ std::vector<Prefix> parse_interface_addresses(Context& cx, const Element& e) {
     if (!prefix) continue;
     // With /0 every address would be on this interface's segment.
     if (prefix->length == 0) {
-      cx.error(item.origin, "prefix length 0 is out of range (expected 1..32)");
+      cx.error(item.origin, "prefix length 0 is out of range (expected 1.." +
+                                std::to_string(prefix->address.bits()) + ")");
       continue;
     }
     addresses.push_back(*prefix);
@@ -216,7 +216,7 @@ std::optional<Route> parse_route(Context& cx, const Element& e) {
   route.origin = e.origin;
   const Fields f(cx, e, {"prefix", "via"});
   if (auto v = f.require("prefix")) set(route.prefix, read_network(cx, *v));
-  if (auto v = f.require("via")) set(route.via, read_ipv4(cx, *v));
+  if (auto v = f.require("via")) set(route.via, read_ip(cx, *v));
   if (!watch.clean()) return std::nullopt;
   return route;
 }
@@ -258,7 +258,7 @@ std::optional<RealServer> parse_real_server(Context& cx, const Element& e) {
   RealServer rs;
   rs.origin = e.origin;
   const Fields f(cx, e, {"address", "port", "weight", "state", "max_conns", "min_conns"});
-  if (auto v = f.require("address")) set(rs.address, read_ipv4(cx, *v));
+  if (auto v = f.require("address")) set(rs.address, read_ip(cx, *v));
   if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
   if (auto v = f.get("weight")) set(rs.weight, read_integer(cx, *v, kWeight));
   if (auto v = f.get("state")) set(rs.state, read_enum(cx, *v, "state", kStates));
@@ -281,7 +281,7 @@ std::optional<RealServer> parse_fallback(Context& cx, const Element& e) {
   RealServer rs;
   rs.origin = e.origin;
   const Fields f(cx, e, {"address", "port"});
-  if (auto v = f.require("address")) set(rs.address, read_ipv4(cx, *v));
+  if (auto v = f.require("address")) set(rs.address, read_ip(cx, *v));
   if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
   if (!watch.clean()) return std::nullopt;
   return rs;
@@ -314,7 +314,7 @@ ParsedListener parse_listener_keys(Context& cx, const Fields& f, const Origin& o
   ParsedListener parsed;
   Listener& listener = parsed.listener;
   listener.origin = origin;
-  if (auto v = f.require("address")) set(listener.address, read_ipv4(cx, *v));
+  if (auto v = f.require("address")) set(listener.address, read_ip(cx, *v));
   if (auto v = f.require("ports")) {
     if (std::optional<ReadPorts> read = read_ports(cx, *v, f.get("except_ports"))) {
       listener.ports = std::move(read->set);
@@ -393,7 +393,7 @@ void parse_snat_pool(Context& cx, const Element& e, VirtualService& vs) {
   if (!items) return;
   if (items->empty()) cx.error(e.origin, "snat_pool needs at least one address");
   for (const Element& item : *items) {
-    if (std::optional<Ipv4> address = read_ipv4(cx, item)) {
+    if (std::optional<IpAddress> address = read_ip(cx, item)) {
       vs.snat_pool.push_back(*address);
       vs.snat_pool_origins.push_back(item.origin);
     }

@@ -3,22 +3,67 @@
 // Thread safety: built and read by the control thread only; workers see the compiled snapshot.
 #pragma once
 
+#include <array>
+#include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace sluice::config {
 
-// An IPv4 address in host byte order. IPv6 arrives with a later issue.
+// An IPv4 address in host byte order.
 using Ipv4 = uint32_t;
 
+// An IPv4 or IPv6 address. IPv4 is held as an IPv4-mapped IPv6 address (::ffff:a.b.c.d,
+// RFC 4291 2.5.5.2), so one type orders, hashes and masks both families alike; the family
+// shows in is_v4(). Bytes in network order.
+struct IpAddress {
+  std::array<uint8_t, 16> bytes{};
+
+  static IpAddress v4(Ipv4 host_order) {
+    IpAddress a;
+    a.bytes[10] = a.bytes[11] = 0xff;
+    for (int i = 0; i < 4; ++i) a.bytes[12 + i] = static_cast<uint8_t>(host_order >> (24 - 8 * i));
+    return a;
+  }
+  bool is_v4() const {
+    for (int i = 0; i < 10; ++i) {
+      if (bytes[i] != 0) return false;
+    }
+    return bytes[10] == 0xff && bytes[11] == 0xff;
+  }
+  Ipv4 to_v4() const {  // host order; meaningful when is_v4()
+    return Ipv4{bytes[12]} << 24 | Ipv4{bytes[13]} << 16 | Ipv4{bytes[14]} << 8 | bytes[15];
+  }
+  // Prefix lengths as the family counts them (0..32 or 0..128).
+  int bits() const { return is_v4() ? 32 : 128; }
+  // The first `length` bits of the family's address kept, the rest zero.
+  IpAddress masked(int length) const {
+    IpAddress m = *this;
+    const int from = (is_v4() ? 96 : 0) + length;  // bit index in the 128-bit form
+    for (int bit = from; bit < 128; ++bit)
+      m.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+    return m;
+  }
+  bool is_unspecified() const { return *this == IpAddress{} || *this == v4(0); }
+  auto operator<=>(const IpAddress&) const = default;
+};
+
+struct IpAddressHash {
+  size_t operator()(const IpAddress& a) const {
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+    for (uint8_t b : a.bytes) h = (h ^ b) * 0x100000001b3ull;
+    return h;
+  }
+};
+
 struct Prefix {
-  Ipv4 address = 0;
-  uint8_t length = 32;
-  bool contains(Ipv4 ip) const {
-    const uint32_t mask = length == 0 ? 0 : ~uint32_t{0} << (32 - length);
-    return (ip & mask) == (address & mask);
+  IpAddress address;
+  uint8_t length = 32;  // in the address's family
+  bool contains(const IpAddress& ip) const {
+    return ip.is_v4() == address.is_v4() && ip.masked(length) == address.masked(length);
   }
 };
 
@@ -55,7 +100,7 @@ struct Interface {
 
 struct Route {
   Prefix prefix;
-  Ipv4 via = 0;  // next hop; must lie in a connected subnet of some interface
+  IpAddress via;  // next hop, of the prefix's family; must lie in a connected subnet
   Origin origin;
 };
 
@@ -117,15 +162,17 @@ struct PortSet {
 
 // Where a virtual service takes connections.
 struct Listener {
-  Ipv4 address = 0;
+  IpAddress address;
   PortSet ports;
   std::vector<Protocol> protocols;  // tcp, udp, or both in this order (`protocol: both`)
   Origin origin;  // the `listeners` item; the service itself for its own address and ports
-  bool serves(Ipv4 ip, uint16_t port) const { return ip == address && ports.contains(port); }
+  bool serves(const IpAddress& ip, uint16_t port) const {
+    return ip == address && ports.contains(port);
+  }
 };
 
 struct RealServer {
-  Ipv4 address = 0;
+  IpAddress address;
   std::optional<uint16_t> port;  // absent: the port the client connected to
   uint32_t weight = 1;           // 0..65535; 0 takes no new connections
   AdminState state = AdminState::online;
@@ -157,7 +204,7 @@ struct VirtualService {
   std::optional<RealServer> fallback;
   // snat only: the source addresses the real servers see. The appliance answers ARP for them;
   // each address gives every real server about 64,000 concurrent connections per port.
-  std::vector<Ipv4> snat_pool;
+  std::vector<IpAddress> snat_pool;
   std::vector<Origin> snat_pool_origins;
   std::optional<Persistence> persistence;
   Origin origin;

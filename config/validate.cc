@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 // Plain constants (no DPDK): the sizes the data plane preallocates its tables for.
 #include "dataplane/bounds.h"
 
@@ -31,27 +31,30 @@ void check_unique(std::map<Key, Origin>& seen, const Key& key, const Origin& ori
   if (!inserted) cx.error(origin, "duplicate " + what + also_at(first->second));
 }
 
-// Answers "does one of these prefixes contain the address" with 33 hash look-ups, so that
-// checking every server against every subnet and route stays linear in the file's size.
+// Answers "does one of these prefixes contain the address" with at most 129 hash look-ups
+// (33 for IPv4), so that checking every server against every subnet and route stays linear
+// in the file's size. Prefixes are kept per family: an IPv4 /0 covers no IPv6 address.
 class PrefixSet {
  public:
-  void add(const Prefix& p) { networks_[p.length].insert(p.address & mask(p.length)); }
-  bool covers(Ipv4 ip) const {
-    for (int length = 0; length <= 32; ++length) {
-      if (networks_[length].contains(ip & mask(length))) return true;
+  void add(const Prefix& p) {
+    networks_[p.address.is_v4()][p.length].insert(p.address.masked(p.length));
+  }
+  bool covers(const IpAddress& ip) const {
+    const auto& by_length = networks_[ip.is_v4()];
+    for (int length = 0; length <= ip.bits(); ++length) {
+      if (by_length[length].contains(ip.masked(length))) return true;
     }
     return false;
   }
 
  private:
-  static Ipv4 mask(int length) { return length == 0 ? 0 : ~Ipv4{0} << (32 - length); }
-  std::array<std::unordered_set<Ipv4>, 33> networks_;
+  std::array<std::array<std::unordered_set<IpAddress, IpAddressHash>, 129>, 2> networks_;
 };
 
 struct Topology {
   PrefixSet connected;  // the subnets of the interface addresses
   PrefixSet routed;
-  std::unordered_map<Ipv4, std::string> interface_of;  // the appliance's own addresses
+  std::unordered_map<IpAddress, std::string, IpAddressHash> interface_of;  // own addresses
   bool interfaces_complete = true;
   bool routes_complete = true;
 };
@@ -80,13 +83,18 @@ void check_interfaces(const Config& config, Context& cx) {
 }
 
 void check_routes(const Config& config, const Topology& topology, Context& cx) {
-  std::map<std::pair<Ipv4, uint8_t>, Origin> prefixes;
+  std::map<std::pair<IpAddress, uint8_t>, Origin> prefixes;
   for (const Route& route : config.routes) {
     check_unique(prefixes, std::pair(route.prefix.address, route.prefix.length),
                  field(cx, route.origin, "prefix"), "route " + format_prefix(route.prefix), cx);
-    if (!topology.interfaces_complete) continue;
     const Origin& via = field(cx, route.origin, "via");
-    const std::string hop = format_ipv4(route.via);
+    const std::string hop = format_ip(route.via);
+    if (route.via.is_v4() != route.prefix.address.is_v4()) {
+      cx.error(via, "next hop " + hop + " is not of the prefix's family (" +
+                        format_prefix(route.prefix) + ")");
+      continue;
+    }
+    if (!topology.interfaces_complete) continue;
     if (const auto own = topology.interface_of.find(route.via);
         own != topology.interface_of.end()) {
       cx.error(via, "next hop " + hop + " is an address of interface " + quote(own->second));
@@ -140,13 +148,13 @@ class ServerSet {
   }
 
   const VirtualService& service_;
-  std::unordered_map<Ipv4, Entries> by_address_;
+  std::unordered_map<IpAddress, Entries, IpAddressHash> by_address_;
 };
 
 void check_reachable(const RealServer& rs, Mode mode, const Topology& topology, Context& cx) {
   if (topology.connected.covers(rs.address) || !topology.interfaces_complete) return;
   const Origin& where = field(cx, rs.origin, "address");
-  const std::string server = "real server " + format_ipv4(rs.address);
+  const std::string server = "real server " + format_ip(rs.address);
   if (mode == Mode::dr) {
     // DR rewrites only the destination MAC: the server must be on an interface's segment.
     cx.error(where, server + " is not in a connected subnet (dr mode needs the same L2)");
@@ -159,8 +167,7 @@ void check_real_servers(const VirtualService& vs, const Topology& topology, Cont
   ServerSet servers(vs);
   for (const RealServer& rs : vs.real_servers) {
     if (const std::optional<ServerSet::Collision> c = servers.add(rs)) {
-      std::string server = format_ipv4(rs.address);
-      if (c->port) server += ':' + std::to_string(*c->port);
+      std::string server = c->port ? format_endpoint(rs.address, *c->port) : format_ip(rs.address);
       cx.error(rs.origin, "duplicate real server " + server + also_at(*c->first));
     }
     if (!translates_ports(vs.mode) && rs.port) {
@@ -194,7 +201,9 @@ class ListenerSet {
       PortRanges& taken = taken_[{l.address, protocol}];
       for (const PortItem& item : ports) {
         if (const std::optional<PortRanges::Overlap> overlap = taken.add(item)) {
-          cx.error(item.origin, "duplicate virtual service " + format_ipv4(l.address) + ":" +
+          const std::string address =
+              l.address.is_v4() ? format_ip(l.address) : '[' + format_ip(l.address) + ']';
+          cx.error(item.origin, "duplicate virtual service " + address + ":" +
                                     format_range(overlap->shared) + "/" + to_string(protocol) +
                                     also_at(overlap->first));
         }
@@ -203,22 +212,22 @@ class ListenerSet {
   }
 
  private:
-  std::map<std::pair<Ipv4, Protocol>, PortRanges> taken_;
+  std::map<std::pair<IpAddress, Protocol>, PortRanges> taken_;
 };
 
 void check_own_address(const Listener& l, const Topology& topology, Context& cx) {
   const auto own = topology.interface_of.find(l.address);
   if (own == topology.interface_of.end()) return;
-  cx.error(field(cx, l.origin, "address"), "address " + format_ipv4(l.address) +
-                                               " is an address of interface " + quote(own->second));
+  cx.error(field(cx, l.origin, "address"),
+           "address " + format_ip(l.address) + " is an address of interface " + quote(own->second));
 }
 
 // The real servers send their replies to the pool addresses: the appliance answers ARP for
 // them on a connected subnet, and they must be nobody else's.
 // Addresses other hosts or services use: a pool address among them would make sluice answer
 // ARP for a real server, a gateway or a VIP, and take their traffic.
-std::map<Ipv4, std::string> addresses_in_use(const Config& config) {
-  std::map<Ipv4, std::string> used;
+std::map<IpAddress, std::string> addresses_in_use(const Config& config) {
+  std::map<IpAddress, std::string> used;
   for (const Route& r : config.routes) used.emplace(r.via, "the next hop of a route");
   for (const VirtualService& vs : config.virtual_services) {
     for (const Listener& l : vs.listeners) {
@@ -231,28 +240,60 @@ std::map<Ipv4, std::string> addresses_in_use(const Config& config) {
 }
 
 void check_snat_pool(const VirtualService& vs, const Topology& topology,
-                     const std::map<Ipv4, std::string>& in_use, Context& cx) {
-  std::map<Ipv4, Origin> seen;
+                     const std::map<IpAddress, std::string>& in_use, Context& cx) {
+  std::map<IpAddress, Origin> seen;
   for (size_t i = 0; i < vs.snat_pool.size(); ++i) {
-    const Ipv4 a = vs.snat_pool[i];
+    const IpAddress& a = vs.snat_pool[i];
     const Origin& where = vs.snat_pool_origins[i];
-    check_unique(seen, a, where, "snat_pool address " + format_ipv4(a), cx);
+    check_unique(seen, a, where, "snat_pool address " + format_ip(a), cx);
     if (const auto own = topology.interface_of.find(a); own != topology.interface_of.end()) {
-      cx.error(where, "snat_pool address " + format_ipv4(a) + " is an address of interface " +
+      cx.error(where, "snat_pool address " + format_ip(a) + " is an address of interface " +
                           quote(own->second) + "; use an address of its own");
     } else if (!topology.connected.covers(a) && topology.interfaces_complete) {
-      cx.error(where, "snat_pool address " + format_ipv4(a) +
-                          " is not in a connected subnet: nothing would answer ARP for it");
+      cx.error(where, "snat_pool address " + format_ip(a) +
+                          " is not in a connected subnet: nothing would answer ARP or ND for it");
     } else if (const auto other = in_use.find(a); other != in_use.end()) {
-      cx.error(where, "snat_pool address " + format_ipv4(a) + " is " + other->second);
+      cx.error(where, "snat_pool address " + format_ip(a) + " is " + other->second);
     }
+  }
+}
+
+const char* family_name(const IpAddress& a) { return a.is_v4() ? "IPv4" : "IPv6"; }
+
+// One family per service: sluice does not translate between IPv4 and IPv6 (no NAT64), and
+// IP-in-IP carries the client's own family.
+void check_family(const VirtualService& vs, Context& cx) {
+  if (vs.listeners.empty()) return;
+  const IpAddress& first = vs.listeners.front().address;
+  const auto check = [&](const IpAddress& a, const Origin& where, const std::string& what) {
+    if (a.is_v4() == first.is_v4()) return;
+    cx.error(where, what + " " + format_ip(a) + " is " + family_name(a) +
+                        " but the service's "
+                        "address " +
+                        format_ip(first) + " is " + family_name(first) +
+                        " (no translation between families)");
+  };
+  for (const Listener& l : vs.listeners) {
+    check(l.address, field(cx, l.origin, "address"), "listener address");
+  }
+  for (const RealServer& rs : vs.real_servers) {
+    check(rs.address, field(cx, rs.origin, "address"), "real server");
+  }
+  if (vs.fallback)
+    check(vs.fallback->address, field(cx, vs.fallback->origin, "address"), "fallback server");
+  for (size_t i = 0; i < vs.snat_pool.size(); ++i) {
+    check(vs.snat_pool[i], vs.snat_pool_origins[i], "snat_pool address");
+  }
+  if (!first.is_v4() && vs.persistence && vs.persistence->netmask != Persistence{}.netmask) {
+    cx.error(field(cx, vs.origin, "persistence.netmask"),
+             "netmask groups IPv4 clients; IPv6 clients persist per address");
   }
 }
 
 void check_virtual_services(const Draft& draft, const Topology& topology, Context& cx) {
   std::map<std::string, Origin> names;
   ListenerSet listeners;
-  const std::map<Ipv4, std::string> in_use = addresses_in_use(draft.config);
+  const std::map<IpAddress, std::string> in_use = addresses_in_use(draft.config);
   for (size_t i = 0; i < draft.config.virtual_services.size(); ++i) {
     const VirtualService& vs = draft.config.virtual_services[i];
     check_unique(names, vs.name, field(cx, vs.origin, "name"),
@@ -263,6 +304,7 @@ void check_virtual_services(const Draft& draft, const Topology& topology, Contex
     }
     check_real_servers(vs, topology, cx);
     check_snat_pool(vs, topology, in_use, cx);
+    check_family(vs, cx);
   }
 }
 

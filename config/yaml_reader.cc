@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 
 namespace sluice::config {
 namespace {
@@ -221,11 +221,22 @@ std::optional<Ipv4> read_ipv4(Context& cx, const Element& e) {
   return ip;
 }
 
+std::optional<IpAddress> read_ip(Context& cx, const Element& e) {
+  const std::optional<std::string> text = scalar_text(cx, e, "an IP address");
+  if (!text) return std::nullopt;
+  const std::optional<IpAddress> ip = parse_ip(*text);
+  if (!ip) return fail(cx, e, "invalid IP address " + quote(*text));
+  return ip;
+}
+
 std::optional<Prefix> read_prefix(Context& cx, const Element& e) {
-  const std::optional<std::string> text = scalar_text(cx, e, "a prefix (a.b.c.d/length)");
+  const std::optional<std::string> text = scalar_text(cx, e, "a prefix (address/length)");
   if (!text) return std::nullopt;
   const std::optional<Prefix> prefix = parse_prefix(*text);
-  if (!prefix) return fail(cx, e, "invalid prefix " + quote(*text) + " (expected a.b.c.d/length)");
+  if (!prefix) {
+    return fail(cx, e,
+                "invalid prefix " + quote(*text) + " (expected a.b.c.d/length or IPv6/length)");
+  }
   return prefix;
 }
 

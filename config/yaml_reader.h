@@ -109,6 +109,7 @@ std::optional<bool> read_bool(Context& cx, const Element& e);
 // Any scalar, so `name: 80` is the string "80".
 std::optional<std::string> read_string(Context& cx, const Element& e);
 std::optional<Ipv4> read_ipv4(Context& cx, const Element& e);
+std::optional<IpAddress> read_ip(Context& cx, const Element& e);  // IPv4 or IPv6
 std::optional<Prefix> read_prefix(Context& cx, const Element& e);
 // The items of a list, each with its path; an empty value is an empty list.
 std::optional<std::vector<Element>> read_list(Context& cx, const Element& e);

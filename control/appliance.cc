@@ -72,6 +72,15 @@ std::string restart_only_change(const config::Config& running, const config::Con
 
 }  // namespace
 
+bool has_ipv6_address(const config::Config& cfg) {
+  for (const config::Interface& i : cfg.interfaces) {
+    for (const config::Prefix& p : i.addresses) {
+      if (!p.address.is_v4()) return true;
+    }
+  }
+  return false;
+}
+
 uint64_t monotonic_ms() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -126,6 +135,20 @@ std::string Appliance::start_workers() {
     w->queue = id;
     w->conns = table.get();
     tables_.push_back(std::move(table));
+    // IPv6 connections get a table of their own (100-byte entries), only where an interface
+    // has an IPv6 address: without one no IPv6 service can work.
+    if (has_ipv6_address(cfg_)) {
+      auto table6 =
+          dp::ConnTable6::create(("sluice_conns6_" + suffix).c_str(), cfg_.connections.capacity,
+                                 static_cast<int>(rte_lcore_to_socket_id(lcore)), 0);
+      if (!table6) {
+        return "cannot allocate an IPv6 connection table of " +
+               std::to_string(cfg_.connections.capacity) +
+               " entries (raise eal.memory_mb or lower connections.capacity)";
+      }
+      w->conns6 = table6.get();
+      tables6_.push_back(std::move(table6));
+    }
     w->neighbours = &neighbour_slots_;
     w->persistence = &persistence_;
     w->interface_count = static_cast<uint8_t>(interfaces_.size());
@@ -204,6 +227,7 @@ Appliance::~Appliance() {
   stop_interfaces(interfaces_);
   for (dp::WorkerCtx* w : workers_) delete w;
   tables_.clear();
+  tables6_.clear();
   for (rte_ring* r : rings_) rte_ring_free(r);
   publisher_.reset();
   rte_mempool_free(pool_);
@@ -263,7 +287,7 @@ uint32_t Appliance::poll() {
   if (now >= last_neighbour_tick_ms_ + kNeighbourTickMs) {
     last_neighbour_tick_ms_ = now;
     neighbours_->tick(
-        now, [this](const config::NextHop& hop) { exception_->send_arp_request(cfg_, hop); });
+        now, [this](const config::NextHop& hop) { exception_->send_neighbour_request(cfg_, hop); });
   }
   publisher_->reclaim();
   std::erase_if(abandoned_dumps_, [](const PendingDump& d) {

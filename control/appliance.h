@@ -87,6 +87,7 @@ class Appliance {
   config::Overrides overrides_;
   uint64_t generation_ = 0;
   std::vector<std::unique_ptr<dp::ConnTable>> tables_;
+  std::vector<std::unique_ptr<dp::ConnTable6>> tables6_;
   std::vector<dp::WorkerCtx*> workers_;
   std::vector<unsigned> lcores_;  // of workers_[i]
   std::vector<rte_ring*> rings_;
@@ -99,5 +100,6 @@ class Appliance {
 };
 
 uint64_t monotonic_ms();
+bool has_ipv6_address(const config::Config& cfg);
 
 }  // namespace sluice::control

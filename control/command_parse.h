@@ -12,7 +12,7 @@
 #include <string_view>
 #include <variant>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 #include "config/model.h"
 
 namespace sluice::control {

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "config/compile/compile.h"
-#include "config/ipv4.h"
+#include "config/ip.h"
 #include "dataplane/drop_reasons.h"
 
 namespace sluice::control {
@@ -40,7 +40,7 @@ json show_vips(const Appliance& a) {
   for (const config::VirtualService& vs : a.config().virtual_services) {
     for (const config::Listener& l : vs.listeners) {
       out.push_back({{"name", vs.name},
-                     {"address", config::format_ipv4(l.address)},
+                     {"address", config::format_ip(l.address)},
                      {"ports", config::format_ports(l.ports)},
                      {"protocol", config::protocols_name(l.protocols)},
                      {"mode", config::to_string(vs.mode)},
@@ -73,10 +73,11 @@ json show_servers(const Appliance& a) {
       out.push_back(
           {{"vip", vs.name},
            {"role", fallback ? "fallback" : "real"},
-           {"vip_address", config::format_ipv4(listener.address)},
+           {"vip_address", config::format_ip(listener.address)},
            {"ports", config::format_ports(listener.ports)},
            {"protocol", config::protocols_name(listener.protocols)},
-           {"server", config::format_ipv4(s.address) + ":" + port},
+           {"server", s.address.is_v4() ? config::format_ip(s.address) + ":" + port
+                                        : "[" + config::format_ip(s.address) + "]:" + port},
            {"weight", s.weight},
            {"state", config::to_string(s.state)},
            {"active_conns",
@@ -161,22 +162,27 @@ json show_conns(Appliance& a) {
 // Persistence entries name their service by key and their server by id: both are mapped
 // back through the running configuration and snapshot.
 json show_persistence(Appliance& a) {
-  std::map<uint32_t, std::string> service_of_key;
+  std::map<uint32_t, const config::VirtualService*> service_of_key;
   for (const config::VirtualService& vs : a.config().virtual_services) {
-    if (vs.persistence) service_of_key[config::persistence_key_of(vs.name)] = vs.name;
+    if (vs.persistence) service_of_key[config::persistence_key_of(vs.name)] = &vs;
   }
   std::map<uint32_t, std::string> server_of_id;
   for (const dp::RealServerEntry& s : a.snapshot().servers) {
     server_of_id[s.id] =
-        config::format_ipv4(s.address) + (s.port ? ":" + std::to_string(s.port) : "");
+        s.port ? config::format_endpoint(s.address, s.port) : config::format_ip(s.address);
   }
   const uint32_t now = a.worker_now();
   json out = json::array();
   for (const dp::PersistenceTable::Entry& e : a.persistence().entries(now)) {
     const auto service = service_of_key.find(e.service);
     const auto server = server_of_id.find(e.server_id);
-    out.push_back({{"vip", service != service_of_key.end() ? service->second : "-"},
-                   {"client", config::format_ipv4(e.client)},
+    const bool v6 =
+        service != service_of_key.end() && !service->second->listeners.front().address.is_v4();
+    char folded[16];
+    std::snprintf(folded, sizeof folded, "%08x", e.client);
+    out.push_back({{"vip", service != service_of_key.end() ? service->second->name : "-"},
+                   // IPv6 clients are kept as a 32-bit digest of their address.
+                   {"client", v6 ? std::string("ipv6:") + folded : config::format_ipv4(e.client)},
                    {"server", server != server_of_id.end() ? server->second : "-"},
                    {"expires_in", static_cast<int64_t>(e.expires) - now}});
   }
@@ -193,7 +199,7 @@ json show_neighbours(const Appliance& a) {
     std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", e.mac.bytes[0], e.mac.bytes[1],
                   e.mac.bytes[2], e.mac.bytes[3], e.mac.bytes[4], e.mac.bytes[5]);
     out.push_back(
-        {{"address", config::format_ipv4(e.hop.address)},
+        {{"address", config::format_ip(e.hop.address)},
          {"interface", a.config().interfaces[e.hop.interface].name},
          {"mac", e.resolved ? mac : ""},
          {"state", e.resolved ? "resolved" : "unresolved"},

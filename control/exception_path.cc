@@ -4,9 +4,11 @@
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "dataplane/bounds.h"
+#include "dataplane/nd.h"
 #include "dataplane/packet_meta.h"
 
 namespace sluice::control {
@@ -29,8 +31,31 @@ uint32_t ExceptionPath::poll(uint64_t now_ms) {
   return workers_to_kernel(now_ms) + kernel_to_wire();
 }
 
+// Neighbour solicitations and advertisements on their way to the kernel tell the MACs of
+// IPv6 next hops, as ARP does for IPv4.
+void ExceptionPath::learn_if_nd(rte_mbuf* m, uint64_t now_ms) {
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  const uint32_t frame = rte_pktmbuf_data_len(m);
+  if (frame < sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + sizeof(dp::NdMessage)) return;
+  const auto* ip = reinterpret_cast<const rte_ipv6_hdr*>(eth + 1);
+  if (ip->proto != IPPROTO_ICMPV6 || ip->hop_limits != dp::kNdHopLimit) return;
+  const auto* nd = reinterpret_cast<const dp::NdMessage*>(ip + 1);
+  if (nd->type != dp::kIcmp6NeighbourSolicitation && nd->type != dp::kIcmp6NeighbourAdvertisement) {
+    return;
+  }
+  const uint32_t length = std::min<uint32_t>(rte_be_to_cpu_16(ip->payload_len),
+                                             frame - sizeof(rte_ether_hdr) - sizeof(rte_ipv6_hdr));
+  dp::Ip6 address;
+  dp::Mac mac;
+  if (!dp::neighbour_of(*ip, *nd, length, address, mac)) return;
+  config::IpAddress sender;
+  std::memcpy(sender.bytes.data(), address.bytes, 16);
+  neighbours_.learn(dp::meta_of(m).interface, sender, mac, now_ms);
+}
+
 void ExceptionPath::learn_if_arp(rte_mbuf* m, uint64_t now_ms) {
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) return learn_if_nd(m, now_ms);
   if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_ARP)) return;
   // The parse stage checked the length; the body's fields are checked here.
   const auto* arp = reinterpret_cast<const rte_arp_hdr*>(eth + 1);
@@ -41,7 +66,8 @@ void ExceptionPath::learn_if_arp(rte_mbuf* m, uint64_t now_ms) {
   }
   dp::Mac mac;
   std::memcpy(mac.bytes, arp->arp_data.arp_sha.addr_bytes, 6);
-  neighbours_.learn(dp::meta_of(m).interface, rte_be_to_cpu_32(arp->arp_data.arp_sip), mac, now_ms);
+  neighbours_.learn(dp::meta_of(m).interface,
+                    config::IpAddress::v4(rte_be_to_cpu_32(arp->arp_data.arp_sip)), mac, now_ms);
 }
 
 uint32_t ExceptionPath::workers_to_kernel(uint64_t now_ms) {
@@ -79,10 +105,11 @@ uint32_t ExceptionPath::kernel_to_wire() {
   return moved;
 }
 
-void ExceptionPath::send_arp_request(const config::Config& cfg, const config::NextHop& hop) {
-  const config::Ipv4 sender =
+void ExceptionPath::send_neighbour_request(const config::Config& cfg, const config::NextHop& hop) {
+  const config::IpAddress sender =
       config::own_address_towards(cfg.interfaces[hop.interface], hop.address);
-  constexpr uint16_t kLength = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
+  constexpr uint16_t kLength =
+      sizeof(rte_ether_hdr) + std::max(sizeof(rte_arp_hdr), sizeof(rte_ipv6_hdr) + dp::kNdLength);
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   auto* eth = m ? reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, kLength)) : nullptr;
   if (eth == nullptr) {
@@ -91,6 +118,12 @@ void ExceptionPath::send_arp_request(const config::Config& cfg, const config::Ne
     return;
   }
   const dp::Mac& ours = interfaces_[hop.interface].mac;
+  if (!hop.address.is_v4()) {
+    dp::write_neighbour_solicitation(reinterpret_cast<uint8_t*>(eth), ours, sender.bytes.data(),
+                                     hop.address.bytes.data());
+    return to_wire(m, hop.interface);
+  }
+  rte_pktmbuf_trim(m, kLength - (sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr)));
   std::memset(eth->dst_addr.addr_bytes, 0xff, 6);
   std::memcpy(eth->src_addr.addr_bytes, ours.bytes, 6);
   eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
@@ -101,10 +134,14 @@ void ExceptionPath::send_arp_request(const config::Config& cfg, const config::Ne
   arp->arp_plen = 4;
   arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
   std::memcpy(arp->arp_data.arp_sha.addr_bytes, ours.bytes, 6);
-  arp->arp_data.arp_sip = rte_cpu_to_be_32(sender);
+  arp->arp_data.arp_sip = rte_cpu_to_be_32(sender.to_v4());
   std::memset(arp->arp_data.arp_tha.addr_bytes, 0, 6);
-  arp->arp_data.arp_tip = rte_cpu_to_be_32(hop.address);
-  dp::meta_of(m).interface = hop.interface;
+  arp->arp_data.arp_tip = rte_cpu_to_be_32(hop.address.to_v4());
+  to_wire(m, hop.interface);
+}
+
+void ExceptionPath::to_wire(rte_mbuf* m, uint8_t interface) {
+  dp::meta_of(m).interface = interface;
   if (rte_ring_sp_enqueue(to_wire_, m) != 0) {
     rte_pktmbuf_free(m);
     ++dropped_;

@@ -1,5 +1,6 @@
 // The main lcore's half of the exception path: packets the workers hand to the kernel go to
-// the TAP twin of the interface they arrived on (ARP among them is also learned from), and
+// the TAP twin of the interface they arrived on (ARP and neighbour discovery among them are
+// also learned from), and
 // what the kernel sends on a TAP twin goes to worker 0, which transmits it on the wire.
 // Thread safety: control thread only.
 #pragma once
@@ -24,8 +25,9 @@ class ExceptionPath {
 
   // Moves what is waiting in both directions. Returns the number of packets moved.
   uint32_t poll(uint64_t now_ms);
-  // Broadcasts "who has hop.address" from our address on that subnet.
-  void send_arp_request(const config::Config& cfg, const config::NextHop& hop);
+  // Asks "who has hop.address" from our address on that subnet: an ARP request for IPv4, a
+  // neighbour solicitation for IPv6.
+  void send_neighbour_request(const config::Config& cfg, const config::NextHop& hop);
 
   uint64_t dropped() const { return dropped_; }  // ring or TAP full
 
@@ -33,6 +35,8 @@ class ExceptionPath {
   uint32_t workers_to_kernel(uint64_t now_ms);
   uint32_t kernel_to_wire();
   void learn_if_arp(rte_mbuf* m, uint64_t now_ms);
+  void learn_if_nd(rte_mbuf* m, uint64_t now_ms);
+  void to_wire(rte_mbuf* m, uint8_t interface);  // through worker 0
 
   const std::vector<DataInterface>& interfaces_;
   std::vector<rte_ring*> from_workers_;

@@ -12,13 +12,18 @@ namespace sluice::control {
 RteFlowRule::RteFlowRule(const config::FlowRule& rule) {
   using Match = config::FlowRule::Match;
   attr.ingress = 1;
-  const rte_be32_t address = rte_cpu_to_be_32(rule.address);
-  if (rule.address_is == Match::destination) {
-    ip_spec.hdr.dst_addr = address;
-    ip_mask.hdr.dst_addr = RTE_BE32(0xffffffff);
+  const bool destination = rule.address_is == Match::destination;
+  if (rule.address.is_v4()) {
+    const rte_be32_t address = rte_cpu_to_be_32(rule.address.to_v4());
+    (destination ? ip_spec.hdr.dst_addr : ip_spec.hdr.src_addr) = address;
+    (destination ? ip_mask.hdr.dst_addr : ip_mask.hdr.src_addr) = RTE_BE32(0xffffffff);
+    pattern[1] = {RTE_FLOW_ITEM_TYPE_IPV4, &ip_spec, nullptr, &ip_mask};
   } else {
-    ip_spec.hdr.src_addr = address;
-    ip_mask.hdr.src_addr = RTE_BE32(0xffffffff);
+    uint8_t* spec = destination ? ip6_spec.hdr.dst_addr : ip6_spec.hdr.src_addr;
+    uint8_t* mask = destination ? ip6_mask.hdr.dst_addr : ip6_mask.hdr.src_addr;
+    std::memcpy(spec, rule.address.bytes.data(), 16);
+    std::memset(mask, 0xff, 16);
+    pattern[1] = {RTE_FLOW_ITEM_TYPE_IPV6, &ip6_spec, nullptr, &ip6_mask};
   }
   const rte_be16_t value = rte_cpu_to_be_16(rule.port_value);
   const rte_be16_t mask = rte_cpu_to_be_16(rule.port_mask);
@@ -30,7 +35,6 @@ RteFlowRule::RteFlowRule(const config::FlowRule& rule) {
   queue.index = rule.queue;
 
   pattern[0].type = RTE_FLOW_ITEM_TYPE_ETH;  // any Ethernet header
-  pattern[1] = {RTE_FLOW_ITEM_TYPE_IPV4, &ip_spec, nullptr, &ip_mask};
   if (rule.protocol == config::Protocol::tcp) {
     pattern[2] = {RTE_FLOW_ITEM_TYPE_TCP, &tcp_spec, nullptr, &tcp_mask};
   } else {
@@ -52,7 +56,7 @@ std::string flow_error_text(int rc, const rte_flow_error& error) {
 // Stands for every rule of a plan when asking a port whether it takes such rules at all.
 config::FlowRule probe_rule(uint32_t workers) {
   return {config::FlowRule::Match::destination,
-          0xc6120001,
+          config::IpAddress::v4(0xc6120001),
           config::Protocol::tcp,
           config::FlowRule::Match::source,
           0,

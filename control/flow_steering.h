@@ -23,6 +23,7 @@ namespace sluice::control {
 struct RteFlowRule {
   rte_flow_attr attr{};
   rte_flow_item_ipv4 ip_spec{}, ip_mask{};
+  rte_flow_item_ipv6 ip6_spec{}, ip6_mask{};
   rte_flow_item_tcp tcp_spec{}, tcp_mask{};
   rte_flow_item_udp udp_spec{}, udp_mask{};
   rte_flow_action_queue queue{};

@@ -36,8 +36,8 @@ void NeighbourCtl::retain(const std::set<uint16_t>& used) {
   }
 }
 
-void NeighbourCtl::learn(uint8_t interface, config::Ipv4 sender_ip, const dp::Mac& sender_mac,
-                         uint64_t now_ms) {
+void NeighbourCtl::learn(uint8_t interface, const config::IpAddress& sender_ip,
+                         const dp::Mac& sender_mac, uint64_t now_ms) {
   auto it = by_hop_.find({interface, sender_ip});
   if (it == by_hop_.end()) return;
   Entry& e = entries_[it->second];

@@ -1,5 +1,6 @@
-// Resolves the MAC addresses of next hops (real servers, route gateways) with ARP and keeps
-// them fresh: learns from every ARP packet the workers pass to the kernel, asks again before
+// Resolves the MAC addresses of next hops (real servers, route gateways) with ARP (IPv4) or
+// neighbour discovery (IPv6) and keeps them fresh: learns from every ARP or ND packet the
+// workers pass to the kernel, asks again before
 // an entry expires, and clears the worker-visible slot when it does expire.
 // Pure logic: sending is a callback, time is a parameter, so tests drive it directly.
 // Thread safety: control thread only.
@@ -39,8 +40,9 @@ class NeighbourCtl {
   // is cleared and it is no longer asked for. Released slots are reused last, so a slot
   // still named by a connection of a removed server is not soon handed to another hop.
   void retain(const std::set<uint16_t>& used);
-  // An ARP packet from `sender_ip` with `sender_mac` arrived on `interface`.
-  void learn(uint8_t interface, config::Ipv4 sender_ip, const dp::Mac& sender_mac, uint64_t now_ms);
+  // An ARP or ND packet from `sender_ip` with `sender_mac` arrived on `interface`.
+  void learn(uint8_t interface, const config::IpAddress& sender_ip, const dp::Mac& sender_mac,
+             uint64_t now_ms);
   // Asks for unresolved and soon-to-expire entries (at most once a second each) and expires
   // stale ones.
   void tick(uint64_t now_ms, const SendRequest& send);
@@ -55,7 +57,7 @@ class NeighbourCtl {
   uint64_t timeout_ms_;
   std::vector<Entry> entries_;  // index == slot
   std::deque<uint16_t> free_;
-  std::map<std::pair<uint8_t, config::Ipv4>, uint16_t> by_hop_;
+  std::map<std::pair<uint8_t, config::IpAddress>, uint16_t> by_hop_;
 };
 
 }  // namespace sluice::control

@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 #include "dataplane/packet_meta.h"
 
 extern char** environ;

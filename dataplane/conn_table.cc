@@ -12,8 +12,9 @@ constexpr uint32_t kMinHashEntries = 16;
 
 }  // namespace
 
-std::unique_ptr<ConnTable> ConnTable::create(const char* name, uint32_t capacity, int socket,
-                                             uint32_t now) {
+template <class C>
+std::unique_ptr<BasicConnTable<C>> BasicConnTable<C>::create(const char* name, uint32_t capacity,
+                                                             int socket, uint32_t now) {
   rte_hash_parameters params{};
   params.name = name;
   // Two keys per nat connection. The extendable bucket table guarantees every key up to
@@ -26,7 +27,7 @@ std::unique_ptr<ConnTable> ConnTable::create(const char* name, uint32_t capacity
   rte_hash* hash = rte_hash_create(&params);
   if (hash == nullptr) return nullptr;
 
-  std::unique_ptr<ConnTable> t(new ConnTable());
+  std::unique_ptr<BasicConnTable> t(new BasicConnTable());
   t->hash_ = hash;
   t->capacity_ = capacity;
   t->conns_.resize(capacity + kWheelSlots);
@@ -41,9 +42,13 @@ std::unique_ptr<ConnTable> ConnTable::create(const char* name, uint32_t capacity
   return t;
 }
 
-ConnTable::~ConnTable() { rte_hash_free(hash_); }
+template <class C>
+BasicConnTable<C>::~BasicConnTable() {
+  rte_hash_free(hash_);
+}
 
-uint64_t ConnTable::lookup_bulk(const FlowKey** keys, uint32_t n, uint32_t* refs) const {
+template <class C>
+uint64_t BasicConnTable<C>::lookup_bulk(const FlowKey** keys, uint32_t n, uint32_t* refs) const {
   void* data[kBulk];
   uint64_t hits = 0;
   rte_hash_lookup_bulk_data(hash_, reinterpret_cast<const void**>(keys), n, &hits, data);
@@ -54,13 +59,15 @@ uint64_t ConnTable::lookup_bulk(const FlowKey** keys, uint32_t n, uint32_t* refs
   return hits;
 }
 
-uint32_t ConnTable::lookup(const FlowKey& key) const {
+template <class C>
+uint32_t BasicConnTable<C>::lookup(const FlowKey& key) const {
   void* data = nullptr;
   if (rte_hash_lookup_data(hash_, &key, &data) < 0) return kNone;
   return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data));
 }
 
-uint32_t ConnTable::insert(const Conn& c, bool index_return) {
+template <class C>
+uint32_t BasicConnTable<C>::insert(const Conn& c, bool index_return) {
   if (free_.empty()) return kNone;
   const uint32_t index = free_.back();
   const FlowKey forward = c.forward_key();
@@ -84,12 +91,14 @@ uint32_t ConnTable::insert(const Conn& c, bool index_return) {
   return index;
 }
 
-void ConnTable::remove(uint32_t index) {
+template <class C>
+void BasicConnTable<C>::remove(uint32_t index) {
   unlink(index);
   forget(index);
 }
 
-void ConnTable::set_expiry(uint32_t index, uint32_t expires) {
+template <class C>
+void BasicConnTable<C>::set_expiry(uint32_t index, uint32_t expires) {
   Conn& c = conns_[index];
   const bool earlier = static_cast<int32_t>(expires - c.expires) < 0;
   c.expires = expires;
@@ -100,7 +109,8 @@ void ConnTable::set_expiry(uint32_t index, uint32_t expires) {
   }
 }
 
-void ConnTable::link(uint32_t index) {
+template <class C>
+void BasicConnTable<C>::link(uint32_t index) {
   const uint32_t head = sentinel(conns_[index].expires % kWheelSlots);
   const uint32_t first = conns_[head].timer_next;
   conns_[index].timer_prev = head;
@@ -109,13 +119,15 @@ void ConnTable::link(uint32_t index) {
   conns_[head].timer_next = index;
 }
 
-void ConnTable::unlink(uint32_t index) {
+template <class C>
+void BasicConnTable<C>::unlink(uint32_t index) {
   Conn& c = conns_[index];
   conns_[c.timer_prev].timer_next = c.timer_next;
   conns_[c.timer_next].timer_prev = c.timer_prev;
 }
 
-void ConnTable::forget(uint32_t index) {
+template <class C>
+void BasicConnTable<C>::forget(uint32_t index) {
   Conn& c = conns_[index];
   const FlowKey forward = c.forward_key();
   rte_hash_del_key(hash_, &forward);
@@ -126,5 +138,8 @@ void ConnTable::forget(uint32_t index) {
   c.live = 0;
   free_.push_back(index);
 }
+
+template class BasicConnTable<Conn>;
+template class BasicConnTable<Conn6>;
 
 }  // namespace sluice::dp

@@ -10,29 +10,38 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/ip6.h"
 #include "dataplane/neighbour_slots.h"
 #include "dataplane/tcp_state.h"
 
 namespace sluice::dp {
 
 // The 5-tuple of a packet as it arrives, in network byte order straight from the headers.
-struct FlowKey {
-  uint32_t src_ip = 0;
-  uint32_t dst_ip = 0;
+// Addr is uint32_t (IPv4) or Ip6: each family has its own tables, so IPv4 keys stay 16 bytes.
+template <class Addr>
+struct BasicFlowKey {
+  Addr src_ip{};
+  Addr dst_ip{};
   uint16_t src_port = 0;
   uint16_t dst_port = 0;
   uint8_t protocol = 0;
-  uint8_t pad[3] = {};  // zero: rte_hash compares all 16 bytes
+  uint8_t pad[3] = {};  // zero: rte_hash compares every byte
 };
+using FlowKey = BasicFlowKey<uint32_t>;
+using FlowKey6 = BasicFlowKey<Ip6>;
 static_assert(sizeof(FlowKey) == 16);
+static_assert(sizeof(FlowKey6) == 40);
 
 // Addresses and ports in network byte order, as they are written into packets.
-struct Conn {
-  uint32_t client_ip;
-  uint32_t vip_ip;
-  uint32_t server_ip;
+template <class Addr>
+struct BasicConn {
+  using Address = Addr;
+  using Key = BasicFlowKey<Addr>;
+  Addr client_ip;
+  Addr vip_ip;
+  Addr server_ip;
   // The source the real server sees: the client (dr, nat) or a pool address (snat).
-  uint32_t backend_src_ip;
+  Addr backend_src_ip;
   uint16_t client_port;
   uint16_t vip_port;
   uint16_t server_port;  // what the client's destination port becomes (nat); = vip_port (dr)
@@ -48,18 +57,25 @@ struct Conn {
   uint32_t timer_prev;
   uint32_t timer_next;
 
-  FlowKey forward_key() const { return {client_ip, vip_ip, client_port, vip_port, protocol}; }
+  Key forward_key() const { return {client_ip, vip_ip, client_port, vip_port, protocol}; }
   // The key of the real server's replies; only nat and snat connections see them.
-  FlowKey return_key() const {
+  Key return_key() const {
     return {server_ip, backend_src_ip, server_port, backend_src_port, protocol};
   }
 };
-// 52 B (the way to the server is looked up by server_id in the snapshot, see ServerFate).
-// Plus the hash's own slots (see performance.md).
+using Conn = BasicConn<uint32_t>;
+using Conn6 = BasicConn<Ip6>;
+// 52 B (the way to the server is looked up by server_id in the snapshot, see ServerFate);
+// 100 B with IPv6 addresses. Plus the hash's own slots (see performance.md).
 static_assert(sizeof(Conn) == 52);
+static_assert(sizeof(Conn6) == 100);
 
-class ConnTable {
+template <class C>
+class BasicConnTable {
  public:
+  using FlowKey = typename C::Key;
+  using Conn = C;
+
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr uint32_t kTaken = UINT32_MAX - 1;  // insert: another connection has a key
   // The wheel turns once a second; 4096 slots cover the default timeouts in one turn, longer
@@ -69,11 +85,11 @@ class ConnTable {
 
   // Control thread, at start. `name` must be unique in the process. Returns null if DPDK
   // cannot give the memory.
-  static std::unique_ptr<ConnTable> create(const char* name, uint32_t capacity, int socket,
-                                           uint32_t now);
-  ~ConnTable();
-  ConnTable(const ConnTable&) = delete;
-  ConnTable& operator=(const ConnTable&) = delete;
+  static std::unique_ptr<BasicConnTable> create(const char* name, uint32_t capacity, int socket,
+                                                uint32_t now);
+  ~BasicConnTable();
+  BasicConnTable(const BasicConnTable&) = delete;
+  BasicConnTable& operator=(const BasicConnTable&) = delete;
 
   // Looks up to kBulk keys. For each hit bit i, refs[i] = connection index << 1 | is_return.
   uint64_t lookup_bulk(const FlowKey** keys, uint32_t n, uint32_t* refs) const;
@@ -102,7 +118,7 @@ class ConnTable {
   uint32_t expire(uint32_t now, uint32_t budget, OnExpire&& on_expire);
 
  private:
-  ConnTable() = default;
+  BasicConnTable() = default;
   // The wheel's slots are circular lists whose heads are sentinel entries stored after the
   // connections, so unlinking needs no knowledge of which slot an entry is filed in (the
   // expiry moves lazily, the slot does not).
@@ -118,8 +134,12 @@ class ConnTable {
   uint32_t wheel_time_ = 0;     // the last second whose slot was fully processed
 };
 
+using ConnTable = BasicConnTable<Conn>;
+using ConnTable6 = BasicConnTable<Conn6>;
+
+template <class C>
 template <typename OnExpire>
-uint32_t ConnTable::expire(uint32_t now, uint32_t budget, OnExpire&& on_expire) {
+uint32_t BasicConnTable<C>::expire(uint32_t now, uint32_t budget, OnExpire&& on_expire) {
   uint32_t done = 0;
   while (static_cast<int32_t>(now - wheel_time_) > 0) {
     const uint32_t slot = sentinel((wheel_time_ + 1) % kWheelSlots);

@@ -14,11 +14,13 @@ struct PacketMeta {
   // IPv4 TCP/UDP: the packet's own tuple. An ICMP error about a TCP/UDP packet: the key of
   // the connection it is about (dataplane/icmp.h), so both are looked up alike.
   FlowKey key;
+  FlowKey6 key6;           // IPv6 TCP/UDP (ipv6 set): the packet's own tuple
   uint16_t l3_offset;      // from the start of the frame
   uint16_t l4_offset;      // TCP, UDP or ICMP header
   uint16_t quoted_offset;  // ICMP errors: the quoted IP header; 0 for other packets
   uint8_t tcp_flags;
   uint8_t interface;  // ingress interface index
+  bool ipv6;
   bool is_icmp_error() const { return quoted_offset != 0; }
 };
 

@@ -5,7 +5,9 @@
 //                      +-> lb --+-> tx (to real servers, back to clients)
 //                      |        +-> kernel (TCP/UDP not for a virtual service)
 //                      |        +-> hand-off ring (another worker owns the connection)
-//                      +-> kernel (IPv6, ICMP, other)
+//                      +-> nd --> tx (advertisements for VIP and snat addresses)
+//                      +-> lb6 (IPv6, as lb)
+//                      +-> kernel (other ICMP, other)
 //   any stage -> drop (named counter)
 //
 // Outputs collect in the worker's buffers; flush_outputs() hands them on.

@@ -109,4 +109,67 @@ inline bool encapsulate_ipip(rte_mbuf* m, uint16_t l3_offset, uint32_t source, u
   return true;
 }
 
+// ---- IPv6 (no header checksum; the L4 checksum's pseudo-header holds both addresses) ----
+
+// The L4 checksum after a 128-bit address changed (eight 16-bit words).
+inline uint16_t csum_replace128(uint16_t check, const uint8_t* old_address,
+                                const uint8_t* new_address) {
+  for (int i = 0; i < 16; i += 2) {
+    uint16_t o, n;
+    std::memcpy(&o, old_address + i, 2);
+    std::memcpy(&n, new_address + i, 2);
+    check = csum_replace16(check, o, n);
+  }
+  return check;
+}
+
+inline bool decrement_hop_limit(rte_ipv6_hdr& ip) {
+  if (ip.hop_limits <= 1) return false;
+  --ip.hop_limits;
+  return true;
+}
+
+// nat, client -> server, IPv6. (UDP over IPv6 always has a checksum: never 0.)
+inline void nat_rewrite_destination(rte_ipv6_hdr& ip, void* l4, const uint8_t* new_ip,
+                                    uint16_t new_port) {
+  auto* ports = static_cast<L4Ports*>(l4);
+  patch_l4_checksum(ip.proto, l4, [&](uint16_t c) {
+    return csum_replace16(csum_replace128(c, ip.dst_addr, new_ip), ports->dst_port, new_port);
+  });
+  std::memcpy(ip.dst_addr, new_ip, 16);
+  ports->dst_port = new_port;
+}
+
+// nat, server -> client, IPv6.
+inline void nat_rewrite_source(rte_ipv6_hdr& ip, void* l4, const uint8_t* new_ip,
+                               uint16_t new_port) {
+  auto* ports = static_cast<L4Ports*>(l4);
+  patch_l4_checksum(ip.proto, l4, [&](uint16_t c) {
+    return csum_replace16(csum_replace128(c, ip.src_addr, new_ip), ports->src_port, new_port);
+  });
+  std::memcpy(ip.src_addr, new_ip, 16);
+  ports->src_port = new_port;
+}
+
+// tun over IPv6: the client's IPv6 packet inside an outer IPv6 header (next header 41,
+// RFC 2473) from `source` to `destination`; as encapsulate_ipip otherwise.
+inline bool encapsulate_ip6ip6(rte_mbuf* m, uint16_t l3_offset, const uint8_t* source,
+                               const uint8_t* destination) {
+  const auto* inner = rte_pktmbuf_mtod_offset(m, const rte_ipv6_hdr*, l3_offset);
+  const uint16_t inner_length =
+      static_cast<uint16_t>(rte_be_to_cpu_16(inner->payload_len) + sizeof(rte_ipv6_hdr));
+  const rte_be32_t flow = inner->vtc_flow;  // version, traffic class and flow label carry over
+  char* front = rte_pktmbuf_prepend(m, sizeof(rte_ipv6_hdr));
+  if (front == nullptr) return false;
+  std::memmove(front, front + sizeof(rte_ipv6_hdr), l3_offset);
+  auto* outer = reinterpret_cast<rte_ipv6_hdr*>(front + l3_offset);
+  outer->vtc_flow = flow;
+  outer->payload_len = rte_cpu_to_be_16(inner_length);
+  outer->proto = IPPROTO_IPV6;
+  outer->hop_limits = 64;
+  std::memcpy(outer->src_addr, source, 16);
+  std::memcpy(outer->dst_addr, destination, 16);
+  return true;
+}
+
 }  // namespace sluice::dp

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "config/model.h"
+#include "dataplane/ip6.h"
 #include "dataplane/vip_table.h"
 
 namespace sluice::dp {
@@ -15,11 +17,23 @@ using config::AdminState;
 using config::Mode;
 using config::Scheduler;
 
+// An address as packets carry it (network byte order).
+inline uint32_t wire_v4(const config::IpAddress& a) {
+  uint32_t v;
+  std::memcpy(&v, a.bytes.data() + 12, 4);
+  return v;
+}
+inline Ip6 wire_v6(const config::IpAddress& a) {
+  Ip6 ip;
+  std::memcpy(ip.bytes, a.bytes.data(), 16);
+  return ip;
+}
+
 // One real server of one virtual service.
 struct RealServerEntry {
-  uint32_t id = 0;       // stable across reloads; indexes per-worker counters (< kMaxRealServers)
-  uint32_t address = 0;  // host byte order
-  uint16_t port = 0;     // 0: keep the port the client connected to
+  uint32_t id = 0;  // stable across reloads; indexes per-worker counters (< kMaxRealServers)
+  config::IpAddress address;  // of the service's family
+  uint16_t port = 0;          // 0: keep the port the client connected to
   uint16_t weight = 0;
   AdminState state = AdminState::online;
   // (The way to the server, its interface and next hop, is in Snapshot::fate_by_id[id].)
@@ -43,7 +57,7 @@ struct VirtualServiceEntry {
   uint32_t persistence_timeout = 0;
   uint32_t persistence_mask = 0;  // host byte order
   uint32_t persistence_key = 0;   // never 0
-  // snat: its source addresses are snat_pool[pool_first, +pool_size).
+  // snat: its source addresses are snat_pool[pool_first, +pool_size) (snat_pool6 for IPv6).
   uint32_t pool_first = 0;
   uint32_t pool_size = 0;
   // sh, dh, maglev: their lookup table is tables[table_first, +table_size) (hash_tables.h).
@@ -62,7 +76,7 @@ struct ServerFate {
   bool forward = false;        // false: halted or removed, drop packets and expire the connection
   uint8_t interface = 0;       // where the server is reached
   uint16_t neighbour = 0;      // slot of its next hop's MAC in NeighbourSlots
-  uint32_t tunnel_source = 0;  // tun: the outer source address, network byte order
+  uint32_t tunnel_source = 0;  // tun over IPv4: the outer source address, network byte order
 };
 static_assert(sizeof(ServerFate) == 8);
 
@@ -75,9 +89,12 @@ struct Snapshot {
   std::vector<VirtualServiceEntry> services;
   std::vector<RealServerEntry> servers;
   std::vector<uint16_t> tables;
-  std::vector<uint32_t> snat_pool;     // network byte order, as written into packets
-  std::vector<ServerFate> fate_by_id;  // kMaxRealServers entries
-  VipTable vips;
+  std::vector<uint32_t> snat_pool;  // network byte order, as written into packets
+  std::vector<Ip6> snat_pool6;
+  std::vector<ServerFate> fate_by_id;     // kMaxRealServers entries
+  std::vector<Ip6> tunnel_source6_by_id;  // tun over IPv6: the outer source; kMaxRealServers
+  VipTable vips;                          // host byte order addresses
+  VipTable6 vips6;
   ConnTimeouts timeouts;
 };
 

@@ -17,7 +17,6 @@
 
 #include <cstdint>
 
-#include "dataplane/conn_table.h"
 #include "dataplane/snapshot.h"
 
 namespace sluice::dp {
@@ -31,14 +30,16 @@ inline bool steered(Mode mode) { return mode == Mode::nat || mode == Mode::snat;
 
 // The worker that owns (or will own) the connection of a packet with `key`, as seen by worker
 // `self` of `workers`. Packets that belong to no connection (for the kernel, or dropped) get an
-// owner too; the owner disposes of them as any worker would.
-inline uint16_t owner_of(const Snapshot& snap, const FlowKey& key, uint16_t self,
-                         uint16_t workers) {
-  const uint32_t dst = rte_be_to_cpu_32(key.dst_ip);
-  switch (snap.vips.kind_of(dst)) {
+// owner too; the owner disposes of them as any worker would. F: V4 or V6 (dataplane/family.h).
+template <class F>
+uint16_t owner_of(const Snapshot& snap, const typename F::Key& key, uint16_t self,
+                  uint16_t workers) {
+  const auto& vips = F::vips(snap);
+  const auto dst = F::vip_form(key.dst_ip);
+  switch (vips.kind_of(dst)) {
     case AddressKind::snat_pool: return owner_of_port(rte_be_to_cpu_16(key.dst_port), workers);
     case AddressKind::service: {
-      const uint32_t vip = snap.vips.find(dst, rte_be_to_cpu_16(key.dst_port), key.protocol);
+      const uint32_t vip = vips.find(dst, rte_be_to_cpu_16(key.dst_port), key.protocol);
       if (vip == VipTable::kNone || !steered(snap.services[vip].mode)) return self;
       return owner_of_port(rte_be_to_cpu_16(key.src_port), workers);
     }

@@ -4,7 +4,9 @@
 
 namespace sluice::dp {
 
-bool VipTable::insert(uint32_t address, uint16_t port, uint8_t protocol, uint32_t vip_index) {
+template <class Addr>
+bool BasicVipTable<Addr>::insert(const Addr& address, uint16_t port, uint8_t protocol,
+                                 uint32_t vip_index) {
   if (port == kAllPorts) {
     // Port 0 is no port: a packet carrying it must not reach the service on all ports.
     insert_exception(address, 0, protocol);
@@ -17,11 +19,13 @@ bool VipTable::insert(uint32_t address, uint16_t port, uint8_t protocol, uint32_
   return true;
 }
 
-void VipTable::insert_exception(uint32_t address, uint16_t port, uint8_t protocol) {
+template <class Addr>
+void BasicVipTable<Addr>::insert_exception(const Addr& address, uint16_t port, uint8_t protocol) {
   pending_.try_emplace(pack(address, port, protocol), kNone);
 }
 
-void VipTable::insert_address(uint32_t address, AddressKind kind) {
+template <class Addr>
+void BasicVipTable<Addr>::insert_address(const Addr& address, AddressKind kind) {
   uint32_t i = hash(address) & address_mask_;
   while (address_slots_[i].address != kEmptyAddress && address_slots_[i].address != address) {
     i = (i + 1) & address_mask_;
@@ -29,7 +33,8 @@ void VipTable::insert_address(uint32_t address, AddressKind kind) {
   address_slots_[i] = {address, kind};
 }
 
-void VipTable::seal() {
+template <class Addr>
+void BasicVipTable<Addr>::seal() {
   const uint32_t size =
       std::bit_ceil(static_cast<uint32_t>(pending_.size() + pending_addresses_.size()) * 2 + 2);
   slots_.assign(size, Slot{});
@@ -38,15 +43,18 @@ void VipTable::seal() {
   address_mask_ = mask_;
   // Validation keeps snat addresses apart from service addresses; a service claims its
   // address last so that it would win if they ever met.
-  for (uint32_t a : pending_addresses_) insert_address(a, AddressKind::snat_pool);
+  for (const Addr& a : pending_addresses_) insert_address(a, AddressKind::snat_pool);
   for (const auto& [key, vip_index] : pending_) {
     uint32_t i = hash(key) & mask_;
-    while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
+    while (slots_[i].key.protocol != 0xff) i = (i + 1) & mask_;
     slots_[i] = {key, vip_index};
-    insert_address(static_cast<uint32_t>(key >> 32), AddressKind::service);
+    insert_address(key.address, AddressKind::service);
   }
   pending_addresses_ = {};
   pending_ = {};  // frees its memory, which clear() keeps
 }
+
+template class BasicVipTable<uint32_t>;
+template class BasicVipTable<Ip6>;
 
 }  // namespace sluice::dp

@@ -9,15 +9,20 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <unordered_map>
 #include <vector>
+
+#include "dataplane/ip6.h"
 
 namespace sluice::dp {
 
 // What an address is to the appliance, as far as virtual services go.
 enum class AddressKind : uint8_t { none, service, snat_pool };
 
-class VipTable {
+// Addr: uint32_t (IPv4, host byte order) or Ip6 (network order); one table per family.
+template <class Addr>
+class BasicVipTable {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
   // As a port to insert: every port (1..65535) of the address and protocol without a key.
@@ -25,24 +30,24 @@ class VipTable {
 
   // Adds a key, or with kAllPorts the wildcard of the address and protocol; returns false if it
   // is already present. An exception for the port gives way to it.
-  bool insert(uint32_t address, uint16_t port, uint8_t protocol, uint32_t vip_index);
+  bool insert(const Addr& address, uint16_t port, uint8_t protocol, uint32_t vip_index);
   // Keeps `port` out of the address's kAllPorts key: find returns kNone for it. A key of the
   // port's own, inserted before or after, takes precedence.
-  void insert_exception(uint32_t address, uint16_t port, uint8_t protocol);
+  void insert_exception(const Addr& address, uint16_t port, uint8_t protocol);
   // An address the appliance owns without serving ports on it (an snat pool address): ARP
   // is answered for it and stray packets to it are dropped, not passed to the kernel.
-  void insert_snat_address(uint32_t address) { pending_addresses_.push_back(address); }
+  void insert_snat_address(const Addr& address) { pending_addresses_.push_back(address); }
   // Call once after the last insert: sizes and fills the probe arrays.
   void seal();
 
-  uint32_t find(uint32_t address, uint16_t port, uint8_t protocol) const {
+  uint32_t find(const Addr& address, uint16_t port, uint8_t protocol) const {
     if (slots_.empty()) return kNone;
     const Slot& own = probe(pack(address, port, protocol));
-    if (own.key != kEmpty) return own.vip_index;  // a listed port, or an exception's kNone
+    if (own.key.protocol != 0xff) return own.vip_index;  // a listed port, or an exception's kNone
     return probe(pack_all_ports(address, protocol)).vip_index;  // empty slots hold kNone
   }
 
-  AddressKind kind_of(uint32_t address) const {
+  AddressKind kind_of(const Addr& address) const {
     if (address_slots_.empty() || address == kEmptyAddress) return AddressKind::none;
     for (uint32_t i = hash(address) & address_mask_;; i = (i + 1) & address_mask_) {
       if (address_slots_[i].address == address) return address_slots_[i].kind;
@@ -50,50 +55,72 @@ class VipTable {
     }
   }
   // Any address the appliance answers ARP for on behalf of virtual services.
-  bool is_vip_address(uint32_t address) const { return kind_of(address) != AddressKind::none; }
+  bool is_vip_address(const Addr& address) const { return kind_of(address) != AddressKind::none; }
 
  private:
-  // The empty marker has protocol byte 0xff, which no key carries (tcp 6, udp 17).
-  static constexpr uint64_t kEmpty = ~uint64_t{0};
-  // Set in the kAllPorts key of an address and protocol, above the 16 bits a port takes.
-  static constexpr uint64_t kAllPortsBit = uint64_t{1} << 24;
-  static constexpr uint32_t kEmptyAddress = 0;  // 0.0.0.0 is never a VIP (validated)
+  static constexpr Addr kEmptyAddress{};  // 0.0.0.0 and :: are never VIPs (validated)
 
+  struct Key {
+    Addr address{};
+    uint16_t port = 0;
+    uint8_t protocol = 0xff;  // the empty marker: no key carries it (tcp 6, udp 17)
+    uint8_t all_ports = 0;    // 1: the address and protocol's kAllPorts key
+    bool operator==(const Key&) const = default;
+  };
   struct Slot {
-    uint64_t key = kEmpty;
+    Key key;
     uint32_t vip_index = kNone;
   };
   struct AddressSlot {
-    uint32_t address = kEmptyAddress;
+    Addr address = kEmptyAddress;
     AddressKind kind = AddressKind::none;
   };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return hash(k); }
+  };
 
-  static uint64_t pack(uint32_t address, uint16_t port, uint8_t protocol) {
-    return (uint64_t{address} << 32) | (uint64_t{port} << 8) | protocol;
+  static Key pack(const Addr& address, uint16_t port, uint8_t protocol) {
+    return {address, port, protocol, 0};
   }
-  static uint64_t pack_all_ports(uint32_t address, uint8_t protocol) {
-    return pack(address, 0, protocol) | kAllPortsBit;
+  static Key pack_all_ports(const Addr& address, uint8_t protocol) {
+    return {address, 0, protocol, 1};
   }
-  static uint32_t hash(uint64_t key) {
-    // Fibonacci hashing: one multiply spreads sequential addresses and ports well.
-    return static_cast<uint32_t>((key * 0x9e3779b97f4a7c15ull) >> 32);
+  // Fibonacci hashing: one multiply spreads sequential addresses and ports well. IPv6
+  // addresses are folded to 64 bits first (their low half varies most).
+  static uint64_t fold(uint32_t address) { return address; }
+  static uint64_t fold(const Ip6& address) {
+    uint64_t high, low;
+    std::memcpy(&high, address.bytes, 8);
+    std::memcpy(&low, address.bytes + 8, 8);
+    return (high * 0x9e3779b97f4a7c15ull) ^ low;
+  }
+  static uint32_t hash(const Addr& address) {
+    return static_cast<uint32_t>((fold(address) * 0x9e3779b97f4a7c15ull) >> 32);
+  }
+  static uint32_t hash(const Key& k) {
+    const uint64_t packed = fold(k.address) * 0x9e3779b97f4a7c15ull ^
+                            (uint64_t{k.port} << 8 | uint64_t{k.all_ports} << 24 | k.protocol);
+    return static_cast<uint32_t>((packed * 0x9e3779b97f4a7c15ull) >> 32);
   }
 
-  void insert_address(uint32_t address, AddressKind kind);
+  void insert_address(const Addr& address, AddressKind kind);
 
   // The slot holding `key`, or the empty slot that ends its probe sequence.
-  const Slot& probe(uint64_t key) const {
+  const Slot& probe(const Key& key) const {
     uint32_t i = hash(key) & mask_;
-    while (slots_[i].key != key && slots_[i].key != kEmpty) i = (i + 1) & mask_;
+    while (!(slots_[i].key == key) && slots_[i].key.protocol != 0xff) i = (i + 1) & mask_;
     return slots_[i];
   }
 
-  std::unordered_map<uint64_t, uint32_t> pending_;  // key -> vip_index, until seal()
+  std::unordered_map<Key, uint32_t, KeyHash> pending_;  // key -> vip_index, until seal()
   std::vector<Slot> slots_;
-  std::vector<uint32_t> pending_addresses_;
+  std::vector<Addr> pending_addresses_;
   std::vector<AddressSlot> address_slots_;
   uint32_t mask_ = 0;
   uint32_t address_mask_ = 0;
 };
+
+using VipTable = BasicVipTable<uint32_t>;
+using VipTable6 = BasicVipTable<Ip6>;
 
 }  // namespace sluice::dp

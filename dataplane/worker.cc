@@ -77,8 +77,10 @@ uint32_t take_over_handoffs(WorkerCtx& w, rte_mbuf** pkts) {
 }  // namespace
 
 uint32_t expire_connections(WorkerCtx& w, uint32_t budget) {
-  return w.conns->expire(w.now, budget,
-                         [&w](const Conn& c) { w.stats.server_load[c.server_id].remove(c.state); });
+  const auto unload = [&w](const auto& c) { w.stats.server_load[c.server_id].remove(c.state); };
+  uint32_t visited = w.conns->expire(w.now, budget, unload);
+  if (w.conns6 != nullptr) visited += w.conns6->expire(w.now, budget, unload);
+  return visited;
 }
 
 void begin_loop(WorkerCtx& w) {

@@ -72,6 +72,7 @@ struct alignas(64) WorkerCtx {
   const Snapshot* snapshot = nullptr;  // loaded once per loop iteration, see begin_loop()
   uint32_t now = 0;                    // seconds since the worker started
   ConnTable* conns = nullptr;
+  ConnTable6* conns6 = nullptr;  // null when no interface has an IPv6 address
   const NeighbourSlots* neighbours = nullptr;
   PersistenceTable* persistence = nullptr;  // shared by all workers
   uint8_t interface_count = 0;

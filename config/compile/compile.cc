@@ -39,8 +39,8 @@ void ServerIds::retain(const std::set<ServerKey>& keep) {
   }
 }
 
-std::optional<NextHop> route_to(const Config& cfg, Ipv4 address) {
-  const auto connected = [&cfg](Ipv4 a) -> std::optional<NextHop> {
+std::optional<NextHop> route_to(const Config& cfg, const IpAddress& address) {
+  const auto connected = [&cfg](const IpAddress& a) -> std::optional<NextHop> {
     for (size_t i = 0; i < cfg.interfaces.size(); ++i) {
       for (const Prefix& p : cfg.interfaces[i].addresses) {
         if (p.contains(a)) return NextHop{static_cast<uint8_t>(i), a};
@@ -65,9 +65,12 @@ uint32_t persistence_key_of(const std::string& service) {
   return h == 0 ? 1 : h;  // 0 marks an empty persistence slot
 }
 
-Ipv4 own_address_towards(const Interface& ifc, Ipv4 next_hop) {
+IpAddress own_address_towards(const Interface& ifc, const IpAddress& next_hop) {
   for (const Prefix& p : ifc.addresses) {
     if (p.contains(next_hop)) return p.address;
+  }
+  for (const Prefix& p : ifc.addresses) {
+    if (p.address.is_v4() == next_hop.is_v4()) return p.address;
   }
   return ifc.addresses.front().address;
 }
@@ -118,12 +121,15 @@ struct ServerCompiler {
         .max_conns = per_worker(rs.max_conns),
         .min_conns = per_worker(rs.min_conns),
     };
+    const IpAddress tunnel_source =
+        own_address_towards(cfg.interfaces[hop->interface], hop->address);
     snap.fate_by_id[*id] = {
         .forward = server.state != AdminState::halt,
         .interface = hop->interface,
         .neighbour = *neighbour,
-        .tunnel_source = htonl(own_address_towards(cfg.interfaces[hop->interface], hop->address)),
+        .tunnel_source = tunnel_source.is_v4() ? dp::wire_v4(tunnel_source) : 0,
     };
+    if (!tunnel_source.is_v4()) snap.tunnel_source6_by_id[*id] = dp::wire_v6(tunnel_source);
     snap.servers.push_back(server);
     return {};
   }
@@ -142,7 +148,7 @@ void add_hash_table(dp::VirtualServiceEntry& entry, std::span<const dp::RealServ
     if (!list[i].available()) continue;
     backends.push_back({.position = static_cast<uint16_t>(i),
                         .weight = list[i].weight,
-                        .identity = uint64_t{list[i].address} << 16 | list[i].port});
+                        .identity = IpAddressHash{}(list[i].address) << 16 | list[i].port});
   }
   const std::vector<uint16_t> table = entry.scheduler == Scheduler::maglev
                                           ? dp::build_maglev(backends)
@@ -152,32 +158,49 @@ void add_hash_table(dp::VirtualServiceEntry& entry, std::span<const dp::RealServ
   snap.tables.insert(snap.tables.end(), table.begin(), table.end());
 }
 
-// Listed ports are keys of their own; `ports: all` is the wildcard of its address and
-// protocol, less its exceptions. Validation bounds the ports listed.
-void insert_listeners(dp::VipTable& vips, const VirtualService& vs, uint32_t index) {
-  for (const Listener& l : vs.listeners) {
-    for (const Protocol protocol : l.protocols) {
-      const auto number = static_cast<uint8_t>(protocol);
-      if (l.ports.all) vips.insert(l.address, dp::VipTable::kAllPorts, number, index);
-      for (const PortRange& r : l.ports.all ? l.ports.except : l.ports.ranges) {
-        for (uint32_t port = r.first; port <= r.last; ++port) {
-          if (l.ports.all) {
-            vips.insert_exception(l.address, static_cast<uint16_t>(port), number);
-          } else {
-            vips.insert(l.address, static_cast<uint16_t>(port), number, index);
-          }
+template <class Addr>
+void insert_listener(dp::BasicVipTable<Addr>& vips, const Listener& l, const Addr& address,
+                     uint32_t index) {
+  for (const Protocol protocol : l.protocols) {
+    const auto number = static_cast<uint8_t>(protocol);
+    if (l.ports.all) vips.insert(address, dp::VipTable::kAllPorts, number, index);
+    for (const PortRange& r : l.ports.all ? l.ports.except : l.ports.ranges) {
+      for (uint32_t port = r.first; port <= r.last; ++port) {
+        if (l.ports.all) {
+          vips.insert_exception(address, static_cast<uint16_t>(port), number);
+        } else {
+          vips.insert(address, static_cast<uint16_t>(port), number, index);
         }
       }
     }
   }
 }
 
+// Listed ports are keys of their own; `ports: all` is the wildcard of its address and
+// protocol, less its exceptions. Validation bounds the ports listed.
+void insert_listeners(dp::Snapshot& snap, const VirtualService& vs, uint32_t index) {
+  for (const Listener& l : vs.listeners) {
+    if (l.address.is_v4()) {
+      insert_listener(snap.vips, l, l.address.to_v4(), index);
+    } else {
+      insert_listener(snap.vips6, l, dp::wire_v6(l.address), index);
+    }
+  }
+}
+
+// The real servers' replies are addressed to the pool: the VIP table knows its addresses.
 void add_snat_pool(dp::VirtualServiceEntry& entry, const VirtualService& vs, dp::Snapshot& snap) {
-  entry.pool_first = static_cast<uint32_t>(snap.snat_pool.size());
+  const bool v4 = vs.snat_pool.empty() || vs.snat_pool.front().is_v4();
+  entry.pool_first = static_cast<uint32_t>(v4 ? snap.snat_pool.size() : snap.snat_pool6.size());
   entry.pool_size = static_cast<uint32_t>(vs.snat_pool.size());
-  for (Ipv4 address : vs.snat_pool) {
-    snap.snat_pool.push_back(htonl(address));
-    snap.vips.insert_snat_address(address);  // the real servers' replies are addressed to it
+  for (const IpAddress& address : vs.snat_pool) {
+    if (v4) {
+      snap.snat_pool.push_back(dp::wire_v4(address));
+      snap.vips.insert_snat_address(address.to_v4());
+    } else {
+      snap.snat_pool6.push_back(dp::wire_v6(address));
+      snap.vips6.insert_snat_address(dp::wire_v6(address));
+    }
   }
 }
 
@@ -190,6 +213,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
   const Timeouts& t = cfg.connections.timeouts;
   snap->timeouts = {t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp};
   snap->fate_by_id.assign(dp::kMaxRealServers, dp::ServerFate{});
+  snap->tunnel_source6_by_id.assign(dp::kMaxRealServers, dp::Ip6{});
 
   // Free the ids of servers that left first, so that replacing a whole pool fits.
   std::set<ServerKey> keys;
@@ -227,9 +251,10 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
       entry.persistence_key = persistence_key_of(vs.name);
     }
     snap->services.push_back(entry);
-    insert_listeners(snap->vips, vs, static_cast<uint32_t>(v));
+    insert_listeners(*snap, vs, static_cast<uint32_t>(v));
   }
   snap->vips.seal();
+  snap->vips6.seal();
   return {std::move(snap), {}};
 }
 

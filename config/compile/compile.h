@@ -23,7 +23,7 @@ namespace sluice::config {
 // service replaces it) and the server's address and configured port.
 struct ServerKey {
   std::string service;
-  Ipv4 address = 0;
+  IpAddress address;
   uint16_t port = 0;      // as configured; 0 when absent
   bool fallback = false;  // the service's fallback server, not one of its real servers
   auto operator<=>(const ServerKey&) const = default;
@@ -55,17 +55,18 @@ using Overrides = std::map<ServerKey, Override>;
 // Where packets to an address leave: an interface index and the next hop on it.
 struct NextHop {
   uint8_t interface = 0;
-  Ipv4 address = 0;
+  IpAddress address;
 };
 // Connected subnets first, then the longest matching route. nullopt if unreachable.
-std::optional<NextHop> route_to(const Config& cfg, Ipv4 address);
+std::optional<NextHop> route_to(const Config& cfg, const IpAddress& address);
 
 // The persistence key of a service: from its name, so entries survive reloads; never 0.
 uint32_t persistence_key_of(const std::string& service);
 
-// The interface's address on the next hop's subnet, else its first one: the source of what
-// the appliance itself sends that way (ARP requests, tun's outer header).
-Ipv4 own_address_towards(const Interface& ifc, Ipv4 next_hop);
+// The interface's address on the next hop's subnet, else its first one of the next hop's
+// family: the source of what the appliance itself sends that way (ARP requests, neighbour
+// solicitations, tun's outer header). Validation makes sure one exists.
+IpAddress own_address_towards(const Interface& ifc, const IpAddress& next_hop);
 
 // Hands out the NeighbourSlots slot for a next hop (control/neighbour_ctl owns them);
 // nullopt when all are in use.

@@ -9,7 +9,7 @@
 namespace sluice::config {
 namespace {
 
-using Key = std::pair<Ipv4, Protocol>;
+using Key = std::pair<IpAddress, Protocol>;
 
 void add_rules(FlowPlan& plan, const std::set<Key>& addresses, FlowRule::Match address_is,
                FlowRule::Match port_is, uint16_t workers) {
@@ -46,7 +46,7 @@ FlowPlan plan_flow_rules(const Config& config) {
     }
     for (Protocol p : protocols) {
       if (vs.mode == Mode::snat) {
-        for (Ipv4 a : vs.snat_pool) pool_addresses.insert({a, p});
+        for (const IpAddress& a : vs.snat_pool) pool_addresses.insert({a, p});
         continue;
       }
       for (const RealServer& rs : vs.real_servers) server_addresses.insert({rs.address, p});

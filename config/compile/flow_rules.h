@@ -5,9 +5,9 @@
 //
 // Per steered service address, real server address (nat) and snat pool address, per protocol
 // and per worker, one rule:
-//   client side   ipv4 dst = service address, l4 src port & mask = value -> queue
-//   nat replies   ipv4 src = real server,      l4 dst port & mask = value -> queue
-//   snat replies  ipv4 dst = pool address,     l4 dst port & mask = value -> queue
+//   client side   ip dst = service address, l4 src port & mask = value -> queue
+//   nat replies   ip src = real server,        l4 dst port & mask = value -> queue
+//   snat replies  ip dst = pool address,      l4 dst port & mask = value -> queue
 // An rte_flow mask selects bits, so the worker count must be a power of two.
 #pragma once
 
@@ -21,8 +21,8 @@ namespace sluice::config {
 
 struct FlowRule {
   enum class Match : uint8_t { destination, source };
-  Match address_is = Match::destination;  // which IPv4 address must equal `address`
-  Ipv4 address = 0;
+  Match address_is = Match::destination;  // which address must equal `address`
+  IpAddress address;                      // its family picks the ipv4 or ipv6 item
   Protocol protocol = Protocol::tcp;
   Match port_is = Match::source;  // which L4 port's bits name the owner
   uint16_t port_value = 0;        // host byte order

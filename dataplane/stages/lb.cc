@@ -1,7 +1,9 @@
 #include "dataplane/stages/lb.h"
 
 #include <algorithm>
+#include <type_traits>
 
+#include "dataplane/family.h"
 #include "dataplane/icmp.h"
 #include "dataplane/packet_meta.h"
 #include "dataplane/rewrite.h"
@@ -10,29 +12,35 @@
 namespace sluice::dp::stages {
 namespace {
 
+template <class F>
 struct Headers {
   rte_ether_hdr* eth;
-  rte_ipv4_hdr* ip;
+  typename F::Header* ip;
   void* l4;
 };
 
-Headers headers_of(rte_mbuf* m, const PacketMeta& meta) {
+template <class F>
+Headers<F> headers_of(rte_mbuf* m, const PacketMeta& meta) {
   return {rte_pktmbuf_mtod(m, rte_ether_hdr*),
-          rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta.l3_offset),
+          rte_pktmbuf_mtod_offset(m, typename F::Header*, meta.l3_offset),
           rte_pktmbuf_mtod_offset(m, void*, meta.l4_offset)};
 }
 
+template <class F>
 void release(WorkerCtx& w, uint32_t index) {
-  const Conn& c = w.conns->at(index);
+  const auto& c = F::table(w).at(index);
   w.stats.server_load[c.server_id].remove(c.state);
-  w.conns->remove(index);
+  F::table(w).remove(index);
 }
 
 // A packet larger than its way out allows. sluice does not fragment: with DF set the sender
 // learns the MTU that fits (ICMP fragmentation needed, RFC 1191, from the address it sent
 // to); without DF, or when the packet is itself an ICMP error (no errors about errors,
 // RFC 1122), it is dropped.
+// (IPv6: "packet too big" is not sent yet; the packet is dropped.)
+template <class F>
 void too_big(WorkerCtx& w, rte_mbuf* m, uint16_t mtu) {
+  if constexpr (std::is_same_v<F, V6>) return w.drop(m, Drop::too_big);
   const PacketMeta& meta = meta_of(m);
   const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, meta.l3_offset);
   const bool dont_fragment = (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) != 0;
@@ -47,51 +55,52 @@ void too_big(WorkerCtx& w, rte_mbuf* m, uint16_t mtu) {
 
 uint16_t ip_length(const rte_ipv4_hdr& ip) { return rte_be_to_cpu_16(ip.total_length); }
 
-// What an IPv4 packet to a real server may measure: the interface's MTU, less tun's header.
-uint16_t room_towards(const WorkerCtx& w, const Conn& c, const ServerFate& way) {
+// What a packet to a real server may measure: the interface's MTU, less tun's header.
+template <class F>
+uint16_t room_towards(const WorkerCtx& w, const typename F::Conn& c, const ServerFate& way) {
   return static_cast<uint16_t>(w.interfaces[way.interface].mtu -
-                               (c.mode == Mode::tun ? sizeof(rte_ipv4_hdr) : 0));
+                               (c.mode == Mode::tun ? F::kTunnelHeader : 0));
 }
 
 // The last step towards a real server, after any nat rewrite: tun wraps the packet in
-// IP-in-IP (the Ethernet header moves with the new front), every mode takes the next hop's MAC.
-void send_to_server(WorkerCtx& w, const Conn& c, const ServerFate& way, rte_mbuf* m,
-                    const Mac& next_hop) {
+// IP-in-IP or IPv6-in-IPv6 (the Ethernet header moves with the new front), every mode takes the
+// next hop's MAC.
+template <class F>
+void send_to_server(WorkerCtx& w, const Snapshot& snap, const typename F::Conn& c,
+                    const ServerFate& way, rte_mbuf* m, const Mac& next_hop) {
   // (Headroom never runs out: the pool leaves 128 B and this is the only prepend.)
-  if (c.mode == Mode::tun &&
-      !encapsulate_ipip(m, meta_of(m).l3_offset, way.tunnel_source, c.server_ip, w.next_ip_id++)) {
-    return w.drop(m, Drop::too_big);
-  }
+  if (c.mode == Mode::tun && !F::encapsulate(w, snap, c, way, m)) return w.drop(m, Drop::too_big);
   set_macs(*rte_pktmbuf_mtod(m, rte_ether_hdr*), w.interfaces[way.interface].mac, next_hop);
   w.stats.server_packets[c.server_id].add(1);
   w.transmit(m, way.interface);
 }
 
 // Client -> real server, the way the current snapshot says.
-void forward(WorkerCtx& w, const Conn& c, const ServerFate& way, rte_mbuf* m) {
+template <class F>
+void forward(WorkerCtx& w, const Snapshot& snap, const typename F::Conn& c, const ServerFate& way,
+             rte_mbuf* m) {
   Mac next_hop;
   if (!w.neighbours->get(way.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
-  const Headers h = headers_of(m, meta_of(m));
-  const uint16_t room = room_towards(w, c, way);
-  if (ip_length(*h.ip) > room) return too_big(w, m, room);
+  const Headers<F> h = headers_of<F>(m, meta_of(m));
+  const uint16_t room = room_towards<F>(w, c, way);
+  if (F::packet_length(*h.ip) > room) return too_big<F>(w, m, room);
   if (replies_return(c.mode)) {
-    if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
-    nat_rewrite_destination(*h.ip, h.l4, c.server_ip, c.server_port);
-    if (c.mode == Mode::snat) {
-      nat_rewrite_source(*h.ip, h.l4, c.backend_src_ip, c.backend_src_port);
-    }
+    if (!F::decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
+    F::rewrite_destination(*h.ip, h.l4, c.server_ip, c.server_port);
+    if (c.mode == Mode::snat) F::rewrite_source(*h.ip, h.l4, c.backend_src_ip, c.backend_src_port);
   }
-  send_to_server(w, c, way, m, next_hop);
+  send_to_server<F>(w, snap, c, way, m, next_hop);
 }
 
 // Real server -> client (nat and snat: in dr the server answers the client directly).
-void reverse(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
-  const Headers h = headers_of(m, meta_of(m));
+template <class F>
+void reverse(WorkerCtx& w, const typename F::Conn& c, rte_mbuf* m) {
+  const Headers<F> h = headers_of<F>(m, meta_of(m));
   const uint16_t mtu = w.interfaces[c.client_interface].mtu;
-  if (ip_length(*h.ip) > mtu) return too_big(w, m, mtu);
-  if (!decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
-  nat_rewrite_source(*h.ip, h.l4, c.vip_ip, c.vip_port);
-  if (c.mode == Mode::snat) nat_rewrite_destination(*h.ip, h.l4, c.client_ip, c.client_port);
+  if (F::packet_length(*h.ip) > mtu) return too_big<F>(w, m, mtu);
+  if (!F::decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
+  F::rewrite_source(*h.ip, h.l4, c.vip_ip, c.vip_port);
+  if (c.mode == Mode::snat) F::rewrite_destination(*h.ip, h.l4, c.client_ip, c.client_port);
   set_macs(*h.eth, w.interfaces[c.client_interface].mac, c.client_mac);
   w.transmit(m, c.client_interface);
 }
@@ -111,7 +120,7 @@ void on_icmp_error(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref
       static_cast<uint16_t>(ip_length(*outer) - (meta.l4_offset - meta.l3_offset));
   if (from_server_side) {
     const uint16_t mtu = w.interfaces[c.client_interface].mtu;
-    if (ip_length(*outer) > mtu) return too_big(w, m, mtu);
+    if (ip_length(*outer) > mtu) return too_big<V4>(w, m, mtu);
     if (!decrement_ttl(*outer)) return w.drop(m, Drop::ttl_exceeded);
     translate_icmp_error(*outer, icmp_length, *quoted, c.vip_ip, c.client_ip,
                          {c.client_ip, c.client_port}, {c.vip_ip, c.vip_port});
@@ -124,8 +133,8 @@ void on_icmp_error(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref
   if (!way.forward) return w.drop(m, Drop::server_halted);
   Mac next_hop;
   if (!w.neighbours->get(way.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
-  const uint16_t room = room_towards(w, c, way);
-  if (ip_length(*outer) > room) return too_big(w, m, room);
+  const uint16_t room = room_towards<V4>(w, c, way);
+  if (ip_length(*outer) > room) return too_big<V4>(w, m, room);
   if (replies_return(c.mode)) {
     if (!decrement_ttl(*outer)) return w.drop(m, Drop::ttl_exceeded);
     // snat servers cannot reach the client's side: the error comes from the pool address.
@@ -134,9 +143,10 @@ void on_icmp_error(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref
                          {c.server_ip, c.server_port}, {c.backend_src_ip, c.backend_src_port});
   }
   w.stats.icmp_translated.add(1);
-  send_to_server(w, c, way, m, next_hop);
+  send_to_server<V4>(w, snap, c, way, m, next_hop);
 }
 
+template <class F>
 void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival);
 
 // snat source ports: 1024..65535, dealt to workers by owner_of_port, so that the port of a
@@ -149,8 +159,9 @@ constexpr uint32_t kLastSnatPair = 65535 / 2;
 constexpr uint32_t kSnatTries = 64;
 
 // Inserts an snat connection with the next free (pool address, port) of this worker's share.
+template <class F>
 uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEntry& service,
-                     Conn& c) {
+                     typename F::Conn& c) {
   if (service.pool_size == 0) return ConnTable::kTaken;  // validation requires one
   // This worker's pairs: first, first + workers, ... (all with pair % workers == id).
   const uint32_t first =
@@ -159,9 +170,9 @@ uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEnt
   for (uint32_t attempt = 0; attempt < kSnatTries; ++attempt) {
     const uint32_t n = w.snat_cursor++;
     const uint32_t port = 2 * (first + (n % share) / 2 * w.worker_count) + (n & 1);
-    c.backend_src_ip = snap.snat_pool[service.pool_first + (n / share) % service.pool_size];
+    c.backend_src_ip = F::pool(snap, service.pool_first + (n / share) % service.pool_size);
     c.backend_src_port = rte_cpu_to_be_16(static_cast<uint16_t>(port));
-    const uint32_t index = w.conns->insert(c, true);
+    const uint32_t index = F::table(w).insert(c, true);
     if (index != ConnTable::kTaken) return index;
   }
   return ConnTable::kTaken;
@@ -182,28 +193,31 @@ uint32_t persistent_server(WorkerCtx& w, const VirtualServiceEntry& service,
   return kNoServer;  // the server left the service
 }
 
-bool opens_connection(const PacketMeta& meta) {
-  if (meta.key.protocol != IPPROTO_TCP) return true;
+bool opens_connection(const PacketMeta& meta, uint8_t protocol) {
+  if (protocol != IPPROTO_TCP) return true;
   return (meta.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) == kTcpSyn;
 }
 
+template <class F>
 void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
-  if (meta_of(m).is_icmp_error()) return on_icmp_error(w, snap, m, ref);
+  if constexpr (std::is_same_v<F, V4>) {
+    if (meta_of(m).is_icmp_error()) return on_icmp_error(w, snap, m, ref);
+  }
   const uint32_t index = ref >> 1;
   const bool is_return = ref & 1;
-  Conn& c = w.conns->at(index);
+  auto& c = F::table(w).at(index);
   // A client reusing the tuple of a closing connection starts a new one: scheduled afresh,
   // so a drained server takes none, and counted (IPVS conn_reuse_mode).
-  if (!is_return && c.protocol == IPPROTO_TCP && opens_connection(meta_of(m)) &&
+  if (!is_return && c.protocol == IPPROTO_TCP && opens_connection(meta_of(m), c.protocol) &&
       (c.state == ConnState::fin_wait || c.state == ConnState::close)) {
-    release(w, index);
-    return on_miss(w, snap, m, Arrival::handed_off);  // this worker holds it: no hand-off
+    release<F>(w, index);
+    return on_miss<F>(w, snap, m, Arrival::handed_off);  // this worker holds it: no hand-off
   }
   // A halted (or removed) server's connections are cut: packets dropped, entry freed, so the
   // client's next segment finds no connection and is not rescheduled (it carries no SYN).
   const ServerFate& fate = snap.fate_by_id[c.server_id];
   if (!fate.forward) {
-    release(w, index);
+    release<F>(w, index);
     return w.drop(m, Drop::server_halted);
   }
   if (c.protocol == IPPROTO_TCP) {
@@ -211,40 +225,44 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
     w.stats.server_load[c.server_id].move(c.state, next);
     c.state = next;
   }
-  w.conns->set_expiry(index, w.now + timeout_of(c.state, snap.timeouts));
+  F::table(w).set_expiry(index, w.now + timeout_of(c.state, snap.timeouts));
   if (is_return) {
-    reverse(w, c, m);
+    reverse<F>(w, c, m);
   } else {
-    forward(w, c, fate, m);
+    forward<F>(w, snap, c, fate, m);
   }
 }
 
 // A bulk hit can go stale within its own bulk: an earlier packet may have freed that
-// connection (halt) and a later one reused the entry. 16-byte compare, two loads.
-bool still_current(const ConnTable& conns, uint32_t ref, const FlowKey& key) {
-  const Conn& c = conns.at(ref >> 1);
+// connection (halt) and a later one reused the entry. 16-byte (IPv6: 40) compare.
+template <class F>
+bool still_current(const typename F::Table& conns, uint32_t ref, const typename F::Key& key) {
+  const auto& c = conns.at(ref >> 1);
   if (!c.live) return false;
-  const FlowKey indexed = (ref & 1) ? c.return_key() : c.forward_key();
+  const typename F::Key indexed = (ref & 1) ? c.return_key() : c.forward_key();
   return std::memcmp(&indexed, &key, sizeof key) == 0;
 }
 
+template <class F>
 void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   const PacketMeta& meta = meta_of(m);
-  const uint32_t ref = w.conns->lookup(meta.key);
-  if (ref != ConnTable::kNone) return on_hit(w, snap, m, ref);
+  const typename F::Key& k = F::key(meta);
+  const uint32_t ref = F::table(w).lookup(k);
+  if (ref != F::Table::kNone) return on_hit<F>(w, snap, m, ref);
   if (arrival == Arrival::from_wire && w.worker_count > 1) {
-    const uint16_t owner = owner_of(snap, meta.key, w.id, w.worker_count);
+    const uint16_t owner = owner_of<F>(snap, k, w.id, w.worker_count);
     if (owner != w.id) return w.hand_off(m, owner);
   }
   if (meta.is_icmp_error()) return w.send_to_kernel(m);  // about no connection of ours
 
-  const uint32_t dst = rte_be_to_cpu_32(meta.key.dst_ip);
-  const uint32_t vip = snap.vips.find(dst, rte_be_to_cpu_16(meta.key.dst_port), meta.key.protocol);
+  const auto& vips = F::vips(snap);
+  const auto dst = F::vip_form(k.dst_ip);
+  const uint32_t vip = vips.find(dst, rte_be_to_cpu_16(k.dst_port), k.protocol);
   if (vip == VipTable::kNone) {
-    if (snap.vips.is_vip_address(dst)) return w.drop(m, Drop::no_service);
+    if (vips.is_vip_address(dst)) return w.drop(m, Drop::no_service);
     return w.send_to_kernel(m);
   }
-  if (!opens_connection(meta)) return w.drop(m, Drop::tcp_no_conn);
+  if (!opens_connection(meta, k.protocol)) return w.drop(m, Drop::tcp_no_conn);
 
   const VirtualServiceEntry& service = snap.services[vip];
   const std::span<const RealServerEntry> servers(snap.servers.data() + service.first_server,
@@ -252,24 +270,23 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   const std::span<const uint16_t> table(snap.tables.data() + service.table_first,
                                         service.table_size);
   const WorkerView view{w.stats.server_load.data(), w.overloaded.data()};
-  const uint32_t client = rte_be_to_cpu_32(meta.key.src_ip);
+  const uint32_t client = F::fold(k.src_ip);
   uint32_t pick = persistent_server(w, service, servers, view, client);
   if (pick == kNoServer) {
-    pick =
-        pick_server(service, servers, table, w.cursors[vip], view, {.client = client, .vip = dst});
+    pick = pick_server(service, servers, table, w.cursors[vip], view,
+                       {.client = client, .vip = F::fold(k.dst_ip)});
   }
   // Only when no real server can take it does the fallback (sorry) server get it.
   if (pick == kNoServer && service.has_fallback) pick = service.server_count;
   if (pick == kNoServer) return w.drop(m, Drop::no_server);
   const RealServerEntry& s = snap.servers[service.first_server + pick];
 
-  const FlowKey& k = meta.key;
-  Conn c{};
+  typename F::Conn c{};
   c.client_ip = k.src_ip;
   c.backend_src_ip = k.src_ip;  // the source the real server sees (snat replaces it)
   c.backend_src_port = k.src_port;
   c.vip_ip = k.dst_ip;
-  c.server_ip = rte_cpu_to_be_32(s.address);
+  c.server_ip = F::wire(s.address);
   c.client_port = k.src_port;
   c.vip_port = k.dst_port;
   c.server_port = s.port != 0 ? rte_cpu_to_be_16(s.port) : k.dst_port;
@@ -281,10 +298,10 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   c.server_id = s.id;
   c.expires = w.now + timeout_of(c.state, snap.timeouts);
   const uint32_t index = service.mode == Mode::snat
-                             ? insert_snat(w, snap, service, c)
-                             : w.conns->insert(c, replies_return(service.mode));
-  if (index == ConnTable::kNone) return w.drop(m, Drop::conn_table_full);
-  if (index == ConnTable::kTaken) {
+                             ? insert_snat<F>(w, snap, service, c)
+                             : F::table(w).insert(c, replies_return(service.mode));
+  if (index == F::Table::kNone) return w.drop(m, Drop::conn_table_full);
+  if (index == F::Table::kTaken) {
     return w.drop(m, service.mode == Mode::snat ? Drop::snat_no_free_port : Drop::nat_tuple_taken);
   }
 
@@ -296,28 +313,42 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   w.stats.conns_created.add(1);
   w.stats.server_load[s.id].add(c.state);
   w.stats.server_total_conns[s.id].add(1);
-  forward(w, w.conns->at(index), snap.fate_by_id[s.id], m);
+  forward<F>(w, snap, F::table(w).at(index), snap.fate_by_id[s.id], m);
+}
+
+template <class F>
+void balance(WorkerCtx& w, const Snapshot& snap, const PacketList& in, Arrival arrival) {
+  using Table = typename F::Table;
+  for (uint16_t base = 0; base < in.n; base += Table::kBulk) {
+    const uint32_t n = std::min<uint32_t>(in.n - base, Table::kBulk);
+    const typename F::Key* keys[Table::kBulk];
+    uint32_t refs[Table::kBulk];
+    for (uint32_t i = 0; i < n; ++i) keys[i] = &F::key(meta_of(in.pkts[base + i]));
+    // One bulk lookup for the burst: rte_hash pipelines the bucket loads of all keys.
+    const uint64_t hits = F::table(w).lookup_bulk(keys, n, refs);
+    for (uint32_t i = 0; i < n; ++i) {
+      rte_mbuf* m = in.pkts[base + i];
+      if (((hits >> i) & 1) && still_current<F>(F::table(w), refs[i], *keys[i])) {
+        on_hit<F>(w, snap, m, refs[i]);
+      } else {
+        on_miss<F>(w, snap, m, arrival);
+      }
+    }
+  }
 }
 
 }  // namespace
 
 void lb(WorkerCtx& w, const Snapshot& snap, const PacketList& in, Arrival arrival) {
-  for (uint16_t base = 0; base < in.n; base += ConnTable::kBulk) {
-    const uint32_t n = std::min<uint32_t>(in.n - base, ConnTable::kBulk);
-    const FlowKey* keys[ConnTable::kBulk];
-    uint32_t refs[ConnTable::kBulk];
-    for (uint32_t i = 0; i < n; ++i) keys[i] = &meta_of(in.pkts[base + i]).key;
-    // One bulk lookup for the burst: rte_hash pipelines the bucket loads of all keys.
-    const uint64_t hits = w.conns->lookup_bulk(keys, n, refs);
-    for (uint32_t i = 0; i < n; ++i) {
-      rte_mbuf* m = in.pkts[base + i];
-      if (((hits >> i) & 1) && still_current(*w.conns, refs[i], *keys[i])) {
-        on_hit(w, snap, m, refs[i]);
-      } else {
-        on_miss(w, snap, m, arrival);
-      }
-    }
+  balance<V4>(w, snap, in, arrival);
+}
+
+void lb6(WorkerCtx& w, const Snapshot& snap, const PacketList& in, Arrival arrival) {
+  if (w.conns6 == nullptr) {  // no IPv6 address on any interface: nothing is ours
+    for (uint16_t i = 0; i < in.n; ++i) w.send_to_kernel(in.pkts[i]);
+    return;
   }
+  balance<V6>(w, snap, in, arrival);
 }
 
 }  // namespace sluice::dp::stages

@@ -19,5 +19,7 @@ namespace sluice::dp::stages {
 enum class Arrival : uint8_t { from_wire, handed_off };
 
 void lb(WorkerCtx& w, const Snapshot& snap, const PacketList& in, Arrival arrival);
+// The same for IPv6 packets (the family's own tables; dataplane/family.h).
+void lb6(WorkerCtx& w, const Snapshot& snap, const PacketList& in, Arrival arrival);
 
 }  // namespace sluice::dp::stages

@@ -9,12 +9,13 @@
 #include <algorithm>
 
 #include "dataplane/icmp.h"
+#include "dataplane/nd.h"
 #include "dataplane/packet_meta.h"
 
 namespace sluice::dp::stages {
 namespace {
 
-enum class Verdict : uint8_t { arp, lb, kernel, drop };
+enum class Verdict : uint8_t { arp, nd, lb, lb6, kernel, drop };
 
 struct Outcome {
   Verdict verdict;
@@ -22,6 +23,29 @@ struct Outcome {
 };
 
 constexpr Outcome dropped(Drop why) { return {Verdict::drop, why}; }
+
+// TCP and UDP headers of either family: their ports into `key`, TCP's flags into meta.
+template <class Key>
+Outcome parse_ports(rte_mbuf* m, uint32_t l4, uint32_t l4_room, Key& key, PacketMeta& meta,
+                    Verdict verdict) {
+  if (key.protocol == IPPROTO_TCP) {
+    if (l4_room < sizeof(rte_tcp_hdr)) return dropped(Drop::truncated_l4);
+    const auto* tcp = rte_pktmbuf_mtod_offset(m, const rte_tcp_hdr*, l4);
+    if ((tcp->data_off >> 4) * 4u < sizeof(rte_tcp_hdr) || (tcp->data_off >> 4) * 4u > l4_room) {
+      return dropped(Drop::truncated_l4);
+    }
+    key.src_port = tcp->src_port;
+    key.dst_port = tcp->dst_port;
+    meta.tcp_flags = tcp->tcp_flags;
+    return {verdict};
+  }
+  if (l4_room < sizeof(rte_udp_hdr)) return dropped(Drop::truncated_l4);
+  const auto* udp = rte_pktmbuf_mtod_offset(m, const rte_udp_hdr*, l4);
+  key.src_port = udp->src_port;
+  key.dst_port = udp->dst_port;
+  meta.tcp_flags = 0;
+  return {verdict};
+}
 
 // An ICMP error about a TCP/UDP packet goes to lb, which looks for the connection it is about;
 // other ICMP (echo to our own addresses, errors about the kernel's sockets) is the kernel's.
@@ -70,27 +94,57 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   meta.l4_offset = static_cast<uint16_t>(l4);
   meta.key = FlowKey{ip->src_addr, ip->dst_addr, 0, 0, ip->next_proto_id};
   meta.quoted_offset = 0;
-  if (ip->next_proto_id == IPPROTO_TCP) {
-    if (l4_room < sizeof(rte_tcp_hdr)) return dropped(Drop::truncated_l4);
-    const auto* tcp = rte_pktmbuf_mtod_offset(m, const rte_tcp_hdr*, l4);
-    if ((tcp->data_off >> 4) * 4u < sizeof(rte_tcp_hdr) || (tcp->data_off >> 4) * 4u > l4_room) {
-      return dropped(Drop::truncated_l4);
-    }
-    meta.key.src_port = tcp->src_port;
-    meta.key.dst_port = tcp->dst_port;
-    meta.tcp_flags = tcp->tcp_flags;
-    return {Verdict::lb};
-  }
-  if (ip->next_proto_id == IPPROTO_UDP) {
-    if (l4_room < sizeof(rte_udp_hdr)) return dropped(Drop::truncated_l4);
-    const auto* udp = rte_pktmbuf_mtod_offset(m, const rte_udp_hdr*, l4);
-    meta.key.src_port = udp->src_port;
-    meta.key.dst_port = udp->dst_port;
-    meta.tcp_flags = 0;
-    return {Verdict::lb};
+  meta.ipv6 = false;
+  if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) {
+    return parse_ports(m, l4, l4_room, meta.key, meta, Verdict::lb);
   }
   if (ip->next_proto_id == IPPROTO_ICMP) return parse_icmp(m, meta, l4, total - ihl, l4_room);
   return {Verdict::kernel};
+}
+
+// A neighbour solicitation for an address of ours in the data plane goes to nd; the rest of
+// ICMPv6 (echo, errors, advertisements, router discovery) to the kernel.
+Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, const rte_ipv6_hdr& ip, uint32_t room) {
+  if (room < sizeof(NdMessage)) return {Verdict::kernel};
+  const auto* nd = rte_pktmbuf_mtod_offset(m, const NdMessage*, sizeof(rte_ether_hdr) + sizeof(ip));
+  if (nd->type != kIcmp6NeighbourSolicitation || ip.hop_limits != kNdHopLimit) {
+    return {Verdict::kernel};
+  }
+  Ip6 target;
+  std::memcpy(target.bytes, nd->target, 16);
+  return snap.vips6.is_vip_address(target) ? Outcome{Verdict::nd} : Outcome{Verdict::kernel};
+}
+
+// IPv6 without extension headers; a packet with any (fragments included) is the kernel's,
+// or dropped when it is addressed to a virtual service.
+Outcome parse_ipv6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
+  const uint32_t frame = rte_pktmbuf_data_len(m);
+  const uint32_t l3 = sizeof(rte_ether_hdr);
+  if (frame < l3 + sizeof(rte_ipv6_hdr)) return dropped(Drop::truncated_ipv6);
+  const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv6_hdr*, l3);
+  if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6) return dropped(Drop::bad_ipv6_header);
+  const uint32_t payload = rte_be_to_cpu_16(ip->payload_len);
+  if (l3 + sizeof(rte_ipv6_hdr) + payload > rte_pktmbuf_pkt_len(m)) {
+    return dropped(Drop::bad_ipv6_length);
+  }
+  const uint32_t l4 = l3 + sizeof(rte_ipv6_hdr);
+  const uint32_t l4_room = std::min(payload, frame - l4);
+  if (ip->proto == IPPROTO_ICMPV6) return parse_icmp6(snap, m, *ip, l4_room);
+  Ip6 dst;
+  std::memcpy(dst.bytes, ip->dst_addr, 16);
+  if (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP) {
+    return snap.vips6.is_vip_address(dst) ? dropped(Drop::ipv6_extension)
+                                          : Outcome{Verdict::kernel};
+  }
+  meta.l3_offset = static_cast<uint16_t>(l3);
+  meta.l4_offset = static_cast<uint16_t>(l4);
+  meta.key6 = FlowKey6{};
+  std::memcpy(meta.key6.src_ip.bytes, ip->src_addr, 16);
+  meta.key6.dst_ip = dst;
+  meta.key6.protocol = ip->proto;
+  meta.quoted_offset = 0;
+  meta.ipv6 = true;
+  return parse_ports(m, l4, l4_room, meta.key6, meta, Verdict::lb6);
 }
 
 Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
@@ -103,14 +157,14 @@ Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
       }
       return {Verdict::arp};
     case RTE_BE16(RTE_ETHER_TYPE_IPV4): return parse_ipv4(snap, m, meta);
+    case RTE_BE16(RTE_ETHER_TYPE_IPV6): return parse_ipv6(snap, m, meta);
     default: return {Verdict::kernel};
   }
 }
 
 }  // namespace
 
-void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, PacketList& arp,
-           PacketList& lb) {
+void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, Sorted& out) {
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     // Prefetch the next frame's headers while this one is parsed: the NIC wrote them and
@@ -120,8 +174,10 @@ void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, Pack
     meta.interface = w.interface_of_port[m->port];
     const Outcome o = classify(snap, m, meta);
     switch (o.verdict) {
-      case Verdict::arp: append(arp, m); break;
-      case Verdict::lb: append(lb, m); break;
+      case Verdict::arp: append(out.arp, m); break;
+      case Verdict::nd: append(out.nd, m); break;
+      case Verdict::lb: append(out.lb, m); break;
+      case Verdict::lb6: append(out.lb6, m); break;
       case Verdict::kernel: w.send_to_kernel(m); break;
       case Verdict::drop: w.drop(m, o.why); break;
     }

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 #include "config/load.h"
 #include "dataplane/pipeline.h"
 
@@ -52,9 +52,8 @@ virtual_services:
 )";
 
 dp::Mac neighbour_mac(const std::string& ip) {
-  const config::Ipv4 a = *config::parse_ipv4(ip);
-  return dp::Mac{{0x02, 0x00, static_cast<uint8_t>(a >> 24), static_cast<uint8_t>(a >> 16),
-                  static_cast<uint8_t>(a >> 8), static_cast<uint8_t>(a)}};
+  const config::IpAddress a = *config::parse_ip(ip);
+  return dp::Mac{{0x02, 0x00, a.bytes[12], a.bytes[13], a.bytes[14], a.bytes[15]}};
 }
 
 Outputs::~Outputs() {
@@ -81,11 +80,15 @@ PipelineHarness::PipelineHarness(const std::string& yaml, uint32_t capacity, uin
   for (uint16_t id = 0; id < workers; ++id) {
     auto table = dp::ConnTable::create((prefix + "conns_" + std::to_string(id)).c_str(), capacity,
                                        static_cast<int>(rte_socket_id()), 0);
-    if (!table) throw std::runtime_error("cannot create connection table");
+    auto table6 = dp::ConnTable6::create((prefix + "conns6_" + std::to_string(id)).c_str(),
+                                         capacity, static_cast<int>(rte_socket_id()), 0);
+    if (!table || !table6) throw std::runtime_error("cannot create connection table");
     auto w = std::make_unique<dp::WorkerCtx>();
     w->id = id;
     w->worker_count = workers;
     w->conns = table.get();
+    w->conns6 = table6.get();
+    tables6_.push_back(std::move(table6));
     w->neighbours = &slots_;
     w->persistence = &persistence_;
     w->interface_count = 2;
@@ -128,7 +131,7 @@ void PipelineHarness::publish() {
   for (const auto& e : neighbours_->entries()) {
     if (!e.in_use) continue;
     neighbours_->learn(e.hop.interface, e.hop.address,
-                       neighbour_mac(config::format_ipv4(e.hop.address)), 0);
+                       neighbour_mac(config::format_ip(e.hop.address)), 0);
   }
   published_.store(r.snapshot.get());
   snapshots_.push_back(std::move(r.snapshot));
@@ -142,12 +145,12 @@ void PipelineHarness::reload(const std::string& yaml) {
 void PipelineHarness::set_override(const std::string& vip, uint16_t vip_port,
                                    const std::string& rip, uint16_t rip_port, config::Override o) {
   const auto serves_vip = [&](const config::Listener& l) {
-    return l.serves(*config::parse_ipv4(vip), vip_port);
+    return l.serves(*config::parse_ip(vip), vip_port);
   };
   for (const config::VirtualService& vs : cfg_.virtual_services) {
     if (std::none_of(vs.listeners.begin(), vs.listeners.end(), serves_vip)) continue;
     for (const config::RealServer& rs : vs.real_servers) {
-      if (rs.address == *config::parse_ipv4(rip) && rs.port.value_or(vip_port) == rip_port) {
+      if (rs.address == *config::parse_ip(rip) && rs.port.value_or(vip_port) == rip_port) {
         overrides_[config::key_of(vs, rs)] = o;
         publish();
         return;

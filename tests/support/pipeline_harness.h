@@ -96,6 +96,7 @@ class PipelineHarness {
   std::vector<std::unique_ptr<const dp::Snapshot>> snapshots_;  // kept alive: no RCU here
   std::atomic<const dp::Snapshot*> published_{nullptr};
   std::vector<std::unique_ptr<dp::ConnTable>> tables_;
+  std::vector<std::unique_ptr<dp::ConnTable6>> tables6_;
   std::vector<std::unique_ptr<dp::WorkerCtx>> workers_;
   std::vector<rte_ring*> rings_;
 };

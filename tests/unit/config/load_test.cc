@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 
 #ifndef SLUICE_SOURCE_DIR
 #error "build with -DSLUICE_SOURCE_DIR='\"/path/to/sluice\"'"
@@ -49,7 +49,7 @@ Config load_valid(const std::string& yaml) {
   return result.config.value_or(Config{});
 }
 
-Ipv4 ip(const char* text) { return parse_ipv4(text).value(); }
+IpAddress ip(const char* text) { return parse_ip(text).value(); }
 
 // The one listener of a service written with its own address, ports and protocol.
 const Listener& only_listener(const VirtualService& vs) {
@@ -605,7 +605,7 @@ virtual_services:
                    "test.yaml:6:20: control.socket: expected a string",
                    "test.yaml:7:13: interfaces: expected a list",
                    "test.yaml:8:9: routes: expected a list",
-                   "test.yaml:11:14: virtual_services[0].address: expected an IPv4 address",
+                   "test.yaml:11:14: virtual_services[0].address: expected an IP address",
                    "test.yaml:12:12: virtual_services[0].ports: "
                    "expected a port, a range such as 5070-5073, a list of them or all",
                    "test.yaml:13:15: virtual_services[0].protocol: expected tcp, udp or both",
@@ -943,7 +943,7 @@ virtual_services:
                    "test.yaml:5:13: interfaces[1].name: interface name 'abcdefghijklmnop' is "
                    "longer than 15 characters",
                    "test.yaml:5:55: interfaces[1].addresses[0]: invalid prefix '198.19.1.300/24' "
-                   "(expected a.b.c.d/length)",
+                   "(expected a.b.c.d/length or IPv6/length)",
                    "test.yaml:6:13: interfaces[2].name: name 'abcdefghijklm' is too long for "
                    "the default TAP name 'sl-abcdefghijklm' (at most 15 characters); shorten it "
                    "or set tap",
@@ -955,7 +955,7 @@ virtual_services:
                    "letters, digits, '-' and '_'",
                    "test.yaml:10:13: virtual_services[0].name: invalid virtual service name "
                    "'web site': use 1 to 64 letters, digits, '.', '-' and '_'",
-                   "test.yaml:10:34: virtual_services[0].address: invalid IPv4 address "
+                   "test.yaml:10:34: virtual_services[0].address: invalid IP address "
                    "'198.19.0.256'"}));
 }
 
@@ -1264,7 +1264,7 @@ routes:
                    "defined at 4:15",
                    "test.yaml:7:37: routes[3].via: next hop 198.19.0.1 is an address of "
                    "interface 'a'",
-                   "test.yaml:8:36: routes[4].via: invalid IPv4 address '198.19.0.300'"}));
+                   "test.yaml:8:36: routes[4].via: invalid IP address '198.19.0.300'"}));
 }
 
 TEST(LoadInterfaces, DuplicatesAreReported) {
@@ -1516,7 +1516,7 @@ TEST(LoadSnat, ThePoolIsRead) {
   const Config c = load_valid(snat_service("snat", "    snat_pool: [198.18.1.5, 198.18.1.6]\n"));
   EXPECT_EQ(c.virtual_services[0].mode, Mode::snat);
   EXPECT_EQ(c.virtual_services[0].snat_pool,
-            (std::vector<Ipv4>{ip("198.18.1.5"), ip("198.18.1.6")}));
+            (std::vector<IpAddress>{ip("198.18.1.5"), ip("198.18.1.6")}));
 }
 
 TEST(LoadSnat, ThePoolIsRequiredNonEmptyAndOnlyForSnat) {
@@ -1538,10 +1538,10 @@ TEST(LoadSnat, PoolAddressesAreOwnedOnAConnectedSubnetAndListedOnce) {
       (Lines{"test.yaml:10:17: virtual_services[0].snat_pool[0]: snat_pool address 198.18.1.1 "
              "is an address of interface 'back'; use an address of its own",
              "test.yaml:10:29: virtual_services[0].snat_pool[1]: snat_pool address 198.19.9.9 is "
-             "not in a connected subnet: nothing would answer ARP for it",
+             "not in a connected subnet: nothing would answer ARP or ND for it",
              "test.yaml:10:53: virtual_services[0].snat_pool[3]: duplicate snat_pool address "
              "198.18.1.5, also defined at 10:41",
-             "test.yaml:10:65: virtual_services[0].snat_pool[4]: invalid IPv4 address '1.2.3'"}));
+             "test.yaml:10:65: virtual_services[0].snat_pool[4]: invalid IP address '1.2.3'"}));
 }
 
 }  // namespace

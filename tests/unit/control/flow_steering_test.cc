@@ -4,6 +4,8 @@
 #include <rte_bus_vdev.h>
 #include <rte_ethdev.h>
 
+#include <cstring>
+
 namespace sluice::control {
 namespace {
 
@@ -11,8 +13,8 @@ using config::FlowRule;
 using Match = FlowRule::Match;
 
 TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
-  const RteFlowRule r(FlowRule{Match::destination, 0xc612000b, config::Protocol::tcp, Match::source,
-                               0x0004, 0x0006, 2});
+  const RteFlowRule r(FlowRule{Match::destination, config::IpAddress::v4(0xc612000b),
+                               config::Protocol::tcp, Match::source, 0x0004, 0x0006, 2});
   EXPECT_EQ(r.attr.ingress, 1u);
   ASSERT_EQ(r.pattern[0].type, RTE_FLOW_ITEM_TYPE_ETH);
   EXPECT_EQ(r.pattern[0].spec, nullptr);
@@ -35,8 +37,8 @@ TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
 }
 
 TEST(RteFlowRule, MatchesTheSourceAddressAndDestinationPortBitsOfUdp) {
-  const RteFlowRule r(FlowRule{Match::source, 0xc6120115, config::Protocol::udp, Match::destination,
-                               0x0002, 0x0002, 1});
+  const RteFlowRule r(FlowRule{Match::source, config::IpAddress::v4(0xc6120115),
+                               config::Protocol::udp, Match::destination, 0x0002, 0x0002, 1});
   const auto* ip = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].spec);
   const auto* ip_mask = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].mask);
   EXPECT_EQ(ip->hdr.src_addr, RTE_BE32(0xc6120115));
@@ -47,6 +49,21 @@ TEST(RteFlowRule, MatchesTheSourceAddressAndDestinationPortBitsOfUdp) {
   EXPECT_EQ(udp->hdr.dst_port, RTE_BE16(0x0002));
   EXPECT_EQ(udp_mask->hdr.dst_port, RTE_BE16(0x0002));
   EXPECT_EQ(udp_mask->hdr.src_port, 0u);
+}
+
+TEST(RteFlowRule, MatchesAnIpv6AddressWithTheIpv6Item) {
+  config::IpAddress v6;
+  v6.bytes = {0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
+  const RteFlowRule r(
+      FlowRule{Match::destination, v6, config::Protocol::tcp, Match::source, 2, 6, 1});
+  ASSERT_EQ(r.pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV6);
+  const auto* ip = static_cast<const rte_flow_item_ipv6*>(r.pattern[1].spec);
+  const auto* mask = static_cast<const rte_flow_item_ipv6*>(r.pattern[1].mask);
+  EXPECT_EQ(0, std::memcmp(ip->hdr.dst_addr, v6.bytes.data(), 16));
+  EXPECT_EQ(mask->hdr.dst_addr[0], 0xff);
+  EXPECT_EQ(mask->hdr.dst_addr[15], 0xff);
+  EXPECT_EQ(mask->hdr.src_addr[0], 0);
+  EXPECT_EQ(r.pattern[2].type, RTE_FLOW_ITEM_TYPE_TCP);
 }
 
 class FlowSteeringOnNullPort : public ::testing::Test {
@@ -66,8 +83,8 @@ class FlowSteeringOnNullPort : public ::testing::Test {
 
 TEST_F(FlowSteeringOnNullPort, APortWithoutFlowApiFallsBackToSoftwareAndSaysSo) {
   config::FlowPlan plan;
-  plan.rules.push_back(
-      FlowRule{Match::destination, 0xc612000b, config::Protocol::tcp, Match::source, 0, 2, 0});
+  plan.rules.push_back(FlowRule{Match::destination, config::IpAddress::v4(0xc612000b),
+                                config::Protocol::tcp, Match::source, 0, 2, 0});
   const std::string how = steering_.start({port_}, {"front"}, plan, 2);
   EXPECT_NE(how.find("port front: no flow API"), std::string::npos) << how;
   EXPECT_NE(how.find("in software (owner function and hand-off rings)"), std::string::npos);

@@ -8,20 +8,21 @@ namespace sluice::control {
 namespace {
 
 const dp::Mac kMac{{2, 0, 0, 0, 0, 7}};
+const config::IpAddress kHop = config::IpAddress::v4(0xc6120015);
 
 TEST(NeighbourCtl, SlotsAreStablePerNextHop) {
   dp::NeighbourSlots slots;
   NeighbourCtl n(slots, 300);
-  const uint16_t a = *n.slot_for({0, 0xc6120015});
-  const uint16_t b = *n.slot_for({1, 0xc6120015});
+  const uint16_t a = *n.slot_for({0, kHop});
+  const uint16_t b = *n.slot_for({1, kHop});
   EXPECT_NE(a, b);
-  EXPECT_EQ(*n.slot_for({0, 0xc6120015}), a);
+  EXPECT_EQ(*n.slot_for({0, kHop}), a);
 }
 
 TEST(NeighbourCtl, AsksForUnresolvedHopsOnceASecondUntilAnswered) {
   dp::NeighbourSlots slots;
   NeighbourCtl n(slots, 300);
-  const uint16_t s = *n.slot_for({0, 0xc6120015});
+  const uint16_t s = *n.slot_for({0, kHop});
   std::vector<uint64_t> asked;
   const auto send = [&asked](const config::NextHop&) { asked.push_back(0); };
   n.tick(1000, send);
@@ -30,7 +31,7 @@ TEST(NeighbourCtl, AsksForUnresolvedHopsOnceASecondUntilAnswered) {
   EXPECT_EQ(asked.size(), 2u);
   dp::Mac mac;
   EXPECT_FALSE(slots.get(s, mac));
-  n.learn(0, 0xc6120015, kMac, 2100);
+  n.learn(0, kHop, kMac, 2100);
   ASSERT_TRUE(slots.get(s, mac));
   EXPECT_EQ(mac, kMac);
   n.tick(5000, send);
@@ -40,8 +41,8 @@ TEST(NeighbourCtl, AsksForUnresolvedHopsOnceASecondUntilAnswered) {
 TEST(NeighbourCtl, LearnsOnlyOnTheInterfaceOfTheHop) {
   dp::NeighbourSlots slots;
   NeighbourCtl n(slots, 300);
-  const uint16_t s = *n.slot_for({0, 0xc6120015});
-  n.learn(1, 0xc6120015, kMac, 0);
+  const uint16_t s = *n.slot_for({0, kHop});
+  n.learn(1, kHop, kMac, 0);
   dp::Mac mac;
   EXPECT_FALSE(slots.get(s, mac));
 }
@@ -49,8 +50,8 @@ TEST(NeighbourCtl, LearnsOnlyOnTheInterfaceOfTheHop) {
 TEST(NeighbourCtl, RefreshesInTheLastThirdAndExpiresWhenSilent) {
   dp::NeighbourSlots slots;
   NeighbourCtl n(slots, 30);
-  const uint16_t s = *n.slot_for({0, 0xc6120015});
-  n.learn(0, 0xc6120015, kMac, 1000);
+  const uint16_t s = *n.slot_for({0, kHop});
+  n.learn(0, kHop, kMac, 1000);
   int asked = 0;
   const auto send = [&asked](const config::NextHop&) { ++asked; };
   n.tick(10000, send);
@@ -66,21 +67,37 @@ TEST(NeighbourCtl, RefreshesInTheLastThirdAndExpiresWhenSilent) {
 TEST(NeighbourCtl, ReleasedSlotsAreClearedNoLongerAskedForAndReusedLast) {
   dp::NeighbourSlots slots;
   NeighbourCtl n(slots, 300);
-  const uint16_t keep = *n.slot_for({0, 0xc6120015});
-  const uint16_t drop = *n.slot_for({0, 0xc6120016});
-  n.learn(0, 0xc6120016, kMac, 0);
+  const uint16_t keep = *n.slot_for({0, kHop});
+  const uint16_t drop = *n.slot_for({0, config::IpAddress::v4(0xc6120016)});
+  n.learn(0, config::IpAddress::v4(0xc6120016), kMac, 0);
   n.retain({keep});
   dp::Mac mac;
   EXPECT_FALSE(slots.get(drop, mac));
-  std::vector<config::Ipv4> asked;
+  std::vector<config::IpAddress> asked;
   n.tick(1000, [&asked](const config::NextHop& h) { asked.push_back(h.address); });
-  EXPECT_EQ(asked, (std::vector<config::Ipv4>{0xc6120015}));
+  EXPECT_EQ(asked, (std::vector<config::IpAddress>{kHop}));
   // Every other free slot is handed out before the released one comes back.
   for (uint32_t i = 0; i + 2 < dp::kMaxNeighbours; ++i) {
-    EXPECT_NE(*n.slot_for({1, i}), drop);
+    EXPECT_NE(*n.slot_for({1, config::IpAddress::v4(i)}), drop);
   }
-  EXPECT_EQ(*n.slot_for({2, 1}), drop);
-  EXPECT_FALSE(n.slot_for({2, 2}));  // all in use
+  EXPECT_EQ(*n.slot_for({2, config::IpAddress::v4(1)}), drop);
+  EXPECT_FALSE(n.slot_for({2, config::IpAddress::v4(2)}));  // all in use
+}
+
+TEST(NeighbourCtl, Ipv6NextHopsResolveLikeIpv4Ones) {
+  dp::NeighbourSlots slots;
+  NeighbourCtl n(slots, 300);
+  config::IpAddress hop6;
+  hop6.bytes = {0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x21};
+  const uint16_t s = *n.slot_for({0, hop6});
+  EXPECT_NE(s, *n.slot_for({0, kHop}));
+  std::vector<config::NextHop> asked;
+  n.tick(1000, [&asked](const config::NextHop& h) { asked.push_back(h); });
+  ASSERT_EQ(asked.size(), 2u);
+  n.learn(0, hop6, kMac, 1100);
+  dp::Mac mac;
+  ASSERT_TRUE(slots.get(s, mac));
+  EXPECT_EQ(mac, kMac);
 }
 
 }  // namespace

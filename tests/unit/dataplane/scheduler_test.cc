@@ -17,7 +17,8 @@ std::vector<RealServerEntry> servers(std::initializer_list<uint16_t> weights) {
   std::vector<RealServerEntry> s;
   uint32_t id = 0;
   for (uint16_t w : weights) {
-    s.push_back({.id = id, .address = 0xc6120100 + id, .port = 0, .weight = w});
+    s.push_back(
+        {.id = id, .address = config::IpAddress::v4(0xc6120100 + id), .port = 0, .weight = w});
     ++id;
   }
   return s;
@@ -36,7 +37,7 @@ class Picker {
       if (!rs.available()) continue;
       service_.max_weight = std::max(service_.max_weight, rs.weight);
       gcd = static_cast<uint16_t>(std::gcd(gcd, rs.weight));
-      backends.push_back({static_cast<uint16_t>(i), rs.weight, rs.address});
+      backends.push_back({static_cast<uint16_t>(i), rs.weight, rs.address.to_v4()});
     }
     service_.weight_gcd = gcd == 0 ? 1 : gcd;
     if (sched == Scheduler::maglev) table_ = build_maglev(backends);

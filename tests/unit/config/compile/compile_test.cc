@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 #include "config/load.h"
 
 namespace sluice::config {
@@ -112,8 +112,8 @@ TEST(Compile, NextHopsAreConnectedOrThroughTheRoute) {
   const Compiled c = run(load(kBase), ids);
   ASSERT_EQ(c.hops.size(), 3u);
   EXPECT_EQ(c.hops[0].interface, 1);
-  EXPECT_EQ(c.hops[0].address, *parse_ipv4("198.18.1.21"));
-  EXPECT_EQ(c.hops[2].address, *parse_ipv4("198.18.1.254"));
+  EXPECT_EQ(c.hops[0].address, *parse_ip("198.18.1.21"));
+  EXPECT_EQ(c.hops[2].address, *parse_ip("198.18.1.254"));
   EXPECT_EQ(c.snap->fate_by_id[c.snap->servers[2].id].interface, 1);
 }
 
@@ -194,11 +194,11 @@ TEST(Compile, OverridesReplaceTheFilesStateAndWeight) {
 TEST(Compile, RouteToPrefersConnectedThenLongestRoute) {
   Config cfg = load(kBase);
   cfg.routes.push_back(
-      {.prefix = *parse_prefix("198.19.5.0/24"), .via = *parse_ipv4("198.18.0.254"), .origin = {}});
-  EXPECT_EQ(route_to(cfg, *parse_ipv4("198.19.5.5"))->address, *parse_ipv4("198.18.0.254"));
-  EXPECT_EQ(route_to(cfg, *parse_ipv4("198.19.6.5"))->address, *parse_ipv4("198.18.1.254"));
-  EXPECT_EQ(route_to(cfg, *parse_ipv4("198.18.0.7"))->interface, 0);
-  EXPECT_FALSE(route_to(cfg, *parse_ipv4("203.0.113.1")));
+      {.prefix = *parse_prefix("198.19.5.0/24"), .via = *parse_ip("198.18.0.254"), .origin = {}});
+  EXPECT_EQ(route_to(cfg, *parse_ip("198.19.5.5"))->address, *parse_ip("198.18.0.254"));
+  EXPECT_EQ(route_to(cfg, *parse_ip("198.19.6.5"))->address, *parse_ip("198.18.1.254"));
+  EXPECT_EQ(route_to(cfg, *parse_ip("198.18.0.7"))->interface, 0);
+  EXPECT_FALSE(route_to(cfg, *parse_ip("203.0.113.1")));
 }
 
 }  // namespace

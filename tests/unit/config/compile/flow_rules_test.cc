@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "config/ipv4.h"
+#include "config/ip.h"
 #include "config/load.h"
 #include "dataplane/steering.h"
 
@@ -52,7 +52,7 @@ virtual_services:
 )";
 }
 
-Ipv4 ip(const char* dotted) { return *parse_ipv4(dotted); }
+IpAddress ip(const char* dotted) { return *parse_ip(dotted); }
 
 TEST(FlowRules, OneWorkerNeedsNone) {
   const FlowPlan plan = plan_flow_rules(load(with_workers(1)));
@@ -73,11 +73,11 @@ TEST(FlowRules, EverySteeredAddressGetsOneRulePerProtocolAndWorker) {
   // Client side: nat VIP tcp+udp, snat VIP tcp. nat replies: 3 servers (fallback included)
   // x tcp+udp. snat replies: 2 pool addresses x tcp. dr: none. Each x 4 workers.
   EXPECT_EQ(plan.rules.size(), (3u + 6u + 2u) * 4u);
-  std::set<Ipv4> addresses;
+  std::set<IpAddress> addresses;
   for (const FlowRule& r : plan.rules) addresses.insert(r.address);
-  EXPECT_EQ(addresses, (std::set<Ipv4>{ip("198.18.0.11"), ip("198.18.0.12"), ip("198.18.1.21"),
-                                       ip("198.18.1.22"), ip("198.18.1.99"), ip("198.18.1.5"),
-                                       ip("198.18.1.6")}));
+  EXPECT_EQ(addresses, (std::set<IpAddress>{ip("198.18.0.11"), ip("198.18.0.12"), ip("198.18.1.21"),
+                                            ip("198.18.1.22"), ip("198.18.1.99"), ip("198.18.1.5"),
+                                            ip("198.18.1.6")}));
   const FlowRule client{
       Match::destination, ip("198.18.0.11"), Protocol::udp, Match::source, 2 << 1, 3 << 1, 2};
   const FlowRule reply{

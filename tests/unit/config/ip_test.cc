@@ -1,4 +1,4 @@
-#include "config/ipv4.h"
+#include "config/ip.h"
 
 #include <gtest/gtest.h>
 
@@ -34,7 +34,7 @@ TEST(ParseIpv4, RejectsEverythingElse) {
 TEST(ParsePrefix, AcceptsLengthsZeroToThirtyTwo) {
   const std::optional<Prefix> net = parse_prefix("198.18.0.0/15");
   ASSERT_TRUE(net);
-  EXPECT_EQ(net->address, 0xc6120000u);
+  EXPECT_EQ(net->address, IpAddress::v4(0xc6120000u));
   EXPECT_EQ(net->length, 15);
 
   const std::optional<Prefix> all = parse_prefix("0.0.0.0/0");
@@ -49,7 +49,7 @@ TEST(ParsePrefix, AcceptsLengthsZeroToThirtyTwo) {
 TEST(ParsePrefix, BareAddressIsAHostRoute) {
   const std::optional<Prefix> p = parse_prefix("1.2.3.4");
   ASSERT_TRUE(p);
-  EXPECT_EQ(p->address, 0x01020304u);
+  EXPECT_EQ(p->address, IpAddress::v4(0x01020304u));
   EXPECT_EQ(p->length, 32);
 }
 
@@ -81,7 +81,7 @@ TEST(FormatPrefix, RoundTripsThroughParse) {
 TEST(ParseEndpoint, AcceptsAddressAndPort) {
   const std::optional<Endpoint> e = parse_endpoint("198.18.0.10:80");
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->address, 0xc612000au);
+  EXPECT_EQ(e->address, IpAddress::v4(0xc612000au));
   EXPECT_EQ(e->port, 80);
 
   const std::optional<Endpoint> high = parse_endpoint("1.2.3.4:65535");
@@ -101,10 +101,66 @@ TEST(ParseEndpoint, RejectsPortZeroOutOfRangeAndGarbage) {
 
 TEST(Prefix, ContainsAddressesOfItsNetwork) {
   const Prefix p = *parse_prefix("198.18.0.1/24");
-  EXPECT_TRUE(p.contains(*parse_ipv4("198.18.0.0")));
-  EXPECT_TRUE(p.contains(*parse_ipv4("198.18.0.255")));
-  EXPECT_FALSE(p.contains(*parse_ipv4("198.18.1.0")));
-  EXPECT_TRUE(parse_prefix("0.0.0.0/0")->contains(*parse_ipv4("8.8.8.8")));
+  EXPECT_TRUE(p.contains(*parse_ip("198.18.0.0")));
+  EXPECT_TRUE(p.contains(*parse_ip("198.18.0.255")));
+  EXPECT_FALSE(p.contains(*parse_ip("198.18.1.0")));
+  EXPECT_TRUE(parse_prefix("0.0.0.0/0")->contains(*parse_ip("8.8.8.8")));
+}
+
+TEST(Prefix, FamiliesNeverContainEachOther) {
+  EXPECT_FALSE(parse_prefix("0.0.0.0/0")->contains(*parse_ip("2001:2::1")));
+  EXPECT_FALSE(parse_prefix("::/0")->contains(*parse_ip("198.18.0.1")));
+  const Prefix p = *parse_prefix("2001:2::1/64");
+  EXPECT_TRUE(p.contains(*parse_ip("2001:2::ffff:1")));
+  EXPECT_TRUE(p.contains(*parse_ip("2001:2:0:0:ffff:ffff:ffff:ffff")));
+  EXPECT_FALSE(p.contains(*parse_ip("2001:2:0:1::1")));
+}
+
+TEST(ParseIp, TakesBothFamiliesInTheirUsualForms) {
+  EXPECT_EQ(parse_ip("198.18.0.1"), IpAddress::v4(0xc6120001));
+  EXPECT_TRUE(parse_ip("198.18.0.1")->is_v4());
+  const std::optional<IpAddress> v6 = parse_ip("2001:2::10");
+  ASSERT_TRUE(v6);
+  EXPECT_FALSE(v6->is_v4());
+  EXPECT_EQ(v6->bytes[0], 0x20);
+  EXPECT_EQ(v6->bytes[1], 0x01);
+  EXPECT_EQ(v6->bytes[3], 0x02);
+  EXPECT_EQ(v6->bytes[15], 0x10);
+  EXPECT_EQ(format_ip(*v6), "2001:2::10");
+  EXPECT_EQ(format_ip(*parse_ip("2001:0002:0000:0000:0000:0000:0000:0010")), "2001:2::10");
+  EXPECT_EQ(format_ip(*parse_ip("::")), "::");
+}
+
+TEST(ParseIp, RefusesMalformedHostileAndAmbiguousText) {
+  for (std::string_view text :
+       {"2001:2::10::1"sv, "2001:2:::10"sv, "12345::1"sv, "2001:2::g"sv, "[2001:2::10]"sv,
+        "2001:2::10%eth0"sv, "2001:2::10/64"sv, " 2001:2::1"sv, "::ffff:198.18.0.1"sv,
+        "1:2:3:4:5:6:7:8:9"sv, ":"sv, ""sv,
+        "0000000000000000000000000000000000000000000000000000000000:1"sv}) {
+    SCOPED_TRACE(std::string(text));
+    EXPECT_EQ(parse_ip(text), std::nullopt);
+  }
+}
+
+TEST(ParsePrefix, TakesIpv6LengthsUpTo128) {
+  EXPECT_EQ(parse_prefix("2001:2::1/64")->length, 64);
+  EXPECT_EQ(parse_prefix("2001:2::1")->length, 128);
+  EXPECT_EQ(format_prefix(*parse_prefix("2001:2::/48")), "2001:2::/48");
+  EXPECT_EQ(parse_prefix("2001:2::1/129"), std::nullopt);
+  EXPECT_EQ(parse_prefix("198.18.0.1/33"), std::nullopt);
+}
+
+TEST(ParseEndpoint, TakesBracketedIpv6) {
+  const std::optional<Endpoint> e = parse_endpoint("[2001:2::10]:443");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->address, *parse_ip("2001:2::10"));
+  EXPECT_EQ(e->port, 443);
+  EXPECT_EQ(format_endpoint(e->address, e->port), "[2001:2::10]:443");
+  for (std::string_view text : {"2001:2::10:443"sv, "[2001:2::10]443"sv, "[198.18.0.1]:80"sv,
+                                "[2001:2::10]:0"sv, "[2001:2::10"sv, "[]:80"sv}) {
+    SCOPED_TRACE(std::string(text));
+    EXPECT_FALSE(parse_endpoint(text).has_value());
+  }
 }
 
 }  // namespace

@@ -1,0 +1,142 @@
+// IPv6 neighbour discovery (RFC 4861) as sluice speaks it: the data plane answers
+// solicitations for virtual-service and snat addresses (as ARP for IPv4), the control plane
+// solicits its next hops and learns from what passes to the kernel.
+// Thread safety: pure functions on the packet they are given.
+#pragma once
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "dataplane/ip6.h"
+#include "dataplane/neighbour_slots.h"
+
+namespace sluice::dp {
+
+inline constexpr uint8_t kIcmp6NeighbourSolicitation = 135;
+inline constexpr uint8_t kIcmp6NeighbourAdvertisement = 136;
+inline constexpr uint8_t kNdSourceLinkAddress = 1;  // option types
+inline constexpr uint8_t kNdTargetLinkAddress = 2;
+inline constexpr uint8_t kNdHopLimit = 255;  // anything else was forwarded: not from the link
+
+// ICMPv6 header + reserved/flags word + target address: both NS and NA start so.
+struct NdMessage {
+  uint8_t type;
+  uint8_t code;
+  uint16_t checksum;
+  uint8_t flags;  // NA: router 0x80, solicited 0x40, override 0x20
+  uint8_t reserved[3];
+  uint8_t target[16];
+};
+// Followed by one 8-byte link-layer address option when sluice sends it.
+struct NdLinkOption {
+  uint8_t type;
+  uint8_t length;  // in units of 8 bytes
+  uint8_t mac[6];
+};
+inline constexpr uint16_t kNdLength = sizeof(NdMessage) + sizeof(NdLinkOption);  // 32
+
+// ICMPv6 checksum over the pseudo-header and `length` bytes of message (RFC 4443 2.3).
+inline uint16_t icmp6_checksum(const rte_ipv6_hdr& ip, const void* message, uint32_t length) {
+  uint32_t sum = rte_ipv6_phdr_cksum(&ip, 0);
+  sum += rte_raw_cksum(message, length);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+// The solicited-node multicast address of `target` (ff02::1:ffXX:XXXX) and its MAC.
+inline void solicited_node(const uint8_t* target, uint8_t* address, uint8_t* mac) {
+  static constexpr uint8_t kPrefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+  std::memcpy(address, kPrefix, 13);
+  std::memcpy(address + 13, target + 13, 3);
+  const uint8_t multicast[6] = {0x33, 0x33, address[12], address[13], address[14], address[15]};
+  std::memcpy(mac, multicast, 6);
+}
+
+// Writes a neighbour solicitation for `target` from `source`/`our_mac` into `frame`, which
+// must hold 14 + 40 + 32 bytes. Returns the frame's length.
+inline uint16_t write_neighbour_solicitation(uint8_t* frame, const Mac& our_mac,
+                                             const uint8_t* source, const uint8_t* target) {
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(frame);
+  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
+  auto* nd = reinterpret_cast<NdMessage*>(ip + 1);
+  auto* option = reinterpret_cast<NdLinkOption*>(nd + 1);
+  solicited_node(target, ip->dst_addr, eth->dst_addr.addr_bytes);
+  std::memcpy(eth->src_addr.addr_bytes, our_mac.bytes, 6);
+  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+  ip->vtc_flow = RTE_BE32(6u << 28);
+  ip->payload_len = rte_cpu_to_be_16(kNdLength);
+  ip->proto = IPPROTO_ICMPV6;
+  ip->hop_limits = kNdHopLimit;
+  std::memcpy(ip->src_addr, source, 16);
+  *nd = NdMessage{kIcmp6NeighbourSolicitation, 0, 0, 0, {}, {}};
+  std::memcpy(nd->target, target, 16);
+  *option = NdLinkOption{kNdSourceLinkAddress, 1, {}};
+  std::memcpy(option->mac, our_mac.bytes, 6);
+  nd->checksum = icmp6_checksum(*ip, nd, kNdLength);
+  return sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + kNdLength;
+}
+
+// Turns a neighbour solicitation (checked by the caller: hop limit 255, at least
+// sizeof(NdMessage)) into the solicited advertisement of its target, from `our_mac`, in place.
+// The frame is trimmed or extended to exactly the advertisement. False if it cannot be.
+inline bool answer_neighbour_solicitation(rte_mbuf* m, const Mac& our_mac) {
+  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
+  auto* nd = reinterpret_cast<NdMessage*>(ip + 1);
+  const uint16_t length = sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + kNdLength;
+  if (rte_pktmbuf_pkt_len(m) < length) {
+    if (rte_pktmbuf_append(m, static_cast<uint16_t>(length - rte_pktmbuf_pkt_len(m))) == nullptr) {
+      return false;
+    }
+  } else if (rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_pkt_len(m) - length)) != 0) {
+    return false;
+  }
+  static constexpr uint8_t kUnspecified[16] = {};
+  static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  // Duplicate address detection asks from "::": the answer goes to all nodes, unsolicited.
+  const bool from_unspecified = std::memcmp(ip->src_addr, kUnspecified, 16) == 0;
+  std::memcpy(eth->dst_addr.addr_bytes, eth->src_addr.addr_bytes, 6);
+  std::memcpy(eth->src_addr.addr_bytes, our_mac.bytes, 6);
+  std::memcpy(ip->dst_addr, from_unspecified ? kAllNodes : ip->src_addr, 16);
+  std::memcpy(ip->src_addr, nd->target, 16);
+  ip->payload_len = rte_cpu_to_be_16(kNdLength);
+  ip->hop_limits = kNdHopLimit;
+  nd->type = kIcmp6NeighbourAdvertisement;
+  nd->code = 0;
+  nd->flags = from_unspecified ? 0x20 : 0x60;  // (solicited +) override
+  std::memset(nd->reserved, 0, 3);
+  auto* option = reinterpret_cast<NdLinkOption*>(nd + 1);
+  *option = NdLinkOption{kNdTargetLinkAddress, 1, {}};
+  std::memcpy(option->mac, our_mac.bytes, 6);
+  nd->checksum = 0;
+  nd->checksum = icmp6_checksum(*ip, nd, kNdLength);
+  return true;
+}
+
+// What a neighbour solicitation or advertisement tells about its sender: the address and
+// MAC to learn (NA: the target and its target link-layer option; NS: the source and its
+// source link-layer option). False when it carries no such option.
+inline bool neighbour_of(const rte_ipv6_hdr& ip, const NdMessage& nd, uint32_t length, Ip6& address,
+                         Mac& mac) {
+  const bool advert = nd.type == kIcmp6NeighbourAdvertisement;
+  const uint8_t wanted = advert ? kNdTargetLinkAddress : kNdSourceLinkAddress;
+  const auto* options = reinterpret_cast<const uint8_t*>(&nd + 1);
+  for (uint32_t at = sizeof(NdMessage); at + 8 <= length;) {
+    const uint8_t* option = options + (at - sizeof(NdMessage));
+    if (option[1] == 0) return false;  // a zero length would loop forever (RFC 4861 4.6)
+    if (option[0] == wanted) {
+      std::memcpy(address.bytes, advert ? nd.target : ip.src_addr, 16);
+      std::memcpy(mac.bytes, option + 2, 6);
+      return true;
+    }
+    at += option[1] * 8u;
+  }
+  return false;
+}
+
+}  // namespace sluice::dp
