@@ -28,7 +28,54 @@ static std::string ip_text(uint32_t be) {
   return text;
 }
 
+static std::string ip6_text(const uint8_t* bytes) {
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, bytes, text, sizeof text);
+  return text;
+}
+
+void ip6_bytes(const std::string& text, uint8_t* out) {
+  if (inet_pton(AF_INET6, text.c_str(), out) != 1) throw std::invalid_argument(text);
+}
+
+// IPv6 frames: the same fields, an IPv6 header instead (no extension headers).
+static std::vector<uint8_t> build6(const Frame& f) {
+  const size_t l4_len = f.protocol == IPPROTO_TCP ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr);
+  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + l4_len +
+                             f.payload.size());
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
+  std::memcpy(eth->src_addr.addr_bytes, f.src_mac.bytes, 6);
+  std::memcpy(eth->dst_addr.addr_bytes, f.dst_mac.bytes, 6);
+  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
+  ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+  ip->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(l4_len + f.payload.size()));
+  ip->proto = f.protocol;
+  ip->hop_limits = f.ttl;
+  ip6_bytes(f.src_ip, ip->src_addr);
+  ip6_bytes(f.dst_ip, ip->dst_addr);
+  uint8_t* l4 = reinterpret_cast<uint8_t*>(ip + 1);
+  std::memcpy(l4 + l4_len, f.payload.data(), f.payload.size());
+  if (f.protocol == IPPROTO_TCP) {
+    auto* tcp = reinterpret_cast<rte_tcp_hdr*>(l4);
+    tcp->src_port = rte_cpu_to_be_16(f.src_port);
+    tcp->dst_port = rte_cpu_to_be_16(f.dst_port);
+    tcp->data_off = 5 << 4;
+    tcp->tcp_flags = f.tcp_flags;
+    tcp->rx_win = rte_cpu_to_be_16(65535);
+    tcp->cksum = rte_ipv6_udptcp_cksum(ip, tcp);
+  } else {
+    auto* udp = reinterpret_cast<rte_udp_hdr*>(l4);
+    udp->src_port = rte_cpu_to_be_16(f.src_port);
+    udp->dst_port = rte_cpu_to_be_16(f.dst_port);
+    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(l4_len + f.payload.size()));
+    udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+  }
+  return bytes;
+}
+
 std::vector<uint8_t> build(const Frame& f) {
+  if (f.src_ip.find(':') != std::string::npos) return build6(f);
   const size_t l4_len = f.protocol == IPPROTO_TCP ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr);
   std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + l4_len +
                              f.payload.size());
@@ -62,6 +109,38 @@ std::vector<uint8_t> build(const Frame& f) {
     if (f.udp_checksum) udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
   }
   ip->hdr_checksum = rte_ipv4_cksum(ip);
+  return bytes;
+}
+
+std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
+                                                 const std::string& sender_ip,
+                                                 const std::string& target_ip) {
+  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + 32);
+  uint8_t source[16], target[16];
+  ip6_bytes(sender_ip, source);
+  ip6_bytes(target_ip, target);
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
+  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
+  uint8_t* icmp = reinterpret_cast<uint8_t*>(ip + 1);
+  const uint8_t multicast[6] = {0x33, 0x33, 0xff, target[13], target[14], target[15]};
+  std::memcpy(eth->dst_addr.addr_bytes, multicast, 6);
+  std::memcpy(eth->src_addr.addr_bytes, sender_mac.bytes, 6);
+  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+  ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+  ip->payload_len = rte_cpu_to_be_16(32);
+  ip->proto = IPPROTO_ICMPV6;
+  ip->hop_limits = 255;
+  std::memcpy(ip->src_addr, source, 16);
+  const uint8_t solicited[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff,
+                                 target[13], target[14], target[15]};
+  std::memcpy(ip->dst_addr, solicited, 16);
+  icmp[0] = 135;  // neighbour solicitation
+  std::memcpy(icmp + 8, target, 16);
+  icmp[24] = 1;  // source link-layer address option, 8 bytes
+  icmp[25] = 1;
+  std::memcpy(icmp + 26, sender_mac.bytes, 6);
+  const uint16_t sum = rte_ipv6_udptcp_cksum(ip, icmp);
+  std::memcpy(icmp + 2, &sum, 2);
   return bytes;
 }
 
@@ -127,6 +206,23 @@ Seen inspect(rte_mbuf* m) {
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
   std::memcpy(s.src_mac.bytes, eth->src_addr.addr_bytes, 6);
   std::memcpy(s.dst_mac.bytes, eth->dst_addr.addr_bytes, 6);
+  if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+    const auto* ip6 = reinterpret_cast<const rte_ipv6_hdr*>(eth + 1);
+    s.src_ip = ip6_text(ip6->src_addr);
+    s.dst_ip = ip6_text(ip6->dst_addr);
+    s.ttl = ip6->hop_limits;
+    s.ip_checksum_ok = true;  // IPv6 has none
+    const auto* l4 = reinterpret_cast<const uint8_t*>(ip6 + 1);
+    uint16_t ports[2];
+    std::memcpy(ports, l4, 4);
+    s.src_port = rte_be_to_cpu_16(ports[0]);
+    s.dst_port = rte_be_to_cpu_16(ports[1]);
+    if (ip6->proto == IPPROTO_UDP) {
+      s.udp_checksum = reinterpret_cast<const rte_udp_hdr*>(l4)->dgram_cksum;
+    }
+    s.l4_checksum_ok = rte_ipv6_udptcp_cksum_verify(ip6, l4) == 0;
+    return s;
+  }
   const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(eth + 1);
   s.src_ip = ip_text(ip->src_addr);
   s.dst_ip = ip_text(ip->dst_addr);

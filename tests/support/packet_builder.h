@@ -12,6 +12,7 @@
 
 namespace sluice::test {
 
+// src_ip and dst_ip with a ':' make an IPv6 frame (ttl is then the hop limit).
 struct Frame {
   dp::Mac src_mac{{0x02, 0, 0, 0, 0, 0x01}};
   dp::Mac dst_mac{{0x02, 0, 0, 0, 0, 0xaa}};
@@ -37,6 +38,10 @@ std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::str
 // "fragmentation needed" sits in its low 16 bits).
 std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
                                       const Frame& quoted, uint32_t rest = 0);
+// An IPv6 neighbour solicitation for target_ip from sender_ip (to the solicited-node group).
+std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
+                                                 const std::string& sender_ip,
+                                                 const std::string& target_ip);
 // An mbuf holding `bytes`, arrived on DPDK port `port`.
 rte_mbuf* to_mbuf(const std::vector<uint8_t>& bytes, uint16_t port);
 
@@ -67,5 +72,6 @@ struct SeenIcmp {
 SeenIcmp inspect_icmp(rte_mbuf* m);
 
 uint32_t ip_be(const std::string& dotted);  // network byte order
+void ip6_bytes(const std::string& text, uint8_t* out);  // 16 bytes, network order
 
 }  // namespace sluice::test

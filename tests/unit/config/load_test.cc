@@ -1650,3 +1650,141 @@ TEST(LoadPersistence, InvalidNetmasksAndTimeoutsAreRejected) {
 
 }  // namespace
 }  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+// ---- IPv6 ----
+
+const std::string kDualStack = R"(interfaces:
+  - { name: front, device: net_null0, addresses: [198.18.0.1/24, "2001:2::1/64"] }
+  - { name: back, device: net_null1, addresses: [198.18.1.1/24, 2001:2:0:1::1/64] }
+routes:
+  - { prefix: "2001:2:9::/48", via: "2001:2:0:1::fe" }
+)";
+
+TEST(LoadIpv6, ServicesOfEitherFamilyAreRead) {
+  const Config c = load_valid(kDualStack + R"(virtual_services:
+  - name: web6
+    address: 2001:2::10
+    ports: [80]
+    protocol: tcp
+    mode: snat
+    snat_pool: ["2001:2:0:1::5"]
+    real_servers:
+      - { address: "2001:2:0:1::21", port: 8080 }
+      - { address: 2001:2:9::21, port: 8080 }
+)");
+  const VirtualService& vs = c.virtual_services.at(0);
+  EXPECT_EQ(vs.listeners.at(0).address, ip("2001:2::10"));
+  EXPECT_EQ(vs.real_servers.at(1).address, ip("2001:2:9::21"));
+  EXPECT_EQ(vs.snat_pool.at(0), ip("2001:2:0:1::5"));
+  EXPECT_EQ(c.interfaces.at(1).addresses.at(1).length, 64);
+  EXPECT_EQ(c.routes.at(0).via, ip("2001:2:0:1::fe"));
+}
+
+TEST(LoadIpv6, AServiceKeepsToOneFamily) {
+  EXPECT_EQ(errors_of(kDualStack + R"(virtual_services:
+  - name: mixed
+    address: 2001:2::10
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    real_servers:
+      - { address: 198.18.1.21, port: 8080 }
+    fallback: { address: 198.18.1.99, port: 8080 }
+)"),
+            (Lines{"test.yaml:13:20: virtual_services[0].real_servers[0].address: real server "
+                   "198.18.1.21 is IPv4 but the service's address 2001:2::10 is IPv6 (no "
+                   "translation between families)",
+                   "test.yaml:14:26: virtual_services[0].fallback.address: fallback server "
+                   "198.18.1.99 is IPv4 but the service's address 2001:2::10 is IPv6 (no "
+                   "translation between families)"}));
+  const Lines pool = errors_of(kDualStack + R"(virtual_services:
+  - name: pool
+    address: 198.18.0.12
+    ports: [80]
+    protocol: tcp
+    mode: snat
+    snat_pool: ["2001:2:0:1::5"]
+    real_servers:
+      - { address: 198.18.1.21, port: 8080 }
+)");
+  ASSERT_EQ(pool.size(), 1u);
+  EXPECT_NE(pool[0].find("snat_pool address 2001:2:0:1::5 is IPv6 but the service's address "
+                         "198.18.0.12 is IPv4"),
+            std::string::npos);
+}
+
+TEST(LoadIpv6, ARouteAndItsNextHopShareAFamily) {
+  const Lines errors = errors_of(R"(interfaces:
+  - { name: front, device: net_null0, addresses: [198.18.0.1/24, "2001:2::1/64"] }
+routes:
+  - { prefix: "2001:2:9::/48", via: 198.18.0.254 }
+  - { prefix: 198.19.0.0/16, via: "2001:2::fe" }
+)");
+  EXPECT_EQ(errors, (Lines{"test.yaml:4:37: routes[0].via: next hop 198.18.0.254 is not of the "
+                           "prefix's family (2001:2:9::/48)",
+                           "test.yaml:5:35: routes[1].via: next hop 2001:2::fe is not of the "
+                           "prefix's family (198.19.0.0/16)"}));
+}
+
+TEST(LoadIpv6, UnreachableAndDuplicateIpv6AreNamed) {
+  const Lines errors = errors_of(kDualStack + R"(virtual_services:
+  - name: a
+    address: "2001:2::10"
+    ports: [80]
+    protocol: tcp
+    mode: dr
+    real_servers:
+      - { address: "2001:2:7::21" }
+  - name: b
+    address: "2001:2::10"
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    real_servers:
+      - { address: "2001:2:0:1::21", port: 8080 }
+      - { address: "2001:2:0:1::21", port: 8080 }
+)");
+  EXPECT_EQ(errors,
+            (Lines{"test.yaml:13:20: virtual_services[0].real_servers[0].address: real server "
+                   "2001:2:7::21 is not in a connected subnet (dr mode needs the same L2)",
+                   "test.yaml:16:13: virtual_services[1].ports[0]: duplicate virtual service "
+                   "[2001:2::10]:80/tcp, also defined at 9:13",
+                   "test.yaml:21:9: virtual_services[1].real_servers[1]: duplicate real server "
+                   "[2001:2:0:1::21]:8080, also defined at 20:9"}));
+}
+
+TEST(LoadIpv6, HostileAddressesAreRefusedAtTheirPosition) {
+  const Lines errors = errors_of(R"(interfaces:
+  - { name: front, device: net_null0, addresses: ["2001:2::1/129", "2001:2::1/0", "::ffff:1.2.3.4/96"] }
+)");
+  EXPECT_EQ(errors,
+            (Lines{"test.yaml:2:51: interfaces[0].addresses[0]: invalid prefix '2001:2::1/129' "
+                   "(expected a.b.c.d/length or IPv6/length)",
+                   "test.yaml:2:68: interfaces[0].addresses[1]: prefix length 0 is out of range "
+                   "(expected 1..128)",
+                   "test.yaml:2:83: interfaces[0].addresses[2]: invalid prefix '::ffff:1.2.3.4/96' "
+                   "(expected a.b.c.d/length or IPv6/length)"}));
+}
+
+TEST(LoadIpv6, PersistenceNetmaskIsForIpv4Clients) {
+  const Lines errors = errors_of(kDualStack + R"(virtual_services:
+  - name: sticky
+    address: "2001:2::10"
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    persistence: { timeout: 60, netmask: 255.255.255.0 }
+    real_servers:
+      - { address: "2001:2:0:1::21", port: 8080 }
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("persistence.netmask: netmask groups IPv4 clients; IPv6 clients "
+                           "persist per address"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::config
