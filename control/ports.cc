@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -53,6 +54,18 @@ std::string run_ip(std::vector<std::string> args) {
     for (size_t i = 0; i + 1 < argv.size(); ++i) line += std::string(i ? " " : "") + argv[i];
     return "'" + line + "' failed";
   }
+  return {};
+}
+
+// A namespace may have IPv6 off for new devices (the lab turns it off where DPDK owns the
+// veths); the TAP twin of an interface with IPv6 addresses needs it on.
+std::string enable_ipv6(const std::string& tap) {
+  const std::string path = "/proc/sys/net/ipv6/conf/" + tap + "/disable_ipv6";
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return "cannot enable IPv6 on " + tap + ": " + std::strerror(errno);
+  const bool written = std::fputs("0", f) >= 0;
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed) return "cannot enable IPv6 on " + tap + ": " + std::strerror(errno);
   return {};
 }
 
@@ -129,10 +142,14 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
     return e;
   }
   for (const config::Prefix& p : ifc.addresses) {
-    if (std::string e = run_ip({"addr", "add", config::format_prefix(p), "dev", ifc.tap});
-        !e.empty()) {
-      return e;
+    if (!p.address.is_v4()) {
+      if (std::string e = enable_ipv6(ifc.tap); !e.empty()) return e;
     }
+    // IPv6: no duplicate address detection, the address is ours at once (sluice answers
+    // for its virtual-service addresses; the configuration owns the rest of the segment).
+    std::vector<std::string> args{"addr", "add", config::format_prefix(p), "dev", ifc.tap};
+    if (!p.address.is_v4()) args.push_back("nodad");
+    if (std::string e = run_ip(args); !e.empty()) return e;
   }
   return {};
 }

@@ -113,8 +113,8 @@ std::vector<uint8_t> build(const Frame& f) {
 }
 
 std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
-                                                 const std::string& sender_ip,
-                                                 const std::string& target_ip) {
+                                                  const std::string& sender_ip,
+                                                  const std::string& target_ip) {
   std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + 32);
   uint8_t source[16], target[16];
   ip6_bytes(sender_ip, source);
@@ -131,8 +131,8 @@ std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
   ip->proto = IPPROTO_ICMPV6;
   ip->hop_limits = 255;
   std::memcpy(ip->src_addr, source, 16);
-  const uint8_t solicited[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff,
-                                 target[13], target[14], target[15]};
+  const uint8_t solicited[16] = {0xff, 0x02, 0, 0, 0,    0,          0,          0,
+                                 0,    0,    0, 1, 0xff, target[13], target[14], target[15]};
   std::memcpy(ip->dst_addr, solicited, 16);
   icmp[0] = 135;  // neighbour solicitation
   std::memcpy(icmp + 8, target, 16);

@@ -40,8 +40,8 @@ std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t 
                                       const Frame& quoted, uint32_t rest = 0);
 // An IPv6 neighbour solicitation for target_ip from sender_ip (to the solicited-node group).
 std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
-                                                 const std::string& sender_ip,
-                                                 const std::string& target_ip);
+                                                  const std::string& sender_ip,
+                                                  const std::string& target_ip);
 // An mbuf holding `bytes`, arrived on DPDK port `port`.
 rte_mbuf* to_mbuf(const std::vector<uint8_t>& bytes, uint16_t port);
 
@@ -71,7 +71,7 @@ struct SeenIcmp {
 };
 SeenIcmp inspect_icmp(rte_mbuf* m);
 
-uint32_t ip_be(const std::string& dotted);  // network byte order
+uint32_t ip_be(const std::string& dotted);              // network byte order
 void ip6_bytes(const std::string& text, uint8_t* out);  // 16 bytes, network order
 
 }  // namespace sluice::test
