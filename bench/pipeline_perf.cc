@@ -33,12 +33,12 @@ namespace {
 using namespace sluice;
 
 constexpr uint16_t kBurst = 32;
-constexpr size_t kStride = 64;  // one frame slot; our frames are 54 bytes
+constexpr size_t kStride = 128;  // one frame slot; our frames are 54 (IPv6: 74) bytes
 
 const char* const kBenchConfig = R"(
 interfaces:
-  - { name: front, device: net_null0, addresses: [198.18.0.1/24] }
-  - { name: back, device: net_null1, addresses: [198.18.1.1/24] }
+  - { name: front, device: net_null0, addresses: [198.18.0.1/24, "2001:2::1/64"] }
+  - { name: back, device: net_null1, addresses: [198.18.1.1/24, "2001:2:0:1::1/64"] }
 virtual_services:
   - name: dr
     address: 198.18.0.10
@@ -89,13 +89,67 @@ virtual_services:
       - { address: 198.18.1.22 }
       - { address: 198.18.1.23 }
       - { address: 198.18.1.24 }
+  - name: dr6
+    address: "2001:2::10"
+    ports: [80]
+    protocol: tcp
+    mode: dr
+    scheduler: wlc
+    real_servers:
+      - { address: "2001:2::21" }
+      - { address: "2001:2::22" }
+      - { address: "2001:2::23" }
+      - { address: "2001:2::24" }
+  - name: nat6
+    address: "2001:2::11"
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    scheduler: wlc
+    real_servers:
+      - { address: "2001:2:0:1::21", port: 8080 }
+      - { address: "2001:2:0:1::22", port: 8080 }
+      - { address: "2001:2:0:1::23", port: 8080 }
+      - { address: "2001:2:0:1::24", port: 8080 }
+  - name: snat6
+    address: "2001:2::12"
+    ports: [80]
+    protocol: tcp
+    mode: snat
+    scheduler: wlc
+    snat_pool: ["2001:2:0:1::100", "2001:2:0:1::101", "2001:2:0:1::102", "2001:2:0:1::103"]
+    real_servers:
+      - { address: "2001:2:0:1::21", port: 8080 }
+      - { address: "2001:2:0:1::22", port: 8080 }
+      - { address: "2001:2:0:1::23", port: 8080 }
+      - { address: "2001:2:0:1::24", port: 8080 }
+  - name: tun6
+    address: "2001:2::13"
+    ports: [80]
+    protocol: tcp
+    mode: tun
+    scheduler: wlc
+    real_servers:
+      - { address: "2001:2:0:1::21" }
+      - { address: "2001:2:0:1::22" }
+      - { address: "2001:2:0:1::23" }
+      - { address: "2001:2:0:1::24" }
 )";
 
-// Flow i: client 198.19.<i/50000>.x:<10000 + i%50000>; distinct tuples, spread addresses.
+bool is_v6(const char* vip) { return std::strchr(vip, ':') != nullptr; }
+
+// Flow i: client 198.19.<i/50000>.x (IPv6: 2001:2:1:<i/50000>::x), port 10000 + i%50000;
+// distinct tuples, spread addresses.
 test::Frame client_frame(uint32_t i, const char* vip, uint8_t flags) {
   test::Frame f;
-  const config::Ipv4 client = *config::parse_ipv4("198.19.0.0") + i / 50000 * 256 + i % 251;
-  f.src_ip = config::format_ipv4(client);
+  if (is_v6(vip)) {
+    char text[64];
+    std::snprintf(text, sizeof text, "2001:2:1:%x::%x", i / 50000, i % 251 + 1);
+    f.src_ip = text;
+  } else {
+    const config::Ipv4 client = *config::parse_ipv4("198.19.0.0") + i / 50000 * 256 + i % 251;
+    f.src_ip = config::format_ipv4(client);
+  }
   f.src_port = static_cast<uint16_t>(10000 + i % 50000);
   f.dst_ip = vip;
   f.dst_port = 80;
@@ -199,15 +253,15 @@ Result establish(dp::WorkerCtx& w, const Frames& syns) {
 }
 
 // Memory a table of `capacity` connections takes: DPDK heap (rte_hash) plus our entries.
-double bytes_per_connection(uint32_t capacity) {
+template <class Table>
+double bytes_per_connection(uint32_t capacity, const char* name) {
   rte_malloc_socket_stats before{}, after{};
   rte_malloc_get_socket_stats(static_cast<int>(rte_socket_id()), &before);
-  auto table =
-      dp::ConnTable::create("bench_sizing", capacity, static_cast<int>(rte_socket_id()), 0);
+  auto table = Table::create(name, capacity, static_cast<int>(rte_socket_id()), 0);
   rte_malloc_get_socket_stats(static_cast<int>(rte_socket_id()), &after);
   const double heap = static_cast<double>(after.heap_allocsz_bytes - before.heap_allocsz_bytes);
   const double entries =
-      (static_cast<double>(capacity) + dp::ConnTable::kWheelSlots) * sizeof(dp::Conn) +
+      (static_cast<double>(capacity) + Table::kWheelSlots) * sizeof(typename Table::Conn) +
       capacity * sizeof(uint32_t);  // + free list
   return (heap + entries) / capacity;
 }
@@ -223,24 +277,49 @@ struct Mode {
   const char* vip;
   bool replies;
 };
-constexpr Mode kModes[] = {{"dr", "198.18.0.10", false},
-                           {"nat", "198.18.0.11", true},
-                           {"snat", "198.18.0.12", true},
-                           {"tun", "198.18.0.13", false}};
+constexpr Mode kModes[] = {
+    {"dr", "198.18.0.10", false},  {"nat", "198.18.0.11", true},  {"snat", "198.18.0.12", true},
+    {"tun", "198.18.0.13", false}, {"dr6", "2001:2::10", false},  {"nat6", "2001:2::11", true},
+    {"snat6", "2001:2::12", true}, {"tun6", "2001:2::13", false}};
+
+std::string text_of(uint32_t address_be) { return config::format_ipv4(rte_be_to_cpu_32(address_be)); }
+std::string text_of(const dp::Ip6& a) {
+  config::IpAddress ip;
+  std::memcpy(ip.bytes.data(), a.bytes, 16);
+  return config::format_ip(ip);
+}
+
+// Flow i's connection, as the table of its family holds it.
+template <class Table, class Key>
+const typename Table::Conn& conn_of(const Table& table, Key key) {
+  return table.at(table.lookup(key) >> 1);
+}
 
 // The reply of flow i's server: to the client (nat) or to the pool address (snat), as the
 // flow's connection says.
 Frames reply_frames(dp::WorkerCtx& w, uint32_t flows, const char* vip) {
   return make_frames(flows, 1, [&](uint32_t i) {
     const test::Frame fwd = client_frame(i, vip, 0x10);
-    dp::FlowKey key{test::ip_be(fwd.src_ip), test::ip_be(fwd.dst_ip),
-                    rte_cpu_to_be_16(fwd.src_port), rte_cpu_to_be_16(80), IPPROTO_TCP};
-    const dp::Conn& c = w.conns->at(w.conns->lookup(key) >> 1);
     test::Frame r;
-    r.src_ip = config::format_ipv4(rte_be_to_cpu_32(c.server_ip));
-    r.src_port = rte_be_to_cpu_16(c.server_port);
-    r.dst_ip = config::format_ipv4(rte_be_to_cpu_32(c.backend_src_ip));
-    r.dst_port = rte_be_to_cpu_16(c.backend_src_port);
+    const auto fill = [&r](const auto& c) {
+      r.src_ip = text_of(c.server_ip);
+      r.src_port = rte_be_to_cpu_16(c.server_port);
+      r.dst_ip = text_of(c.backend_src_ip);
+      r.dst_port = rte_be_to_cpu_16(c.backend_src_port);
+    };
+    if (is_v6(vip)) {
+      dp::FlowKey6 key{};
+      test::ip6_bytes(fwd.src_ip, key.src_ip.bytes);
+      test::ip6_bytes(fwd.dst_ip, key.dst_ip.bytes);
+      key.src_port = rte_cpu_to_be_16(fwd.src_port);
+      key.dst_port = rte_cpu_to_be_16(80);
+      key.protocol = IPPROTO_TCP;
+      fill(conn_of(*w.conns6, key));
+    } else {
+      fill(conn_of(*w.conns, dp::FlowKey{test::ip_be(fwd.src_ip), test::ip_be(fwd.dst_ip),
+                                         rte_cpu_to_be_16(fwd.src_port), rte_cpu_to_be_16(80),
+                                         IPPROTO_TCP}));
+    }
     r.tcp_flags = 0x10;
     r.payload.clear();
     r.dst_mac = test::kBackMac;
@@ -303,9 +382,10 @@ void run(uint32_t flows, uint32_t passes) {
 
   std::printf(
       "%u established flows per mode, %u passes, burst %u, TSC %.2f GHz; "
-      "memory per connection slot: %.0f B (entry %zu B + hash index)\n",
+      "memory per connection slot: %.0f B (entry %zu B + hash index); IPv6 %.0f B (entry %zu B)\n",
       flows, passes, kBurst, static_cast<double>(rte_get_tsc_hz()) / 1e9,
-      bytes_per_connection(flows), sizeof(dp::Conn));
+      bytes_per_connection<dp::ConnTable>(flows, "bench_sizing"), sizeof(dp::Conn),
+      bytes_per_connection<dp::ConnTable6>(flows, "bench_sizing6"), sizeof(dp::Conn6));
   std::printf("%-22s %9s %12s %11s\n", "mode", "Mpps/core", "cycles/pkt", "over floor");
   std::vector<std::pair<std::string, Result>> new_connections;
   Result floor{};
@@ -331,7 +411,7 @@ void run(uint32_t flows, uint32_t passes) {
   for (const auto& [name, r] : new_connections) {
     std::printf("%-22s %9.2f %12.1f\n", name.c_str(), r.mpps, r.cycles_per_packet);
   }
-  std::printf("connections established: %u\n", w.conns->size());
+  std::printf("connections established: %u IPv4, %u IPv6\n", w.conns->size(), w.conns6->size());
   run_handoff(flows, passes, floor);
 }
 

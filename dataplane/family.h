@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "dataplane/conn_table.h"
+#include "dataplane/icmp.h"
 #include "dataplane/packet_meta.h"
 #include "dataplane/rewrite.h"
 #include "dataplane/snapshot.h"
@@ -47,6 +48,21 @@ struct V4 {
                           rte_mbuf* m) {
     return encapsulate_ipip(m, meta_of(m).l3_offset, way.tunnel_source, c.server_ip,
                             w.next_ip_id++);
+  }
+
+  // ICMP: a sender that set DF learns the MTU; without DF sluice just drops (no fragmenting).
+  static bool may_answer_too_big(const Header& ip) {
+    return (ip.fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) != 0;
+  }
+  static bool answer_too_big(WorkerCtx& w, rte_mbuf* m, uint16_t l3, uint16_t mtu,
+                             const Mac& ours) {
+    return make_fragmentation_needed(m, l3, mtu, ours, w.next_ip_id++);
+  }
+  static Addr source(const Header& ip) { return ip.src_addr; }
+  static void translate_error(Header& outer, uint16_t icmp_length, Header& quoted, Addr outer_src,
+                              Addr outer_dst, Endpoint quoted_src, Endpoint quoted_dst) {
+    translate_icmp_error(outer, icmp_length, quoted, outer_src, outer_dst, quoted_src,
+                         quoted_dst);
   }
 };
 
@@ -87,6 +103,24 @@ struct V6 {
                           rte_mbuf* m) {
     return encapsulate_ip6ip6(m, meta_of(m).l3_offset, snap.tunnel_source6_by_id[c.server_id].bytes,
                               c.server_ip.bytes);
+  }
+
+  // IPv6 routers never fragment: every sender learns the MTU.
+  static bool may_answer_too_big(const Header&) { return true; }
+  static bool answer_too_big(WorkerCtx&, rte_mbuf* m, uint16_t l3, uint16_t mtu,
+                             const Mac& ours) {
+    return make_packet_too_big(m, l3, mtu, ours);
+  }
+  static Addr source(const Header& ip) {
+    Addr a;
+    std::memcpy(a.bytes, ip.src_addr, 16);
+    return a;
+  }
+  static void translate_error(Header& outer, uint16_t icmp_length, Header& quoted,
+                              const Addr& outer_src, const Addr& outer_dst, Endpoint6 quoted_src,
+                              Endpoint6 quoted_dst) {
+    translate_icmp6_error(outer, icmp_length, quoted, outer_src, outer_dst, quoted_src,
+                          quoted_dst);
   }
 };
 

@@ -8,10 +8,12 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
 #include "dataplane/conn_table.h"
+#include "dataplane/nd.h"
 #include "dataplane/neighbour_slots.h"
 #include "dataplane/rewrite.h"
 
@@ -140,6 +142,118 @@ inline bool make_fragmentation_needed(rte_mbuf* m, uint16_t l3_offset, uint16_t 
   icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu);  // next-hop MTU (RFC 1191)
   icmp->icmp_cksum = 0;
   icmp->icmp_cksum = static_cast<rte_be16_t>(~rte_raw_cksum(icmp, sizeof(*icmp) + quote));
+  return true;
+}
+
+// ---- ICMPv6 (RFC 4443) ----
+
+inline constexpr uint8_t kIcmp6DestinationUnreachable = 1;
+inline constexpr uint8_t kIcmp6PacketTooBig = 2;
+inline constexpr uint8_t kIcmp6TimeExceeded = 3;
+inline constexpr uint8_t kIcmp6ParameterProblem = 4;
+// An error must fit the minimum IPv6 MTU, quote included (RFC 4443 2.4 (c)).
+inline constexpr uint16_t kIpv6MinimumMtu = 1280;
+
+inline bool is_icmp6_error(uint8_t type) {
+  return type >= kIcmp6DestinationUnreachable && type <= kIcmp6ParameterProblem;
+}
+
+struct QuotedPacket6 {
+  uint16_t ip_offset = 0;
+  FlowKey6 key;
+};
+
+// The quoted TCP/UDP packet of an ICMPv6 error at `icmp` (`length` bytes), without
+// extension headers. False when it is no such error, or what it quotes is cut short.
+inline bool quoted_packet_of6(const uint8_t* icmp, uint32_t length, uint16_t icmp_offset,
+                              QuotedPacket6& out) {
+  constexpr uint32_t kHeader = 8;  // type, code, checksum, 4 bytes of MTU/pointer/unused
+  if (length < kHeader + sizeof(rte_ipv6_hdr) + 8 || !is_icmp6_error(icmp[0])) return false;
+  const auto* ip = reinterpret_cast<const rte_ipv6_hdr*>(icmp + kHeader);
+  if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6) return false;
+  if (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP) return false;
+  L4Ports ports;
+  std::memcpy(&ports, ip + 1, sizeof ports);
+  out.ip_offset = static_cast<uint16_t>(icmp_offset + kHeader);
+  out.key = FlowKey6{};
+  std::memcpy(out.key.src_ip.bytes, ip->src_addr, 16);
+  std::memcpy(out.key.dst_ip.bytes, ip->dst_addr, 16);
+  out.key.src_port = ports.src_port;
+  out.key.dst_port = ports.dst_port;
+  out.key.protocol = ip->proto;
+  return true;
+}
+
+inline FlowKey6 connection_key_of(const FlowKey6& quoted) {
+  FlowKey6 k{};
+  k.src_ip = quoted.dst_ip;
+  k.dst_ip = quoted.src_ip;
+  k.src_port = quoted.dst_port;
+  k.dst_port = quoted.src_port;
+  k.protocol = quoted.protocol;
+  return k;
+}
+
+struct Endpoint6 {
+  Ip6 ip;
+  uint16_t port;
+};
+
+// translate_icmp_error for IPv6: no IP header checksums; the ICMPv6 checksum covers the new
+// outer addresses through its pseudo-header.
+inline void translate_icmp6_error(rte_ipv6_hdr& outer, uint16_t icmp_length, rte_ipv6_hdr& quoted,
+                                  const Ip6& outer_src, const Ip6& outer_dst, Endpoint6 quoted_src,
+                                  Endpoint6 quoted_dst) {
+  auto* ports = reinterpret_cast<L4Ports*>(&quoted + 1);
+  std::memcpy(quoted.src_addr, quoted_src.ip.bytes, 16);
+  std::memcpy(quoted.dst_addr, quoted_dst.ip.bytes, 16);
+  ports->src_port = quoted_src.port;
+  ports->dst_port = quoted_dst.port;
+  std::memcpy(outer.src_addr, outer_src.bytes, 16);
+  std::memcpy(outer.dst_addr, outer_dst.bytes, 16);
+  auto* icmp = reinterpret_cast<uint8_t*>(&outer + 1);
+  std::memset(icmp + 2, 0, 2);
+  const uint16_t sum = icmp6_checksum(outer, icmp, icmp_length);
+  std::memcpy(icmp + 2, &sum, 2);
+}
+
+// make_fragmentation_needed for IPv6: "packet too big" (RFC 8201) to the sender, from the
+// address it sent to, quoting as much of the packet as fits 1280 bytes.
+inline bool make_packet_too_big(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu, const Mac& our_mac) {
+  if (!rte_pktmbuf_is_contiguous(m)) return false;
+  constexpr uint16_t kNewHeaders = sizeof(rte_ipv6_hdr) + 8;
+  const auto* original = rte_pktmbuf_mtod_offset(m, const rte_ipv6_hdr*, l3_offset);
+  uint8_t sender[16], receiver[16];
+  std::memcpy(sender, original->src_addr, 16);
+  std::memcpy(receiver, original->dst_addr, 16);
+  const uint32_t original_length = rte_be_to_cpu_16(original->payload_len) + sizeof(rte_ipv6_hdr);
+  const uint32_t quote = std::min<uint32_t>(original_length, kIpv6MinimumMtu - kNewHeaders);
+  char* front = rte_pktmbuf_prepend(m, kNewHeaders);
+  if (front == nullptr) return false;
+  std::memmove(front, front + kNewHeaders, l3_offset);
+  const uint32_t length = l3_offset + kNewHeaders + quote;
+  if (rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_pkt_len(m) - length)) != 0) {
+    return false;
+  }
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(front);
+  Mac sender_mac;
+  std::memcpy(sender_mac.bytes, eth->src_addr.addr_bytes, 6);
+  set_macs(*eth, our_mac, sender_mac);
+  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(front + l3_offset);
+  ip->vtc_flow = RTE_BE32(6u << 28);
+  ip->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(8 + quote));
+  ip->proto = IPPROTO_ICMPV6;
+  ip->hop_limits = 64;
+  std::memcpy(ip->src_addr, receiver, 16);
+  std::memcpy(ip->dst_addr, sender, 16);
+  auto* icmp = reinterpret_cast<uint8_t*>(ip + 1);
+  icmp[0] = kIcmp6PacketTooBig;
+  icmp[1] = 0;
+  const uint32_t mtu_be = rte_cpu_to_be_32(mtu);
+  std::memset(icmp + 2, 0, 2);
+  std::memcpy(icmp + 4, &mtu_be, 4);
+  const uint16_t sum = icmp6_checksum(*ip, icmp, 8 + quote);
+  std::memcpy(icmp + 2, &sum, 2);
   return true;
 }
 

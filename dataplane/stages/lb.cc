@@ -1,7 +1,6 @@
 #include "dataplane/stages/lb.h"
 
 #include <algorithm>
-#include <type_traits>
 
 #include "dataplane/family.h"
 #include "dataplane/icmp.h"
@@ -33,27 +32,21 @@ void release(WorkerCtx& w, uint32_t index) {
   F::table(w).remove(index);
 }
 
-// A packet larger than its way out allows. sluice does not fragment: with DF set the sender
-// learns the MTU that fits (ICMP fragmentation needed, RFC 1191, from the address it sent
-// to); without DF, or when the packet is itself an ICMP error (no errors about errors,
-// RFC 1122), it is dropped.
-// (IPv6: "packet too big" is not sent yet; the packet is dropped.)
+// A packet larger than its way out allows. sluice does not fragment: the sender learns the
+// MTU that fits (IPv4 with DF: ICMP fragmentation needed, RFC 1191; IPv6, where routers never
+// fragment: packet too big, RFC 8201), from the address it sent to. An IPv4 packet without
+// DF, or a packet that is itself an ICMP error (no errors about errors, RFC 1122), is dropped.
 template <class F>
 void too_big(WorkerCtx& w, rte_mbuf* m, uint16_t mtu) {
-  if constexpr (std::is_same_v<F, V6>) return w.drop(m, Drop::too_big);
   const PacketMeta& meta = meta_of(m);
-  const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, meta.l3_offset);
-  const bool dont_fragment = (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) != 0;
-  if (!dont_fragment || meta.is_icmp_error() ||
-      !make_fragmentation_needed(m, meta.l3_offset, mtu, w.interfaces[meta.interface].mac,
-                                 w.next_ip_id++)) {
+  const auto* ip = rte_pktmbuf_mtod_offset(m, const typename F::Header*, meta.l3_offset);
+  if (!F::may_answer_too_big(*ip) || meta.is_icmp_error() ||
+      !F::answer_too_big(w, m, meta.l3_offset, mtu, w.interfaces[meta.interface].mac)) {
     return w.drop(m, Drop::too_big);
   }
   w.stats.icmp_sent.add(1);
   w.transmit(m, meta.interface);
 }
-
-uint16_t ip_length(const rte_ipv4_hdr& ip) { return rte_be_to_cpu_16(ip.total_length); }
 
 // What a packet to a real server may measure: the interface's MTU, less tun's header.
 template <class F>
@@ -110,20 +103,21 @@ void reverse(WorkerCtx& w, const typename F::Conn& c, rte_mbuf* m) {
 // snat: addressed to the server, quoting what the server sent); an error from the servers'
 // side about what sluice sent a server goes to the client, from the VIP, quoting what the
 // client sent (as IPVS does). The connection's state and timer follow its own packets only.
+template <class F>
 void on_icmp_error(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
-  const Conn& c = w.conns->at(ref >> 1);
+  const auto& c = F::table(w).at(ref >> 1);
   const bool from_server_side = ref & 1;
   const PacketMeta& meta = meta_of(m);
-  auto* outer = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta.l3_offset);
-  auto* quoted = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta.quoted_offset);
+  auto* outer = rte_pktmbuf_mtod_offset(m, typename F::Header*, meta.l3_offset);
+  auto* quoted = rte_pktmbuf_mtod_offset(m, typename F::Header*, meta.quoted_offset);
   const auto icmp_length =
-      static_cast<uint16_t>(ip_length(*outer) - (meta.l4_offset - meta.l3_offset));
+      static_cast<uint16_t>(F::packet_length(*outer) - (meta.l4_offset - meta.l3_offset));
   if (from_server_side) {
     const uint16_t mtu = w.interfaces[c.client_interface].mtu;
-    if (ip_length(*outer) > mtu) return too_big<V4>(w, m, mtu);
-    if (!decrement_ttl(*outer)) return w.drop(m, Drop::ttl_exceeded);
-    translate_icmp_error(*outer, icmp_length, *quoted, c.vip_ip, c.client_ip,
-                         {c.client_ip, c.client_port}, {c.vip_ip, c.vip_port});
+    if (F::packet_length(*outer) > mtu) return too_big<F>(w, m, mtu);
+    if (!F::decrement_ttl(*outer)) return w.drop(m, Drop::ttl_exceeded);
+    F::translate_error(*outer, icmp_length, *quoted, c.vip_ip, c.client_ip,
+                       {c.client_ip, c.client_port}, {c.vip_ip, c.vip_port});
     set_macs(*rte_pktmbuf_mtod(m, rte_ether_hdr*), w.interfaces[c.client_interface].mac,
              c.client_mac);
     w.stats.icmp_translated.add(1);
@@ -133,17 +127,17 @@ void on_icmp_error(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref
   if (!way.forward) return w.drop(m, Drop::server_halted);
   Mac next_hop;
   if (!w.neighbours->get(way.neighbour, next_hop)) return w.drop(m, Drop::neighbour_unresolved);
-  const uint16_t room = room_towards<V4>(w, c, way);
-  if (ip_length(*outer) > room) return too_big<V4>(w, m, room);
+  const uint16_t room = room_towards<F>(w, c, way);
+  if (F::packet_length(*outer) > room) return too_big<F>(w, m, room);
   if (replies_return(c.mode)) {
-    if (!decrement_ttl(*outer)) return w.drop(m, Drop::ttl_exceeded);
+    if (!F::decrement_ttl(*outer)) return w.drop(m, Drop::ttl_exceeded);
     // snat servers cannot reach the client's side: the error comes from the pool address.
-    const uint32_t source = c.mode == Mode::snat ? c.backend_src_ip : outer->src_addr;
-    translate_icmp_error(*outer, icmp_length, *quoted, source, c.server_ip,
-                         {c.server_ip, c.server_port}, {c.backend_src_ip, c.backend_src_port});
+    const typename F::Addr source = c.mode == Mode::snat ? c.backend_src_ip : F::source(*outer);
+    F::translate_error(*outer, icmp_length, *quoted, source, c.server_ip,
+                       {c.server_ip, c.server_port}, {c.backend_src_ip, c.backend_src_port});
   }
   w.stats.icmp_translated.add(1);
-  send_to_server<V4>(w, snap, c, way, m, next_hop);
+  send_to_server<F>(w, snap, c, way, m, next_hop);
 }
 
 template <class F>
@@ -200,9 +194,7 @@ bool opens_connection(const PacketMeta& meta, uint8_t protocol) {
 
 template <class F>
 void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
-  if constexpr (std::is_same_v<F, V4>) {
-    if (meta_of(m).is_icmp_error()) return on_icmp_error(w, snap, m, ref);
-  }
+  if (meta_of(m).is_icmp_error()) return on_icmp_error<F>(w, snap, m, ref);
   const uint32_t index = ref >> 1;
   const bool is_return = ref & 1;
   auto& c = F::table(w).at(index);

@@ -102,11 +102,26 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   return {Verdict::kernel};
 }
 
-// A neighbour solicitation for an address of ours in the data plane goes to nd; the rest of
-// ICMPv6 (echo, errors, advertisements, router discovery) to the kernel.
-Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, const rte_ipv6_hdr& ip, uint32_t room) {
+// A neighbour solicitation for an address of ours in the data plane goes to nd; an error
+// quoting a TCP/UDP packet to lb6, keyed by the connection it is about (as ICMP for IPv4);
+// the rest of ICMPv6 (echo, advertisements, router discovery) to the kernel.
+Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const rte_ipv6_hdr& ip,
+                    uint32_t length, uint32_t room) {
+  const uint32_t l4 = sizeof(rte_ether_hdr) + sizeof(ip);
+  const auto* icmp = rte_pktmbuf_mtod_offset(m, const uint8_t*, l4);
+  QuotedPacket6 quoted;
+  if (room == length && quoted_packet_of6(icmp, length, static_cast<uint16_t>(l4), quoted)) {
+    if (icmp6_checksum(ip, icmp, length) != 0) return dropped(Drop::bad_icmp_checksum);
+    meta.l3_offset = sizeof(rte_ether_hdr);
+    meta.l4_offset = static_cast<uint16_t>(l4);
+    meta.quoted_offset = quoted.ip_offset;
+    meta.key6 = connection_key_of(quoted.key);
+    meta.tcp_flags = 0;
+    meta.ipv6 = true;
+    return {Verdict::lb6};
+  }
   if (room < sizeof(NdMessage)) return {Verdict::kernel};
-  const auto* nd = rte_pktmbuf_mtod_offset(m, const NdMessage*, sizeof(rte_ether_hdr) + sizeof(ip));
+  const auto* nd = reinterpret_cast<const NdMessage*>(icmp);
   if (nd->type != kIcmp6NeighbourSolicitation || ip.hop_limits != kNdHopLimit) {
     return {Verdict::kernel};
   }
@@ -129,7 +144,7 @@ Outcome parse_ipv6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   }
   const uint32_t l4 = l3 + sizeof(rte_ipv6_hdr);
   const uint32_t l4_room = std::min(payload, frame - l4);
-  if (ip->proto == IPPROTO_ICMPV6) return parse_icmp6(snap, m, *ip, l4_room);
+  if (ip->proto == IPPROTO_ICMPV6) return parse_icmp6(snap, m, meta, *ip, payload, l4_room);
   Ip6 dst;
   std::memcpy(dst.bytes, ip->dst_addr, 16);
   if (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP) {

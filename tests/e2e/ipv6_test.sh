@@ -92,10 +92,13 @@ done
 
 daemon_start "$config"
 # Until sluice has resolved a real server (one solicitation a second), its packets wait.
+# Three requests more per service reach each of its servers once (rr): every neighbour on the
+# way (sluice's, the servers' own for the client) is resolved before the counting starts.
 for vip in 2001:2::10 2001:2::11 2001:2::12; do
   wait_until 20 "[$vip] to answer" \
     ip netns exec "$CLIENT_NS" curl -s -6 --max-time 1 -o /dev/null "http://[$vip]/" ||
     abort "[$vip] does not answer"
+  get6 "http://[$vip]/" 3 >/dev/null
 done
 
 step "the VIPs and pool are answered by neighbour discovery"

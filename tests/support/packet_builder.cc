@@ -191,6 +191,64 @@ std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t 
   return bytes;
 }
 
+std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
+                                       const Frame& quoted, uint32_t rest) {
+  const std::vector<uint8_t> original = build6(quoted);
+  const size_t quote = original.size() - sizeof(rte_ether_hdr);
+  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + 8 + quote);
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
+  std::memcpy(eth->src_addr.addr_bytes, outer.src_mac.bytes, 6);
+  std::memcpy(eth->dst_addr.addr_bytes, outer.dst_mac.bytes, 6);
+  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
+  ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+  ip->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(8 + quote));
+  ip->proto = IPPROTO_ICMPV6;
+  ip->hop_limits = outer.ttl;
+  ip6_bytes(outer.src_ip, ip->src_addr);
+  ip6_bytes(outer.dst_ip, ip->dst_addr);
+  uint8_t* icmp = reinterpret_cast<uint8_t*>(ip + 1);
+  icmp[0] = type;
+  icmp[1] = code;
+  const uint32_t rest_be = rte_cpu_to_be_32(rest);
+  std::memcpy(icmp + 4, &rest_be, 4);
+  std::memcpy(icmp + 8, original.data() + sizeof(rte_ether_hdr), quote);
+  const uint16_t sum = rte_ipv6_udptcp_cksum(ip, icmp);
+  std::memcpy(icmp + 2, &sum, 2);
+  return bytes;
+}
+
+SeenIcmp inspect_icmp6(rte_mbuf* m) {
+  SeenIcmp s;
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  std::memcpy(s.src_mac.bytes, eth->src_addr.addr_bytes, 6);
+  std::memcpy(s.dst_mac.bytes, eth->dst_addr.addr_bytes, 6);
+  const auto* ip = reinterpret_cast<const rte_ipv6_hdr*>(eth + 1);
+  if (ip->proto != IPPROTO_ICMPV6) return s;
+  s.src_ip = ip6_text(ip->src_addr);
+  s.dst_ip = ip6_text(ip->dst_addr);
+  s.ttl = ip->hop_limits;
+  s.length = static_cast<uint16_t>(rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip));
+  s.ip_checksum_ok = true;
+  const auto* icmp = reinterpret_cast<const uint8_t*>(ip + 1);
+  s.type = icmp[0];
+  s.code = icmp[1];
+  uint32_t rest;
+  std::memcpy(&rest, icmp + 4, 4);
+  s.mtu = static_cast<uint16_t>(rte_be_to_cpu_32(rest));
+  s.icmp_checksum_ok = rte_ipv6_udptcp_cksum_verify(ip, icmp) == 0;
+  const auto* quoted = reinterpret_cast<const rte_ipv6_hdr*>(icmp + 8);
+  s.quoted_src_ip = ip6_text(quoted->src_addr);
+  s.quoted_dst_ip = ip6_text(quoted->dst_addr);
+  s.quoted_protocol = quoted->proto;
+  s.quoted_ip_checksum_ok = true;
+  uint16_t ports[2];
+  std::memcpy(ports, quoted + 1, 4);
+  s.quoted_src_port = rte_be_to_cpu_16(ports[0]);
+  s.quoted_dst_port = rte_be_to_cpu_16(ports[1]);
+  return s;
+}
+
 rte_mbuf* to_mbuf(const std::vector<uint8_t>& bytes, uint16_t port) {
   rte_mbuf* m = rte_pktmbuf_alloc(test_pool());
   if (m == nullptr) throw std::runtime_error("test pool empty");

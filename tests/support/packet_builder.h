@@ -38,6 +38,10 @@ std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::str
 // "fragmentation needed" sits in its low 16 bits).
 std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
                                       const Frame& quoted, uint32_t rest = 0);
+// The same for IPv6 (ICMPv6), quoting the whole of `quoted`'s packet; `rest` is the 32-bit
+// word after the checksum (packet too big: the MTU).
+std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
+                                       const Frame& quoted, uint32_t rest = 0);
 // An IPv6 neighbour solicitation for target_ip from sender_ip (to the solicited-node group).
 std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
                                                   const std::string& sender_ip,
@@ -70,6 +74,7 @@ struct SeenIcmp {
   uint16_t length = 0;  // IP total length
 };
 SeenIcmp inspect_icmp(rte_mbuf* m);
+SeenIcmp inspect_icmp6(rte_mbuf* m);  // mtu: the low 16 bits of the 32-bit field
 
 uint32_t ip_be(const std::string& dotted);              // network byte order
 void ip6_bytes(const std::string& text, uint8_t* out);  // 16 bytes, network order
