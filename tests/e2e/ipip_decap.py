@@ -8,6 +8,9 @@ server's network namespace:
 
     raw socket (IPPROTO_IPIP)  --strip the outer header-->  TUN device "tunl-sl"
 
+With --ipv6 it does the same for IPv6-in-IPv6 (next header 41), sluice's tun mode for IPv6
+services.
+
 The kernel then receives the inner packet as if it had arrived on tunl-sl: it delivers it to
 the VIP held on lo, and the server answers the client directly through its normal route.
 
@@ -15,7 +18,7 @@ the VIP held on lo, and the server answers the client directly through its norma
 
 Prints one line when ready and one with its counters when it exits (SIGTERM or SIGINT: status
 0). Writes its pid to the --ready file once it receives (the test waits for that file).
-Malformed packets (too short, bad header length, inner packet not IPv4) are counted and
+Malformed packets (too short, bad header length, inner packet not of the family) are counted and
 dropped.
 """
 
@@ -29,6 +32,7 @@ import subprocess
 import sys
 
 IPPROTO_IPIP = 4
+IPPROTO_IPV6 = 41  # IPv6 inside IPv6 (RFC 2473): sluice's tun mode for IPv6 services
 TUNSETIFF = 0x400454CA  # _IOW('T', 202, int)
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000  # no 4-byte packet-information prefix: we write bare IP packets
@@ -49,6 +53,8 @@ def open_tun(name):
     # inner source is the client, never an address of this server.)
     set_sysctl("net/ipv4/conf/all/rp_filter", "0")
     set_sysctl(f"net/ipv4/conf/{name}/rp_filter", "0")
+    # IPv6 on the device too (the lab turns it off for new devices), for --ipv6.
+    set_sysctl(f"net/ipv6/conf/{name}/disable_ipv6", "0")
     # No address is needed on the device: the kernel gives every device its IPv4 state, and
     # the VIP lives on lo.
     subprocess.run(["ip", "link", "set", "dev", name, "up"], check=True)
@@ -71,10 +77,22 @@ def inner_packet(pkt):
     return inner[:total]
 
 
+def inner_packet6(payload):
+    """The inner IPv6 packet of what an IPv6 raw socket for protocol 41 received, or None."""
+    if len(payload) < 40 or payload[0] >> 4 != 6:
+        return None
+    length = 40 + int.from_bytes(payload[4:6], "big")
+    if length > len(payload):
+        return None
+    return payload[:length]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dev", default="tunl-sl", help="TUN device to create (default tunl-sl)")
     ap.add_argument("--ready", help="file to write our pid to once we receive")
+    ap.add_argument("--ipv6", action="store_true",
+                    help="decapsulate IPv6-in-IPv6 (protocol 41) instead of IP-in-IP")
     args = ap.parse_args()
 
     counts = {"received": 0, "forwarded": 0, "malformed": 0}
@@ -89,7 +107,13 @@ def main():
     # A raw socket bound to protocol 4 gets every IP-in-IP packet addressed to this host, outer
     # header included. Having a raw listener also keeps the kernel from answering them with
     # ICMP "protocol unreachable" (it has no handler of its own for protocol 4).
-    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_IPIP)
+    # IPv6 raw sockets deliver the payload without the outer header: the inner packet itself.
+    if args.ipv6:
+        raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, IPPROTO_IPV6)
+        unwrap = inner_packet6
+    else:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_IPIP)
+        unwrap = inner_packet
     tun = open_tun(args.dev)
     try:
         if args.ready:
@@ -100,7 +124,7 @@ def main():
         while True:
             pkt = raw.recv(65535)
             counts["received"] += 1
-            inner = inner_packet(pkt)
+            inner = unwrap(pkt)
             if inner is None:
                 counts["malformed"] += 1
                 continue

@@ -7,6 +7,8 @@
 #   web6-nat   [2001:2::11]:80  nat, rr  -> nat1..3 [2001:2:0:1::21-23]:8080 (default route
 #                                           via the appliance, 2001:2:0:1::1)
 #   web6-snat  [2001:2::12]:80  snat, rr, pool 2001:2:0:1::5 -> the same servers
+#   web6-tun   [2001:2::13]:80  tun (IPv6-in-IPv6), rr -> dr1..3, each running the user-space
+#                               decapsulator (tests/e2e/ipip_decap.py --ipv6)
 # Neighbour discovery for the VIPs is answered by sluice, for its own addresses by the kernel
 # through the TAP twins; sluice solicits its real servers itself.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -58,6 +60,17 @@ cat >>"$config" <<'YAML'
       - { address: "2001:2:0:1::22", port: 8080 }
       - { address: "2001:2:0:1::23", port: 8080 }
 
+  - name: web6-tun
+    address: "2001:2::13"
+    ports: [80]
+    protocol: tcp
+    mode: tun
+    scheduler: rr
+    real_servers:
+      - { address: "2001:2::21" }
+      - { address: "2001:2::22" }
+      - { address: "2001:2::23" }
+
   - name: web6-snat
     address: "2001:2::12"
     ports: [80]
@@ -80,6 +93,10 @@ for i in 1 2 3; do
   # interface's addresses, so IPv6 needs no arp_ignore counterpart.
   ip netns exec "sl-dr$i" sysctl -q -w net.ipv6.conf.lo.disable_ipv6=0
   ip -n "sl-dr$i" addr add 2001:2::10/128 dev lo nodad
+  ip -n "sl-dr$i" addr add 2001:2::13/128 dev lo nodad  # the TUN VIP
+  ip netns exec "sl-dr$i" "$PY" "$E2E_ROOT/tests/e2e/ipip_decap.py" --ipv6 \
+    --ready "$E2E_TMP/dr$i.ready" >"$E2E_TMP/dr$i-decap.log" 2>&1 &
+  E2E_BG_PIDS+=($!)
   ip netns exec "sl-dr$i" "$PY" "$E2E_ROOT/tests/e2e/http6_server.py" 80 "$WWW/dr$i" \
     >"$E2E_TMP/dr$i-http6.log" 2>&1 &
   E2E_BG_PIDS+=($!)
@@ -90,11 +107,15 @@ for i in 1 2 3; do
   E2E_BG_PIDS+=($!)
 done
 
+for i in 1 2 3; do
+  wait_until 10 "the dr$i decapsulator" test -s "$E2E_TMP/dr$i.ready" || abort "no decapsulator in dr$i"
+done
+
 daemon_start "$config"
 # Until sluice has resolved a real server (one solicitation a second), its packets wait.
 # Three requests more per service reach each of its servers once (rr): every neighbour on the
 # way (sluice's, the servers' own for the client) is resolved before the counting starts.
-for vip in 2001:2::10 2001:2::11 2001:2::12; do
+for vip in 2001:2::10 2001:2::11 2001:2::12 2001:2::13; do
   wait_until 20 "[$vip] to answer" \
     ip netns exec "$CLIENT_NS" curl -s -6 --max-time 1 -o /dev/null "http://[$vip]/" ||
     abort "[$vip] does not answer"
@@ -108,9 +129,9 @@ check_match "the client knows the VIP's MAC (sluice's front port)" "${MAC[lb0]}"
 check_match "the kernel answers for the appliance's own address" "${MAC[lb0]}" \
   "$(ip -n sl-client -6 neigh show 2001:2::1)"
 
-for svc in dr nat snat; do
+for svc in dr nat snat tun; do
   case $svc in dr) vip=2001:2::10 servers="dr1 dr2 dr3" ;; nat) vip=2001:2::11 servers="nat1 nat2 nat3" ;;
-    snat) vip=2001:2::12 servers="nat1 nat2 nat3" ;; esac
+    snat) vip=2001:2::12 servers="nat1 nat2 nat3" ;; tun) vip=2001:2::13 servers="dr1 dr2 dr3" ;; esac
   step "web6-$svc: 30 requests to [$vip]:80"
   get6 "http://[$vip]/" 30 >"$E2E_TMP/$svc.txt"
   say "answers: $(tally "$E2E_TMP/$svc.txt")"
@@ -118,6 +139,20 @@ for svc in dr nat snat; do
   for s in $servers; do
     check_ge "$s answered (rr: 10)" "$(count_of "$s" "$E2E_TMP/$svc.txt")" 8
   done
+done
+
+step "tun: a 3 kB request; the tunnel takes 40 bytes, sluice tells the client (packet too big)"
+pad=$(head -c 3000 /dev/zero | tr '\0' a)
+big=$(ip netns exec "$CLIENT_NS" curl -s -6 --max-time 5 -H "X-Pad: $pad" "http://[2001:2::13]/" || echo FAIL)
+check_match "answered by a DR server through the tunnel" '^dr[123]$' "$big"
+check_match "the client learned MTU 1460 for 2001:2::13" 'mtu 1460' \
+  "$(ip -n sl-client -6 route get 2001:2::13)"
+check_ge "sluice sent packet-too-big answers" "$(ctl_json show stats | jq '.icmp_sent')" 1
+for i in 1 2 3; do
+  stop_pid 5 "$(cat "$E2E_TMP/dr$i.ready")"
+  check_match "dr$i's shim decapsulated IPv6 and found nothing malformed" \
+    '^ipip_decap: received [1-9][0-9]*, forwarded [1-9][0-9]*, malformed 0$' \
+    "$(grep '^ipip_decap: received' "$E2E_TMP/dr$i-decap.log" || true)"
 done
 
 step "who the real servers saw"
@@ -130,7 +165,7 @@ step "sluice resolved its IPv6 next hops"
 neighbours=$(ctl_json show neighbours)
 check_eq "all six IPv6 real servers are resolved" 6 \
   "$(jq '[.[] | select((.address | contains(":")) and .state == "resolved")] | length' <<<"$neighbours")"
-check_eq "show vips lists the IPv6 services" 3 \
+check_eq "show vips lists the IPv6 services" 4 \
   "$(ctl_json show vips | jq '[.[] | select(.address | contains(":"))] | length')"
 check_eq "no IPv6 packet dropped as malformed" 0 \
   "$(ctl_json show stats | jq '.drops.truncated_ipv6 + .drops.bad_ipv6_header + .drops.bad_ipv6_length')"
