@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "config/compile/compile.h"
@@ -19,12 +20,30 @@ using nlohmann::json;
 // Connections listed per worker by `show conns`.
 constexpr uint32_t kConnListLimit = 10000;
 
-std::string endpoint(uint32_t address_host, uint16_t port_host) {
-  return config::format_ipv4(address_host) + ":" + std::to_string(port_host);
+// An address and port as packets carry them, in the CLI's form ("a.b.c.d:p", "[v6]:p").
+std::string endpoint_be(uint32_t address_be, uint16_t port_be) {
+  return config::format_endpoint(config::IpAddress::v4(rte_be_to_cpu_32(address_be)),
+                                 rte_be_to_cpu_16(port_be));
 }
 
-std::string endpoint_be(uint32_t address_be, uint16_t port_be) {
-  return endpoint(rte_be_to_cpu_32(address_be), rte_be_to_cpu_16(port_be));
+std::string endpoint_be(const dp::Ip6& address, uint16_t port_be) {
+  config::IpAddress a;
+  std::memcpy(a.bytes.data(), address.bytes, 16);
+  return config::format_endpoint(a, rte_be_to_cpu_16(port_be));
+}
+
+template <class C>
+json conn_json(const C& c, uint16_t worker, uint32_t worker_now) {
+  return {{"worker", worker},
+          {"protocol", c.protocol == IPPROTO_TCP ? "tcp" : "udp"},
+          {"client", endpoint_be(c.client_ip, c.client_port)},
+          {"vip", endpoint_be(c.vip_ip, c.vip_port)},
+          {"server", endpoint_be(c.server_ip, c.server_port)},
+          // What the server sees as the client: a pool address in snat.
+          {"server_sees", endpoint_be(c.backend_src_ip, c.backend_src_port)},
+          {"mode", config::to_string(c.mode)},
+          {"state", dp::to_string(c.state)},
+          {"expires_in", static_cast<int64_t>(c.expires) - worker_now}};
 }
 
 template <typename F>
@@ -143,17 +162,8 @@ json show_conns(Appliance& a) {
   json out = json::array();
   for (const ConnDump& d : a.dump_connections(kConnListLimit)) {
     for (const dp::ConnRecord& r : d.records) {
-      const dp::Conn& c = r.conn;
-      out.push_back({{"worker", d.worker},
-                     {"protocol", c.protocol == IPPROTO_TCP ? "tcp" : "udp"},
-                     {"client", endpoint_be(c.client_ip, c.client_port)},
-                     {"vip", endpoint_be(c.vip_ip, c.vip_port)},
-                     {"server", endpoint_be(c.server_ip, c.server_port)},
-                     // What the server sees as the client: a pool address in snat.
-                     {"server_sees", endpoint_be(c.backend_src_ip, c.backend_src_port)},
-                     {"mode", config::to_string(c.mode)},
-                     {"state", dp::to_string(c.state)},
-                     {"expires_in", static_cast<int64_t>(c.expires) - d.worker_now}});
+      out.push_back(r.ipv6 ? conn_json(r.conn6, d.worker, d.worker_now)
+                           : conn_json(r.conn, d.worker, d.worker_now));
     }
   }
   return out;

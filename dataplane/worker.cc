@@ -23,13 +23,21 @@ void free_all(rte_mbuf** pkts, uint16_t n, uint16_t from) {
 
 // Returns true when the request is complete. After the release store the request belongs to
 // the requester again, which may free it at once: it is not touched past that point.
+// The cursor runs over the IPv4 table, then the IPv6 one.
 bool serve_dump(WorkerCtx& w, ConnDumpRequest& r) {
-  const uint32_t end = std::min(r.cursor + kDumpScanBudget, w.conns->capacity());
+  const uint32_t v4 = w.conns->capacity();
+  const uint32_t total = v4 + (w.conns6 != nullptr ? w.conns6->capacity() : 0);
+  const uint32_t end = std::min(r.cursor + kDumpScanBudget, total);
   for (; r.cursor < end && r.count < r.capacity; ++r.cursor) {
-    const Conn& c = w.conns->at(r.cursor);
-    if (c.live) r.out[r.count++].conn = c;
+    if (r.cursor < v4) {
+      const Conn& c = w.conns->at(r.cursor);
+      if (c.live) r.out[r.count++] = ConnRecord{.ipv6 = false, .conn = c, .conn6 = {}};
+    } else {
+      const Conn6& c = w.conns6->at(r.cursor - v4);
+      if (c.live) r.out[r.count++] = ConnRecord{.ipv6 = true, .conn = {}, .conn6 = c};
+    }
   }
-  if (r.cursor < w.conns->capacity() && r.count < r.capacity) return false;
+  if (r.cursor < total && r.count < r.capacity) return false;
   r.now = w.now;
   r.done.store(true, std::memory_order_release);  // publishes out[0, count) to the requester
   return true;

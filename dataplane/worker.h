@@ -56,7 +56,9 @@ struct WorkerStats {
 // The requester allocates the request and its output; the worker only fills them, a bounded
 // number of entries per loop, then sets done (release).
 struct ConnRecord {
-  Conn conn;
+  bool ipv6 = false;
+  Conn conn;    // when !ipv6
+  Conn6 conn6;  // when ipv6
 };
 struct ConnDumpRequest {
   ConnRecord* out = nullptr;

@@ -165,6 +165,9 @@ step "sluice resolved its IPv6 next hops"
 neighbours=$(ctl_json show neighbours)
 check_eq "all six IPv6 real servers are resolved" 6 \
   "$(jq '[.[] | select((.address | contains(":")) and .state == "resolved")] | length' <<<"$neighbours")"
+conns=$(ctl_json show conns)
+check_ge "show conns lists IPv6 connections" \
+  "$(jq '[.[] | select(.vip == "[2001:2::12]:80" and (.server_sees | startswith("[2001:2:0:1::5]:")))] | length' <<<"$conns")" 30
 check_eq "show vips lists the IPv6 services" 4 \
   "$(ctl_json show vips | jq '[.[] | select(.address | contains(":"))] | length')"
 check_eq "no IPv6 packet dropped as malformed" 0 \
