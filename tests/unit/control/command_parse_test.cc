@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/ip.h"
+
 #include <string>
 
 namespace sluice::control {
@@ -36,6 +38,23 @@ TEST(CommandParse, SetServerWeightAndProtocol) {
   const auto& s = std::get<SetServer>(*p.command);
   EXPECT_EQ(s.weight, 65535u);
   EXPECT_EQ(s.protocol, config::Protocol::udp);
+}
+
+TEST(CommandParse, SetServerTakesIpv6InBrackets) {
+  const auto p = parse_command("set server [2001:2::11]:80/tcp [2001:2:0:1::21]:8080 weight 3");
+  ASSERT_TRUE(p.command) << p.error;
+  const auto& s = std::get<SetServer>(*p.command);
+  EXPECT_EQ(s.service.address, *config::parse_ip("2001:2::11"));
+  EXPECT_EQ(s.service.port, 80);
+  EXPECT_EQ(s.server.address, *config::parse_ip("2001:2:0:1::21"));
+  EXPECT_EQ(s.server.port, 8080);
+  EXPECT_EQ(s.protocol, config::Protocol::tcp);
+  EXPECT_EQ(s.weight, 3u);
+  for (const char* bad : {"set server 2001:2::11:80 [2001:2:0:1::21]:8080 weight 3",
+                          "set server [2001:2::11]:80 2001:2:0:1::21:8080 weight 3",
+                          "set server [2001:2::11:80 [2001:2:0:1::21]:8080 weight 3"}) {
+    EXPECT_FALSE(parse_command(bad).command) << bad;
+  }
 }
 
 struct Bad {
