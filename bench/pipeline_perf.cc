@@ -277,12 +277,14 @@ struct Mode {
   const char* vip;
   bool replies;
 };
-constexpr Mode kModes[] = {
-    {"dr", "198.18.0.10", false},  {"nat", "198.18.0.11", true},  {"snat", "198.18.0.12", true},
-    {"tun", "198.18.0.13", false}, {"dr6", "2001:2::10", false},  {"nat6", "2001:2::11", true},
-    {"snat6", "2001:2::12", true}, {"tun6", "2001:2::13", false}};
+constexpr Mode kModes[] = {{"dr", "198.18.0.10", false},  {"nat", "198.18.0.11", true},
+                           {"snat", "198.18.0.12", true}, {"tun", "198.18.0.13", false},
+                           {"dr6", "2001:2::10", false},  {"nat6", "2001:2::11", true},
+                           {"snat6", "2001:2::12", true}, {"tun6", "2001:2::13", false}};
 
-std::string text_of(uint32_t address_be) { return config::format_ipv4(rte_be_to_cpu_32(address_be)); }
+std::string text_of(uint32_t address_be) {
+  return config::format_ipv4(rte_be_to_cpu_32(address_be));
+}
 std::string text_of(const dp::Ip6& a) {
   config::IpAddress ip;
   std::memcpy(ip.bytes.data(), a.bytes, 16);
@@ -316,9 +318,9 @@ Frames reply_frames(dp::WorkerCtx& w, uint32_t flows, const char* vip) {
       key.protocol = IPPROTO_TCP;
       fill(conn_of(*w.conns6, key));
     } else {
-      fill(conn_of(*w.conns, dp::FlowKey{test::ip_be(fwd.src_ip), test::ip_be(fwd.dst_ip),
-                                         rte_cpu_to_be_16(fwd.src_port), rte_cpu_to_be_16(80),
-                                         IPPROTO_TCP}));
+      fill(conn_of(*w.conns,
+                   dp::FlowKey{test::ip_be(fwd.src_ip), test::ip_be(fwd.dst_ip),
+                               rte_cpu_to_be_16(fwd.src_port), rte_cpu_to_be_16(80), IPPROTO_TCP}));
     }
     r.tcp_flags = 0x10;
     r.payload.clear();

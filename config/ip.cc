@@ -100,9 +100,12 @@ std::optional<Endpoint> parse_endpoint(std::string_view text) {
   return Endpoint{*address, static_cast<uint16_t>(*port)};
 }
 
+std::string format_host(const IpAddress& ip) {
+  return ip.is_v4() ? format_ip(ip) : '[' + format_ip(ip) + ']';
+}
+
 std::string format_endpoint(const IpAddress& ip, uint16_t port) {
-  return ip.is_v4() ? format_ip(ip) + ':' + std::to_string(port)
-                    : '[' + format_ip(ip) + "]:" + std::to_string(port);
+  return format_host(ip) + ':' + std::to_string(port);
 }
 
 }  // namespace sluice::config

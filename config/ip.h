@@ -27,6 +27,8 @@ struct Endpoint {
   IpAddress address;
   uint16_t port = 0;
 };
+// An address as it stands before ":port": "a.b.c.d" or "[v6]".
+std::string format_host(const IpAddress& ip);
 // "a.b.c.d:port" or "[v6]:port", port 1..65535.
 std::optional<Endpoint> parse_endpoint(std::string_view text);
 // The same forms back.

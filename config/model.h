@@ -47,7 +47,26 @@ struct IpAddress {
       m.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
     return m;
   }
-  bool is_unspecified() const { return *this == IpAddress{} || *this == v4(0); }
+  // Why this is no address a host or a service can own, or nullptr: unspecified, loopback,
+  // multicast (and IPv4 broadcast), or link-local (scoped to one link: not routable, and
+  // ambiguous without a zone).
+  const char* not_unicast() const {
+    if (is_v4()) {
+      const Ipv4 a = to_v4();
+      if (a == 0) return "the unspecified address";
+      if (a >> 24 == 127) return "a loopback address";
+      if (a >> 28 == 0xe || a == 0xffffffff) return "a multicast or broadcast address";
+      if (a >> 16 == 0xa9fe) return "a link-local address";
+      return nullptr;
+    }
+    if (*this == IpAddress{}) return "the unspecified address";
+    IpAddress loopback;
+    loopback.bytes[15] = 1;
+    if (*this == loopback) return "a loopback address";
+    if (bytes[0] == 0xff) return "a multicast address";
+    if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return "a link-local address";
+    return nullptr;
+  }
   auto operator<=>(const IpAddress&) const = default;
 };
 

@@ -55,6 +55,7 @@ struct Topology {
   PrefixSet connected;  // the subnets of the interface addresses
   PrefixSet routed;
   std::unordered_map<IpAddress, std::string, IpAddressHash> interface_of;  // own addresses
+  std::array<bool, 2> has_family{};  // [is_v4()]: some interface has an address of it
   bool interfaces_complete = true;
   bool routes_complete = true;
 };
@@ -67,6 +68,7 @@ Topology topology_of(const Draft& draft) {
     for (const Prefix& prefix : interface.addresses) {
       topology.connected.add(prefix);
       topology.interface_of.emplace(prefix.address, interface.name);
+      topology.has_family[prefix.address.is_v4()] = true;
     }
   }
   for (const Route& route : draft.config.routes) topology.routed.add(route.prefix);
@@ -201,9 +203,7 @@ class ListenerSet {
       PortRanges& taken = taken_[{l.address, protocol}];
       for (const PortItem& item : ports) {
         if (const std::optional<PortRanges::Overlap> overlap = taken.add(item)) {
-          const std::string address =
-              l.address.is_v4() ? format_ip(l.address) : '[' + format_ip(l.address) + ']';
-          cx.error(item.origin, "duplicate virtual service " + address + ":" +
+          cx.error(item.origin, "duplicate virtual service " + format_host(l.address) + ":" +
                                     format_range(overlap->shared) + "/" + to_string(protocol) +
                                     also_at(overlap->first));
         }
@@ -261,18 +261,25 @@ void check_snat_pool(const VirtualService& vs, const Topology& topology,
 const char* family_name(const IpAddress& a) { return a.is_v4() ? "IPv4" : "IPv6"; }
 
 // One family per service: sluice does not translate between IPv4 and IPv6 (no NAT64), and
-// IP-in-IP carries the client's own family.
-void check_family(const VirtualService& vs, Context& cx) {
+// IP-in-IP carries the client's own family. Every address is a routable unicast one, and the
+// appliance has an address of the family (the source of its ARP or ND and of tun's header).
+void check_family(const VirtualService& vs, const Topology& topology, Context& cx) {
   if (vs.listeners.empty()) return;
   const IpAddress& first = vs.listeners.front().address;
   const auto check = [&](const IpAddress& a, const Origin& where, const std::string& what) {
-    if (a.is_v4() == first.is_v4()) return;
-    cx.error(where, what + " " + format_ip(a) + " is " + family_name(a) +
-                        " but the service's "
-                        "address " +
-                        format_ip(first) + " is " + family_name(first) +
-                        " (no translation between families)");
+    if (const char* why = a.not_unicast()) {
+      cx.error(where, what + " " + format_ip(a) + " is " + why);
+    } else if (a.is_v4() != first.is_v4()) {
+      cx.error(where, what + " " + format_ip(a) + " is " + family_name(a) +
+                          " but the service's address " + format_ip(first) + " is " +
+                          family_name(first) + " (no translation between families)");
+    }
   };
+  if (topology.interfaces_complete && !first.not_unicast() && !topology.has_family[first.is_v4()]) {
+    cx.error(field(cx, vs.listeners.front().origin, "address"),
+             "no interface has an " + std::string(family_name(first)) + " address for " +
+                 format_ip(first));
+  }
   for (const Listener& l : vs.listeners) {
     check(l.address, field(cx, l.origin, "address"), "listener address");
   }
@@ -304,7 +311,7 @@ void check_virtual_services(const Draft& draft, const Topology& topology, Contex
     }
     check_real_servers(vs, topology, cx);
     check_snat_pool(vs, topology, in_use, cx);
-    check_family(vs, cx);
+    check_family(vs, topology, cx);
   }
 }
 

@@ -320,8 +320,7 @@ std::string Appliance::reload() {
   overrides_ = std::move(kept);
   neighbours_->set_timeout(next.neighbours.timeout);
   if (std::string e = flows_.update(config::plan_flow_rules(next)); !e.empty()) {
-    RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced (%s); software steering covers\n",
-            e.c_str());
+    RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", e.c_str());
   }
   cfg_ = std::move(next);
   RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu)\n", cfg_.file.c_str(),

@@ -95,8 +95,7 @@ json show_servers(const Appliance& a) {
            {"vip_address", config::format_ip(listener.address)},
            {"ports", config::format_ports(listener.ports)},
            {"protocol", config::protocols_name(listener.protocols)},
-           {"server", s.address.is_v4() ? config::format_ip(s.address) + ":" + port
-                                        : "[" + config::format_ip(s.address) + "]:" + port},
+           {"server", config::format_host(s.address) + ":" + port},
            {"weight", s.weight},
            {"state", config::to_string(s.state)},
            {"active_conns",

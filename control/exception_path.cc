@@ -43,8 +43,11 @@ void ExceptionPath::learn_if_nd(rte_mbuf* m, uint64_t now_ms) {
   if (nd->type != dp::kIcmp6NeighbourSolicitation && nd->type != dp::kIcmp6NeighbourAdvertisement) {
     return;
   }
-  const uint32_t length = std::min<uint32_t>(rte_be_to_cpu_16(ip->payload_len),
-                                             frame - sizeof(rte_ether_hdr) - sizeof(rte_ipv6_hdr));
+  const uint32_t length = rte_be_to_cpu_16(ip->payload_len);
+  if (nd->code != 0 || length > frame - sizeof(rte_ether_hdr) - sizeof(rte_ipv6_hdr) ||
+      dp::icmp6_checksum(*ip, nd, length) != 0) {
+    return;  // learn only from well-formed messages
+  }
   dp::Ip6 address;
   dp::Mac mac;
   if (!dp::neighbour_of(*ip, *nd, length, address, mac)) return;

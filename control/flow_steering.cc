@@ -12,6 +12,10 @@ namespace sluice::control {
 RteFlowRule::RteFlowRule(const config::FlowRule& rule) {
   using Match = config::FlowRule::Match;
   attr.ingress = 1;
+  // A real server may also be a client of a VIP: its packets to the VIP match both its
+  // source rule and the VIP's destination rule. The VIP's rule wins (lower is first), as
+  // the owner function decides for traffic to a VIP.
+  attr.priority = rule.address_is == config::FlowRule::Match::source ? 1 : 0;
   const bool destination = rule.address_is == Match::destination;
   if (rule.address.is_v4()) {
     const rte_be32_t address = rte_cpu_to_be_32(rule.address.to_v4());
@@ -119,8 +123,12 @@ std::string FlowSteering::install(const config::FlowPlan& plan) {
 std::string FlowSteering::update(const config::FlowPlan& plan) {
   if (!in_use_ || plan.rules == installed_) return {};
   stop();
+  if (std::string failed = install(plan); !failed.empty()) {
+    stop();  // no half-installed set: steering is the software path's from now on
+    return failed + "; every rule removed, return traffic is steered in software";
+  }
   in_use_ = true;
-  return install(plan);
+  return {};
 }
 
 void FlowSteering::stop() {

@@ -42,7 +42,7 @@ class FlowSteering {
   std::string start(const std::vector<uint16_t>& ports, const std::vector<std::string>& names,
                     const config::FlowPlan& plan, uint32_t workers);
   // After a reload: replaces the installed rules with the new plan's (nothing when software
-  // steers). Returns "" or what failed; the software path covers any rule that is missing.
+  // steers). Returns "" or what failed; then no rule is left and software steers.
   std::string update(const config::FlowPlan& plan);
   // Removes what start() or update() installed.
   void stop();

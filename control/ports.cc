@@ -118,6 +118,13 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
             ifc.name.c_str(), ifc.mtu, rte_strerror(-rc));
   }
   if (int rc = rte_eth_dev_start(out.port_id); rc != 0) return dpdk_error("start", rc);
+  // IPv6 neighbour solicitations for the VIPs go to their solicited-node multicast groups,
+  // which nobody joins for them on the NIC: take all multicast (a NIC that cannot has it
+  // on anyway, as af_packet and tap do; the log says so).
+  if (int rc = rte_eth_allmulticast_enable(out.port_id); rc != 0) {
+    RTE_LOG(NOTICE, USER1, "sluiced: %s: all-multicast not enabled (%s)\n", ifc.name.c_str(),
+            rte_strerror(-rc));
+  }
   rte_ether_addr mac{};
   rte_eth_macaddr_get(out.port_id, &mac);
   std::memcpy(out.mac.bytes, mac.addr_bytes, 6);

@@ -8,32 +8,33 @@
 
 namespace sluice::dp {
 
-#define SLUICE_FOREACH_DROP(_)                                                              \
-  _(truncated_ethernet, "frame shorter than an Ethernet header")                            \
-  _(truncated_arp, "ARP packet shorter than an IPv4-over-Ethernet ARP body")                \
-  _(bad_ipv4_header, "IP version not 4 or IHL below 5")                                     \
-  _(truncated_ipv4, "IPv4 header cut short")                                                \
-  _(bad_ipv4_length, "IPv4 total length larger than the frame or below the header")         \
-  _(bad_ipv4_checksum, "IPv4 header checksum wrong")                                        \
-  _(ip_fragment, "fragment addressed to a virtual service address")                         \
-  _(truncated_ipv6, "IPv6 header cut short")                                                \
-  _(bad_ipv6_header, "IP version not 6 in an IPv6 frame")                                   \
-  _(bad_ipv6_length, "IPv6 payload length larger than the frame")                           \
-  _(ipv6_extension, "IPv6 extension header or fragment to a virtual service address")       \
-  _(truncated_l4, "TCP or UDP header cut short")                                            \
-  _(bad_icmp_checksum, "ICMP error about a connection with a wrong checksum")               \
-  _(no_service, "to a virtual service address on a port or protocol it does not serve")     \
-  _(tcp_no_conn, "TCP segment without SYN for no known connection")                         \
-  _(no_server, "no real server can take a new connection")                                  \
-  _(conn_table_full, "connection table full")                                               \
-  _(nat_tuple_taken, "the real server's side of this nat connection is in use by another")  \
-  _(snat_no_free_port, "no free source port in the snat pool for this real server")         \
-  _(server_halted, "connection to a halted or removed real server")                         \
-  _(neighbour_unresolved, "next hop MAC not resolved yet")                                  \
-  _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                          \
-  _(too_big, "larger than the way out's MTU (tun: with 20 B IP-in-IP) and no DF to answer") \
-  _(exception_ring_full, "exception path to the kernel is full")                            \
-  _(handoff_ring_full, "hand-off ring to the worker owning the connection is full")         \
+#define SLUICE_FOREACH_DROP(_)                                                             \
+  _(truncated_ethernet, "frame shorter than an Ethernet header")                           \
+  _(truncated_arp, "ARP packet shorter than an IPv4-over-Ethernet ARP body")               \
+  _(bad_ipv4_header, "IP version not 4 or IHL below 5")                                    \
+  _(truncated_ipv4, "IPv4 header cut short")                                               \
+  _(bad_ipv4_length, "IPv4 total length larger than the frame or below the header")        \
+  _(bad_ipv4_checksum, "IPv4 header checksum wrong")                                       \
+  _(ip_fragment, "fragment addressed to a virtual service address")                        \
+  _(truncated_ipv6, "IPv6 header cut short")                                               \
+  _(bad_ipv6_header, "IP version not 6 in an IPv6 frame")                                  \
+  _(bad_ipv6_length, "IPv6 payload length larger than the frame")                          \
+  _(ipv6_extension, "IPv6 extension header or fragment to a virtual service address")      \
+  _(truncated_l4, "TCP or UDP header cut short")                                           \
+  _(bad_icmp_checksum, "ICMP error about a connection with a wrong checksum")              \
+  _(no_service, "to a virtual service address on a port or protocol it does not serve")    \
+  _(tcp_no_conn, "TCP segment without SYN for no known connection")                        \
+  _(no_server, "no real server can take a new connection")                                 \
+  _(conn_table_full, "connection table full")                                              \
+  _(nat_tuple_taken, "the real server's side of this nat connection is in use by another") \
+  _(snat_no_free_port, "no free source port in the snat pool for this real server")        \
+  _(server_halted, "connection to a halted or removed real server")                        \
+  _(neighbour_unresolved, "next hop MAC not resolved yet")                                 \
+  _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                         \
+  _(too_big, "larger than the way out's MTU and not answered (no DF, or an ICMP error)")   \
+  _(icmp_rate_limited, "answer to a too-big packet over the 1000 per second per worker")   \
+  _(exception_ring_full, "exception path to the kernel is full")                           \
+  _(handoff_ring_full, "hand-off ring to the worker owning the connection is full")        \
   _(tx_full, "transmit queue full")
 
 enum class Drop : uint8_t {

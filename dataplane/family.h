@@ -61,8 +61,7 @@ struct V4 {
   static Addr source(const Header& ip) { return ip.src_addr; }
   static void translate_error(Header& outer, uint16_t icmp_length, Header& quoted, Addr outer_src,
                               Addr outer_dst, Endpoint quoted_src, Endpoint quoted_dst) {
-    translate_icmp_error(outer, icmp_length, quoted, outer_src, outer_dst, quoted_src,
-                         quoted_dst);
+    translate_icmp_error(outer, icmp_length, quoted, outer_src, outer_dst, quoted_src, quoted_dst);
   }
 };
 
@@ -107,8 +106,7 @@ struct V6 {
 
   // IPv6 routers never fragment: every sender learns the MTU.
   static bool may_answer_too_big(const Header&) { return true; }
-  static bool answer_too_big(WorkerCtx&, rte_mbuf* m, uint16_t l3, uint16_t mtu,
-                             const Mac& ours) {
+  static bool answer_too_big(WorkerCtx&, rte_mbuf* m, uint16_t l3, uint16_t mtu, const Mac& ours) {
     return make_packet_too_big(m, l3, mtu, ours);
   }
   static Addr source(const Header& ip) {
@@ -119,8 +117,7 @@ struct V6 {
   static void translate_error(Header& outer, uint16_t icmp_length, Header& quoted,
                               const Addr& outer_src, const Addr& outer_dst, Endpoint6 quoted_src,
                               Endpoint6 quoted_dst) {
-    translate_icmp6_error(outer, icmp_length, quoted, outer_src, outer_dst, quoted_src,
-                          quoted_dst);
+    translate_icmp6_error(outer, icmp_length, quoted, outer_src, outer_dst, quoted_src, quoted_dst);
   }
 };
 

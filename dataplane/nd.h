@@ -81,10 +81,11 @@ inline uint16_t write_neighbour_solicitation(uint8_t* frame, const Mac& our_mac,
   return sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + kNdLength;
 }
 
-// Turns a neighbour solicitation (checked by the caller: hop limit 255, at least
-// sizeof(NdMessage)) into the solicited advertisement of its target, from `our_mac`, in place.
-// The frame is trimmed or extended to exactly the advertisement. False if it cannot be.
+// Turns a neighbour solicitation (checked by the caller: hop limit 255, code 0, checksum,
+// at least sizeof(NdMessage)) into the solicited advertisement of its target, from `our_mac`, in
+// place. The frame is trimmed or extended to exactly the advertisement. False if it cannot be.
 inline bool answer_neighbour_solicitation(rte_mbuf* m, const Mac& our_mac) {
+  if (!rte_pktmbuf_is_contiguous(m)) return false;
   auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
   auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
   auto* nd = reinterpret_cast<NdMessage*>(ip + 1);
@@ -98,9 +99,11 @@ inline bool answer_neighbour_solicitation(rte_mbuf* m, const Mac& our_mac) {
   }
   static constexpr uint8_t kUnspecified[16] = {};
   static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  static constexpr uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
   // Duplicate address detection asks from "::": the answer goes to all nodes, unsolicited.
   const bool from_unspecified = std::memcmp(ip->src_addr, kUnspecified, 16) == 0;
-  std::memcpy(eth->dst_addr.addr_bytes, eth->src_addr.addr_bytes, 6);
+  std::memcpy(eth->dst_addr.addr_bytes, from_unspecified ? kAllNodesMac : eth->src_addr.addr_bytes,
+              6);
   std::memcpy(eth->src_addr.addr_bytes, our_mac.bytes, 6);
   std::memcpy(ip->dst_addr, from_unspecified ? kAllNodes : ip->src_addr, 16);
   std::memcpy(ip->src_addr, nd->target, 16);

@@ -18,6 +18,7 @@ struct PacketMeta {
   uint16_t l3_offset;      // from the start of the frame
   uint16_t l4_offset;      // TCP, UDP or ICMP header
   uint16_t quoted_offset;  // ICMP errors: the quoted IP header; 0 for other packets
+  uint8_t workers_asked;   // ICMP errors about dr/tun: workers that looked (dataplane/stages/lb.cc)
   uint8_t tcp_flags;
   uint8_t interface;  // ingress interface index
   bool ipv6;

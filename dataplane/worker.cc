@@ -66,23 +66,29 @@ uint32_t transmit_from_kernel(WorkerCtx& w) {
   return n;
 }
 
-// Packets other workers received for connections this one owns.
+// Packets other workers received for connections this one owns, from every ring; the
+// outputs of each ring's batch are flushed before the next (each fits one burst's buffers).
 uint32_t take_over_handoffs(WorkerCtx& w, rte_mbuf** pkts) {
   uint32_t work = 0;
   for (uint16_t from = 0; from < w.worker_count; ++from) {
-    if (w.handoff_from[from] == nullptr) continue;
-    const unsigned n = rte_ring_sc_dequeue_burst(w.handoff_from[from],
-                                                 reinterpret_cast<void**>(pkts), w.burst, nullptr);
-    if (n == 0) continue;
-    w.stats.taken_over.add(n);
-    process_handed_off(w, *w.snapshot, pkts, static_cast<uint16_t>(n));
-    flush_outputs(w);
+    const uint32_t n = take_over_from(w, from, pkts);
+    if (n != 0) flush_outputs(w);
     work += n;
   }
   return work;
 }
 
 }  // namespace
+
+uint32_t take_over_from(WorkerCtx& w, uint16_t from, rte_mbuf** pkts) {
+  if (w.handoff_from[from] == nullptr) return 0;
+  const unsigned n = rte_ring_sc_dequeue_burst(w.handoff_from[from], reinterpret_cast<void**>(pkts),
+                                               w.burst, nullptr);
+  if (n == 0) return 0;
+  w.stats.taken_over.add(n);
+  process_handed_off(w, *w.snapshot, pkts, static_cast<uint16_t>(n));
+  return n;
+}
 
 uint32_t expire_connections(WorkerCtx& w, uint32_t budget) {
   const auto unload = [&w](const auto& c) { w.stats.server_load[c.server_id].remove(c.state); };

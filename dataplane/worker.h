@@ -43,7 +43,7 @@ struct WorkerStats {
   Counter rx_packets, tx_packets, to_kernel, conns_created;
   Counter handed_off, taken_over;  // packets sent to / received from the owning worker
   Counter icmp_translated;         // ICMP errors about a connection passed to its other side
-  Counter icmp_sent;               // fragmentation-needed answers to packets too big
+  Counter icmp_sent;  // answers to packets too big (IPv4 fragmentation needed, IPv6 too big)
   std::array<Counter, kDropCount> drops;
   std::array<InterfaceStats, kMaxInterfaces> interfaces;
   // By real-server id. server_load counts live connections; wlc reads it.
@@ -83,8 +83,10 @@ struct alignas(64) WorkerCtx {
   PacketBuffer to_kernel{};
   std::array<SchedulerCursor, kMaxVirtualServices> cursors{};
   std::array<uint8_t, kMaxRealServers> overloaded{};  // by server id, see WorkerView
-  uint32_t snat_cursor = 0;  // the next snat source to try, see stages/lb.cc
-  uint16_t next_ip_id = 0;   // identification of the IP headers this worker creates (tun)
+  uint32_t snat_cursor = 0;           // the next snat source to try, see stages/lb.cc
+  uint16_t next_ip_id = 0;            // identification of the IP headers this worker creates (tun)
+  uint32_t icmp_second = UINT32_MAX;  // the second icmp_budget belongs to (none yet)
+  uint32_t icmp_budget = 0;  // ICMP errors this worker may still send in it (lb.cc too_big)
   uint64_t cursor_generation = 0;
   WorkerStats stats;
 
@@ -135,6 +137,9 @@ void begin_loop(WorkerCtx& w);
 void flush_outputs(WorkerCtx& w);
 // The hand-off part of flush_outputs alone.
 void flush_handoffs(WorkerCtx& w);
+// Takes over up to one burst that worker `from` handed to this one and runs it through the
+// pipeline; the caller flushes the outputs. `pkts` holds kMaxBurst. Returns how many.
+uint32_t take_over_from(WorkerCtx& w, uint16_t from, rte_mbuf** pkts);
 // The lcore entry point (rte_eal_remote_launch); `arg` is a WorkerCtx*. Returns on *stop.
 int worker_main(void* arg);
 

@@ -69,9 +69,6 @@ IpAddress own_address_towards(const Interface& ifc, const IpAddress& next_hop) {
   for (const Prefix& p : ifc.addresses) {
     if (p.contains(next_hop)) return p.address;
   }
-  for (const Prefix& p : ifc.addresses) {
-    if (p.address.is_v4() == next_hop.is_v4()) return p.address;
-  }
   return ifc.addresses.front().address;
 }
 

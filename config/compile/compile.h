@@ -63,9 +63,9 @@ std::optional<NextHop> route_to(const Config& cfg, const IpAddress& address);
 // The persistence key of a service: from its name, so entries survive reloads; never 0.
 uint32_t persistence_key_of(const std::string& service);
 
-// The interface's address on the next hop's subnet, else its first one of the next hop's
-// family: the source of what the appliance itself sends that way (ARP requests, neighbour
-// solicitations, tun's outer header). Validation makes sure one exists.
+// The interface's address on the next hop's subnet (a hop from route_to always has one),
+// else its first: the source of what the appliance itself sends that way (ARP requests,
+// neighbour solicitations, tun's outer header).
 IpAddress own_address_towards(const Interface& ifc, const IpAddress& next_hop);
 
 // Hands out the NeighbourSlots slot for a next hop (control/neighbour_ctl owns them);

@@ -36,12 +36,22 @@ void release(WorkerCtx& w, uint32_t index) {
 // MTU that fits (IPv4 with DF: ICMP fragmentation needed, RFC 1191; IPv6, where routers never
 // fragment: packet too big, RFC 8201), from the address it sent to. An IPv4 packet without
 // DF, or a packet that is itself an ICMP error (no errors about errors, RFC 1122), is dropped.
+// ICMP errors a worker may send per second (RFC 4443 2.4 (f) and RFC 1812 4.3.2.8 ask for a
+// limit): Linux's default rate, per worker. A flood of oversized packets costs at most this.
+constexpr uint32_t kIcmpErrorsPerSecond = 1000;
+
 template <class F>
 void too_big(WorkerCtx& w, rte_mbuf* m, uint16_t mtu) {
   const PacketMeta& meta = meta_of(m);
   const auto* ip = rte_pktmbuf_mtod_offset(m, const typename F::Header*, meta.l3_offset);
-  if (!F::may_answer_too_big(*ip) || meta.is_icmp_error() ||
-      !F::answer_too_big(w, m, meta.l3_offset, mtu, w.interfaces[meta.interface].mac)) {
+  if (!F::may_answer_too_big(*ip) || meta.is_icmp_error()) return w.drop(m, Drop::too_big);
+  if (w.icmp_second != w.now) {
+    w.icmp_second = w.now;
+    w.icmp_budget = kIcmpErrorsPerSecond;
+  }
+  if (w.icmp_budget == 0) return w.drop(m, Drop::icmp_rate_limited);
+  --w.icmp_budget;
+  if (!F::answer_too_big(w, m, meta.l3_offset, mtu, w.interfaces[meta.interface].mac)) {
     return w.drop(m, Drop::too_big);
   }
   w.stats.icmp_sent.add(1);
@@ -156,7 +166,7 @@ constexpr uint32_t kSnatTries = 64;
 template <class F>
 uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEntry& service,
                      typename F::Conn& c) {
-  if (service.pool_size == 0) return ConnTable::kTaken;  // validation requires one
+  if (service.pool_size == 0) return F::Table::kTaken;  // validation requires one
   // This worker's pairs: first, first + workers, ... (all with pair % workers == id).
   const uint32_t first =
       kFirstSnatPair + (w.id + w.worker_count - kFirstSnatPair % w.worker_count) % w.worker_count;
@@ -167,9 +177,9 @@ uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEnt
     c.backend_src_ip = F::pool(snap, service.pool_first + (n / share) % service.pool_size);
     c.backend_src_port = rte_cpu_to_be_16(static_cast<uint16_t>(port));
     const uint32_t index = F::table(w).insert(c, true);
-    if (index != ConnTable::kTaken) return index;
+    if (index != F::Table::kTaken) return index;
   }
-  return ConnTable::kTaken;
+  return F::Table::kTaken;
 }
 
 // The server this client's earlier connection went to, while its persistence entry is fresh
@@ -235,9 +245,20 @@ bool still_current(const typename F::Table& conns, uint32_t ref, const typename 
   return std::memcmp(&indexed, &key, sizeof key) == 0;
 }
 
+// An ICMP error about a dr or tun connection: the worker holding it is the one the NIC gave
+// the client's packets to, and the error's own hash need not lead there (RSS hashes an ICMP
+// packet by its addresses only). With several workers it is asked of each in turn: errors are
+// rare, and a ring is cheaper than a shared table.
+template <class F>
+bool searched_worker_by_worker(const Snapshot& snap, const typename F::Key& k) {
+  const uint32_t vip =
+      F::vips(snap).find(F::vip_form(k.dst_ip), rte_be_to_cpu_16(k.dst_port), k.protocol);
+  return vip != VipTable::kNone && !steered(snap.services[vip].mode);
+}
+
 template <class F>
 void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
-  const PacketMeta& meta = meta_of(m);
+  PacketMeta& meta = meta_of(m);
   const typename F::Key& k = F::key(meta);
   const uint32_t ref = F::table(w).lookup(k);
   if (ref != F::Table::kNone) return on_hit<F>(w, snap, m, ref);
@@ -245,7 +266,12 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
     const uint16_t owner = owner_of<F>(snap, k, w.id, w.worker_count);
     if (owner != w.id) return w.hand_off(m, owner);
   }
-  if (meta.is_icmp_error()) return w.send_to_kernel(m);  // about no connection of ours
+  if (meta.is_icmp_error()) {
+    if (++meta.workers_asked < w.worker_count && searched_worker_by_worker<F>(snap, k)) {
+      return w.hand_off(m, static_cast<uint16_t>((w.id + 1) % w.worker_count));
+    }
+    return w.send_to_kernel(m);  // about no connection of ours
+  }
 
   const auto& vips = F::vips(snap);
   const auto dst = F::vip_form(k.dst_ip);

@@ -59,6 +59,7 @@ Outcome parse_icmp(rte_mbuf* m, PacketMeta& meta, uint32_t l4, uint32_t length, 
   }
   if (rte_raw_cksum(icmp, length) != 0xffff) return dropped(Drop::bad_icmp_checksum);
   meta.quoted_offset = quoted.ip_offset;
+  meta.workers_asked = 0;
   meta.key = connection_key_of(quoted.key);
   meta.tcp_flags = 0;
   return {Verdict::lb};
@@ -115,6 +116,7 @@ Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const r
     meta.l3_offset = sizeof(rte_ether_hdr);
     meta.l4_offset = static_cast<uint16_t>(l4);
     meta.quoted_offset = quoted.ip_offset;
+    meta.workers_asked = 0;
     meta.key6 = connection_key_of(quoted.key);
     meta.tcp_flags = 0;
     meta.ipv6 = true;
@@ -123,6 +125,11 @@ Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const r
   if (room < sizeof(NdMessage)) return {Verdict::kernel};
   const auto* nd = reinterpret_cast<const NdMessage*>(icmp);
   if (nd->type != kIcmp6NeighbourSolicitation || ip.hop_limits != kNdHopLimit) {
+    return {Verdict::kernel};
+  }
+  // What sluice answers must be a well-formed solicitation (RFC 4861 7.1.1); anything else
+  // the kernel may judge.
+  if (nd->code != 0 || room != length || icmp6_checksum(ip, icmp, length) != 0) {
     return {Verdict::kernel};
   }
   Ip6 target;

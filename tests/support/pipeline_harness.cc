@@ -185,15 +185,17 @@ std::unique_ptr<Outputs> PipelineHarness::run(std::vector<rte_mbuf*> in, uint16_
   auto out = std::make_unique<Outputs>();
   collect(first, *out);
   if (workers_.size() > 1) dp::flush_handoffs(first);
-  for (auto& w : workers_) {
-    rte_mbuf* pkts[dp::kMaxBurst];
-    for (uint16_t from = 0; from < workers_.size(); ++from) {
-      if (w->handoff_from[from] == nullptr) continue;
-      const unsigned n = rte_ring_sc_dequeue_burst(
-          w->handoff_from[from], reinterpret_cast<void**>(pkts), dp::kMaxBurst, nullptr);
-      w->stats.taken_over.add(n);
-      dp::process_handed_off(*w, *w->snapshot, pkts, static_cast<uint16_t>(n));
-      collect(*w, *out);
+  // As many rounds as workers: an ICMP error about dr/tun may be passed from worker to
+  // worker (stages/lb.cc), round the ring of ids.
+  for (size_t round = 0; round < workers_.size(); ++round) {
+    for (auto& w : workers_) {
+      rte_mbuf* pkts[dp::kMaxBurst];
+      for (uint16_t from = 0; from < workers_.size(); ++from) {
+        while (dp::take_over_from(*w, from, pkts) != 0) {
+          collect(*w, *out);
+          if (workers_.size() > 1) dp::flush_handoffs(*w);
+        }
+      }
     }
   }
   return out;

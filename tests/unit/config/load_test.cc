@@ -1788,3 +1788,44 @@ TEST(LoadIpv6, PersistenceNetmaskIsForIpv4Clients) {
 
 }  // namespace
 }  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(LoadIpv6, OnlyRoutableUnicastAddressesServe) {
+  for (const char* address : {"\"::\"", "\"::1\"", "\"ff02::1\"", "\"fe80::1\"", "0.0.0.0",
+                              "127.0.0.1", "224.0.0.5", "255.255.255.255", "169.254.0.1"}) {
+    SCOPED_TRACE(address);
+    const Lines errors = errors_of(std::string(R"(interfaces:
+  - { name: front, device: net_null0, addresses: [198.18.0.1/24, "2001:2::1/64"] }
+virtual_services:
+  - name: odd
+    address: )") + address + R"(
+    ports: [80]
+    protocol: tcp
+    mode: dr
+    real_servers: []
+)");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("virtual_services[0].address: listener address"), std::string::npos)
+        << errors[0];
+  }
+}
+
+TEST(LoadIpv6, AServiceNeedsAnInterfaceAddressOfItsFamily) {
+  EXPECT_EQ(errors_of(R"(interfaces:
+  - { name: front, device: net_null0, addresses: [198.18.0.1/24] }
+virtual_services:
+  - name: web6
+    address: "2001:2::10"
+    ports: [80]
+    protocol: tcp
+    mode: dr
+    real_servers: []
+)"),
+            (Lines{"test.yaml:5:14: virtual_services[0].address: no interface has an IPv6 "
+                   "address for 2001:2::10"}));
+}
+
+}  // namespace
+}  // namespace sluice::config

@@ -16,6 +16,7 @@ TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
   const RteFlowRule r(FlowRule{Match::destination, config::IpAddress::v4(0xc612000b),
                                config::Protocol::tcp, Match::source, 0x0004, 0x0006, 2});
   EXPECT_EQ(r.attr.ingress, 1u);
+  EXPECT_EQ(r.attr.priority, 0u);  // rules on a destination address come first
   ASSERT_EQ(r.pattern[0].type, RTE_FLOW_ITEM_TYPE_ETH);
   EXPECT_EQ(r.pattern[0].spec, nullptr);
   ASSERT_EQ(r.pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV4);
@@ -39,6 +40,7 @@ TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
 TEST(RteFlowRule, MatchesTheSourceAddressAndDestinationPortBitsOfUdp) {
   const RteFlowRule r(FlowRule{Match::source, config::IpAddress::v4(0xc6120115),
                                config::Protocol::udp, Match::destination, 0x0002, 0x0002, 1});
+  EXPECT_EQ(r.attr.priority, 1u);  // after a VIP's rule, should a server be a client too
   const auto* ip = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].spec);
   const auto* ip_mask = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].mask);
   EXPECT_EQ(ip->hdr.src_addr, RTE_BE32(0xc6120115));
