@@ -2,7 +2,7 @@
 // directions indexed, as nat needs) and reports the memory it takes and the insert rate.
 // Shows whether a connection count fits a machine before anyone configures it.
 //
-//   capacity [connections=8000000]
+//   capacity [connections=8000000] [ipv4|ipv6]
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "dataplane/conn_table.h"
 #include "tests/support/eal_env.h"
@@ -24,33 +25,45 @@ uint64_t heap_bytes() {
   return stats.heap_allocsz_bytes;
 }
 
+// Connection i: client 198.19.x.y (IPv6: 2001:2:1::x:y) port i, to one VIP, four servers.
+void address(uint32_t& out, uint32_t base, uint32_t i) { out = rte_cpu_to_be_32(base + i); }
+void address(dp::Ip6& out, uint32_t base, uint32_t i) {
+  static constexpr uint8_t kPrefix[8] = {0x20, 0x01, 0, 0x02, 0, 0x01, 0, 0};  // 2001:2:1::/64
+  std::memcpy(out.bytes, kPrefix, 8);
+  const uint32_t high = rte_cpu_to_be_32(base), low = rte_cpu_to_be_32(i);
+  std::memcpy(out.bytes + 8, &high, 4);
+  std::memcpy(out.bytes + 12, &low, 4);
+}
+
+template <class Table>
 int run(uint32_t count) {
+  using Conn = typename Table::Conn;
   const uint64_t heap_before = heap_bytes();
-  auto table = dp::ConnTable::create("capacity", count, static_cast<int>(rte_socket_id()), 0);
+  auto table = Table::create("capacity", count, static_cast<int>(rte_socket_id()), 0);
   if (!table) {
     std::fprintf(stderr, "cannot allocate a table of %u connections\n", count);
     return 1;
   }
   const double heap = static_cast<double>(heap_bytes() - heap_before);
   const double entries =
-      (static_cast<double>(count) + dp::ConnTable::kWheelSlots) * sizeof(dp::Conn) +
+      (static_cast<double>(count) + Table::kWheelSlots) * sizeof(Conn) +
       static_cast<double>(count) * sizeof(uint32_t);
   const uint64_t start = rte_rdtsc();
   uint32_t inserted = 0;
   for (uint32_t i = 0; i < count; ++i) {
-    dp::Conn c{};
-    c.client_ip = rte_cpu_to_be_32(0xc6130000 + (i >> 16));  // 198.19.x.y
+    Conn c{};
+    address(c.client_ip, 0xc6130000, i >> 16);  // a new client address every 65536 ports
     c.client_port = rte_cpu_to_be_16(static_cast<uint16_t>(i));
-    c.vip_ip = rte_cpu_to_be_32(0xc612000b);
+    address(c.vip_ip, 0xc612000b, 0);
     c.vip_port = rte_cpu_to_be_16(80);
-    c.server_ip = rte_cpu_to_be_32(0xc6120115 + i % 4);
+    address(c.server_ip, 0xc6120115, i % 4);
     c.server_port = rte_cpu_to_be_16(8080);
     c.backend_src_ip = c.client_ip;  // nat: the server sees the client
     c.backend_src_port = c.client_port;
     c.protocol = 6;
     c.mode = dp::Mode::nat;
     c.expires = 900;
-    if (table->insert(c, true) < dp::ConnTable::kTaken) ++inserted;
+    if (table->insert(c, true) < Table::kTaken) ++inserted;
   }
   const double seconds = static_cast<double>(rte_rdtsc() - start) / rte_get_tsc_hz();
   std::printf("connections inserted: %u of %u\n", inserted, count);
@@ -65,8 +78,9 @@ int run(uint32_t count) {
 
 int main(int argc, char** argv) {
   const uint32_t count = argc > 1 ? static_cast<uint32_t>(std::atoi(argv[1])) : 8000000;
+  const bool ipv6 = argc > 2 && std::strcmp(argv[2], "ipv6") == 0;
   test::init_eal_or_die(4096);
-  const int status = run(count);
+  const int status = ipv6 ? run<dp::ConnTable6>(count) : run<dp::ConnTable>(count);
   test::cleanup_eal();
   return status;
 }
