@@ -45,9 +45,8 @@ int run(uint32_t count) {
     return 1;
   }
   const double heap = static_cast<double>(heap_bytes() - heap_before);
-  const double entries =
-      (static_cast<double>(count) + Table::kWheelSlots) * sizeof(Conn) +
-      static_cast<double>(count) * sizeof(uint32_t);
+  const double entries = (static_cast<double>(count) + Table::kWheelSlots) * sizeof(Conn) +
+                         static_cast<double>(count) * sizeof(uint32_t);
   const uint64_t start = rte_rdtsc();
   uint32_t inserted = 0;
   for (uint32_t i = 0; i < count; ++i) {

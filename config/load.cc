@@ -174,6 +174,11 @@ std::vector<Prefix> parse_interface_addresses(Context& cx, const Element& e) {
   for (const Element& item : *items) {
     const std::optional<Prefix> prefix = read_prefix(cx, item);
     if (!prefix) continue;
+    if (const char* why = prefix->address.not_unicast()) {
+      cx.error(item.origin, "address " + format_ip(prefix->address) + " is " + why +
+                                "; the appliance's own addresses are routable unicast ones");
+      continue;
+    }
     // With /0 every address would be on this interface's segment.
     if (prefix->length == 0) {
       cx.error(item.origin, "prefix length 0 is out of range (expected 1.." +
@@ -216,7 +221,15 @@ std::optional<Route> parse_route(Context& cx, const Element& e) {
   route.origin = e.origin;
   const Fields f(cx, e, {"prefix", "via"});
   if (auto v = f.require("prefix")) set(route.prefix, read_network(cx, *v));
-  if (auto v = f.require("via")) set(route.via, read_ip(cx, *v));
+  if (auto v = f.require("via")) {
+    const std::optional<IpAddress> via = read_ip(cx, *v);
+    if (const char* why = via ? via->not_unicast() : nullptr) {
+      cx.error(v->origin, "next hop " + format_ip(*via) + " is " + why +
+                              " (sluice resolves next hops by their global address)");
+    } else {
+      set(route.via, via);
+    }
+  }
   if (!watch.clean()) return std::nullopt;
   return route;
 }

@@ -54,8 +54,10 @@ struct IpAddress {
     if (is_v4()) {
       const Ipv4 a = to_v4();
       if (a == 0) return "the unspecified address";
+      if (a >> 24 == 0) return "in 0.0.0.0/8 (this network)";
       if (a >> 24 == 127) return "a loopback address";
-      if (a >> 28 == 0xe || a == 0xffffffff) return "a multicast or broadcast address";
+      if (a >> 28 == 0xe) return "a multicast address";
+      if (a >> 28 == 0xf) return "reserved (240.0.0.0/4, broadcast)";
       if (a >> 16 == 0xa9fe) return "a link-local address";
       return nullptr;
     }

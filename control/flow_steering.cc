@@ -9,13 +9,14 @@
 
 namespace sluice::control {
 
-RteFlowRule::RteFlowRule(const config::FlowRule& rule) {
+RteFlowRule::RteFlowRule(const config::FlowRule& rule, bool ranked) {
   using Match = config::FlowRule::Match;
   attr.ingress = 1;
   // A real server may also be a client of a VIP: its packets to the VIP match both its
   // source rule and the VIP's destination rule. The VIP's rule wins (lower is first), as
-  // the owner function decides for traffic to a VIP.
-  attr.priority = rule.address_is == config::FlowRule::Match::source ? 1 : 0;
+  // the owner function decides for traffic to a VIP. On a NIC with one priority level the
+  // overlap is left to the software path.
+  attr.priority = ranked && rule.address_is == Match::source ? 1 : 0;
   const bool destination = rule.address_is == Match::destination;
   if (rule.address.is_v4()) {
     const rte_be32_t address = rte_cpu_to_be_32(rule.address.to_v4());
@@ -57,15 +58,22 @@ std::string flow_error_text(int rc, const rte_flow_error& error) {
   return text;
 }
 
-// Stands for every rule of a plan when asking a port whether it takes such rules at all.
-config::FlowRule probe_rule(uint32_t workers) {
-  return {config::FlowRule::Match::destination,
+// Stands for every rule of a plan when asking a port whether it takes such rules at all:
+// on a destination address (priority 0), or on a source address (priority 1 when ranked).
+config::FlowRule probe_rule(uint32_t workers, config::FlowRule::Match address_is) {
+  using Match = config::FlowRule::Match;
+  return {address_is,
           config::IpAddress::v4(0xc6120001),
           config::Protocol::tcp,
-          config::FlowRule::Match::source,
+          address_is == Match::destination ? Match::source : Match::destination,
           0,
           static_cast<uint16_t>((workers - 1) << 1),
           0};
+}
+
+bool port_takes(uint16_t port, const RteFlowRule& rule, rte_flow_error& error, int& rc) {
+  rc = rte_flow_validate(port, &rule.attr, rule.pattern.data(), rule.actions.data(), &error);
+  return rc == 0;
 }
 
 }  // namespace
@@ -80,16 +88,19 @@ std::string FlowSteering::start(const std::vector<uint16_t>& ports,
       "hand-off rings)";
   if (!plan.not_expressible.empty())
     return "flow rules unusable: " + plan.not_expressible + "; " + software;
+  const RteFlowRule destination(probe_rule(workers, config::FlowRule::Match::destination), true);
+  const RteFlowRule source(probe_rule(workers, config::FlowRule::Match::source), true);
+  ranked_ = true;
   for (size_t i = 0; i < ports.size(); ++i) {
-    const RteFlowRule probe(probe_rule(workers));
     rte_flow_error error{};
-    const int rc = rte_flow_validate(ports[i], &probe.attr, probe.pattern.data(),
-                                     probe.actions.data(), &error);
-    if (rc != 0) {
+    int rc = 0;
+    if (!port_takes(ports[i], destination, error, rc)) {
       return "port " + names[i] +
              ": no flow API for these rules (rte_flow_validate: " + flow_error_text(rc, error) +
              "); " + software;
     }
+    rte_flow_error ignored{};
+    if (!port_takes(ports[i], source, ignored, rc)) ranked_ = false;  // one priority level
   }
   if (std::string failed = install(plan); !failed.empty()) {
     stop();
@@ -102,7 +113,7 @@ std::string FlowSteering::start(const std::vector<uint16_t>& ports,
 
 std::string FlowSteering::install(const config::FlowPlan& plan) {
   for (const config::FlowRule& rule : plan.rules) {
-    const RteFlowRule r(rule);
+    const RteFlowRule r(rule, ranked_);
     for (uint16_t port : ports_) {
       rte_flow_error error{};
       const int rc = rte_flow_validate(port, &r.attr, r.pattern.data(), r.actions.data(), &error);

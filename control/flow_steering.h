@@ -30,7 +30,8 @@ struct RteFlowRule {
   std::array<rte_flow_item, 4> pattern{};    // eth / ipv4 / tcp or udp / end
   std::array<rte_flow_action, 2> actions{};  // queue / end
 
-  explicit RteFlowRule(const config::FlowRule& rule);
+  // ranked: rules on a source address get priority 1, below those on a destination.
+  RteFlowRule(const config::FlowRule& rule, bool ranked);
   RteFlowRule(const RteFlowRule&) = delete;
   RteFlowRule& operator=(const RteFlowRule&) = delete;
 };
@@ -52,6 +53,7 @@ class FlowSteering {
   std::string install(const config::FlowPlan& plan);
 
   bool in_use_ = false;
+  bool ranked_ = true;  // the ports take two priority levels
   std::vector<uint16_t> ports_;
   std::vector<std::pair<uint16_t, rte_flow*>> flows_;
   std::vector<config::FlowRule> installed_;

@@ -119,11 +119,15 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
   }
   if (int rc = rte_eth_dev_start(out.port_id); rc != 0) return dpdk_error("start", rc);
   // IPv6 neighbour solicitations for the VIPs go to their solicited-node multicast groups,
-  // which nobody joins for them on the NIC: take all multicast (a NIC that cannot has it
-  // on anyway, as af_packet and tap do; the log says so).
-  if (int rc = rte_eth_allmulticast_enable(out.port_id); rc != 0) {
-    RTE_LOG(NOTICE, USER1, "sluiced: %s: all-multicast not enabled (%s)\n", ifc.name.c_str(),
-            rte_strerror(-rc));
+  // which nobody joins for them on the NIC: take all multicast, or everything where the
+  // device cannot (af_packet then sets the kernel interface promiscuous).
+  if (rte_eth_allmulticast_enable(out.port_id) != 0) {
+    if (int rc = rte_eth_promiscuous_enable(out.port_id); rc != 0) {
+      RTE_LOG(WARNING, USER1,
+              "interface %s: neither all-multicast nor promiscuous (%s): IPv6 virtual "
+              "services may not be found by neighbour discovery\n",
+              ifc.name.c_str(), rte_strerror(-rc));
+    }
   }
   rte_ether_addr mac{};
   rte_eth_macaddr_get(out.port_id, &mac);

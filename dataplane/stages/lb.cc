@@ -37,7 +37,9 @@ void release(WorkerCtx& w, uint32_t index) {
 // fragment: packet too big, RFC 8201), from the address it sent to. An IPv4 packet without
 // DF, or a packet that is itself an ICMP error (no errors about errors, RFC 1122), is dropped.
 // ICMP errors a worker may send per second (RFC 4443 2.4 (f) and RFC 1812 4.3.2.8 ask for a
-// limit): Linux's default rate, per worker. A flood of oversized packets costs at most this.
+// limit): Linux's default rate, per worker, in whole-second windows (so up to twice as many
+// across a boundary). A flood of oversized packets costs at most this; one sender can use
+// it all up for that second (Linux also limits per destination; sluice does not yet).
 constexpr uint32_t kIcmpErrorsPerSecond = 1000;
 
 template <class F>
@@ -50,10 +52,10 @@ void too_big(WorkerCtx& w, rte_mbuf* m, uint16_t mtu) {
     w.icmp_budget = kIcmpErrorsPerSecond;
   }
   if (w.icmp_budget == 0) return w.drop(m, Drop::icmp_rate_limited);
-  --w.icmp_budget;
   if (!F::answer_too_big(w, m, meta.l3_offset, mtu, w.interfaces[meta.interface].mac)) {
     return w.drop(m, Drop::too_big);
   }
+  --w.icmp_budget;
   w.stats.icmp_sent.add(1);
   w.transmit(m, meta.interface);
 }

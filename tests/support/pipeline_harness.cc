@@ -198,6 +198,10 @@ std::unique_ptr<Outputs> PipelineHarness::run(std::vector<rte_mbuf*> in, uint16_
       }
     }
   }
+  // Nothing may still be travelling: a packet passed round for ever would hide here.
+  for (rte_ring* r : rings_) {
+    if (rte_ring_count(r) != 0) throw std::logic_error("packets left in a hand-off ring");
+  }
   return out;
 }
 

@@ -1829,3 +1829,27 @@ virtual_services:
 
 }  // namespace
 }  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(LoadIpv6, OwnAddressesAndNextHopsAreRoutableUnicast) {
+  const Lines errors = errors_of(R"(interfaces:
+  - { name: front, device: net_null0, addresses: [198.18.0.1/24, "fe80::1/64", 224.0.0.1/24] }
+routes:
+  - { prefix: "2001:2:9::/48", via: "fe80::fe" }
+)");
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_NE(errors[0].find("interfaces[0].addresses[1]: address fe80::1 is a link-local address"),
+            std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[1].find("interfaces[0].addresses[2]: address 224.0.0.1 is a multicast address"),
+            std::string::npos)
+      << errors[1];
+  EXPECT_NE(errors[2].find("routes[0].via: next hop fe80::fe is a link-local address"),
+            std::string::npos)
+      << errors[2];
+}
+
+}  // namespace
+}  // namespace sluice::config

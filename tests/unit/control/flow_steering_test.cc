@@ -14,7 +14,8 @@ using Match = FlowRule::Match;
 
 TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
   const RteFlowRule r(FlowRule{Match::destination, config::IpAddress::v4(0xc612000b),
-                               config::Protocol::tcp, Match::source, 0x0004, 0x0006, 2});
+                               config::Protocol::tcp, Match::source, 0x0004, 0x0006, 2},
+                      true);
   EXPECT_EQ(r.attr.ingress, 1u);
   EXPECT_EQ(r.attr.priority, 0u);  // rules on a destination address come first
   ASSERT_EQ(r.pattern[0].type, RTE_FLOW_ITEM_TYPE_ETH);
@@ -39,7 +40,8 @@ TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
 
 TEST(RteFlowRule, MatchesTheSourceAddressAndDestinationPortBitsOfUdp) {
   const RteFlowRule r(FlowRule{Match::source, config::IpAddress::v4(0xc6120115),
-                               config::Protocol::udp, Match::destination, 0x0002, 0x0002, 1});
+                               config::Protocol::udp, Match::destination, 0x0002, 0x0002, 1},
+                      true);
   EXPECT_EQ(r.attr.priority, 1u);  // after a VIP's rule, should a server be a client too
   const auto* ip = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].spec);
   const auto* ip_mask = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].mask);
@@ -53,11 +55,23 @@ TEST(RteFlowRule, MatchesTheSourceAddressAndDestinationPortBitsOfUdp) {
   EXPECT_EQ(udp_mask->hdr.src_port, 0u);
 }
 
+TEST(RteFlowRule, OnePriorityLevelWhenThePortHasNoOther) {
+  const FlowRule server{Match::source,
+                        config::IpAddress::v4(0xc6120115),
+                        config::Protocol::tcp,
+                        Match::destination,
+                        2,
+                        2,
+                        1};
+  EXPECT_EQ(RteFlowRule(server, true).attr.priority, 1u);
+  EXPECT_EQ(RteFlowRule(server, false).attr.priority, 0u);
+}
+
 TEST(RteFlowRule, MatchesAnIpv6AddressWithTheIpv6Item) {
   config::IpAddress v6;
   v6.bytes = {0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
   const RteFlowRule r(
-      FlowRule{Match::destination, v6, config::Protocol::tcp, Match::source, 2, 6, 1});
+      FlowRule{Match::destination, v6, config::Protocol::tcp, Match::source, 2, 6, 1}, true);
   ASSERT_EQ(r.pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV6);
   const auto* ip = static_cast<const rte_flow_item_ipv6*>(r.pattern[1].spec);
   const auto* mask = static_cast<const rte_flow_item_ipv6*>(r.pattern[1].mask);
