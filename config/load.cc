@@ -37,6 +37,7 @@ constexpr Range kNeighbourTimeout{1, 86'400};
 constexpr Range kPort{1, 65535};
 constexpr Range kWeight{0, 65535};
 constexpr Range kConnLimit{0, 1 << 27};  // connections.capacity's upper bound
+constexpr Range kPrefixLength{1, 128};   // persistence netmask as a prefix length
 
 constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 constexpr std::string_view kDefaultTapPrefix = "sl-";
@@ -376,23 +377,35 @@ const Origin& field_origin(const Context& cx, const Origin& item, std::string_vi
   return cx.origin_of(child_path(item.path, name), item);
 }
 
+// A dotted netmask of contiguous ones (255.255.255.0, not 255.0.255.0), or a prefix length
+// (64), which is how ipvsadm takes it for IPv6. Which fits the service's family is
+// validation's business.
+void parse_netmask(Context& cx, const Element& v, Persistence& p) {
+  const std::string text = v.node.IsScalar() ? v.node.Scalar() : std::string();
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    if (const std::optional<uint32_t> bits = read_integer(cx, v, kPrefixLength)) {
+      p.prefix_length = static_cast<uint8_t>(*bits);
+      if (*bits <= 32) p.netmask = ~Ipv4{0} << (32 - *bits);
+    }
+    return;
+  }
+  const std::optional<Ipv4> mask = parse_ipv4(text);
+  const Ipv4 inverted = mask ? ~*mask : 1;
+  if (!mask || *mask == 0 || (inverted & (inverted + 1)) != 0) {
+    cx.error(v.origin, "invalid netmask " + quote(text) +
+                           " (expected contiguous ones such as 255.255.255.0, or a prefix "
+                           "length such as 64)");
+    return;
+  }
+  p.netmask = *mask;
+}
+
 std::optional<Persistence> parse_persistence(Context& cx, const Element& e) {
   const ErrorWatch watch(cx);
   Persistence p;
   const Fields f(cx, e, {"timeout", "netmask"});
   if (auto v = f.get("timeout")) set(p.timeout, read_integer(cx, *v, kTimeout));
-  if (auto v = f.get("netmask")) {
-    if (const std::optional<Ipv4> mask = read_ipv4(cx, *v)) {
-      // A netmask is ones then zeros: 255.255.255.0, not 255.0.255.0.
-      const Ipv4 inverted = ~*mask;
-      if (*mask == 0 || (inverted & (inverted + 1)) != 0) {
-        cx.error(v->origin, "invalid netmask " + format_ipv4(*mask) +
-                                " (expected contiguous ones, e.g. 255.255.255.0)");
-      } else {
-        p.netmask = *mask;
-      }
-    }
-  }
+  if (auto v = f.get("netmask")) parse_netmask(cx, *v, p);
   if (!watch.clean()) return std::nullopt;
   return p;
 }

@@ -206,10 +206,13 @@ struct RealServer {
 
 // Source-address persistence (ipvsadm -p/-M): new connections of a client, on any port or
 // protocol of the service, go to the server its last connection went to, until `timeout`
-// seconds pass without a new one. `netmask` groups clients (a proxy farm behind a /24).
+// seconds pass without a new one. `netmask` groups clients (a proxy farm behind a /24): a
+// dotted mask, or a prefix length as ipvsadm takes it for IPv6.
 struct Persistence {
   uint32_t timeout = 300;     // ipvsadm's default with -p
   Ipv4 netmask = 0xffffffff;  // per client address
+  // `netmask: 64` (ipvsadm -M for IPv6): the client's first bits; for IPv4 it sets netmask.
+  std::optional<uint8_t> prefix_length;
 };
 
 struct VirtualService {

@@ -291,9 +291,15 @@ void check_family(const VirtualService& vs, const Topology& topology, Context& c
   for (size_t i = 0; i < vs.snat_pool.size(); ++i) {
     check(vs.snat_pool[i], vs.snat_pool_origins[i], "snat_pool address");
   }
-  if (!first.is_v4() && vs.persistence && vs.persistence->netmask != Persistence{}.netmask) {
-    cx.error(field(cx, vs.origin, "persistence.netmask"),
-             "netmask groups IPv4 clients; IPv6 clients persist per address");
+  if (vs.persistence) {
+    const Persistence& p = *vs.persistence;
+    const Origin& where = field(cx, vs.origin, "persistence.netmask");
+    if (!first.is_v4() && !p.prefix_length && p.netmask != Persistence{}.netmask) {
+      cx.error(where, "an IPv6 service groups clients by a prefix length (netmask: 64)");
+    } else if (first.is_v4() && p.prefix_length > 32) {
+      cx.error(where, "prefix length " + std::to_string(*p.prefix_length) +
+                          " is longer than an IPv4 address (expected 1..32)");
+    }
   }
 }
 

@@ -55,8 +55,9 @@ struct VirtualServiceEntry {
   // Source-address persistence: off when persistence_timeout is 0. The key is stable across
   // reloads (from the service's name), so recorded clients keep their servers through them.
   uint32_t persistence_timeout = 0;
-  uint32_t persistence_mask = 0;  // host byte order
-  uint32_t persistence_key = 0;   // never 0
+  uint32_t persistence_mask = 0;      // IPv4 clients, host byte order
+  uint8_t persistence_prefix6 = 128;  // IPv6 clients: the bits that count
+  uint32_t persistence_key = 0;       // never 0
   // snat: its source addresses are snat_pool[pool_first, +pool_size) (snat_pool6 for IPv6).
   uint32_t pool_first = 0;
   uint32_t pool_size = 0;

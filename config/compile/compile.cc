@@ -245,6 +245,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
     if (vs.persistence) {
       entry.persistence_timeout = vs.persistence->timeout;
       entry.persistence_mask = vs.persistence->netmask;
+      entry.persistence_prefix6 = vs.persistence->prefix_length.value_or(128);
       entry.persistence_key = persistence_key_of(vs.name);
     }
     snap->services.push_back(entry);

@@ -184,14 +184,13 @@ uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEnt
   return F::Table::kTaken;
 }
 
-// The server this client's earlier connection went to, while its persistence entry is fresh
+// The server this client (its persistence group) went to last, while the entry is fresh
 // and the server can still take connections (a halted, drained or full one lets it move).
 uint32_t persistent_server(WorkerCtx& w, const VirtualServiceEntry& service,
                            std::span<const RealServerEntry> servers, WorkerView view,
-                           uint32_t client) {
+                           uint32_t group) {
   if (service.persistence_timeout == 0) return kNoServer;
-  const std::optional<uint32_t> id =
-      w.persistence->find(service.persistence_key, client & service.persistence_mask, w.now);
+  const std::optional<uint32_t> id = w.persistence->find(service.persistence_key, group, w.now);
   if (!id) return kNoServer;
   for (uint32_t i = 0; i < servers.size(); ++i) {
     if (servers[i].id == *id) return can_take(servers[i], view) ? i : kNoServer;
@@ -291,7 +290,8 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
                                         service.table_size);
   const WorkerView view{w.stats.server_load.data(), w.overloaded.data()};
   const uint32_t client = F::fold(k.src_ip);
-  uint32_t pick = persistent_server(w, service, servers, view, client);
+  const uint32_t group = F::persistence_group(k.src_ip, service);
+  uint32_t pick = persistent_server(w, service, servers, view, group);
   if (pick == kNoServer) {
     pick = pick_server(service, servers, table, w.cursors[vip], view,
                        {.client = client, .vip = F::fold(k.dst_ip)});
@@ -326,9 +326,8 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   }
 
   if (service.persistence_timeout != 0 && pick < service.server_count) {
-    w.persistence->record({service.persistence_key, client & service.persistence_mask, s.id,
-                           w.now + service.persistence_timeout},
-                          w.now);
+    w.persistence->record(
+        {service.persistence_key, group, s.id, w.now + service.persistence_timeout}, w.now);
   }
   w.stats.conns_created.add(1);
   w.stats.server_load[s.id].add(c.state);

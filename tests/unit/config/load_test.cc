@@ -1637,15 +1637,18 @@ TEST(LoadPersistence, InvalidNetmasksAndTimeoutsAreRejected) {
                                    " }\n    real_servers: []\n");
     ASSERT_EQ(errors.size(), 1u) << mask;
     EXPECT_EQ(errors[0], std::string("test.yaml:10:29: virtual_services[0].persistence.netmask: "
-                                     "invalid netmask ") +
-                             mask + " (expected contiguous ones, e.g. 255.255.255.0)");
+                                     "invalid netmask '") +
+                             mask +
+                             "' (expected contiguous ones such as 255.255.255.0, or a prefix "
+                             "length such as 64)");
   }
   EXPECT_EQ(errors_of(kOneService + "    persistence: { timeout: 0, netmask: /24 }\n"
                                     "    real_servers: []\n"),
             (Lines{"test.yaml:10:29: virtual_services[0].persistence.timeout: out of range: 0 "
                    "(expected 1..2592000)",
-                   "test.yaml:10:41: virtual_services[0].persistence.netmask: invalid IPv4 "
-                   "address '/24'"}));
+                   "test.yaml:10:41: virtual_services[0].persistence.netmask: invalid netmask "
+                   "'/24' (expected contiguous ones such as 255.255.255.0, or a prefix length "
+                   "such as 64)"}));
 }
 
 }  // namespace
@@ -1769,21 +1772,44 @@ TEST(LoadIpv6, HostileAddressesAreRefusedAtTheirPosition) {
                    "(expected a.b.c.d/length or IPv6/length)"}));
 }
 
-TEST(LoadIpv6, PersistenceNetmaskIsForIpv4Clients) {
-  const Lines errors = errors_of(kDualStack + R"(virtual_services:
+TEST(LoadIpv6, PersistenceGroupsIpv6ClientsByAPrefixLength) {
+  const std::string service = kDualStack + R"(virtual_services:
   - name: sticky
     address: "2001:2::10"
     ports: [80]
     protocol: tcp
     mode: nat
-    persistence: { timeout: 60, netmask: 255.255.255.0 }
+    persistence: { timeout: 60, netmask: @mask@ }
     real_servers:
       - { address: "2001:2:0:1::21", port: 8080 }
-)");
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("persistence.netmask: netmask groups IPv4 clients; IPv6 clients "
-                           "persist per address"),
+)";
+  const auto with = [&](const std::string& mask) {
+    std::string yaml = service;
+    yaml.replace(yaml.find("@mask@"), 6, mask);
+    return yaml;
+  };
+  EXPECT_EQ(load_valid(with("64")).virtual_services[0].persistence->prefix_length, 64);
+  const Lines dotted = errors_of(with("255.255.255.0"));
+  ASSERT_EQ(dotted.size(), 1u);
+  EXPECT_NE(dotted[0].find("persistence.netmask: an IPv6 service groups clients by a prefix "
+                           "length (netmask: 64)"),
             std::string::npos);
+  for (const char* bad : {"0", "129", "064", "-1"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(errors_of(with(bad)).size(), 1u);
+  }
+}
+
+TEST(LoadPersistence, AnIpv4PrefixLengthIsItsNetmask) {
+  const Config c =
+      load_valid(kOneService + "    persistence: { netmask: 24 }\n    real_servers: []\n");
+  EXPECT_EQ(c.virtual_services[0].persistence->netmask, 0xffffff00u);
+  const Lines errors =
+      errors_of(kOneService + "    persistence: { netmask: 33 }\n    real_servers: []\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("prefix length 33 is longer than an IPv4 address (expected 1..32)"),
+            std::string::npos)
+      << errors[0];
 }
 
 }  // namespace
