@@ -51,6 +51,9 @@ struct BasicConn {
   Mode mode;
   uint8_t client_interface;  // where the client's packets arrive; nat replies leave here
   uint8_t live;
+  // Persistent services: 0x80 | the 4-second tick its persistence entry was last refreshed
+  // in (lb.cc keeps the entry alive while the connection carries packets); 0 otherwise.
+  uint8_t persistence_tick;
   Mac client_mac;  // previous hop on the client side: nat replies go back to it
   uint32_t server_id;
   uint32_t expires;  // worker clock, seconds

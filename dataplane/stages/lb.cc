@@ -198,6 +198,21 @@ uint32_t persistent_server(WorkerCtx& w, const VirtualServiceEntry& service,
   return kNoServer;  // the server left the service
 }
 
+// A persistence entry lives while its connections carry packets (IPVS keeps its template
+// while it has connections): each connection refreshes it at most once per 4-second tick,
+// one byte compared per packet otherwise. (An entry is not renewed by an idle connection.)
+uint8_t persistence_tick(uint32_t now) { return static_cast<uint8_t>(0x80 | ((now >> 2) & 0x7f)); }
+
+template <class F>
+void refresh_persistence(WorkerCtx& w, const Snapshot& snap, typename F::Conn& c) {
+  const PersistenceRef& ref = snap.persistence_by_id[c.server_id];
+  c.persistence_tick = persistence_tick(w.now);
+  if (ref.key == 0) return;  // the service stopped being persistent in a reload
+  w.persistence->record({ref.key, F::persistence_group(c.client_ip, ref.mask, ref.prefix6),
+                         c.server_id, w.now + ref.timeout},
+                        w.now);
+}
+
 bool opens_connection(const PacketMeta& meta, uint8_t protocol) {
   if (protocol != IPPROTO_TCP) return true;
   return (meta.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) == kTcpSyn;
@@ -222,6 +237,9 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
   if (!fate.forward) {
     release<F>(w, index);
     return w.drop(m, Drop::server_halted);
+  }
+  if (c.persistence_tick != 0 && c.persistence_tick != persistence_tick(w.now)) {
+    refresh_persistence<F>(w, snap, c);
   }
   if (c.protocol == IPPROTO_TCP) {
     const ConnState next = next_tcp_state(c.state, meta_of(m).tcp_flags, !is_return);
@@ -290,7 +308,8 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
                                         service.table_size);
   const WorkerView view{w.stats.server_load.data(), w.overloaded.data()};
   const uint32_t client = F::fold(k.src_ip);
-  const uint32_t group = F::persistence_group(k.src_ip, service);
+  const uint32_t group =
+      F::persistence_group(k.src_ip, service.persistence_mask, service.persistence_prefix6);
   uint32_t pick = persistent_server(w, service, servers, view, group);
   if (pick == kNoServer) {
     pick = pick_server(service, servers, table, w.cursors[vip], view,
@@ -328,6 +347,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   if (service.persistence_timeout != 0 && pick < service.server_count) {
     w.persistence->record(
         {service.persistence_key, group, s.id, w.now + service.persistence_timeout}, w.now);
+    F::table(w).at(index).persistence_tick = persistence_tick(w.now);
   }
   w.stats.conns_created.add(1);
   w.stats.server_load[s.id].add(c.state);
