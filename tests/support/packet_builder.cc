@@ -164,11 +164,9 @@ std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::str
 }
 
 std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
-                                      const Frame& quoted, uint32_t rest) {
-  const std::vector<uint8_t> original = build(quoted);
-  const size_t quote = sizeof(rte_ipv4_hdr) + 8;
+                                      const std::vector<uint8_t>& quote, uint32_t rest) {
   std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + sizeof(rte_icmp_hdr) +
-                             quote);
+                             quote.size());
   auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
   std::memcpy(eth->src_addr.addr_bytes, outer.src_mac.bytes, 6);
   std::memcpy(eth->dst_addr.addr_bytes, outer.dst_mac.bytes, 6);
@@ -186,9 +184,17 @@ std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t 
   icmp->icmp_code = code;
   const uint32_t rest_be = rte_cpu_to_be_32(rest);
   std::memcpy(&icmp->icmp_ident, &rest_be, 4);
-  std::memcpy(icmp + 1, original.data() + sizeof(rte_ether_hdr), quote);
-  icmp->icmp_cksum = static_cast<uint16_t>(~rte_raw_cksum(icmp, sizeof(*icmp) + quote));
+  std::memcpy(icmp + 1, quote.data(), quote.size());
+  icmp->icmp_cksum = static_cast<uint16_t>(~rte_raw_cksum(icmp, sizeof(*icmp) + quote.size()));
   return bytes;
+}
+
+std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
+                                      const Frame& quoted, uint32_t rest) {
+  const std::vector<uint8_t> original = build(quoted);
+  const auto ip = original.begin() + sizeof(rte_ether_hdr);
+  return build_icmp_error(outer, type, code,
+                          std::vector<uint8_t>(ip, ip + sizeof(rte_ipv4_hdr) + 8), rest);
 }
 
 std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
@@ -321,9 +327,10 @@ SeenIcmp inspect_icmp(rte_mbuf* m) {
   s.quoted_src_ip = ip_text(quoted->src_addr);
   s.quoted_dst_ip = ip_text(quoted->dst_addr);
   s.quoted_protocol = quoted->next_proto_id;
-  s.quoted_ip_checksum_ok = rte_ipv4_cksum(quoted) == 0;
+  const size_t quoted_ihl = (quoted->version_ihl & 0x0f) * 4u;
+  s.quoted_ip_checksum_ok = rte_raw_cksum(quoted, quoted_ihl) == 0xffff;
   uint16_t ports[2];
-  std::memcpy(ports, quoted + 1, 4);
+  std::memcpy(ports, reinterpret_cast<const uint8_t*>(quoted) + quoted_ihl, 4);
   s.quoted_src_port = rte_be_to_cpu_16(ports[0]);
   s.quoted_dst_port = rte_be_to_cpu_16(ports[1]);
   return s;

@@ -38,6 +38,9 @@ std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::str
 // "fragmentation needed" sits in its low 16 bits).
 std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
                                       const Frame& quoted, uint32_t rest = 0);
+// The same quoting `quote` as it is: an IPv4 header (options allowed) and what follows.
+std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
+                                      const std::vector<uint8_t>& quote, uint32_t rest = 0);
 // The same for IPv6 (ICMPv6), quoting the whole of `quoted`'s packet; `rest` is the 32-bit
 // word after the checksum (packet too big: the MTU).
 std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
