@@ -34,7 +34,9 @@ struct V4 {
   // What schedulers and persistence hash: the address itself (host order).
   static uint32_t fold(Addr wire) { return rte_be_to_cpu_32(wire); }
   // The persistence entry's client: the address under the service's netmask.
-  static uint32_t persistence_group(Addr wire, uint32_t mask, uint8_t) { return fold(wire) & mask; }
+  static uint32_t persistence_group(Addr wire, const VirtualServiceEntry& service) {
+    return fold(wire) & service.persistence_mask;
+  }
   static Addr wire(const config::IpAddress& a) { return wire_v4(a); }
   static Addr pool(const Snapshot& s, uint32_t i) { return s.snat_pool[i]; }
 
@@ -89,9 +91,9 @@ struct V6 {
   }
   // The persistence entry's client: the digest of the address's first persistence_prefix6
   // bits (ipvsadm -M 64 groups a /64).
-  static uint32_t persistence_group(const Addr& a, uint32_t, uint8_t prefix6) {
+  static uint32_t persistence_group(const Addr& a, const VirtualServiceEntry& service) {
     Addr masked{};
-    const uint32_t bits = prefix6;
+    const uint32_t bits = service.persistence_prefix6;
     std::memcpy(masked.bytes, a.bytes, bits / 8);
     if (bits % 8 != 0) {
       masked.bytes[bits / 8] = static_cast<uint8_t>(a.bytes[bits / 8] & (0xff00 >> (bits % 8)));

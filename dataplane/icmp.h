@@ -100,6 +100,27 @@ inline void translate_icmp_error(rte_ipv4_hdr& outer, uint16_t icmp_length, rte_
   outer.hdr_checksum = ipv4_header_checksum(outer);
 }
 
+// The frame of an error about the packet at `l3_offset` (one segment, headers checked):
+// `headers` bytes of room in front of the packet's first `quote` bytes, which stay where they
+// are (the Ethernet header moves to the new front, in the headroom), the rest trimmed, and the
+// Ethernet header turned back towards the sender from `our_mac`. Returns where the error's
+// own headers go, or null when the headroom or the trim fails.
+inline uint8_t* make_room_for_error(rte_mbuf* m, uint16_t l3_offset, uint16_t headers,
+                                    uint32_t quote, const Mac& our_mac) {
+  char* front = rte_pktmbuf_prepend(m, headers);
+  if (front == nullptr) return nullptr;
+  std::memmove(front, front + headers, l3_offset);  // the Ethernet header
+  const uint32_t length = l3_offset + headers + quote;
+  if (rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_pkt_len(m) - length)) != 0) {
+    return nullptr;
+  }
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(front);
+  Mac sender;
+  std::memcpy(sender.bytes, eth->src_addr.addr_bytes, 6);
+  set_macs(*eth, our_mac, sender);
+  return reinterpret_cast<uint8_t*>(front) + l3_offset;
+}
+
 // Turns the packet at `l3_offset` (IPv4, headers checked) into the ICMP "fragmentation needed"
 // error its sender must get (RFC 1191): from the address it was sent to, quoting its IP header
 // and 8 bytes, telling `mtu`, addressed back at the Ethernet layer from `our_mac`. In place:
@@ -108,23 +129,14 @@ inline void translate_icmp_error(rte_ipv4_hdr& outer, uint16_t icmp_length, rte_
 inline bool make_fragmentation_needed(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu,
                                       const Mac& our_mac, uint16_t ip_id) {
   if (!rte_pktmbuf_is_contiguous(m)) return false;
-  auto* original = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, l3_offset);
+  const auto* original = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, l3_offset);
   const uint32_t quote = (original->version_ihl & 0x0f) * 4u + 8;
   const uint32_t sender = original->src_addr;
   const uint32_t receiver = original->dst_addr;
   constexpr uint16_t kNewHeaders = sizeof(rte_ipv4_hdr) + sizeof(rte_icmp_hdr);
-  char* front = rte_pktmbuf_prepend(m, kNewHeaders);
+  uint8_t* front = make_room_for_error(m, l3_offset, kNewHeaders, quote, our_mac);
   if (front == nullptr) return false;
-  std::memmove(front, front + kNewHeaders, l3_offset);  // the Ethernet header
-  const uint32_t length = l3_offset + kNewHeaders + quote;
-  if (rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_pkt_len(m) - length)) != 0) {
-    return false;
-  }
-  auto* eth = reinterpret_cast<rte_ether_hdr*>(front);
-  Mac sender_mac;
-  std::memcpy(sender_mac.bytes, eth->src_addr.addr_bytes, 6);
-  set_macs(*eth, our_mac, sender_mac);
-  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(front + l3_offset);
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(front);
   ip->version_ihl = RTE_IPV4_VHL_DEF;
   ip->type_of_service = 0xc0;  // internetwork control, as the kernel sends its errors
   ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(kNewHeaders + quote));
@@ -228,18 +240,9 @@ inline bool make_packet_too_big(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu, c
   std::memcpy(receiver, original->dst_addr, 16);
   const uint32_t original_length = rte_be_to_cpu_16(original->payload_len) + sizeof(rte_ipv6_hdr);
   const uint32_t quote = std::min<uint32_t>(original_length, kIpv6MinimumMtu - kNewHeaders);
-  char* front = rte_pktmbuf_prepend(m, kNewHeaders);
+  uint8_t* front = make_room_for_error(m, l3_offset, kNewHeaders, quote, our_mac);
   if (front == nullptr) return false;
-  std::memmove(front, front + kNewHeaders, l3_offset);
-  const uint32_t length = l3_offset + kNewHeaders + quote;
-  if (rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_pkt_len(m) - length)) != 0) {
-    return false;
-  }
-  auto* eth = reinterpret_cast<rte_ether_hdr*>(front);
-  Mac sender_mac;
-  std::memcpy(sender_mac.bytes, eth->src_addr.addr_bytes, 6);
-  set_macs(*eth, our_mac, sender_mac);
-  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(front + l3_offset);
+  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(front);
   ip->vtc_flow = RTE_BE32(6u << 28);
   ip->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(8 + quote));
   ip->proto = IPPROTO_ICMPV6;

@@ -81,14 +81,7 @@ struct ServerFate {
 };
 static_assert(sizeof(ServerFate) == 8);
 
-// A real server's service, for refreshing persistence entries from its connections' packets
-// (kept apart from ServerFate, which stays 8 bytes for the per-packet path).
-struct PersistenceRef {
-  uint32_t key = 0;  // 0: the service is not persistent, or this is its fallback server
-  uint32_t timeout = 0;
-  uint32_t mask = 0;  // IPv4
-  uint8_t prefix6 = 128;
-};
+inline constexpr uint16_t kNoService = UINT16_MAX;
 
 struct ConnTimeouts {  // seconds
   uint32_t tcp = 900, tcp_fin = 120, tcp_syn = 60, tcp_close = 10, udp = 300;
@@ -103,7 +96,9 @@ struct Snapshot {
   std::vector<Ip6> snat_pool6;
   std::vector<ServerFate> fate_by_id;     // kMaxRealServers entries
   std::vector<Ip6> tunnel_source6_by_id;  // tun over IPv6: the outer source; kMaxRealServers
-  std::vector<PersistenceRef> persistence_by_id;  // kMaxRealServers
+  // The service a real-server id serves (kNoService: none), for what a connection needs of
+  // its service beyond the way to its server (persistence renewal, stages/lb.cc).
+  std::vector<uint16_t> service_by_id;  // kMaxRealServers
   VipTable vips;                                  // host byte order addresses
   VipTable6 vips6;
   ConnTimeouts timeouts;

@@ -211,7 +211,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
   snap->timeouts = {t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp};
   snap->fate_by_id.assign(dp::kMaxRealServers, dp::ServerFate{});
   snap->tunnel_source6_by_id.assign(dp::kMaxRealServers, dp::Ip6{});
-  snap->persistence_by_id.assign(dp::kMaxRealServers, dp::PersistenceRef{});
+  snap->service_by_id.assign(dp::kMaxRealServers, dp::kNoService);
 
   // Free the ids of servers that left first, so that replacing a whole pool fits.
   std::set<ServerKey> keys;
@@ -248,10 +248,9 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
       entry.persistence_mask = vs.persistence->netmask;
       entry.persistence_prefix6 = vs.persistence->prefix_length.value_or(128);
       entry.persistence_key = persistence_key_of(vs.name);
-      for (const dp::RealServerEntry& rs : list) {  // the fallback server records none
-        snap->persistence_by_id[rs.id] = {entry.persistence_key, entry.persistence_timeout,
-                                          entry.persistence_mask, entry.persistence_prefix6};
-      }
+    }
+    for (const dp::RealServerEntry& rs : list) {
+      snap->service_by_id[rs.id] = static_cast<uint16_t>(v);
     }
     snap->services.push_back(entry);
     insert_listeners(*snap, vs, static_cast<uint32_t>(v));

@@ -205,11 +205,12 @@ uint8_t persistence_tick(uint32_t now) { return static_cast<uint8_t>(0x80 | ((no
 
 template <class F>
 void refresh_persistence(WorkerCtx& w, const Snapshot& snap, typename F::Conn& c) {
-  const PersistenceRef& ref = snap.persistence_by_id[c.server_id];
   c.persistence_tick = persistence_tick(w.now);
-  if (ref.key == 0) return;  // the service stopped being persistent in a reload
-  w.persistence->record({ref.key, F::persistence_group(c.client_ip, ref.mask, ref.prefix6),
-                         c.server_id, w.now + ref.timeout},
+  const uint16_t v = snap.service_by_id[c.server_id];
+  if (v == kNoService || snap.services[v].persistence_timeout == 0) return;  // changed by reload
+  const VirtualServiceEntry& service = snap.services[v];
+  w.persistence->record({service.persistence_key, F::persistence_group(c.client_ip, service),
+                         c.server_id, w.now + service.persistence_timeout},
                         w.now);
 }
 
@@ -308,8 +309,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
                                         service.table_size);
   const WorkerView view{w.stats.server_load.data(), w.overloaded.data()};
   const uint32_t client = F::fold(k.src_ip);
-  const uint32_t group =
-      F::persistence_group(k.src_ip, service.persistence_mask, service.persistence_prefix6);
+  const uint32_t group = F::persistence_group(k.src_ip, service);
   uint32_t pick = persistent_server(w, service, servers, view, group);
   if (pick == kNoServer) {
     pick = pick_server(service, servers, table, w.cursors[vip], view,
