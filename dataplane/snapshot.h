@@ -99,7 +99,7 @@ struct Snapshot {
   // The service a real-server id serves (kNoService: none), for what a connection needs of
   // its service beyond the way to its server (persistence renewal, stages/lb.cc).
   std::vector<uint16_t> service_by_id;  // kMaxRealServers
-  VipTable vips;                                  // host byte order addresses
+  VipTable vips;                        // host byte order addresses
   VipTable6 vips6;
   ConnTimeouts timeouts;
 };

@@ -38,24 +38,30 @@ void ip6_bytes(const std::string& text, uint8_t* out) {
   if (inet_pton(AF_INET6, text.c_str(), out) != 1) throw std::invalid_argument(text);
 }
 
-// IPv6 frames: the same fields, an IPv6 header instead (no extension headers).
-static std::vector<uint8_t> build6(const Frame& f) {
-  const size_t l4_len = f.protocol == IPPROTO_TCP ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr);
-  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + l4_len +
-                             f.payload.size());
-  auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
-  std::memcpy(eth->src_addr.addr_bytes, f.src_mac.bytes, 6);
-  std::memcpy(eth->dst_addr.addr_bytes, f.dst_mac.bytes, 6);
-  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
-  ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-  ip->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(l4_len + f.payload.size()));
-  ip->proto = f.protocol;
-  ip->hop_limits = f.ttl;
-  ip6_bytes(f.src_ip, ip->src_addr);
-  ip6_bytes(f.dst_ip, ip->dst_addr);
-  uint8_t* l4 = reinterpret_cast<uint8_t*>(ip + 1);
-  std::memcpy(l4 + l4_len, f.payload.data(), f.payload.size());
+namespace {
+
+size_t l4_length(const Frame& f) {
+  return (f.protocol == IPPROTO_TCP ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr)) + f.payload.size();
+}
+
+// The frame's bytes for an IP header of `l3_size`: Ethernet written, the rest zero.
+std::vector<uint8_t> frame_of(const Frame& f, size_t l3_size, uint16_t ether_type) {
+  rte_ether_hdr eth{};
+  std::memcpy(eth.src_addr.addr_bytes, f.src_mac.bytes, 6);
+  std::memcpy(eth.dst_addr.addr_bytes, f.dst_mac.bytes, 6);
+  eth.ether_type = rte_cpu_to_be_16(ether_type);
+  const auto* header = reinterpret_cast<const uint8_t*>(&eth);
+  std::vector<uint8_t> bytes(header, header + sizeof eth);
+  bytes.resize(sizeof eth + l3_size + l4_length(f));
+  return bytes;
+}
+
+// The TCP or UDP header and payload at `l4`, the checksum from `checksum(l4)` (the family's
+// pseudo-header); a UDP checksum only when the frame asks for one.
+template <class Checksum>
+void write_l4(const Frame& f, uint8_t* l4, Checksum&& checksum) {
+  const size_t header = f.protocol == IPPROTO_TCP ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr);
+  std::memcpy(l4 + header, f.payload.data(), f.payload.size());
   if (f.protocol == IPPROTO_TCP) {
     auto* tcp = reinterpret_cast<rte_tcp_hdr*>(l4);
     tcp->src_port = rte_cpu_to_be_16(f.src_port);
@@ -63,51 +69,46 @@ static std::vector<uint8_t> build6(const Frame& f) {
     tcp->data_off = 5 << 4;
     tcp->tcp_flags = f.tcp_flags;
     tcp->rx_win = rte_cpu_to_be_16(65535);
-    tcp->cksum = rte_ipv6_udptcp_cksum(ip, tcp);
+    tcp->cksum = checksum(l4);
   } else {
     auto* udp = reinterpret_cast<rte_udp_hdr*>(l4);
     udp->src_port = rte_cpu_to_be_16(f.src_port);
     udp->dst_port = rte_cpu_to_be_16(f.dst_port);
-    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(l4_len + f.payload.size()));
-    udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(l4_length(f)));
+    if (f.udp_checksum) udp->dgram_cksum = checksum(l4);
   }
+}
+
+// IPv6 frames: the same fields, an IPv6 header instead (no extension headers).
+std::vector<uint8_t> build6(const Frame& f) {
+  std::vector<uint8_t> bytes = frame_of(f, sizeof(rte_ipv6_hdr), RTE_ETHER_TYPE_IPV6);
+  auto* ip = reinterpret_cast<rte_ipv6_hdr*>(bytes.data() + sizeof(rte_ether_hdr));
+  ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+  ip->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(l4_length(f)));
+  ip->proto = f.protocol;
+  ip->hop_limits = f.ttl;
+  ip6_bytes(f.src_ip, ip->src_addr);
+  ip6_bytes(f.dst_ip, ip->dst_addr);
+  write_l4(f, reinterpret_cast<uint8_t*>(ip + 1),
+           [ip](const void* l4) { return rte_ipv6_udptcp_cksum(ip, l4); });
   return bytes;
 }
 
+}  // namespace
+
 std::vector<uint8_t> build(const Frame& f) {
   if (f.src_ip.find(':') != std::string::npos) return build6(f);
-  const size_t l4_len = f.protocol == IPPROTO_TCP ? sizeof(rte_tcp_hdr) : sizeof(rte_udp_hdr);
-  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr) + l4_len +
-                             f.payload.size());
-  auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
-  std::memcpy(eth->src_addr.addr_bytes, f.src_mac.bytes, 6);
-  std::memcpy(eth->dst_addr.addr_bytes, f.dst_mac.bytes, 6);
-  eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+  std::vector<uint8_t> bytes = frame_of(f, sizeof(rte_ipv4_hdr), RTE_ETHER_TYPE_IPV4);
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(bytes.data() + sizeof(rte_ether_hdr));
   ip->version_ihl = RTE_IPV4_VHL_DEF;
-  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(bytes.size() - sizeof(*eth)));
+  ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(bytes.size() - sizeof(rte_ether_hdr)));
   ip->fragment_offset = rte_cpu_to_be_16(f.fragment);
   ip->time_to_live = f.ttl;
   ip->next_proto_id = f.protocol;
   ip->src_addr = ip_be(f.src_ip);
   ip->dst_addr = ip_be(f.dst_ip);
-  uint8_t* l4 = reinterpret_cast<uint8_t*>(ip + 1);
-  std::memcpy(l4 + l4_len, f.payload.data(), f.payload.size());
-  if (f.protocol == IPPROTO_TCP) {
-    auto* tcp = reinterpret_cast<rte_tcp_hdr*>(l4);
-    tcp->src_port = rte_cpu_to_be_16(f.src_port);
-    tcp->dst_port = rte_cpu_to_be_16(f.dst_port);
-    tcp->data_off = 5 << 4;
-    tcp->tcp_flags = f.tcp_flags;
-    tcp->rx_win = rte_cpu_to_be_16(65535);
-    tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
-  } else {
-    auto* udp = reinterpret_cast<rte_udp_hdr*>(l4);
-    udp->src_port = rte_cpu_to_be_16(f.src_port);
-    udp->dst_port = rte_cpu_to_be_16(f.dst_port);
-    udp->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(l4_len + f.payload.size()));
-    if (f.udp_checksum) udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-  }
+  write_l4(f, reinterpret_cast<uint8_t*>(ip + 1),
+           [ip](const void* l4) { return rte_ipv4_udptcp_cksum(ip, l4); });
   ip->hdr_checksum = rte_ipv4_cksum(ip);
   return bytes;
 }

@@ -45,6 +45,21 @@ inline Frame client_to(const std::string& vip, uint16_t port, uint16_t src_port 
 // The MAC the harness "resolves" for a next hop: 02:00:c6:12:x:y from its address.
 dp::Mac neighbour_mac(const std::string& ip);
 
+// A packet from a host on the back interface (a real server, a router) to `to`:`to_port`,
+// from port `from_port`: a real server's reply (SYN+ACK, or `flags`) as sluice receives it.
+inline Frame from_server(const std::string& from, const std::string& to, uint16_t to_port,
+                         uint8_t flags = 0x12, uint16_t from_port = 8080) {
+  Frame r;
+  r.src_ip = from;
+  r.src_port = from_port;
+  r.dst_ip = to;
+  r.dst_port = to_port;
+  r.tcp_flags = flags;
+  r.src_mac = neighbour_mac(from);
+  r.dst_mac = kBackMac;
+  return r;
+}
+
 struct Outputs {
   std::vector<rte_mbuf*> tx[2];  // per interface
   std::vector<rte_mbuf*> kernel;

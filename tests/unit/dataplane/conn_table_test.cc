@@ -152,3 +152,42 @@ TEST(ConnTable, ExpiryWorkIsBoundedPerCallAndResumes) {
 
 }  // namespace
 }  // namespace sluice::dp
+
+namespace sluice::dp {
+namespace {
+
+// The IPv6 table is the same template over 16-byte addresses: both directions indexed, keys
+// compared on all 40 bytes, expiry by the same wheel.
+TEST(ConnTable6, FindsBothDirectionsAndExpires) {
+  static int n = 0;
+  auto t = ConnTable6::create(("unit_conns6_" + std::to_string(n++)).c_str(), 16,
+                              static_cast<int>(rte_socket_id()), 0);
+  ASSERT_TRUE(t);
+  Conn6 c{};
+  c.client_ip.bytes[0] = 0x20;
+  c.client_ip.bytes[15] = 2;
+  c.vip_ip.bytes[0] = 0x20;
+  c.vip_ip.bytes[15] = 0x11;
+  c.server_ip.bytes[0] = 0x20;
+  c.server_ip.bytes[15] = 0x21;
+  c.backend_src_ip = c.client_ip;
+  c.client_port = c.backend_src_port = 1000;
+  c.vip_port = 80;
+  c.server_port = 8080;
+  c.protocol = 6;
+  c.mode = Mode::nat;
+  c.expires = 10;
+  const uint32_t i = t->insert(c, true);
+  ASSERT_LT(i, ConnTable6::kTaken);
+  EXPECT_EQ(t->lookup(c.forward_key()), i << 1);
+  EXPECT_EQ(t->lookup(c.return_key()), (i << 1) | 1);
+  FlowKey6 other = c.forward_key();
+  other.src_ip.bytes[1] = 1;  // another client: a byte in the middle of the address differs
+  EXPECT_EQ(t->lookup(other), ConnTable6::kNone);
+  t->expire(10, UINT32_MAX, [](const Conn6&) {});
+  EXPECT_EQ(t->lookup(c.forward_key()), ConnTable6::kNone);
+  EXPECT_EQ(t->size(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::dp

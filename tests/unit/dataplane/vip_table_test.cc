@@ -119,3 +119,47 @@ TEST(VipTable, ManyAllPortsAddressesAndListedPortsStayApart) {
 
 }  // namespace
 }  // namespace sluice::dp
+
+namespace sluice::dp {
+namespace {
+
+TEST(VipTable, TellsServiceAddressesFromSnatAddresses) {
+  VipTable t;
+  ASSERT_TRUE(t.insert(kVip, 80, 6, 0));
+  t.insert_snat_address(kVip + 5);
+  t.seal();
+  EXPECT_EQ(t.kind_of(kVip), AddressKind::service);
+  EXPECT_EQ(t.kind_of(kVip + 5), AddressKind::snat_pool);
+  EXPECT_EQ(t.kind_of(kVip + 6), AddressKind::none);
+  EXPECT_TRUE(t.is_vip_address(kVip + 5));              // ARP is answered for both
+  EXPECT_EQ(t.find(kVip + 5, 80, 6), VipTable::kNone);  // a pool address serves no port
+}
+
+Ip6 ip6(uint8_t last, uint8_t first = 0x20) {
+  Ip6 a;
+  a.bytes[0] = first;
+  a.bytes[15] = last;
+  return a;
+}
+
+TEST(VipTable6, FindsIpv6KeysWildcardsAndExceptions) {
+  VipTable6 t;
+  ASSERT_TRUE(t.insert(ip6(0x10), 80, 6, 1));
+  ASSERT_TRUE(t.insert(ip6(0x11), VipTable6::kAllPorts, 17, 2));
+  t.insert_exception(ip6(0x11), 53, 17);
+  ASSERT_FALSE(t.insert(ip6(0x10), 80, 6, 3));
+  t.insert_snat_address(ip6(0x05));
+  t.seal();
+  EXPECT_EQ(t.find(ip6(0x10), 80, 6), 1u);
+  EXPECT_EQ(t.find(ip6(0x10), 81, 6), VipTable6::kNone);
+  EXPECT_EQ(t.find(ip6(0x11), 4000, 17), 2u);
+  EXPECT_EQ(t.find(ip6(0x11), 53, 17), VipTable6::kNone);
+  // Addresses differing only in their first byte are different addresses.
+  EXPECT_EQ(t.find(ip6(0x10, 0x30), 80, 6), VipTable6::kNone);
+  EXPECT_EQ(t.kind_of(ip6(0x05)), AddressKind::snat_pool);
+  EXPECT_EQ(t.kind_of(ip6(0x10)), AddressKind::service);
+  EXPECT_EQ(t.kind_of(Ip6{}), AddressKind::none);  // "::" is never a VIP
+}
+
+}  // namespace
+}  // namespace sluice::dp
