@@ -119,6 +119,20 @@ std::optional<std::vector<std::string>> read_strings(Context& cx, const Element&
   return strings;
 }
 
+// An address a host or a service owns must be routable unicast (IpAddress::not_unicast):
+// an error at `e` names `what` and why not.
+bool is_unicast(Context& cx, const Element& e, const IpAddress& ip, const std::string& what) {
+  const char* why = ip.not_unicast();
+  if (why != nullptr) cx.error(e.origin, what + " " + format_ip(ip) + " is " + why);
+  return why == nullptr;
+}
+
+std::optional<IpAddress> read_unicast(Context& cx, const Element& e, const std::string& what) {
+  const std::optional<IpAddress> ip = read_ip(cx, e);
+  if (!ip || !is_unicast(cx, e, *ip, what)) return std::nullopt;
+  return ip;
+}
+
 // The network of a route: host bits set are a typo the kernel refuses too.
 std::optional<Prefix> read_network(Context& cx, const Element& e) {
   const std::optional<Prefix> prefix = read_prefix(cx, e);
@@ -175,11 +189,7 @@ std::vector<Prefix> parse_interface_addresses(Context& cx, const Element& e) {
   for (const Element& item : *items) {
     const std::optional<Prefix> prefix = read_prefix(cx, item);
     if (!prefix) continue;
-    if (const char* why = prefix->address.not_unicast()) {
-      cx.error(item.origin, "address " + format_ip(prefix->address) + " is " + why +
-                                "; the appliance's own addresses are routable unicast ones");
-      continue;
-    }
+    if (!is_unicast(cx, item, prefix->address, "address")) continue;
     // With /0 every address would be on this interface's segment.
     if (prefix->length == 0) {
       cx.error(item.origin, "prefix length 0 is out of range (expected 1.." +
@@ -223,13 +233,7 @@ std::optional<Route> parse_route(Context& cx, const Element& e) {
   const Fields f(cx, e, {"prefix", "via"});
   if (auto v = f.require("prefix")) set(route.prefix, read_network(cx, *v));
   if (auto v = f.require("via")) {
-    const std::optional<IpAddress> via = read_ip(cx, *v);
-    if (const char* why = via ? via->not_unicast() : nullptr) {
-      cx.error(v->origin, "next hop " + format_ip(*via) + " is " + why +
-                              " (sluice resolves next hops by their global address)");
-    } else {
-      set(route.via, via);
-    }
+    set(route.via, read_unicast(cx, *v, "next hop"));
   }
   if (!watch.clean()) return std::nullopt;
   return route;
@@ -272,7 +276,7 @@ std::optional<RealServer> parse_real_server(Context& cx, const Element& e) {
   RealServer rs;
   rs.origin = e.origin;
   const Fields f(cx, e, {"address", "port", "weight", "state", "max_conns", "min_conns"});
-  if (auto v = f.require("address")) set(rs.address, read_ip(cx, *v));
+  if (auto v = f.require("address")) set(rs.address, read_unicast(cx, *v, "real server"));
   if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
   if (auto v = f.get("weight")) set(rs.weight, read_integer(cx, *v, kWeight));
   if (auto v = f.get("state")) set(rs.state, read_enum(cx, *v, "state", kStates));
@@ -295,7 +299,7 @@ std::optional<RealServer> parse_fallback(Context& cx, const Element& e) {
   RealServer rs;
   rs.origin = e.origin;
   const Fields f(cx, e, {"address", "port"});
-  if (auto v = f.require("address")) set(rs.address, read_ip(cx, *v));
+  if (auto v = f.require("address")) set(rs.address, read_unicast(cx, *v, "fallback server"));
   if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
   if (!watch.clean()) return std::nullopt;
   return rs;
@@ -328,7 +332,7 @@ ParsedListener parse_listener_keys(Context& cx, const Fields& f, const Origin& o
   ParsedListener parsed;
   Listener& listener = parsed.listener;
   listener.origin = origin;
-  if (auto v = f.require("address")) set(listener.address, read_ip(cx, *v));
+  if (auto v = f.require("address")) set(listener.address, read_unicast(cx, *v, "address"));
   if (auto v = f.require("ports")) {
     if (std::optional<ReadPorts> read = read_ports(cx, *v, f.get("except_ports"))) {
       listener.ports = std::move(read->set);
@@ -419,7 +423,7 @@ void parse_snat_pool(Context& cx, const Element& e, VirtualService& vs) {
   if (!items) return;
   if (items->empty()) cx.error(e.origin, "snat_pool needs at least one address");
   for (const Element& item : *items) {
-    if (std::optional<IpAddress> address = read_ip(cx, item)) {
+    if (std::optional<IpAddress> address = read_unicast(cx, item, "snat_pool address")) {
       vs.snat_pool.push_back(*address);
       vs.snat_pool_origins.push_back(item.origin);
     }

@@ -261,21 +261,18 @@ void check_snat_pool(const VirtualService& vs, const Topology& topology,
 const char* family_name(const IpAddress& a) { return a.is_v4() ? "IPv4" : "IPv6"; }
 
 // One family per service: sluice does not translate between IPv4 and IPv6 (no NAT64), and
-// IP-in-IP carries the client's own family. Every address is a routable unicast one, and the
-// appliance has an address of the family (the source of its ARP or ND and of tun's header).
+// IP-in-IP carries the client's own family. The appliance has an address of the family (the
+// source of its ARP or ND and of tun's header). (The loader took unicast addresses only.)
 void check_family(const VirtualService& vs, const Topology& topology, Context& cx) {
   if (vs.listeners.empty()) return;
   const IpAddress& first = vs.listeners.front().address;
   const auto check = [&](const IpAddress& a, const Origin& where, const std::string& what) {
-    if (const char* why = a.not_unicast()) {
-      cx.error(where, what + " " + format_ip(a) + " is " + why);
-    } else if (a.is_v4() != first.is_v4()) {
-      cx.error(where, what + " " + format_ip(a) + " is " + family_name(a) +
-                          " but the service's address " + format_ip(first) + " is " +
-                          family_name(first) + " (no translation between families)");
-    }
+    if (a.is_v4() == first.is_v4()) return;
+    cx.error(where, what + " " + format_ip(a) + " is " + family_name(a) +
+                        " but the service's address " + format_ip(first) + " is " +
+                        family_name(first) + " (no translation between families)");
   };
-  if (topology.interfaces_complete && !first.not_unicast() && !topology.has_family[first.is_v4()]) {
+  if (topology.interfaces_complete && !topology.has_family[first.is_v4()]) {
     cx.error(field(cx, vs.listeners.front().origin, "address"),
              "no interface has an " + std::string(family_name(first)) + " address for " +
                  format_ip(first));

@@ -1833,9 +1833,33 @@ virtual_services:
     real_servers: []
 )");
     ASSERT_EQ(errors.size(), 1u);
-    EXPECT_NE(errors[0].find("virtual_services[0].address: listener address"), std::string::npos)
+    std::string bare = address;
+    std::erase(bare, '"');
+    EXPECT_NE(errors[0].find("virtual_services[0].address: address " + bare + " is "),
+              std::string::npos)
         << errors[0];
   }
+}
+
+TEST(LoadIpv6, ServersAndPoolsAreRoutableUnicastToo) {
+  const Lines errors = errors_of(kDualStack + R"(virtual_services:
+  - name: odd
+    address: "2001:2::12"
+    ports: [80]
+    protocol: tcp
+    mode: snat
+    snat_pool: ["ff02::5"]
+    real_servers:
+      - { address: "fe80::21", port: 8080 }
+    fallback: { address: "::1", port: 8080 }
+)");
+  EXPECT_EQ(errors,
+            (Lines{"test.yaml:12:17: virtual_services[0].snat_pool[0]: snat_pool address ff02::5 "
+                   "is a multicast address",
+                   "test.yaml:14:20: virtual_services[0].real_servers[0].address: real server "
+                   "fe80::21 is a link-local address",
+                   "test.yaml:15:26: virtual_services[0].fallback.address: fallback server ::1 "
+                   "is a loopback address"}));
 }
 
 TEST(LoadIpv6, AServiceNeedsAnInterfaceAddressOfItsFamily) {
