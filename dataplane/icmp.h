@@ -31,12 +31,15 @@ inline bool is_icmp_error(uint8_t type) {
          type == kIcmpParameterProblem;
 }
 
-// The quoted packet of an ICMP error: its IPv4 header, and the first 8 bytes of its TCP or
+// The quoted packet of an ICMP error: its IP header, and the first 8 bytes of its TCP or
 // UDP header (all RFC 792 promises), which hold both ports.
-struct QuotedPacket {
+template <class Addr>
+struct BasicQuotedPacket {
   uint16_t ip_offset = 0;  // from the start of the frame
-  FlowKey key;             // as the quoted packet travelled
+  BasicFlowKey<Addr> key;  // as the quoted packet travelled
 };
+using QuotedPacket = BasicQuotedPacket<uint32_t>;
+using QuotedPacket6 = BasicQuotedPacket<Ip6>;
 
 // Finds the quoted TCP/UDP packet in an ICMP error at `icmp` with `length` bytes of ICMP
 // message. False when it is no such error or what it quotes is cut short or a fragment.
@@ -61,8 +64,15 @@ inline bool quoted_packet_of(const uint8_t* icmp, uint32_t length, uint16_t icmp
 // connection's packets in the other direction carry it with sides swapped. A client's error
 // about what the VIP sent it gives the connection's forward key; an error from the servers'
 // side about what sluice sent a server gives its return key.
-inline FlowKey connection_key_of(const FlowKey& quoted) {
-  return FlowKey{quoted.dst_ip, quoted.src_ip, quoted.dst_port, quoted.src_port, quoted.protocol};
+template <class Addr>
+BasicFlowKey<Addr> connection_key_of(const BasicFlowKey<Addr>& quoted) {
+  BasicFlowKey<Addr> k{};
+  k.src_ip = quoted.dst_ip;
+  k.dst_ip = quoted.src_ip;
+  k.src_port = quoted.dst_port;
+  k.dst_port = quoted.src_port;
+  k.protocol = quoted.protocol;
+  return k;
 }
 
 // Header checksum of an IPv4 header with options, the field itself counted as 0.
@@ -71,11 +81,14 @@ inline rte_be16_t ipv4_header_checksum(rte_ipv4_hdr& ip) {
   return static_cast<rte_be16_t>(~rte_raw_cksum(&ip, (ip.version_ihl & 0x0f) * 4u));
 }
 
-// One side of a quoted or outer packet that a translation rewrites.
-struct Endpoint {
-  uint32_t ip;  // network byte order
+// One side of a quoted or outer packet that a translation rewrites (network byte order).
+template <class Addr>
+struct BasicEndpoint {
+  Addr ip;
   uint16_t port;
 };
+using Endpoint = BasicEndpoint<uint32_t>;
+using Endpoint6 = BasicEndpoint<Ip6>;
 
 // Rewrites an ICMP error: the outer addresses, and the quoted packet's source and destination
 // as the receiver sent it. The quoted TCP/UDP checksum is left as it is (it covers data the
@@ -170,11 +183,6 @@ inline bool is_icmp6_error(uint8_t type) {
   return type >= kIcmp6DestinationUnreachable && type <= kIcmp6ParameterProblem;
 }
 
-struct QuotedPacket6 {
-  uint16_t ip_offset = 0;
-  FlowKey6 key;
-};
-
 // The quoted TCP/UDP packet of an ICMPv6 error at `icmp` (`length` bytes), without
 // extension headers. False when it is no such error, or what it quotes is cut short.
 inline bool quoted_packet_of6(const uint8_t* icmp, uint32_t length, uint16_t icmp_offset,
@@ -195,21 +203,6 @@ inline bool quoted_packet_of6(const uint8_t* icmp, uint32_t length, uint16_t icm
   out.key.protocol = ip->proto;
   return true;
 }
-
-inline FlowKey6 connection_key_of(const FlowKey6& quoted) {
-  FlowKey6 k{};
-  k.src_ip = quoted.dst_ip;
-  k.dst_ip = quoted.src_ip;
-  k.src_port = quoted.dst_port;
-  k.dst_port = quoted.src_port;
-  k.protocol = quoted.protocol;
-  return k;
-}
-
-struct Endpoint6 {
-  Ip6 ip;
-  uint16_t port;
-};
 
 // translate_icmp_error for IPv6: no IP header checksums; the ICMPv6 checksum covers the new
 // outer addresses through its pseudo-header.
