@@ -42,6 +42,21 @@ inline Frame client_to(const std::string& vip, uint16_t port, uint16_t src_port 
   return f;
 }
 
+// A packet an ICMP error quotes: what travelled from `src`:`sport` to `dst`:`dport`, an
+// ACK with 40 bytes of data (either family, as the addresses say).
+inline Frame quoting(const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport,
+                     uint8_t protocol = IPPROTO_TCP) {
+  Frame q;
+  q.src_ip = src;
+  q.src_port = sport;
+  q.dst_ip = dst;
+  q.dst_port = dport;
+  q.protocol = protocol;
+  q.tcp_flags = 0x10;
+  q.payload.assign(40, 'x');
+  return q;
+}
+
 // The MAC the harness "resolves" for a next hop: 02:00:c6:12:x:y from its address.
 dp::Mac neighbour_mac(const std::string& ip);
 
