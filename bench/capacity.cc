@@ -27,7 +27,7 @@ uint64_t heap_bytes() {
 
 // Connection i: client 198.19.x.y (IPv6: 2001:2:1::x:y) port i, to one VIP, four servers.
 void address(uint32_t& out, uint32_t base, uint32_t i) { out = rte_cpu_to_be_32(base + i); }
-void address(dp::Ip6& out, uint32_t base, uint32_t i) {
+void address(Ip6& out, uint32_t base, uint32_t i) {
   static constexpr uint8_t kPrefix[8] = {0x20, 0x01, 0, 0x02, 0, 0x01, 0, 0};  // 2001:2:1::/64
   std::memcpy(out.bytes, kPrefix, 8);
   const uint32_t high = rte_cpu_to_be_32(base), low = rte_cpu_to_be_32(i);
@@ -60,7 +60,7 @@ int run(uint32_t count) {
     c.backend_src_ip = c.client_ip;  // nat: the server sees the client
     c.backend_src_port = c.client_port;
     c.protocol = 6;
-    c.mode = dp::Mode::nat;
+    c.mode = Mode::nat;
     c.expires = 900;
     if (table->insert(c, true) < Table::kTaken) ++inserted;
   }

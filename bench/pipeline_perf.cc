@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/steering.h"
 #include "tests/support/eal_env.h"
@@ -147,8 +147,8 @@ test::Frame client_frame(uint32_t i, const char* vip, uint8_t flags) {
     std::snprintf(text, sizeof text, "2001:2:1:%x::%x", i / 50000, i % 251 + 1);
     f.src_ip = text;
   } else {
-    const config::Ipv4 client = *config::parse_ipv4("198.19.0.0") + i / 50000 * 256 + i % 251;
-    f.src_ip = config::format_ipv4(client);
+    const Ipv4 client = *parse_ipv4("198.19.0.0") + i / 50000 * 256 + i % 251;
+    f.src_ip = format_ipv4(client);
   }
   f.src_port = static_cast<uint16_t>(10000 + i % 50000);
   f.dst_ip = vip;
@@ -283,12 +283,12 @@ constexpr Mode kModes[] = {{"dr", "198.18.0.10", false},  {"nat", "198.18.0.11",
                            {"snat6", "2001:2::12", true}, {"tun6", "2001:2::13", false}};
 
 std::string text_of(uint32_t address_be) {
-  return config::format_ipv4(rte_be_to_cpu_32(address_be));
+  return format_ipv4(rte_be_to_cpu_32(address_be));
 }
-std::string text_of(const dp::Ip6& a) {
-  config::IpAddress ip;
+std::string text_of(const Ip6& a) {
+  IpAddress ip;
   std::memcpy(ip.bytes.data(), a.bytes, 16);
-  return config::format_ip(ip);
+  return format_ip(ip);
 }
 
 // Flow i's connection, as the table of its family holds it.

@@ -12,7 +12,7 @@
 #include <system_error>
 #include <utility>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 #include "config/ports.h"
 #include "config/validate.h"
 #include "config/yaml_reader.h"
@@ -27,7 +27,7 @@ constexpr size_t kMaxFileBytes = 1 << 20;
 
 constexpr Range kMemoryMb{64, 1 << 20};
 constexpr Range kWorkerCount{1, 64};
-constexpr Range kBurst{1, 512};  // dp::kMaxBurst
+constexpr Range kBurst{1, 512};  // kMaxBurst
 constexpr Range kIdlePolls{1, 1'000'000};
 constexpr Range kIdleSleepUs{0, 1'000'000};
 constexpr Range kMtu{576, 9216};
@@ -42,11 +42,6 @@ constexpr Range kPrefixLength{1, 128};   // persistence netmask as a prefix leng
 constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
-constexpr std::array kModes{Mode::dr, Mode::nat, Mode::snat, Mode::tun};
-constexpr std::array kSchedulers{Scheduler::rr,    Scheduler::wrr,   Scheduler::lc,
-                                 Scheduler::wlc,   Scheduler::sh,    Scheduler::dh,
-                                 Scheduler::first, Scheduler::maglev};
-constexpr std::array kStates{AdminState::online, AdminState::drain, AdminState::halt};
 
 // Tells whether errors were reported since it was made: an item with errors of its own is
 // left out of the draft.
@@ -279,7 +274,7 @@ std::optional<RealServer> parse_real_server(Context& cx, const Element& e) {
   if (auto v = f.require("address")) set(rs.address, read_unicast(cx, *v, "real server"));
   if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
   if (auto v = f.get("weight")) set(rs.weight, read_integer(cx, *v, kWeight));
-  if (auto v = f.get("state")) set(rs.state, read_enum(cx, *v, "state", kStates));
+  if (auto v = f.get("state")) set(rs.state, read_enum<AdminState>(cx, *v, "state"));
   if (auto v = f.get("max_conns")) set(rs.max_conns, read_integer(cx, *v, kConnLimit));
   if (auto v = f.get("min_conns")) {
     set(rs.min_conns, read_integer(cx, *v, kConnLimit));
@@ -446,8 +441,8 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   } else {
     parsed.add(parse_listener_keys(cx, f, vs.origin));
   }
-  if (auto v = f.require("mode")) set(vs.mode, read_enum(cx, *v, "mode", kModes));
-  if (auto v = f.get("scheduler")) set(vs.scheduler, read_enum(cx, *v, "scheduler", kSchedulers));
+  if (auto v = f.require("mode")) set(vs.mode, read_enum<Mode>(cx, *v, "mode"));
+  if (auto v = f.get("scheduler")) set(vs.scheduler, read_enum<Scheduler>(cx, *v, "scheduler"));
   // Errors of the service itself leave it out; a bad real server leaves out only that server.
   const bool service_clean = watch.clean();
   if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);

@@ -56,47 +56,4 @@ const char* protocols_name(const std::vector<Protocol>& protocols) {
   return protocols.empty() ? "?" : to_string(protocols.front());
 }
 
-// The names are the YAML spellings: the loader parses with them and errors quote them.
-
-const char* to_string(Protocol protocol) {
-  switch (protocol) {
-    case Protocol::tcp: return "tcp";
-    case Protocol::udp: return "udp";
-  }
-  return "?";
-}
-
-const char* to_string(Mode mode) {
-  switch (mode) {
-    case Mode::dr: return "dr";
-    case Mode::nat: return "nat";
-    case Mode::snat: return "snat";
-    case Mode::tun: return "tun";
-  }
-  return "?";
-}
-
-const char* to_string(Scheduler scheduler) {
-  switch (scheduler) {
-    case Scheduler::rr: return "rr";
-    case Scheduler::wrr: return "wrr";
-    case Scheduler::lc: return "lc";
-    case Scheduler::wlc: return "wlc";
-    case Scheduler::sh: return "sh";
-    case Scheduler::dh: return "dh";
-    case Scheduler::first: return "first";
-    case Scheduler::maglev: return "maglev";
-  }
-  return "?";
-}
-
-const char* to_string(AdminState state) {
-  switch (state) {
-    case AdminState::online: return "online";
-    case AdminState::drain: return "drain";
-    case AdminState::halt: return "halt";
-  }
-  return "?";
-}
-
 }  // namespace sluice::config

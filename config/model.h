@@ -11,82 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "common/ip_address.h"
+#include "common/names.h"
+
 namespace sluice::config {
-
-// An IPv4 address in host byte order.
-using Ipv4 = uint32_t;
-
-// An IPv4 or IPv6 address. IPv4 is held as an IPv4-mapped IPv6 address (::ffff:a.b.c.d,
-// RFC 4291 2.5.5.2), so one type orders, hashes and masks both families alike; the family
-// shows in is_v4(). Bytes in network order.
-struct IpAddress {
-  std::array<uint8_t, 16> bytes{};
-
-  static IpAddress v4(Ipv4 host_order) {
-    IpAddress a;
-    a.bytes[10] = a.bytes[11] = 0xff;
-    for (int i = 0; i < 4; ++i) a.bytes[12 + i] = static_cast<uint8_t>(host_order >> (24 - 8 * i));
-    return a;
-  }
-  bool is_v4() const {
-    for (int i = 0; i < 10; ++i) {
-      if (bytes[i] != 0) return false;
-    }
-    return bytes[10] == 0xff && bytes[11] == 0xff;
-  }
-  Ipv4 to_v4() const {  // host order; meaningful when is_v4()
-    return Ipv4{bytes[12]} << 24 | Ipv4{bytes[13]} << 16 | Ipv4{bytes[14]} << 8 | bytes[15];
-  }
-  // Prefix lengths as the family counts them (0..32 or 0..128).
-  int bits() const { return is_v4() ? 32 : 128; }
-  // The first `length` bits of the family's address kept, the rest zero.
-  IpAddress masked(int length) const {
-    IpAddress m = *this;
-    const int from = (is_v4() ? 96 : 0) + length;  // bit index in the 128-bit form
-    for (int bit = from; bit < 128; ++bit)
-      m.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
-    return m;
-  }
-  // Why this is no address a host or a service can own, or nullptr: unspecified, loopback,
-  // multicast (and IPv4 broadcast), or link-local (scoped to one link: not routable, and
-  // ambiguous without a zone).
-  const char* not_unicast() const {
-    if (is_v4()) {
-      const Ipv4 a = to_v4();
-      if (a == 0) return "the unspecified address";
-      if (a >> 24 == 0) return "in 0.0.0.0/8 (this network)";
-      if (a >> 24 == 127) return "a loopback address";
-      if (a >> 28 == 0xe) return "a multicast address";
-      if (a >> 28 == 0xf) return "reserved (240.0.0.0/4, broadcast)";
-      if (a >> 16 == 0xa9fe) return "a link-local address";
-      return nullptr;
-    }
-    if (*this == IpAddress{}) return "the unspecified address";
-    IpAddress loopback;
-    loopback.bytes[15] = 1;
-    if (*this == loopback) return "a loopback address";
-    if (bytes[0] == 0xff) return "a multicast address";
-    if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return "a link-local address";
-    return nullptr;
-  }
-  auto operator<=>(const IpAddress&) const = default;
-};
-
-struct IpAddressHash {
-  size_t operator()(const IpAddress& a) const {
-    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
-    for (uint8_t b : a.bytes) h = (h ^ b) * 0x100000001b3ull;
-    return h;
-  }
-};
-
-struct Prefix {
-  IpAddress address;
-  uint8_t length = 32;  // in the address's family
-  bool contains(const IpAddress& ip) const {
-    return ip.is_v4() == address.is_v4() && ip.masked(length) == address.masked(length);
-  }
-};
 
 // Where a value came from in the YAML file, for errors raised after parsing.
 struct Origin {
@@ -141,26 +69,6 @@ struct Connections {
 struct Neighbours {
   uint32_t timeout = 300;  // seconds a resolved MAC stays valid without a fresh ARP reply
 };
-
-enum class Protocol : uint8_t { tcp = 6, udp = 17 };
-// dr: new destination MAC only. nat: destination rewritten, replies come back through sluice
-// because the real servers route to the clients via it. snat (full NAT): the source becomes
-// an address of the service's snat_pool too, so replies come back without any route.
-// tun: the packet travels unchanged inside IP-in-IP to the real server, which may be routed
-// hops away and answers the client directly.
-enum class Mode : uint8_t { dr, nat, snat, tun };
-
-// nat and snat rewrite the destination port (a real server may listen on another one); dr and
-// tun deliver the client's packet as it was sent.
-constexpr bool translates_ports(Mode m) { return m == Mode::nat || m == Mode::snat; }
-// In nat and snat the real servers' replies come back through sluice; in dr and tun they go
-// straight to the client.
-constexpr bool replies_return(Mode m) { return m == Mode::nat || m == Mode::snat; }
-// IPVS's names: rr, wrr, lc, wlc, sh (source hash), dh (destination hash); first (the
-// first available server in file order takes all: active/standby pairs); maglev (consistent
-// hashing of the client address: few clients move when the server set changes).
-enum class Scheduler : uint8_t { rr, wrr, lc, wlc, sh, dh, first, maglev };
-enum class AdminState : uint8_t { online, drain, halt };
 
 // Ports first..last, both included.
 struct PortRange {
@@ -250,10 +158,6 @@ struct Config {
   std::vector<VirtualService> virtual_services;
 };
 
-const char* to_string(Protocol);
-const char* to_string(Mode);
-const char* to_string(Scheduler);
-const char* to_string(AdminState);
 // "tcp", "udp" or "both", as the YAML spells them.
 const char* protocols_name(const std::vector<Protocol>& protocols);
 // "80" or "5070-5073".

@@ -7,9 +7,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 // Plain constants (no DPDK): the sizes the data plane preallocates its tables for.
-#include "dataplane/bounds.h"
+#include "common/bounds.h"
 
 namespace sluice::config {
 namespace {
@@ -321,25 +321,25 @@ void check_virtual_services(const Draft& draft, const Topology& topology, Contex
 // The data plane's tables are sized at compile time (dataplane/bounds.h); a file beyond them
 // is refused here rather than overrunning a worker's arrays.
 void check_capacity(const Config& config, Context& cx) {
-  if (config.interfaces.size() > dp::kMaxInterfaces) {
-    cx.error(config.interfaces[dp::kMaxInterfaces].origin,
-             "at most " + std::to_string(dp::kMaxInterfaces) + " interfaces");
+  if (config.interfaces.size() > kMaxInterfaces) {
+    cx.error(config.interfaces[kMaxInterfaces].origin,
+             "at most " + std::to_string(kMaxInterfaces) + " interfaces");
   }
-  if (config.virtual_services.size() > dp::kMaxVirtualServices) {
-    cx.error(config.virtual_services[dp::kMaxVirtualServices].origin,
-             "at most " + std::to_string(dp::kMaxVirtualServices) + " virtual services");
+  if (config.virtual_services.size() > kMaxVirtualServices) {
+    cx.error(config.virtual_services[kMaxVirtualServices].origin,
+             "at most " + std::to_string(kMaxVirtualServices) + " virtual services");
   }
   // Fallback servers take ids like real servers.
   size_t servers = 0;
   for (const VirtualService& vs : config.virtual_services) {
     for (const RealServer& rs : vs.real_servers) {
-      if (++servers == dp::kMaxRealServers + 1) {
-        cx.error(rs.origin, "at most " + std::to_string(dp::kMaxRealServers) +
+      if (++servers == kMaxRealServers + 1) {
+        cx.error(rs.origin, "at most " + std::to_string(kMaxRealServers) +
                                 " real and fallback servers in all virtual services together");
       }
     }
-    if (vs.fallback && ++servers == dp::kMaxRealServers + 1) {
-      cx.error(vs.fallback->origin, "at most " + std::to_string(dp::kMaxRealServers) +
+    if (vs.fallback && ++servers == kMaxRealServers + 1) {
+      cx.error(vs.fallback->origin, "at most " + std::to_string(kMaxRealServers) +
                                         " real and fallback servers in all virtual services "
                                         "together");
     }

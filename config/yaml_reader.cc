@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 
 namespace sluice::config {
 namespace {
@@ -117,15 +117,6 @@ std::string quote(std::string_view text) {
   std::string out = "'";
   out += printable(text);
   out += '\'';
-  return out;
-}
-
-std::string either_of(std::span<const char* const> names) {
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
-    out += names[i];
-  }
   return out;
 }
 

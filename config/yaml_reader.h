@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/names.h"
+
 #include "config/load.h"
 #include "config/model.h"
 
@@ -72,8 +74,6 @@ std::nullopt_t fail(Context& cx, const Element& e, std::string message);
 // Operator text in quotes, made safe for a one-line message: control bytes escaped, long
 // text cut short.
 std::string quote(std::string_view text);
-// "a", "a or b", "a, b or c".
-std::string either_of(std::span<const char* const> names);
 
 // The entries of a mapping whose keys the schema knows. Reports a value that is not a
 // mapping, keys that are not strings, duplicate keys and unknown keys.
@@ -115,19 +115,14 @@ std::optional<Prefix> read_prefix(Context& cx, const Element& e);
 std::optional<std::vector<Element>> read_list(Context& cx, const Element& e);
 
 // One of `values`, spelled as to_string spells it.
-template <class Enum, size_t N>
-std::optional<Enum> read_enum(Context& cx, const Element& e, std::string_view what,
-                              const std::array<Enum, N>& values) {
-  std::array<const char*, N> names{};
-  for (size_t i = 0; i < N; ++i) names[i] = to_string(values[i]);
-  const std::string expected = either_of(names);
+template <Named Enum>
+std::optional<Enum> read_enum(Context& cx, const Element& e, std::string_view what) {
+  const std::string expected = expected_names<Enum>();
   if (!e.node.IsScalar()) {
     cx.error(e.origin, "expected " + expected);
     return std::nullopt;
   }
-  for (size_t i = 0; i < N; ++i) {
-    if (e.node.Scalar() == names[i]) return values[i];
-  }
+  if (const std::optional<Enum> value = from_name<Enum>(e.node.Scalar())) return value;
   cx.error(e.origin, "unknown " + std::string(what) + " " + quote(e.node.Scalar()) + " (expected " +
                          expected + ")");
   return std::nullopt;

@@ -74,7 +74,7 @@ std::string restart_only_change(const config::Config& running, const config::Con
 
 bool has_ipv6_address(const config::Config& cfg) {
   for (const config::Interface& i : cfg.interfaces) {
-    for (const config::Prefix& p : i.addresses) {
+    for (const Prefix& p : i.addresses) {
       if (!p.address.is_v4()) return true;
     }
   }
@@ -199,7 +199,7 @@ void Appliance::start_flow_steering() {
     names.push_back(cfg_.interfaces[i].name);
   }
   const std::string how =
-      flows_.start(ports, names, config::plan_flow_rules(cfg_), cfg_.workers.count);
+      flows_.start(ports, names, control::plan_flow_rules(cfg_), cfg_.workers.count);
   if (!how.empty()) RTE_LOG(NOTICE, USER1, "sluiced: %s\n", how.c_str());
 }
 
@@ -251,9 +251,9 @@ const config::VirtualService* service_of(const config::Config& cfg, const SetSer
   for (const config::VirtualService& vs : cfg.virtual_services) {
     for (const config::Listener& l : vs.listeners) {
       if (!l.serves(change.service.address, change.service.port)) continue;
-      for (const config::Protocol protocol : l.protocols) {
+      for (const Protocol protocol : l.protocols) {
         if (change.protocol && protocol != *change.protocol) continue;
-        if (found == nullptr || protocol == config::Protocol::tcp) found = &vs;
+        if (found == nullptr || protocol == Protocol::tcp) found = &vs;
       }
     }
   }
@@ -263,9 +263,9 @@ const config::VirtualService* service_of(const config::Config& cfg, const SetSer
 }  // namespace
 
 std::string Appliance::publish(const config::Config& cfg) {
-  const auto slot_for = [this](const config::NextHop& hop) { return neighbours_->slot_for(hop); };
-  config::ServerIds ids = ids_;  // a failed compile must leave the running ids untouched
-  config::CompileResult r = config::compile(cfg, generation_ + 1, ids, overrides_, slot_for);
+  const auto slot_for = [this](const control::NextHop& hop) { return neighbours_->slot_for(hop); };
+  control::ServerIds ids = ids_;  // a failed compile must leave the running ids untouched
+  control::CompileResult r = control::compile(cfg, generation_ + 1, ids, overrides_, slot_for);
   if (!r.snapshot) {
     neighbours_->retain(neighbour_slots_of(publisher_->current()));
     return r.error;
@@ -287,7 +287,7 @@ uint32_t Appliance::poll() {
   if (now >= last_neighbour_tick_ms_ + kNeighbourTickMs) {
     last_neighbour_tick_ms_ = now;
     neighbours_->tick(
-        now, [this](const config::NextHop& hop) { exception_->send_neighbour_request(cfg_, hop); });
+        now, [this](const control::NextHop& hop) { exception_->send_neighbour_request(cfg_, hop); });
   }
   publisher_->reclaim();
   std::erase_if(abandoned_dumps_, [](const PendingDump& d) {
@@ -310,16 +310,16 @@ std::string Appliance::reload() {
   }
   if (std::string e = publish(next); !e.empty()) return cfg_.file + ": " + e;
   // Overrides of real servers that left the file go with them.
-  config::Overrides kept;
+  control::Overrides kept;
   for (const config::VirtualService& vs : next.virtual_services) {
     for (const config::RealServer& rs : vs.real_servers) {
-      const config::ServerKey key = config::key_of(vs, rs);
+      const control::ServerKey key = control::key_of(vs, rs);
       if (auto it = overrides_.find(key); it != overrides_.end()) kept.insert(*it);
     }
   }
   overrides_ = std::move(kept);
   neighbours_->set_timeout(next.neighbours.timeout);
-  if (std::string e = flows_.update(config::plan_flow_rules(next)); !e.empty()) {
+  if (std::string e = flows_.update(control::plan_flow_rules(next)); !e.empty()) {
     RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", e.c_str());
   }
   cfg_ = std::move(next);
@@ -339,8 +339,8 @@ std::string Appliance::set_server(const SetServer& change) {
     }
   }
   if (server == nullptr) return "virtual service " + service->name + " has no such real server";
-  const config::Overrides before = overrides_;
-  config::Override& o = overrides_[config::key_of(*service, *server)];
+  const control::Overrides before = overrides_;
+  control::Override& o = overrides_[control::key_of(*service, *server)];
   if (change.state) o.state = change.state;
   if (change.weight) o.weight = change.weight;
   std::string error = publish(cfg_);

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "config/compile/compile.h"
+#include "control/compile/compile.h"
 #include "config/model.h"
 #include "control/command_parse.h"
 #include "control/exception_path.h"
@@ -83,8 +83,8 @@ class Appliance {
   dp::PersistenceTable persistence_;
   std::unique_ptr<NeighbourCtl> neighbours_;
   std::unique_ptr<Publisher> publisher_;
-  config::ServerIds ids_;
-  config::Overrides overrides_;
+  control::ServerIds ids_;
+  control::Overrides overrides_;
   uint64_t generation_ = 0;
   std::vector<std::unique_ptr<dp::ConnTable>> tables_;
   std::vector<std::unique_ptr<dp::ConnTable6>> tables6_;

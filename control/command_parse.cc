@@ -33,30 +33,24 @@ ParsedCommand parse_set_server(const std::vector<std::string_view>& w) {
   std::string_view service = w[2];
   if (const size_t slash = service.find('/'); slash != std::string_view::npos) {
     const std::string_view proto = service.substr(slash + 1);
-    if (proto == "tcp") {
-      s.protocol = config::Protocol::tcp;
-    } else if (proto == "udp") {
-      s.protocol = config::Protocol::udp;
-    } else {
-      return failure("unknown protocol " + quoted(proto) + " (expected tcp or udp)");
+    s.protocol = from_name<Protocol>(proto);
+    if (!s.protocol) {
+      return failure("unknown protocol " + quoted(proto) + " (expected " +
+                     expected_names<Protocol>() + ")");
     }
     service = service.substr(0, slash);
   }
-  const auto vip = config::parse_endpoint(service);
+  const auto vip = parse_endpoint(service);
   if (!vip) return failure("bad virtual service " + quoted(w[2]) + " (expected ADDRESS:PORT)");
-  const auto rip = config::parse_endpoint(w[3]);
+  const auto rip = parse_endpoint(w[3]);
   if (!rip) return failure("bad real server " + quoted(w[3]) + " (expected ADDRESS:PORT)");
   s.service = *vip;
   s.server = *rip;
   if (w[4] == "state") {
-    if (w[5] == "online") {
-      s.state = config::AdminState::online;
-    } else if (w[5] == "drain") {
-      s.state = config::AdminState::drain;
-    } else if (w[5] == "halt") {
-      s.state = config::AdminState::halt;
-    } else {
-      return failure("unknown state " + quoted(w[5]) + " (expected online, drain or halt)");
+    s.state = from_name<AdminState>(w[5]);
+    if (!s.state) {
+      return failure("unknown state " + quoted(w[5]) + " (expected " +
+                     expected_names<AdminState>() + ")");
     }
   } else if (w[4] == "weight") {
     uint32_t weight = 0;

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <variant>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 #include "config/model.h"
 
 namespace sluice::control {
@@ -26,10 +26,10 @@ struct ShowPersistence {};
 struct ShowNeighbours {};
 struct ClearPersistence {};
 struct SetServer {
-  config::Endpoint service;                  // an address and one of its ports
-  std::optional<config::Protocol> protocol;  // absent: tcp, else udp if only udp serves it
-  config::Endpoint server;                   // address and the port connections go to
-  std::optional<config::AdminState> state;   // exactly one of state and weight is set
+  Endpoint service;                  // an address and one of its ports
+  std::optional<Protocol> protocol;  // absent: tcp, else udp if only udp serves it
+  Endpoint server;                   // address and the port connections go to
+  std::optional<AdminState> state;   // exactly one of state and weight is set
   std::optional<uint32_t> weight;
 };
 

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <map>
 
-#include "config/compile/compile.h"
-#include "config/ip.h"
+#include "control/compile/compile.h"
+#include "common/ip_text.h"
 #include "dataplane/drop_reasons.h"
 
 namespace sluice::control {
@@ -22,14 +22,14 @@ constexpr uint32_t kConnListLimit = 10000;
 
 // An address and port as packets carry them, in the CLI's form ("a.b.c.d:p", "[v6]:p").
 std::string endpoint_be(uint32_t address_be, uint16_t port_be) {
-  return config::format_endpoint(config::IpAddress::v4(rte_be_to_cpu_32(address_be)),
+  return format_endpoint(IpAddress::v4(rte_be_to_cpu_32(address_be)),
                                  rte_be_to_cpu_16(port_be));
 }
 
-std::string endpoint_be(const dp::Ip6& address, uint16_t port_be) {
-  config::IpAddress a;
+std::string endpoint_be(const Ip6& address, uint16_t port_be) {
+  IpAddress a;
   std::memcpy(a.bytes.data(), address.bytes, 16);
-  return config::format_endpoint(a, rte_be_to_cpu_16(port_be));
+  return format_endpoint(a, rte_be_to_cpu_16(port_be));
 }
 
 template <class C>
@@ -41,7 +41,7 @@ json conn_json(const C& c, uint16_t worker, uint32_t worker_now) {
           {"server", endpoint_be(c.server_ip, c.server_port)},
           // What the server sees as the client: a pool address in snat.
           {"server_sees", endpoint_be(c.backend_src_ip, c.backend_src_port)},
-          {"mode", config::to_string(c.mode)},
+          {"mode", to_string(c.mode)},
           {"state", dp::to_string(c.state)},
           {"expires_in", static_cast<int64_t>(c.expires) - worker_now}};
 }
@@ -59,11 +59,11 @@ json show_vips(const Appliance& a) {
   for (const config::VirtualService& vs : a.config().virtual_services) {
     for (const config::Listener& l : vs.listeners) {
       out.push_back({{"name", vs.name},
-                     {"address", config::format_ip(l.address)},
+                     {"address", format_ip(l.address)},
                      {"ports", config::format_ports(l.ports)},
                      {"protocol", config::protocols_name(l.protocols)},
-                     {"mode", config::to_string(vs.mode)},
-                     {"scheduler", config::to_string(vs.scheduler)},
+                     {"mode", to_string(vs.mode)},
+                     {"scheduler", to_string(vs.scheduler)},
                      {"servers", vs.real_servers.size()}});
     }
   }
@@ -92,12 +92,12 @@ json show_servers(const Appliance& a) {
       out.push_back(
           {{"vip", vs.name},
            {"role", fallback ? "fallback" : "real"},
-           {"vip_address", config::format_ip(listener.address)},
+           {"vip_address", format_ip(listener.address)},
            {"ports", config::format_ports(listener.ports)},
            {"protocol", config::protocols_name(listener.protocols)},
-           {"server", config::format_host(s.address) + ":" + port},
+           {"server", format_host(s.address) + ":" + port},
            {"weight", s.weight},
-           {"state", config::to_string(s.state)},
+           {"state", to_string(s.state)},
            {"active_conns",
             sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].active.get(); })},
            {"inactive_conns",
@@ -173,12 +173,12 @@ json show_conns(Appliance& a) {
 json show_persistence(Appliance& a) {
   std::map<uint32_t, const config::VirtualService*> service_of_key;
   for (const config::VirtualService& vs : a.config().virtual_services) {
-    if (vs.persistence) service_of_key[config::persistence_key_of(vs.name)] = &vs;
+    if (vs.persistence) service_of_key[control::persistence_key_of(vs.name)] = &vs;
   }
   std::map<uint32_t, std::string> server_of_id;
   for (const dp::RealServerEntry& s : a.snapshot().servers) {
     server_of_id[s.id] =
-        s.port ? config::format_endpoint(s.address, s.port) : config::format_ip(s.address);
+        s.port ? format_endpoint(s.address, s.port) : format_ip(s.address);
   }
   const uint32_t now = a.worker_now();
   json out = json::array();
@@ -191,7 +191,7 @@ json show_persistence(Appliance& a) {
     std::snprintf(folded, sizeof folded, "%08x", e.client);
     out.push_back({{"vip", service != service_of_key.end() ? service->second->name : "-"},
                    // IPv6 clients are kept as a 32-bit digest of their address.
-                   {"client", v6 ? std::string("ipv6:") + folded : config::format_ipv4(e.client)},
+                   {"client", v6 ? std::string("ipv6:") + folded : format_ipv4(e.client)},
                    {"server", server != server_of_id.end() ? server->second : "-"},
                    {"expires_in", static_cast<int64_t>(e.expires) - now}});
   }
@@ -208,7 +208,7 @@ json show_neighbours(const Appliance& a) {
     std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", e.mac.bytes[0], e.mac.bytes[1],
                   e.mac.bytes[2], e.mac.bytes[3], e.mac.bytes[4], e.mac.bytes[5]);
     out.push_back(
-        {{"address", config::format_ip(e.hop.address)},
+        {{"address", format_ip(e.hop.address)},
          {"interface", a.config().interfaces[e.hop.interface].name},
          {"mac", e.resolved ? mac : ""},
          {"state", e.resolved ? "resolved" : "unresolved"},

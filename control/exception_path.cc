@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "dataplane/bounds.h"
+#include "common/bounds.h"
 #include "dataplane/nd.h"
 #include "dataplane/packet_meta.h"
 
@@ -48,10 +48,10 @@ void ExceptionPath::learn_if_nd(rte_mbuf* m, uint64_t now_ms) {
       dp::icmp6_checksum(*ip, nd, length) != 0) {
     return;  // learn only from well-formed messages
   }
-  dp::Ip6 address;
-  dp::Mac mac;
+  Ip6 address;
+  Mac mac;
   if (!dp::neighbour_of(*ip, *nd, length, address, mac)) return;
-  config::IpAddress sender;
+  IpAddress sender;
   std::memcpy(sender.bytes.data(), address.bytes, 16);
   neighbours_.learn(dp::meta_of(m).interface, sender, mac, now_ms);
 }
@@ -67,10 +67,10 @@ void ExceptionPath::learn_if_arp(rte_mbuf* m, uint64_t now_ms) {
       arp->arp_plen != 4) {
     return;
   }
-  dp::Mac mac;
+  Mac mac;
   std::memcpy(mac.bytes, arp->arp_data.arp_sha.addr_bytes, 6);
   neighbours_.learn(dp::meta_of(m).interface,
-                    config::IpAddress::v4(rte_be_to_cpu_32(arp->arp_data.arp_sip)), mac, now_ms);
+                    IpAddress::v4(rte_be_to_cpu_32(arp->arp_data.arp_sip)), mac, now_ms);
 }
 
 uint32_t ExceptionPath::workers_to_kernel(uint64_t now_ms) {
@@ -108,9 +108,9 @@ uint32_t ExceptionPath::kernel_to_wire() {
   return moved;
 }
 
-void ExceptionPath::send_neighbour_request(const config::Config& cfg, const config::NextHop& hop) {
-  const config::IpAddress sender =
-      config::own_address_towards(cfg.interfaces[hop.interface], hop.address);
+void ExceptionPath::send_neighbour_request(const config::Config& cfg, const control::NextHop& hop) {
+  const IpAddress sender =
+      control::own_address_towards(cfg.interfaces[hop.interface], hop.address);
   constexpr uint16_t kLength =
       sizeof(rte_ether_hdr) + std::max(sizeof(rte_arp_hdr), sizeof(rte_ipv6_hdr) + dp::kNdLength);
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
@@ -120,7 +120,7 @@ void ExceptionPath::send_neighbour_request(const config::Config& cfg, const conf
     ++dropped_;
     return;
   }
-  const dp::Mac& ours = interfaces_[hop.interface].mac;
+  const Mac& ours = interfaces_[hop.interface].mac;
   if (!hop.address.is_v4()) {
     dp::write_neighbour_solicitation(reinterpret_cast<uint8_t*>(eth), ours, sender.bytes.data(),
                                      hop.address.bytes.data());

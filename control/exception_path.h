@@ -27,7 +27,7 @@ class ExceptionPath {
   uint32_t poll(uint64_t now_ms);
   // Asks "who has hop.address" from our address on that subnet: an ARP request for IPv4, a
   // neighbour solicitation for IPv6.
-  void send_neighbour_request(const config::Config& cfg, const config::NextHop& hop);
+  void send_neighbour_request(const config::Config& cfg, const control::NextHop& hop);
 
   uint64_t dropped() const { return dropped_; }  // ring or TAP full
 

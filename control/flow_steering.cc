@@ -9,8 +9,8 @@
 
 namespace sluice::control {
 
-RteFlowRule::RteFlowRule(const config::FlowRule& rule, bool ranked) {
-  using Match = config::FlowRule::Match;
+RteFlowRule::RteFlowRule(const control::FlowRule& rule, bool ranked) {
+  using Match = control::FlowRule::Match;
   attr.ingress = 1;
   // A real server may also be a client of a VIP: its packets to the VIP match both its
   // source rule and the VIP's destination rule. The VIP's rule wins (lower is first), as
@@ -40,7 +40,7 @@ RteFlowRule::RteFlowRule(const config::FlowRule& rule, bool ranked) {
   queue.index = rule.queue;
 
   pattern[0].type = RTE_FLOW_ITEM_TYPE_ETH;  // any Ethernet header
-  if (rule.protocol == config::Protocol::tcp) {
+  if (rule.protocol == Protocol::tcp) {
     pattern[2] = {RTE_FLOW_ITEM_TYPE_TCP, &tcp_spec, nullptr, &tcp_mask};
   } else {
     pattern[2] = {RTE_FLOW_ITEM_TYPE_UDP, &udp_spec, nullptr, &udp_mask};
@@ -60,11 +60,11 @@ std::string flow_error_text(int rc, const rte_flow_error& error) {
 
 // Stands for every rule of a plan when asking a port whether it takes such rules at all:
 // on a destination address (priority 0), or on a source address (priority 1 when ranked).
-config::FlowRule probe_rule(uint32_t workers, config::FlowRule::Match address_is) {
-  using Match = config::FlowRule::Match;
+control::FlowRule probe_rule(uint32_t workers, control::FlowRule::Match address_is) {
+  using Match = control::FlowRule::Match;
   return {address_is,
-          config::IpAddress::v4(0xc6120001),
-          config::Protocol::tcp,
+          IpAddress::v4(0xc6120001),
+          Protocol::tcp,
           address_is == Match::destination ? Match::source : Match::destination,
           0,
           static_cast<uint16_t>((workers - 1) << 1),
@@ -79,7 +79,7 @@ bool port_takes(uint16_t port, const RteFlowRule& rule, rte_flow_error& error, i
 }  // namespace
 
 std::string FlowSteering::start(const std::vector<uint16_t>& ports,
-                                const std::vector<std::string>& names, const config::FlowPlan& plan,
+                                const std::vector<std::string>& names, const control::FlowPlan& plan,
                                 uint32_t workers) {
   ports_ = ports;
   if (workers == 1) return {};
@@ -88,8 +88,8 @@ std::string FlowSteering::start(const std::vector<uint16_t>& ports,
       "hand-off rings)";
   if (!plan.not_expressible.empty())
     return "flow rules unusable: " + plan.not_expressible + "; " + software;
-  const RteFlowRule destination(probe_rule(workers, config::FlowRule::Match::destination), true);
-  const RteFlowRule source(probe_rule(workers, config::FlowRule::Match::source), true);
+  const RteFlowRule destination(probe_rule(workers, control::FlowRule::Match::destination), true);
+  const RteFlowRule source(probe_rule(workers, control::FlowRule::Match::source), true);
   ranked_ = true;
   for (size_t i = 0; i < ports.size(); ++i) {
     rte_flow_error error{};
@@ -111,8 +111,8 @@ std::string FlowSteering::start(const std::vector<uint16_t>& ports,
          " rte_flow rules (the software path still covers any packet they miss)";
 }
 
-std::string FlowSteering::install(const config::FlowPlan& plan) {
-  for (const config::FlowRule& rule : plan.rules) {
+std::string FlowSteering::install(const control::FlowPlan& plan) {
+  for (const control::FlowRule& rule : plan.rules) {
     const RteFlowRule r(rule, ranked_);
     for (uint16_t port : ports_) {
       rte_flow_error error{};
@@ -131,7 +131,7 @@ std::string FlowSteering::install(const config::FlowPlan& plan) {
   return {};
 }
 
-std::string FlowSteering::update(const config::FlowPlan& plan) {
+std::string FlowSteering::update(const control::FlowPlan& plan) {
   if (!in_use_ || plan.rules == installed_) return {};
   stop();
   if (std::string failed = install(plan); !failed.empty()) {

@@ -1,4 +1,4 @@
-// Puts the flow rules of config/compile/flow_rules.h on the NICs, where they are accepted:
+// Puts the flow rules of control/compile/flow_rules.h on the NICs, where they are accepted:
 // then nat and snat packets arrive on their owner's queue and are rarely handed off. Where a
 // port has no flow API (af_packet, tap, AWS ENA) or the plan cannot be expressed, nothing is
 // installed and the owner function with hand-off rings does the steering (dataplane/
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "config/compile/flow_rules.h"
+#include "control/compile/flow_rules.h"
 
 namespace sluice::control {
 
@@ -31,7 +31,7 @@ struct RteFlowRule {
   std::array<rte_flow_action, 2> actions{};  // queue / end
 
   // ranked: rules on a source address get priority 1, below those on a destination.
-  RteFlowRule(const config::FlowRule& rule, bool ranked);
+  RteFlowRule(const control::FlowRule& rule, bool ranked);
   RteFlowRule(const RteFlowRule&) = delete;
   RteFlowRule& operator=(const RteFlowRule&) = delete;
 };
@@ -41,22 +41,22 @@ class FlowSteering {
   // Checks with rte_flow_validate whether every port takes the plan's rules and installs them
   // if so. Returns the line for the log saying which way steering goes ("" with one worker).
   std::string start(const std::vector<uint16_t>& ports, const std::vector<std::string>& names,
-                    const config::FlowPlan& plan, uint32_t workers);
+                    const control::FlowPlan& plan, uint32_t workers);
   // After a reload: replaces the installed rules with the new plan's (nothing when software
   // steers). Returns "" or what failed; then no rule is left and software steers.
-  std::string update(const config::FlowPlan& plan);
+  std::string update(const control::FlowPlan& plan);
   // Removes what start() or update() installed.
   void stop();
   bool in_use() const { return in_use_; }
 
  private:
-  std::string install(const config::FlowPlan& plan);
+  std::string install(const control::FlowPlan& plan);
 
   bool in_use_ = false;
   bool ranked_ = true;  // the ports take two priority levels
   std::vector<uint16_t> ports_;
   std::vector<std::pair<uint16_t, rte_flow*>> flows_;
-  std::vector<config::FlowRule> installed_;
+  std::vector<control::FlowRule> installed_;
 };
 
 }  // namespace sluice::control

@@ -3,13 +3,13 @@
 namespace sluice::control {
 
 NeighbourCtl::NeighbourCtl(dp::NeighbourSlots& slots, uint32_t timeout_s)
-    : slots_(slots), timeout_ms_(uint64_t{timeout_s} * 1000), entries_(dp::kMaxNeighbours) {
-  for (uint32_t slot = 0; slot < dp::kMaxNeighbours; ++slot) {
+    : slots_(slots), timeout_ms_(uint64_t{timeout_s} * 1000), entries_(kMaxNeighbours) {
+  for (uint32_t slot = 0; slot < kMaxNeighbours; ++slot) {
     free_.push_back(static_cast<uint16_t>(slot));
   }
 }
 
-std::optional<uint16_t> NeighbourCtl::slot_for(const config::NextHop& hop) {
+std::optional<uint16_t> NeighbourCtl::slot_for(const control::NextHop& hop) {
   const auto key = std::make_pair(hop.interface, hop.address);
   if (auto it = by_hop_.find(key); it != by_hop_.end()) return it->second;
   if (free_.empty()) return std::nullopt;
@@ -36,8 +36,8 @@ void NeighbourCtl::retain(const std::set<uint16_t>& used) {
   }
 }
 
-void NeighbourCtl::learn(uint8_t interface, const config::IpAddress& sender_ip,
-                         const dp::Mac& sender_mac, uint64_t now_ms) {
+void NeighbourCtl::learn(uint8_t interface, const IpAddress& sender_ip,
+                         const Mac& sender_mac, uint64_t now_ms) {
   auto it = by_hop_.find({interface, sender_ip});
   if (it == by_hop_.end()) return;
   Entry& e = entries_[it->second];

@@ -14,7 +14,7 @@
 #include <set>
 #include <vector>
 
-#include "config/compile/compile.h"
+#include "control/compile/compile.h"
 #include "dataplane/neighbour_slots.h"
 
 namespace sluice::control {
@@ -22,26 +22,26 @@ namespace sluice::control {
 class NeighbourCtl {
  public:
   struct Entry {
-    config::NextHop hop;
+    control::NextHop hop;
     uint16_t slot = 0;
     bool in_use = false;
-    dp::Mac mac;
+    Mac mac;
     bool resolved = false;
     uint64_t expires_ms = 0;       // valid until, when resolved
     uint64_t last_request_ms = 0;  // 0: never asked
   };
-  using SendRequest = std::function<void(const config::NextHop&)>;
+  using SendRequest = std::function<void(const control::NextHop&)>;
 
   NeighbourCtl(dp::NeighbourSlots& slots, uint32_t timeout_s);
 
   // Registers a next hop (once) and returns its slot; nullopt when all slots are in use.
-  std::optional<uint16_t> slot_for(const config::NextHop& hop);
+  std::optional<uint16_t> slot_for(const control::NextHop& hop);
   // Releases every slot not in `used` (the slots the published snapshot refers to): its MAC
   // is cleared and it is no longer asked for. Released slots are reused last, so a slot
   // still named by a connection of a removed server is not soon handed to another hop.
   void retain(const std::set<uint16_t>& used);
   // An ARP or ND packet from `sender_ip` with `sender_mac` arrived on `interface`.
-  void learn(uint8_t interface, const config::IpAddress& sender_ip, const dp::Mac& sender_mac,
+  void learn(uint8_t interface, const IpAddress& sender_ip, const Mac& sender_mac,
              uint64_t now_ms);
   // Asks for unresolved and soon-to-expire entries (at most once a second each) and expires
   // stale ones.
@@ -57,7 +57,7 @@ class NeighbourCtl {
   uint64_t timeout_ms_;
   std::vector<Entry> entries_;  // index == slot
   std::deque<uint16_t> free_;
-  std::map<std::pair<uint8_t, config::IpAddress>, uint16_t> by_hop_;
+  std::map<std::pair<uint8_t, IpAddress>, uint16_t> by_hop_;
 };
 
 }  // namespace sluice::control

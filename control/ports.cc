@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 #include "dataplane/packet_meta.h"
 
 extern char** environ;
@@ -29,7 +29,7 @@ std::string dpdk_error(const char* step, int rc) {
   return std::string(step) + ": " + rte_strerror(rc < 0 ? -rc : rc);
 }
 
-std::string mac_text(const dp::Mac& mac) {
+std::string mac_text(const Mac& mac) {
   char text[18];
   std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac.bytes[0], mac.bytes[1],
                 mac.bytes[2], mac.bytes[3], mac.bytes[4], mac.bytes[5]);
@@ -152,13 +152,13 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
       !e.empty()) {
     return e;
   }
-  for (const config::Prefix& p : ifc.addresses) {
+  for (const Prefix& p : ifc.addresses) {
     if (!p.address.is_v4()) {
       if (std::string e = enable_ipv6(ifc.tap); !e.empty()) return e;
     }
     // IPv6: no duplicate address detection, the address is ours at once (sluice answers
     // for its virtual-service addresses; the configuration owns the rest of the segment).
-    std::vector<std::string> args{"addr", "add", config::format_prefix(p), "dev", ifc.tap};
+    std::vector<std::string> args{"addr", "add", format_prefix(p), "dev", ifc.tap};
     if (!p.address.is_v4()) args.push_back("nodad");
     if (std::string e = run_ip(args); !e.empty()) return e;
   }

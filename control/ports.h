@@ -24,7 +24,7 @@ std::string port_name_of(const std::string& device);
 struct DataInterface {
   uint16_t port_id = 0;
   uint16_t tap_port_id = 0;
-  dp::Mac mac;
+  Mac mac;
   // Which of the two ports exist and must be closed (a start-up may fail half way).
   bool port_open = false;
   bool tap_open = false;

@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "dataplane/ip6.h"
+#include "common/ip6.h"
 #include "dataplane/neighbour_slots.h"
 #include "dataplane/tcp_state.h"
 

@@ -37,7 +37,7 @@ struct V4 {
   static uint32_t persistence_group(Addr wire, const VirtualServiceEntry& service) {
     return fold(wire) & service.persistence_mask;
   }
-  static Addr wire(const config::IpAddress& a) { return wire_v4(a); }
+  static Addr wire(const IpAddress& a) { return wire_v4(a); }
   static Addr pool(const Snapshot& s, uint32_t i) { return s.snat_pool[i]; }
 
   static uint16_t packet_length(const Header& ip) { return rte_be_to_cpu_16(ip.total_length); }
@@ -100,7 +100,7 @@ struct V6 {
     }
     return fold(masked);
   }
-  static Addr wire(const config::IpAddress& a) { return wire_v6(a); }
+  static Addr wire(const IpAddress& a) { return wire_v6(a); }
   static Addr pool(const Snapshot& s, uint32_t i) { return s.snat_pool6[i]; }
 
   static uint16_t packet_length(const Header& ip) {

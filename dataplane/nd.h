@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "dataplane/ip6.h"
+#include "common/ip6.h"
 #include "dataplane/neighbour_slots.h"
 
 namespace sluice::dp {

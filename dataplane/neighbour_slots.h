@@ -9,14 +9,10 @@
 #include <cstring>
 #include <memory>
 
-#include "dataplane/bounds.h"
+#include "common/mac.h"
+#include "common/bounds.h"
 
 namespace sluice::dp {
-
-struct Mac {
-  uint8_t bytes[6] = {};
-  bool operator==(const Mac&) const = default;
-};
 
 class NeighbourSlots {
  public:

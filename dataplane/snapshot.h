@@ -7,23 +7,20 @@
 #include <cstring>
 #include <vector>
 
-#include "config/model.h"
-#include "dataplane/ip6.h"
+#include "common/ip6.h"
+#include "common/ip_address.h"
+#include "common/names.h"
 #include "dataplane/vip_table.h"
 
 namespace sluice::dp {
 
-using config::AdminState;
-using config::Mode;
-using config::Scheduler;
-
 // An address as packets carry it (network byte order).
-inline uint32_t wire_v4(const config::IpAddress& a) {
+inline uint32_t wire_v4(const IpAddress& a) {
   uint32_t v;
   std::memcpy(&v, a.bytes.data() + 12, 4);
   return v;
 }
-inline Ip6 wire_v6(const config::IpAddress& a) {
+inline Ip6 wire_v6(const IpAddress& a) {
   Ip6 ip;
   std::memcpy(ip.bytes, a.bytes.data(), 16);
   return ip;
@@ -32,7 +29,7 @@ inline Ip6 wire_v6(const config::IpAddress& a) {
 // One real server of one virtual service.
 struct RealServerEntry {
   uint32_t id = 0;  // stable across reloads; indexes per-worker counters (< kMaxRealServers)
-  config::IpAddress address;  // of the service's family
+  IpAddress address;  // of the service's family
   uint16_t port = 0;          // 0: keep the port the client connected to
   uint16_t weight = 0;
   AdminState state = AdminState::online;

@@ -1,7 +1,7 @@
 // Which worker owns a packet's connection, computable from the packet alone, so that return
 // traffic of nat and snat connections reaches the worker holding them whichever queue it
 // arrived on (the NIC spreads by its own hash, or by rte_flow rules built from the same
-// function, see config/compile/flow_rules.h).
+// function, see control/compile/flow_rules.h).
 //
 // The owner is named by one port of the connection:
 //   nat and snat, client side: the client's source port;

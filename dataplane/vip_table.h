@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dataplane/ip6.h"
+#include "common/ip6.h"
 
 namespace sluice::dp {
 

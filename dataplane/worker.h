@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "dataplane/bounds.h"
+#include "common/bounds.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/counter.h"
 #include "dataplane/drop_reasons.h"

@@ -113,7 +113,7 @@ std::vector<uint8_t> build(const Frame& f) {
   return bytes;
 }
 
-std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
+std::vector<uint8_t> build_neighbour_solicitation(const Mac& sender_mac,
                                                   const std::string& sender_ip,
                                                   const std::string& target_ip) {
   std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + 32);
@@ -145,7 +145,7 @@ std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
   return bytes;
 }
 
-std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::string& sender_ip,
+std::vector<uint8_t> build_arp_request(const Mac& sender_mac, const std::string& sender_ip,
                                        const std::string& target_ip) {
   std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr));
   auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());

@@ -14,8 +14,8 @@ namespace sluice::test {
 
 // src_ip and dst_ip with a ':' make an IPv6 frame (ttl is then the hop limit).
 struct Frame {
-  dp::Mac src_mac{{0x02, 0, 0, 0, 0, 0x01}};
-  dp::Mac dst_mac{{0x02, 0, 0, 0, 0, 0xaa}};
+  Mac src_mac{{0x02, 0, 0, 0, 0, 0x01}};
+  Mac dst_mac{{0x02, 0, 0, 0, 0, 0xaa}};
   std::string src_ip = "198.18.0.2";
   std::string dst_ip = "198.18.0.10";
   uint8_t protocol = 6;  // IPPROTO_TCP
@@ -31,7 +31,7 @@ struct Frame {
 // The frame's bytes.
 std::vector<uint8_t> build(const Frame& f);
 // An ARP request "who has target_ip, tell sender_ip".
-std::vector<uint8_t> build_arp_request(const dp::Mac& sender_mac, const std::string& sender_ip,
+std::vector<uint8_t> build_arp_request(const Mac& sender_mac, const std::string& sender_ip,
                                        const std::string& target_ip);
 // An ICMP error from `outer` (its MACs, addresses and TTL) quoting the IP header and first
 // 8 bytes of `quoted`'s packet; `rest` is the 32-bit word after the checksum (the MTU of
@@ -46,7 +46,7 @@ std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t 
 std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
                                        const Frame& quoted, uint32_t rest = 0);
 // An IPv6 neighbour solicitation for target_ip from sender_ip (to the solicited-node group).
-std::vector<uint8_t> build_neighbour_solicitation(const dp::Mac& sender_mac,
+std::vector<uint8_t> build_neighbour_solicitation(const Mac& sender_mac,
                                                   const std::string& sender_ip,
                                                   const std::string& target_ip);
 // An mbuf holding `bytes`, arrived on DPDK port `port`.
@@ -54,7 +54,7 @@ rte_mbuf* to_mbuf(const std::vector<uint8_t>& bytes, uint16_t port);
 
 // Parsed view of an output frame, for assertions.
 struct Seen {
-  dp::Mac src_mac, dst_mac;
+  Mac src_mac, dst_mac;
   std::string src_ip, dst_ip;
   uint16_t src_port = 0, dst_port = 0;
   uint8_t ttl = 0;
@@ -66,7 +66,7 @@ Seen inspect(rte_mbuf* m);
 
 // Parsed view of an output ICMP error.
 struct SeenIcmp {
-  dp::Mac src_mac, dst_mac;
+  Mac src_mac, dst_mac;
   std::string src_ip, dst_ip;
   uint8_t ttl = 0, type = 0, code = 0;
   uint16_t mtu = 0;  // low 16 bits of the word after the checksum

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 #include "config/load.h"
 #include "dataplane/pipeline.h"
 
@@ -51,9 +51,9 @@ virtual_services:
       - { address: 198.18.1.22, port: 5353 }
 )";
 
-dp::Mac neighbour_mac(const std::string& ip) {
-  const config::IpAddress a = *config::parse_ip(ip);
-  return dp::Mac{{0x02, 0x00, a.bytes[12], a.bytes[13], a.bytes[14], a.bytes[15]}};
+Mac neighbour_mac(const std::string& ip) {
+  const IpAddress a = *parse_ip(ip);
+  return Mac{{0x02, 0x00, a.bytes[12], a.bytes[13], a.bytes[14], a.bytes[15]}};
 }
 
 Outputs::~Outputs() {
@@ -124,14 +124,14 @@ PipelineHarness::~PipelineHarness() {
 }
 
 void PipelineHarness::publish() {
-  const auto slot_for = [this](const config::NextHop& hop) { return neighbours_->slot_for(hop); };
-  config::CompileResult r = config::compile(cfg_, ++generation_, ids_, overrides_, slot_for);
+  const auto slot_for = [this](const control::NextHop& hop) { return neighbours_->slot_for(hop); };
+  control::CompileResult r = control::compile(cfg_, ++generation_, ids_, overrides_, slot_for);
   if (!r.snapshot) throw std::runtime_error(r.error);
   // Resolve every next hop, as ARP replies would.
   for (const auto& e : neighbours_->entries()) {
     if (!e.in_use) continue;
     neighbours_->learn(e.hop.interface, e.hop.address,
-                       neighbour_mac(config::format_ip(e.hop.address)), 0);
+                       neighbour_mac(format_ip(e.hop.address)), 0);
   }
   published_.store(r.snapshot.get());
   snapshots_.push_back(std::move(r.snapshot));
@@ -143,15 +143,15 @@ void PipelineHarness::reload(const std::string& yaml) {
 }
 
 void PipelineHarness::set_override(const std::string& vip, uint16_t vip_port,
-                                   const std::string& rip, uint16_t rip_port, config::Override o) {
+                                   const std::string& rip, uint16_t rip_port, control::Override o) {
   const auto serves_vip = [&](const config::Listener& l) {
-    return l.serves(*config::parse_ip(vip), vip_port);
+    return l.serves(*parse_ip(vip), vip_port);
   };
   for (const config::VirtualService& vs : cfg_.virtual_services) {
     if (std::none_of(vs.listeners.begin(), vs.listeners.end(), serves_vip)) continue;
     for (const config::RealServer& rs : vs.real_servers) {
-      if (rs.address == *config::parse_ip(rip) && rs.port.value_or(vip_port) == rip_port) {
-        overrides_[config::key_of(vs, rs)] = o;
+      if (rs.address == *parse_ip(rip) && rs.port.value_or(vip_port) == rip_port) {
+        overrides_[control::key_of(vs, rs)] = o;
         publish();
         return;
       }
@@ -189,7 +189,7 @@ std::unique_ptr<Outputs> PipelineHarness::run(std::vector<rte_mbuf*> in, uint16_
   // worker (stages/lb.cc), round the ring of ids.
   for (size_t round = 0; round < workers_.size(); ++round) {
     for (auto& w : workers_) {
-      rte_mbuf* pkts[dp::kMaxBurst];
+      rte_mbuf* pkts[kMaxBurst];
       for (uint16_t from = 0; from < workers_.size(); ++from) {
         while (dp::take_over_from(*w, from, pkts) != 0) {
           collect(*w, *out);

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "config/compile/compile.h"
+#include "control/compile/compile.h"
 #include "control/neighbour_ctl.h"
 #include "dataplane/drop_reasons.h"
 #include "dataplane/worker.h"
@@ -25,9 +25,9 @@ extern const char* const kFixtureInterfaces;
 // (198.18.1.21-23:8080), dns-nat 198.18.0.11:53/udp nat rr (198.18.1.21-22:5353).
 extern const std::string kFixtureConfig;
 
-inline const dp::Mac kFrontMac{{0x02, 0, 0, 0, 0xf0, 0x00}};
-inline const dp::Mac kBackMac{{0x02, 0, 0, 0, 0xf1, 0x00}};
-inline const dp::Mac kClientMac{{0x02, 0, 0, 0, 0, 0x01}};
+inline const Mac kFrontMac{{0x02, 0, 0, 0, 0xf0, 0x00}};
+inline const Mac kBackMac{{0x02, 0, 0, 0, 0xf1, 0x00}};
+inline const Mac kClientMac{{0x02, 0, 0, 0, 0, 0x01}};
 
 // A client's SYN (or `flags`) to a virtual service, as it arrives on the front interface.
 inline Frame client_to(const std::string& vip, uint16_t port, uint16_t src_port = 40000,
@@ -58,7 +58,7 @@ inline Frame quoting(const std::string& src, uint16_t sport, const std::string& 
 }
 
 // The MAC the harness "resolves" for a next hop: 02:00:c6:12:x:y from its address.
-dp::Mac neighbour_mac(const std::string& ip);
+Mac neighbour_mac(const std::string& ip);
 
 // A packet from a host on the back interface (a real server, a router) to `to`:`to_port`,
 // from port `from_port`: a real server's reply (SYN+ACK, or `flags`) as sluice receives it.
@@ -94,7 +94,7 @@ class PipelineHarness {
   // Compiles and publishes a new snapshot (as a reload does), keeping ids and overrides.
   void reload(const std::string& yaml);
   void set_override(const std::string& vip, uint16_t vip_port, const std::string& rip,
-                    uint16_t rip_port, config::Override o);
+                    uint16_t rip_port, control::Override o);
   // Runs one burst on a worker and returns what came out of all of them.
   std::unique_ptr<Outputs> run(std::vector<rte_mbuf*> in, uint16_t on_worker = 0);
   std::unique_ptr<Outputs> run_one(rte_mbuf* m, uint16_t on_worker = 0) {
@@ -116,8 +116,8 @@ class PipelineHarness {
   void publish();
 
   config::Config cfg_;
-  config::ServerIds ids_;
-  config::Overrides overrides_;
+  control::ServerIds ids_;
+  control::Overrides overrides_;
   uint64_t generation_ = 0;
   uint32_t now_ = 1;
   dp::NeighbourSlots slots_;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 
 #ifndef SLUICE_SOURCE_DIR
 #error "build with -DSLUICE_SOURCE_DIR='\"/path/to/sluice\"'"

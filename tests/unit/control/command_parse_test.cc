@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 
 #include <string>
 
@@ -27,7 +27,7 @@ TEST(CommandParse, SetServerState) {
   const auto& s = std::get<SetServer>(*p.command);
   EXPECT_EQ(s.service.port, 80);
   EXPECT_EQ(s.server.port, 8080);
-  EXPECT_EQ(s.state, config::AdminState::drain);
+  EXPECT_EQ(s.state, AdminState::drain);
   EXPECT_FALSE(s.weight);
   EXPECT_FALSE(s.protocol);
 }
@@ -37,18 +37,18 @@ TEST(CommandParse, SetServerWeightAndProtocol) {
   ASSERT_TRUE(p.command) << p.error;
   const auto& s = std::get<SetServer>(*p.command);
   EXPECT_EQ(s.weight, 65535u);
-  EXPECT_EQ(s.protocol, config::Protocol::udp);
+  EXPECT_EQ(s.protocol, Protocol::udp);
 }
 
 TEST(CommandParse, SetServerTakesIpv6InBrackets) {
   const auto p = parse_command("set server [2001:2::11]:80/tcp [2001:2:0:1::21]:8080 weight 3");
   ASSERT_TRUE(p.command) << p.error;
   const auto& s = std::get<SetServer>(*p.command);
-  EXPECT_EQ(s.service.address, *config::parse_ip("2001:2::11"));
+  EXPECT_EQ(s.service.address, *parse_ip("2001:2::11"));
   EXPECT_EQ(s.service.port, 80);
-  EXPECT_EQ(s.server.address, *config::parse_ip("2001:2:0:1::21"));
+  EXPECT_EQ(s.server.address, *parse_ip("2001:2:0:1::21"));
   EXPECT_EQ(s.server.port, 8080);
-  EXPECT_EQ(s.protocol, config::Protocol::tcp);
+  EXPECT_EQ(s.protocol, Protocol::tcp);
   EXPECT_EQ(s.weight, 3u);
   for (const char* bad : {"set server 2001:2::11:80 [2001:2:0:1::21]:8080 weight 3",
                           "set server [2001:2::11]:80 2001:2:0:1::21:8080 weight 3",

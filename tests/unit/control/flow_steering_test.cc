@@ -9,12 +9,11 @@
 namespace sluice::control {
 namespace {
 
-using config::FlowRule;
 using Match = FlowRule::Match;
 
 TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
-  const RteFlowRule r(FlowRule{Match::destination, config::IpAddress::v4(0xc612000b),
-                               config::Protocol::tcp, Match::source, 0x0004, 0x0006, 2},
+  const RteFlowRule r(FlowRule{Match::destination, IpAddress::v4(0xc612000b),
+                               Protocol::tcp, Match::source, 0x0004, 0x0006, 2},
                       true);
   EXPECT_EQ(r.attr.ingress, 1u);
   EXPECT_EQ(r.attr.priority, 0u);  // rules on a destination address come first
@@ -39,8 +38,8 @@ TEST(RteFlowRule, MatchesTheDestinationAddressAndSourcePortBits) {
 }
 
 TEST(RteFlowRule, MatchesTheSourceAddressAndDestinationPortBitsOfUdp) {
-  const RteFlowRule r(FlowRule{Match::source, config::IpAddress::v4(0xc6120115),
-                               config::Protocol::udp, Match::destination, 0x0002, 0x0002, 1},
+  const RteFlowRule r(FlowRule{Match::source, IpAddress::v4(0xc6120115),
+                               Protocol::udp, Match::destination, 0x0002, 0x0002, 1},
                       true);
   EXPECT_EQ(r.attr.priority, 1u);  // after a VIP's rule, should a server be a client too
   const auto* ip = static_cast<const rte_flow_item_ipv4*>(r.pattern[1].spec);
@@ -57,8 +56,8 @@ TEST(RteFlowRule, MatchesTheSourceAddressAndDestinationPortBitsOfUdp) {
 
 TEST(RteFlowRule, OnePriorityLevelWhenThePortHasNoOther) {
   const FlowRule server{Match::source,
-                        config::IpAddress::v4(0xc6120115),
-                        config::Protocol::tcp,
+                        IpAddress::v4(0xc6120115),
+                        Protocol::tcp,
                         Match::destination,
                         2,
                         2,
@@ -68,10 +67,10 @@ TEST(RteFlowRule, OnePriorityLevelWhenThePortHasNoOther) {
 }
 
 TEST(RteFlowRule, MatchesAnIpv6AddressWithTheIpv6Item) {
-  config::IpAddress v6;
+  IpAddress v6;
   v6.bytes = {0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
   const RteFlowRule r(
-      FlowRule{Match::destination, v6, config::Protocol::tcp, Match::source, 2, 6, 1}, true);
+      FlowRule{Match::destination, v6, Protocol::tcp, Match::source, 2, 6, 1}, true);
   ASSERT_EQ(r.pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV6);
   const auto* ip = static_cast<const rte_flow_item_ipv6*>(r.pattern[1].spec);
   const auto* mask = static_cast<const rte_flow_item_ipv6*>(r.pattern[1].mask);
@@ -98,9 +97,9 @@ class FlowSteeringOnNullPort : public ::testing::Test {
 };
 
 TEST_F(FlowSteeringOnNullPort, APortWithoutFlowApiFallsBackToSoftwareAndSaysSo) {
-  config::FlowPlan plan;
-  plan.rules.push_back(FlowRule{Match::destination, config::IpAddress::v4(0xc612000b),
-                                config::Protocol::tcp, Match::source, 0, 2, 0});
+  control::FlowPlan plan;
+  plan.rules.push_back(FlowRule{Match::destination, IpAddress::v4(0xc612000b),
+                                Protocol::tcp, Match::source, 0, 2, 0});
   const std::string how = steering_.start({port_}, {"front"}, plan, 2);
   EXPECT_NE(how.find("port front: no flow API"), std::string::npos) << how;
   EXPECT_NE(how.find("in software (owner function and hand-off rings)"), std::string::npos);
@@ -109,12 +108,12 @@ TEST_F(FlowSteeringOnNullPort, APortWithoutFlowApiFallsBackToSoftwareAndSaysSo) 
 }
 
 TEST_F(FlowSteeringOnNullPort, OneWorkerSteersNothingAndSaysNothing) {
-  EXPECT_EQ(steering_.start({port_}, {"front"}, config::FlowPlan{}, 1), "");
+  EXPECT_EQ(steering_.start({port_}, {"front"}, control::FlowPlan{}, 1), "");
   EXPECT_FALSE(steering_.in_use());
 }
 
 TEST_F(FlowSteeringOnNullPort, AnInexpressiblePlanIsNamed) {
-  config::FlowPlan plan;
+  control::FlowPlan plan;
   plan.not_expressible = "workers.count 3 is not a power of two, which port-bit masks need";
   const std::string how = steering_.start({port_}, {"front"}, plan, 3);
   EXPECT_EQ(how.find("flow rules unusable: workers.count 3"), 0u) << how;

@@ -7,8 +7,8 @@
 namespace sluice::control {
 namespace {
 
-const dp::Mac kMac{{2, 0, 0, 0, 0, 7}};
-const config::IpAddress kHop = config::IpAddress::v4(0xc6120015);
+const Mac kMac{{2, 0, 0, 0, 0, 7}};
+const IpAddress kHop = IpAddress::v4(0xc6120015);
 
 TEST(NeighbourCtl, SlotsAreStablePerNextHop) {
   dp::NeighbourSlots slots;
@@ -24,12 +24,12 @@ TEST(NeighbourCtl, AsksForUnresolvedHopsOnceASecondUntilAnswered) {
   NeighbourCtl n(slots, 300);
   const uint16_t s = *n.slot_for({0, kHop});
   std::vector<uint64_t> asked;
-  const auto send = [&asked](const config::NextHop&) { asked.push_back(0); };
+  const auto send = [&asked](const control::NextHop&) { asked.push_back(0); };
   n.tick(1000, send);
   n.tick(1500, send);
   n.tick(2000, send);
   EXPECT_EQ(asked.size(), 2u);
-  dp::Mac mac;
+  Mac mac;
   EXPECT_FALSE(slots.get(s, mac));
   n.learn(0, kHop, kMac, 2100);
   ASSERT_TRUE(slots.get(s, mac));
@@ -43,7 +43,7 @@ TEST(NeighbourCtl, LearnsOnlyOnTheInterfaceOfTheHop) {
   NeighbourCtl n(slots, 300);
   const uint16_t s = *n.slot_for({0, kHop});
   n.learn(1, kHop, kMac, 0);
-  dp::Mac mac;
+  Mac mac;
   EXPECT_FALSE(slots.get(s, mac));
 }
 
@@ -53,12 +53,12 @@ TEST(NeighbourCtl, RefreshesInTheLastThirdAndExpiresWhenSilent) {
   const uint16_t s = *n.slot_for({0, kHop});
   n.learn(0, kHop, kMac, 1000);
   int asked = 0;
-  const auto send = [&asked](const config::NextHop&) { ++asked; };
+  const auto send = [&asked](const control::NextHop&) { ++asked; };
   n.tick(10000, send);
   EXPECT_EQ(asked, 0);
   n.tick(22000, send);  // within 10 s of expiry at 31 s
   EXPECT_EQ(asked, 1);
-  dp::Mac mac;
+  Mac mac;
   EXPECT_TRUE(slots.get(s, mac));
   n.tick(31000, send);
   EXPECT_FALSE(slots.get(s, mac));
@@ -68,34 +68,34 @@ TEST(NeighbourCtl, ReleasedSlotsAreClearedNoLongerAskedForAndReusedLast) {
   dp::NeighbourSlots slots;
   NeighbourCtl n(slots, 300);
   const uint16_t keep = *n.slot_for({0, kHop});
-  const uint16_t drop = *n.slot_for({0, config::IpAddress::v4(0xc6120016)});
-  n.learn(0, config::IpAddress::v4(0xc6120016), kMac, 0);
+  const uint16_t drop = *n.slot_for({0, IpAddress::v4(0xc6120016)});
+  n.learn(0, IpAddress::v4(0xc6120016), kMac, 0);
   n.retain({keep});
-  dp::Mac mac;
+  Mac mac;
   EXPECT_FALSE(slots.get(drop, mac));
-  std::vector<config::IpAddress> asked;
-  n.tick(1000, [&asked](const config::NextHop& h) { asked.push_back(h.address); });
-  EXPECT_EQ(asked, (std::vector<config::IpAddress>{kHop}));
+  std::vector<IpAddress> asked;
+  n.tick(1000, [&asked](const control::NextHop& h) { asked.push_back(h.address); });
+  EXPECT_EQ(asked, (std::vector<IpAddress>{kHop}));
   // Every other free slot is handed out before the released one comes back.
-  for (uint32_t i = 0; i + 2 < dp::kMaxNeighbours; ++i) {
-    EXPECT_NE(*n.slot_for({1, config::IpAddress::v4(i)}), drop);
+  for (uint32_t i = 0; i + 2 < kMaxNeighbours; ++i) {
+    EXPECT_NE(*n.slot_for({1, IpAddress::v4(i)}), drop);
   }
-  EXPECT_EQ(*n.slot_for({2, config::IpAddress::v4(1)}), drop);
-  EXPECT_FALSE(n.slot_for({2, config::IpAddress::v4(2)}));  // all in use
+  EXPECT_EQ(*n.slot_for({2, IpAddress::v4(1)}), drop);
+  EXPECT_FALSE(n.slot_for({2, IpAddress::v4(2)}));  // all in use
 }
 
 TEST(NeighbourCtl, Ipv6NextHopsResolveLikeIpv4Ones) {
   dp::NeighbourSlots slots;
   NeighbourCtl n(slots, 300);
-  config::IpAddress hop6;
+  IpAddress hop6;
   hop6.bytes = {0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x21};
   const uint16_t s = *n.slot_for({0, hop6});
   EXPECT_NE(s, *n.slot_for({0, kHop}));
-  std::vector<config::NextHop> asked;
-  n.tick(1000, [&asked](const config::NextHop& h) { asked.push_back(h); });
+  std::vector<control::NextHop> asked;
+  n.tick(1000, [&asked](const control::NextHop& h) { asked.push_back(h); });
   ASSERT_EQ(asked.size(), 2u);
   n.learn(0, hop6, kMac, 1100);
-  dp::Mac mac;
+  Mac mac;
   ASSERT_TRUE(slots.get(s, mac));
   EXPECT_EQ(mac, kMac);
 }

@@ -18,7 +18,7 @@ std::vector<RealServerEntry> servers(std::initializer_list<uint16_t> weights) {
   uint32_t id = 0;
   for (uint16_t w : weights) {
     s.push_back(
-        {.id = id, .address = config::IpAddress::v4(0xc6120100 + id), .port = 0, .weight = w});
+        {.id = id, .address = IpAddress::v4(0xc6120100 + id), .port = 0, .weight = w});
     ++id;
   }
   return s;
@@ -244,8 +244,8 @@ TEST(AllSchedulers, ReturnNoServerWhenNoneIsAvailable) {
                           Scheduler::sh, Scheduler::dh, Scheduler::first, Scheduler::maglev}) {
     auto s = servers({0, 1});
     s[1].state = AdminState::drain;
-    EXPECT_EQ(Picker(sched, s).pick(), kNoServer) << config::to_string(sched);
-    EXPECT_EQ(Picker(sched, {}).pick(), kNoServer) << config::to_string(sched);
+    EXPECT_EQ(Picker(sched, s).pick(), kNoServer) << to_string(sched);
+    EXPECT_EQ(Picker(sched, {}).pick(), kNoServer) << to_string(sched);
   }
 }
 

@@ -1,14 +1,15 @@
-#include "config/compile/flow_rules.h"
+#include "control/compile/flow_rules.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 #include "config/load.h"
 #include "dataplane/steering.h"
 
-namespace sluice::config {
+namespace sluice::control {
+using namespace config;
 namespace {
 
 using Match = FlowRule::Match;
@@ -108,4 +109,4 @@ TEST(FlowRules, RulesAgreeWithTheOwnerFunction) {
 }
 
 }  // namespace
-}  // namespace sluice::config
+}  // namespace sluice::control

@@ -1,9 +1,10 @@
-// Compile-time bounds of the data plane. Tables indexed by these are preallocated at start.
+// Compile-time bounds of the data plane, which the config validator enforces. Tables indexed
+// by these are preallocated at start.
 #pragma once
 
 #include <cstdint>
 
-namespace sluice::dp {
+namespace sluice {
 
 // Real servers get a stable id (kept across reloads) that indexes per-worker counters:
 // 4096 ids x 3 counters x 8 B = 96 KiB per worker.
@@ -17,4 +18,4 @@ inline constexpr uint32_t kMaxWorkers = 64;
 // A burst never exceeds this (workers.burst is validated against it).
 inline constexpr uint32_t kMaxBurst = 512;
 
-}  // namespace sluice::dp
+}  // namespace sluice

@@ -1,11 +1,11 @@
-#include "config/ip.h"
+#include "common/ip_text.h"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 #include <cstring>
 
-namespace sluice::config {
+namespace sluice {
 namespace {
 
 // A decimal number in 0..max: digits only, no sign, no spaces, and no leading zero except
@@ -108,4 +108,4 @@ std::string format_endpoint(const IpAddress& ip, uint16_t port) {
   return format_host(ip) + ':' + std::to_string(port);
 }
 
-}  // namespace sluice::config
+}  // namespace sluice

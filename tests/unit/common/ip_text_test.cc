@@ -1,4 +1,4 @@
-#include "config/ip.h"
+#include "common/ip_text.h"
 
 #include <gtest/gtest.h>
 

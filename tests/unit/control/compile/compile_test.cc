@@ -1,11 +1,12 @@
-#include "config/compile/compile.h"
+#include "control/compile/compile.h"
 
 #include <gtest/gtest.h>
 
-#include "config/ip.h"
+#include "common/ip_text.h"
 #include "config/load.h"
 
-namespace sluice::config {
+namespace sluice::control {
+using namespace config;
 namespace {
 
 Config load(const std::string& yaml) {
@@ -202,4 +203,4 @@ TEST(Compile, RouteToPrefersConnectedThenLongestRoute) {
 }
 
 }  // namespace
-}  // namespace sluice::config
+}  // namespace sluice::control

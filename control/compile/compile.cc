@@ -1,4 +1,4 @@
-#include "config/compile/compile.h"
+#include "control/compile/compile.h"
 
 #include <arpa/inet.h>
 
@@ -6,17 +6,19 @@
 #include <numeric>
 #include <span>
 
-#include "dataplane/bounds.h"
+#include "common/bounds.h"
 #include "dataplane/hash_tables.h"
 
-namespace sluice::config {
+namespace sluice::control {
+
+using namespace config;  // this file reads the config model throughout
 
 ServerKey key_of(const VirtualService& vs, const RealServer& rs, bool fallback) {
   return {vs.name, rs.address, rs.port.value_or(0), fallback};
 }
 
 ServerIds::ServerIds() {
-  for (uint32_t id = 0; id < dp::kMaxRealServers; ++id) free_.push_back(id);
+  for (uint32_t id = 0; id < kMaxRealServers; ++id) free_.push_back(id);
 }
 
 std::optional<uint32_t> ServerIds::id_of(const ServerKey& key) {
@@ -102,11 +104,11 @@ struct ServerCompiler {
   // Returns "" or why the snapshot cannot be built.
   std::string add(const ServerKey& key, const RealServer& rs) {
     const std::optional<uint32_t> id = ids.id_of(key);
-    if (!id) return "more than " + std::to_string(dp::kMaxRealServers) + " real servers";
+    if (!id) return "more than " + std::to_string(kMaxRealServers) + " real servers";
     const std::optional<NextHop> hop = route_to(cfg, rs.address);
     if (!hop) return "real server unreachable (validation should have caught it)";
     const std::optional<uint16_t> neighbour = neighbour_slot(*hop);
-    if (!neighbour) return "more than " + std::to_string(dp::kMaxNeighbours) + " next hops";
+    if (!neighbour) return "more than " + std::to_string(kMaxNeighbours) + " next hops";
     Override o;
     if (auto it = overrides.find(key); it != overrides.end()) o = it->second;
     const dp::RealServerEntry server{
@@ -209,9 +211,9 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
   snap->generation = generation;
   const Timeouts& t = cfg.connections.timeouts;
   snap->timeouts = {t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp};
-  snap->fate_by_id.assign(dp::kMaxRealServers, dp::ServerFate{});
-  snap->tunnel_source6_by_id.assign(dp::kMaxRealServers, dp::Ip6{});
-  snap->service_by_id.assign(dp::kMaxRealServers, dp::kNoService);
+  snap->fate_by_id.assign(kMaxRealServers, dp::ServerFate{});
+  snap->tunnel_source6_by_id.assign(kMaxRealServers, Ip6{});
+  snap->service_by_id.assign(kMaxRealServers, dp::kNoService);
 
   // Free the ids of servers that left first, so that replacing a whole pool fits.
   std::set<ServerKey> keys;
@@ -260,4 +262,4 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
   return {std::move(snap), {}};
 }
 
-}  // namespace sluice::config
+}  // namespace sluice::control

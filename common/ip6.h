@@ -4,11 +4,11 @@
 
 #include <cstdint>
 
-namespace sluice::dp {
+namespace sluice {
 
 struct Ip6 {
   uint8_t bytes[16] = {};
   bool operator==(const Ip6&) const = default;
 };
 
-}  // namespace sluice::dp
+}  // namespace sluice

@@ -16,7 +16,7 @@
 #include "config/model.h"
 #include "dataplane/snapshot.h"
 
-namespace sluice::config {
+namespace sluice::control {
 
 // What identifies a real server of a virtual service across reloads: the service's name
 // (so its ports, scheduler or mode may change without cutting connections; renaming a
@@ -29,7 +29,7 @@ struct ServerKey {
   auto operator<=>(const ServerKey&) const = default;
 };
 
-ServerKey key_of(const VirtualService& vs, const RealServer& rs, bool fallback = false);
+ServerKey key_of(const config::VirtualService& vs, const config::RealServer& rs, bool fallback = false);
 
 // Stable ids. An id no longer used goes to the back of the free queue, so it is reused as
 // late as possible: connections still carrying it have long expired by then.
@@ -58,7 +58,7 @@ struct NextHop {
   IpAddress address;
 };
 // Connected subnets first, then the longest matching route. nullopt if unreachable.
-std::optional<NextHop> route_to(const Config& cfg, const IpAddress& address);
+std::optional<NextHop> route_to(const config::Config& cfg, const IpAddress& address);
 
 // The persistence key of a service: from its name, so entries survive reloads; never 0.
 uint32_t persistence_key_of(const std::string& service);
@@ -66,7 +66,7 @@ uint32_t persistence_key_of(const std::string& service);
 // The interface's address on the next hop's subnet (a hop from route_to always has one),
 // else its first: the source of what the appliance itself sends that way (ARP requests,
 // neighbour solicitations, tun's outer header).
-IpAddress own_address_towards(const Interface& ifc, const IpAddress& next_hop);
+IpAddress own_address_towards(const config::Interface& ifc, const IpAddress& next_hop);
 
 // Hands out the NeighbourSlots slot for a next hop (control/neighbour_ctl owns them);
 // nullopt when all are in use.
@@ -79,7 +79,7 @@ struct CompileResult {
 
 // `ids` is updated even when compiling fails: callers that must not see a failed attempt
 // pass a copy and keep it only on success.
-CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
+CompileResult compile(const config::Config& cfg, uint64_t generation, ServerIds& ids,
                       const Overrides& overrides, const NeighbourSlotFor& neighbour_slot);
 
-}  // namespace sluice::config
+}  // namespace sluice::control

@@ -1,4 +1,4 @@
-#include "config/compile/flow_rules.h"
+#include "control/compile/flow_rules.h"
 
 #include <bit>
 #include <set>
@@ -6,7 +6,9 @@
 
 #include "dataplane/steering.h"
 
-namespace sluice::config {
+namespace sluice::control {
+
+using namespace config;  // this file reads the config model throughout
 namespace {
 
 using Key = std::pair<IpAddress, Protocol>;
@@ -60,4 +62,4 @@ FlowPlan plan_flow_rules(const Config& config) {
   return plan;
 }
 
-}  // namespace sluice::config
+}  // namespace sluice::control

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "config/model.h"
+#include "common/ip_address.h"
 
-namespace sluice::config {
+namespace sluice {
 
 // Dotted quad, exactly four decimal octets 0..255, no leading '+', no spaces. Host byte order.
 std::optional<Ipv4> parse_ipv4(std::string_view text);
@@ -34,4 +34,4 @@ std::optional<Endpoint> parse_endpoint(std::string_view text);
 // The same forms back.
 std::string format_endpoint(const IpAddress& ip, uint16_t port);
 
-}  // namespace sluice::config
+}  // namespace sluice

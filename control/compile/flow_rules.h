@@ -17,7 +17,7 @@
 
 #include "config/model.h"
 
-namespace sluice::config {
+namespace sluice::control {
 
 struct FlowRule {
   enum class Match : uint8_t { destination, source };
@@ -36,6 +36,6 @@ struct FlowPlan {
   std::string not_expressible;  // non-empty: why rules cannot steer (then rules is empty)
 };
 
-FlowPlan plan_flow_rules(const Config& config);
+FlowPlan plan_flow_rules(const config::Config& config);
 
-}  // namespace sluice::config
+}  // namespace sluice::control
