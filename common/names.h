@@ -28,12 +28,15 @@ namespace sluice {
   X(Scheduler, rr) X(Scheduler, wrr) X(Scheduler, lc) X(Scheduler, wlc) X(Scheduler, sh) \
       X(Scheduler, dh) X(Scheduler, first) X(Scheduler, maglev)
 #define SLUICE_ADMIN_STATES(X) X(AdminState, online) X(AdminState, drain) X(AdminState, halt)
+// What a control-socket client may do: nothing, show (read), or change too (full).
+#define SLUICE_CONTROL_ACCESS(X) X(ControlAccess, none) X(ControlAccess, read) X(ControlAccess, full)
 
 #define SLUICE_ENUMERATOR(type, name, ...) name __VA_OPT__(= __VA_ARGS__),
 enum class Protocol : uint8_t { SLUICE_PROTOCOLS(SLUICE_ENUMERATOR) };
 enum class Mode : uint8_t { SLUICE_MODES(SLUICE_ENUMERATOR) };
 enum class Scheduler : uint8_t { SLUICE_SCHEDULERS(SLUICE_ENUMERATOR) };
 enum class AdminState : uint8_t { SLUICE_ADMIN_STATES(SLUICE_ENUMERATOR) };
+enum class ControlAccess : uint8_t { SLUICE_CONTROL_ACCESS(SLUICE_ENUMERATOR) };
 #undef SLUICE_ENUMERATOR
 
 // Every value of an enum and its name, in declaration order.
@@ -52,6 +55,7 @@ SLUICE_VOCABULARY(Protocol, SLUICE_PROTOCOLS)
 SLUICE_VOCABULARY(Mode, SLUICE_MODES)
 SLUICE_VOCABULARY(Scheduler, SLUICE_SCHEDULERS)
 SLUICE_VOCABULARY(AdminState, SLUICE_ADMIN_STATES)
+SLUICE_VOCABULARY(ControlAccess, SLUICE_CONTROL_ACCESS)
 #undef SLUICE_VOCABULARY
 #undef SLUICE_NAME
 #undef SLUICE_VALUE

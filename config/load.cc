@@ -1,6 +1,7 @@
 #include "config/load.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <unistd.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -40,6 +41,7 @@ constexpr Range kConnLimit{0, 1 << 27};  // connections.capacity's upper bound
 constexpr Range kPrefixLength{1, 128};   // persistence netmask as a prefix length
 
 constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
+constexpr size_t kMaxGroupName = 32;    // LOGIN_NAME_MAX less the NUL, as useradd allows
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
 
@@ -160,19 +162,38 @@ void parse_workers(Context& cx, const Element& e, Workers& workers) {
   }
 }
 
-void parse_control(Context& cx, const Element& e, Control& control) {
-  const Fields f(cx, e, {"socket"});
-  const std::optional<Element> socket = f.get("socket");
-  if (!socket) return;
-  const std::optional<std::string> path = read_string(cx, *socket);
+void parse_control_socket(Context& cx, const Element& socket, Control& control) {
+  const std::optional<std::string> path = read_string(cx, socket);
   if (!path) return;
   if (!path->starts_with('/')) {
-    cx.error(socket->origin, "expected an absolute path");
+    cx.error(socket.origin, "expected an absolute path");
   } else if (path->size() > kMaxSocketPath) {
-    cx.error(socket->origin, "path is longer than " + std::to_string(kMaxSocketPath) +
-                                 " bytes, the limit of a unix socket address");
+    cx.error(socket.origin, "path is longer than " + std::to_string(kMaxSocketPath) +
+                                " bytes, the limit of a unix socket address");
   } else {
     control.socket = *path;
+  }
+}
+
+// The group must exist where the file is checked: the daemon gives the socket to it at start.
+void parse_control_group(Context& cx, const Element& e, Control& control) {
+  const std::optional<std::string> name = read_string(cx, e);
+  if (!name) return;
+  if (name->empty() || name->size() > kMaxGroupName || name->find('\0') != std::string::npos) {
+    cx.error(e.origin, "expected a group name of 1.." + std::to_string(kMaxGroupName) + " bytes");
+  } else if (getgrnam(name->c_str()) == nullptr) {
+    cx.error(e.origin, "no group named " + quote(*name) + " on this host");
+  } else {
+    control.group = *name;
+  }
+}
+
+void parse_control(Context& cx, const Element& e, Control& control) {
+  const Fields f(cx, e, {"socket", "group", "group_access"});
+  if (auto v = f.get("socket")) parse_control_socket(cx, *v, control);
+  if (auto v = f.get("group")) parse_control_group(cx, *v, control);
+  if (auto v = f.get("group_access")) {
+    set(control.group_access, read_enum<ControlAccess>(cx, *v, "group_access"));
   }
 }
 

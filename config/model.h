@@ -144,6 +144,10 @@ struct VirtualService {
 
 struct Control {
   std::string socket = "/run/sluice/sluiced.sock";
+  // Members of this group may use the socket too (the file is mode 0660 and theirs), with
+  // group_access; otherwise only root (and sluiced's own user) can (mode 0600).
+  std::string group;
+  ControlAccess group_access = ControlAccess::read;
 };
 
 struct Config {

@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include <set>
-#include <thread>
 
 #include "config/load.h"
 
@@ -17,7 +16,6 @@ namespace sluice::control {
 namespace {
 
 constexpr unsigned kRingSize = 1024;
-constexpr uint64_t kNeighbourTickMs = 100;
 
 }  // namespace
 
@@ -27,6 +25,20 @@ rte_ring* Appliance::make_ring(const std::string& name) {
                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (r != nullptr) rings_.push_back(r);
   return r;
+}
+
+rte_ring* Appliance::make_message_ring(const std::string& name, unsigned element_size,
+                                      unsigned count) {
+  rte_ring* r = rte_ring_create_elem(name.c_str(), element_size, count,
+                                     static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (r != nullptr) rings_.push_back(r);
+  return r;
+}
+
+std::vector<std::pair<rte_ring*, rte_ring*>> Appliance::worker_rings() const {
+  std::vector<std::pair<rte_ring*, rte_ring*>> rings;
+  for (const dp::WorkerCtx* w : workers_) rings.emplace_back(w->to_worker, w->from_worker);
+  return rings;
 }
 
 namespace {
@@ -105,7 +117,10 @@ std::unique_ptr<Appliance> Appliance::start(config::Config cfg, std::string& err
   if (error = start_interfaces(a->cfg_, a->pool_, a->interfaces_); !error.empty()) return nullptr;
   a->neighbours_ = std::make_unique<NeighbourCtl>(a->neighbour_slots_, a->cfg_.neighbours.timeout);
   a->publisher_ = std::make_unique<Publisher>(a->cfg_.workers.count);
-  if (error = a->publish(a->cfg_); !error.empty()) return nullptr;
+  if (Result<void> published = a->publish(a->cfg_); !published) {
+    error = published.error();
+    return nullptr;
+  }
   if (error = a->start_workers(); !error.empty()) return nullptr;
   a->start_flow_steering();
   return a;
@@ -160,12 +175,16 @@ std::string Appliance::start_workers() {
     w->published = publisher_->slot();
     w->qsbr = publisher_->qsbr();
     w->kernel_ring = make_ring("sluice_kernel_" + suffix);
-    w->requests = make_ring("sluice_requests_" + suffix);
+    w->to_worker = make_message_ring("sluice_to_worker_" + suffix, sizeof(dp::ControlMessage),
+                                     dp::kToWorkerRingSize);
+    w->from_worker = make_message_ring("sluice_from_worker_" + suffix,
+                                       sizeof(dp::WorkerMessage), dp::kFromWorkerRingSize);
     if (id == 0) {
       w->from_kernel = make_ring("sluice_from_kernel");
       to_wire = w->from_kernel;
     }
-    if (w->kernel_ring == nullptr || w->requests == nullptr || to_wire == nullptr) {
+    if (w->kernel_ring == nullptr || w->to_worker == nullptr || w->from_worker == nullptr ||
+        to_wire == nullptr) {
       return "cannot create worker rings: " + std::string(rte_strerror(rte_errno));
     }
     to_kernel.push_back(w->kernel_ring);
@@ -246,7 +265,7 @@ std::set<uint16_t> neighbour_slots_of(const dp::Snapshot* snap) {
 
 // The service a `set server` names by VIP:PORT[/PROTOCOL]. Without a protocol, tcp wins when
 // both are served.
-const config::VirtualService* service_of(const config::Config& cfg, const SetServer& change) {
+const config::VirtualService* service_of(const config::Config& cfg, const ServerRef& change) {
   const config::VirtualService* found = nullptr;
   for (const config::VirtualService& vs : cfg.virtual_services) {
     for (const config::Listener& l : vs.listeners) {
@@ -262,13 +281,13 @@ const config::VirtualService* service_of(const config::Config& cfg, const SetSer
 
 }  // namespace
 
-std::string Appliance::publish(const config::Config& cfg) {
+Result<void> Appliance::publish(const config::Config& cfg) {
   const auto slot_for = [this](const control::NextHop& hop) { return neighbours_->slot_for(hop); };
   control::ServerIds ids = ids_;  // a failed compile must leave the running ids untouched
   control::CompileResult r = control::compile(cfg, generation_ + 1, ids, overrides_, slot_for);
   if (!r.snapshot) {
     neighbours_->retain(neighbour_slots_of(publisher_->current()));
-    return r.error;
+    return Error{r.error};
   }
   ++generation_;
   ids_ = std::move(ids);
@@ -281,34 +300,31 @@ uint32_t Appliance::worker_now() const {
   return static_cast<uint32_t>((rte_rdtsc() - start_tsc_) / rte_get_tsc_hz());
 }
 
-uint32_t Appliance::poll() {
-  const uint64_t now = monotonic_ms();
-  uint32_t moved = exception_->poll(now);
-  if (now >= last_neighbour_tick_ms_ + kNeighbourTickMs) {
-    last_neighbour_tick_ms_ = now;
-    neighbours_->tick(
-        now, [this](const control::NextHop& hop) { exception_->send_neighbour_request(cfg_, hop); });
-  }
-  publisher_->reclaim();
-  std::erase_if(abandoned_dumps_, [](const PendingDump& d) {
-    return d.request->done.load(std::memory_order_acquire);
+uint32_t Appliance::poll_exception_path(uint64_t now_ms) { return exception_->poll(now_ms); }
+
+void Appliance::tick_neighbours(uint64_t now_ms) {
+  neighbours_->tick(now_ms, [this](const NextHop& hop) {
+    exception_->send_neighbour_request(cfg_, hop);
   });
-  return moved;
 }
 
-std::string Appliance::reload() {
+void Appliance::reclaim_snapshots() { publisher_->reclaim(); }
+
+Result<void> Appliance::reload() {
   config::LoadResult loaded = config::load_file(cfg_.file);
   if (!loaded.config) {
     std::string text;
     for (const config::Error& e : loaded.errors) text += e.format() + "\n";
     text.pop_back();
-    return text;
+    return Error{text};
   }
   config::Config& next = *loaded.config;
   if (std::string key = restart_only_change(cfg_, next); !key.empty()) {
-    return cfg_.file + ": " + key + ": changing this needs a restart of sluiced";
+    return Error{cfg_.file + ": " + key + ": changing this needs a restart of sluiced"};
   }
-  if (std::string e = publish(next); !e.empty()) return cfg_.file + ": " + e;
+  if (Result<void> published = publish(next); !published) {
+    return Error{cfg_.file + ": " + published.error()};
+  }
   // Overrides of real servers that left the file go with them.
   control::Overrides kept;
   for (const config::VirtualService& vs : next.virtual_services) {
@@ -328,9 +344,9 @@ std::string Appliance::reload() {
   return {};
 }
 
-std::string Appliance::set_server(const SetServer& change) {
+Result<void> Appliance::override_server(const ServerRef& change, const Override& what) {
   const config::VirtualService* service = service_of(cfg_, change);
-  if (service == nullptr) return "no virtual service serves that address and port";
+  if (service == nullptr) return Error{"no virtual service serves that address and port"};
   const config::RealServer* server = nullptr;
   for (const config::RealServer& rs : service->real_servers) {
     if (rs.address == change.server.address &&
@@ -338,45 +354,16 @@ std::string Appliance::set_server(const SetServer& change) {
       server = &rs;
     }
   }
-  if (server == nullptr) return "virtual service " + service->name + " has no such real server";
-  const control::Overrides before = overrides_;
-  control::Override& o = overrides_[control::key_of(*service, *server)];
-  if (change.state) o.state = change.state;
-  if (change.weight) o.weight = change.weight;
-  std::string error = publish(cfg_);
-  if (!error.empty()) overrides_ = before;
-  return error;
-}
-
-std::vector<ConnDump> Appliance::dump_connections(uint32_t limit) {
-  std::vector<PendingDump> pending(workers_.size());
-  for (size_t i = 0; i < workers_.size(); ++i) {
-    pending[i].out.resize(limit);
-    pending[i].request = std::make_unique<dp::ConnDumpRequest>();
-    pending[i].request->out = pending[i].out.data();
-    pending[i].request->capacity = limit;
-    if (rte_ring_sp_enqueue(workers_[i]->requests, pending[i].request.get()) != 0) {
-      pending[i].request.reset();
-    }
+  if (server == nullptr) {
+    return Error{"virtual service " + service->name + " has no such real server"};
   }
-  // Workers serve a request within a few loops; bounded so a wedged worker cannot hang us.
-  const uint64_t deadline = monotonic_ms() + 2000;
-  std::vector<ConnDump> dumps;
-  for (size_t i = 0; i < workers_.size(); ++i) {
-    dp::ConnDumpRequest* r = pending[i].request.get();
-    if (r == nullptr) continue;
-    while (!r->done.load(std::memory_order_acquire) && monotonic_ms() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (!r->done.load(std::memory_order_acquire)) {
-      // The worker still holds the request: keep it until the worker lets go.
-      abandoned_dumps_.push_back(std::move(pending[i]));
-      continue;
-    }
-    pending[i].out.resize(r->count);
-    dumps.push_back({static_cast<uint16_t>(i), r->now, std::move(pending[i].out)});
-  }
-  return dumps;
+  const Overrides before = overrides_;
+  Override& o = overrides_[key_of(*service, *server)];
+  if (what.state) o.state = what.state;
+  if (what.weight) o.weight = what.weight;
+  Result<void> published = publish(cfg_);
+  if (!published) overrides_ = before;
+  return published;
 }
 
 }  // namespace sluice::control

@@ -14,7 +14,8 @@
 
 #include "control/compile/compile.h"
 #include "config/model.h"
-#include "control/command_parse.h"
+#include "common/ip_text.h"
+#include "common/result.h"
 #include "control/exception_path.h"
 #include "control/flow_steering.h"
 #include "control/neighbour_ctl.h"
@@ -25,17 +26,13 @@
 
 namespace sluice::control {
 
-struct ConnDump {
-  uint16_t worker = 0;
-  uint32_t worker_now = 0;
-  std::vector<dp::ConnRecord> records;
-};
-
-// A request handed to a worker and the buffer it fills; owned by the control thread, which
-// must not free it before the worker says done.
-struct PendingDump {
-  std::unique_ptr<dp::ConnDumpRequest> request;
-  std::vector<dp::ConnRecord> out;
+// A real server as operators name it: the service by one of its addresses and ports (and
+// protocol when it serves both), the server by address and port. `server.port` 0 names the
+// port-less server of a service that listens on every port (`ADDRESS:*`).
+struct ServerRef {
+  Endpoint service;
+  std::optional<Protocol> protocol;  // absent: tcp, else udp if only udp serves it
+  Endpoint server;
 };
 
 class Appliance {
@@ -46,15 +43,19 @@ class Appliance {
   Appliance(const Appliance&) = delete;
   Appliance& operator=(const Appliance&) = delete;
 
-  // One turn of the control thread's housekeeping: exception path, neighbours, reclamation.
-  // Returns the number of packets moved (0 means the caller may sleep a little).
-  uint32_t poll();
+  // The control thread's recurring work, each a handler on the event loop (sluiced.cc).
+  // Moves packets between the workers and the TAP twins; returns how many (0: none waited).
+  uint32_t poll_exception_path(uint64_t now_ms);
+  // Resolves and refreshes next hops (every 100 ms).
+  void tick_neighbours(uint64_t now_ms);
+  // Frees snapshots no worker can still read.
+  void reclaim_snapshots();
 
-  // Re-reads the config file. Returns "" on success, else every error, one per line; the
-  // running configuration is kept then.
-  std::string reload();
-  // Applies a CLI override. Returns "" or a one-line error.
-  std::string set_server(const SetServer& change);
+  // Re-reads the config file. On failure the error holds every error, one per line, and the
+  // running configuration is kept.
+  Result<void> reload();
+  // Applies a run-time override (state and/or weight) of one real server.
+  Result<void> override_server(const ServerRef& server, const Override& change);
 
   const config::Config& config() const { return cfg_; }
   const dp::Snapshot& snapshot() const { return *publisher_->current(); }
@@ -65,16 +66,17 @@ class Appliance {
   const NeighbourCtl& neighbours() const { return *neighbours_; }
   // The workers' clock (seconds since start), which persistence entries expire by.
   uint32_t worker_now() const;
-  // Asks every worker for up to `limit` connections each; waits at most ~2 s.
-  std::vector<ConnDump> dump_connections(uint32_t limit);
+  // Every worker's message rings: {to worker i, from worker i}.
+  std::vector<std::pair<rte_ring*, rte_ring*>> worker_rings() const;
 
  private:
   Appliance() = default;
   std::string start_workers();
   rte_ring* make_ring(const std::string& name);  // owned by the appliance
+  rte_ring* make_message_ring(const std::string& name, unsigned element_size, unsigned count);
   std::string connect_handoff_rings();
   void start_flow_steering();
-  std::string publish(const config::Config& cfg);
+  Result<void> publish(const config::Config& cfg);
 
   config::Config cfg_;
   rte_mempool* pool_ = nullptr;
@@ -93,9 +95,7 @@ class Appliance {
   std::vector<rte_ring*> rings_;
   std::unique_ptr<ExceptionPath> exception_;
   FlowSteering flows_;
-  std::vector<PendingDump> abandoned_dumps_;  // timed out; freed by poll() once done
   std::atomic<bool> stop_{false};
-  uint64_t last_neighbour_tick_ms_ = 0;
   uint64_t start_tsc_ = 0;
 };
 

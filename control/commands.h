@@ -1,16 +1,20 @@
-// Executes a control-socket command line against the appliance and renders the answer as one
-// JSON document: {"ok":true,"result":...} or {"ok":false,"error":"one line"}.
-// The shapes of "result" are the contract sluicectl and scripts rely on (docs/operations.md).
-// Thread safety: control thread only.
+// The control-socket commands: parses a line, checks the client's access, calls the control
+// API and renders its answer as one JSON document, {"ok":true,"result":...} or
+// {"ok":false,"error":"one line"}. The shapes of "result" are the contract sluicectl and
+// scripts rely on (docs/operations.md).
+// Thread safety: the event loop's thread only.
 #pragma once
 
-#include <string>
 #include <string_view>
 
-#include "control/appliance.h"
+#include "common/names.h"
+#include "control/api.h"
+#include "control/control_socket.h"
 
 namespace sluice::control {
 
-std::string execute(Appliance& appliance, std::string_view line);
+// Answers through `reply`, at once or (show conns) when the workers have answered.
+void execute(ControlApi& api, uint64_t now_ms, std::string_view line, ControlAccess access,
+             const Reply& reply);
 
 }  // namespace sluice::control

@@ -6,7 +6,6 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 #include <signal.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -17,9 +16,12 @@
 #include <vector>
 
 #include "config/load.h"
+#include "control/api.h"
 #include "control/appliance.h"
 #include "control/commands.h"
 #include "control/control_socket.h"
+#include "control/event_loop.h"
+#include "control/worker_channels.h"
 
 namespace {
 
@@ -71,47 +73,56 @@ sigset_t block_signals() {
   return set;
 }
 
-int serve(control::Appliance& appliance, control::ControlSocket& socket, const sigset_t& signals) {
-  const int sfd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
-  const int ep = epoll_create1(EPOLL_CLOEXEC);
-  for (int fd : {sfd, socket.fd()}) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-  }
-  const auto handler = [&appliance](std::string_view line) {
-    return control::execute(appliance, line);
-  };
-  bool running = true;
-  uint32_t moved = 0;
-  while (running) {
-    // 1 ms when idle: the exception path (ping, ARP, ssh) waits at most that long.
-    epoll_event events[8];
-    const int n = epoll_wait(ep, events, 8, moved != 0 ? 0 : 1);
-    for (int i = 0; i < n; ++i) {
-      if (events[i].data.fd == socket.fd()) {
-        socket.serve_one(handler);
-        continue;
-      }
-      signalfd_siginfo info{};
-      while (read(sfd, &info, sizeof info) == sizeof info) {
-        if (info.ssi_signo == SIGHUP) {
-          const std::string e = appliance.reload();
-          if (e.empty()) continue;
-          RTE_LOG(ERR, USER1, "sluiced: reload refused, running configuration kept:\n%s\n",
-                  e.c_str());
-        } else {
-          RTE_LOG(NOTICE, USER1, "sluiced: signal %u, stopping\n", info.ssi_signo);
-          running = false;
-        }
-      }
+// Every control-thread job is a handler on one event loop; none of them waits.
+//   rings        every 1 ms, and on every loop turn while they had work: the exception path
+//                (workers <-> TAP twins) and the workers' message replies
+//   neighbours   every 100 ms: resolve and refresh next hops
+//   reclamation  every 10 ms: free snapshots no worker can still read
+//   signals      SIGHUP reloads, SIGINT/SIGTERM stop (a signalfd, so no async handlers)
+//   control socket clients, each with its own buffers and deadlines
+constexpr uint64_t kRingPollMs = 1;  // the exception path (ping, ARP, ssh) waits at most this
+constexpr uint64_t kNeighbourTickMs = 100;
+constexpr uint64_t kReclaimMs = 10;
+
+void on_signals(int sfd, control::EventLoop& loop, control::ControlApi& api) {
+  signalfd_siginfo info{};
+  while (read(sfd, &info, sizeof info) == sizeof info) {
+    if (info.ssi_signo != SIGHUP) {
+      RTE_LOG(NOTICE, USER1, "sluiced: signal %u, stopping\n", info.ssi_signo);
+      loop.stop();
+      return;
     }
-    moved = appliance.poll();
+    if (Result<void> r = api.reload(); !r) {
+      RTE_LOG(ERR, USER1, "sluiced: reload refused, running configuration kept:\n%s\n",
+              r.error().c_str());
+    }
   }
-  close(ep);
+}
+
+void serve(control::EventLoop& loop, control::Appliance& appliance, control::WorkerChannels& channels,
+           control::ControlApi& api, const sigset_t& signals) {
+  const int sfd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+  control::FdWatch signal_watch =
+      loop.watch(sfd, UV_READABLE, [&] { on_signals(sfd, loop, api); });
+  control::Spinner keep_polling;
+  const auto poll_rings = [&] {
+    const uint64_t now = loop.now_ms();
+    const uint32_t moved = appliance.poll_exception_path(now) + channels.poll(now);
+    if (moved != 0) {
+      keep_polling.start();
+    } else {
+      keep_polling.stop();
+    }
+  };
+  keep_polling = loop.spinner(poll_rings);
+  control::Timer rings = loop.timer(poll_rings);
+  rings.start(kRingPollMs, kRingPollMs);
+  control::Timer neighbours = loop.timer([&] { appliance.tick_neighbours(control::monotonic_ms()); });
+  neighbours.start(0, kNeighbourTickMs);
+  control::Timer reclaim = loop.timer([&] { appliance.reclaim_snapshots(); });
+  reclaim.start(kReclaimMs, kReclaimMs);
+  loop.run();
   close(sfd);
-  return 0;
 }
 
 }  // namespace
@@ -138,23 +149,32 @@ int main(int argc, char** argv) {
     return 1;
   }
   int status = 1;
-  {
-    std::string error;
-    std::unique_ptr<control::ControlSocket> socket =
-        control::ControlSocket::open(cfg->control.socket, error);
+  try {
+    control::EventLoop loop;
+    control::ControlApi* api = nullptr;  // set before the loop first runs
+    Result<std::unique_ptr<control::ControlSocket>> socket = control::ControlSocket::open(
+        loop,
+        {.path = cfg->control.socket, .group = cfg->control.group,
+         .group_access = cfg->control.group_access},
+        [&](std::string_view line, ControlAccess access, const control::Reply& reply) {
+          control::execute(*api, loop.now_ms(), line, access, reply);
+        });
+    std::string error = socket ? "" : socket.error();
     std::unique_ptr<control::Appliance> appliance;
-    try {
-      if (socket) appliance = control::Appliance::start(std::move(*cfg), error);
-    } catch (const std::exception& e) {  // allocation failures while sizing tables
-      error = std::string("cannot start: ") + e.what() + " (lower connections.capacity?)";
-    }
+    if (socket) appliance = control::Appliance::start(std::move(*cfg), error);
     if (appliance) {
+      control::WorkerChannels channels(appliance->worker_rings());
+      control::ControlApi the_api(*appliance, channels);
+      api = &the_api;
       RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
               appliance->config().control.socket.c_str());
-      status = serve(*appliance, *socket, signals);
+      serve(loop, *appliance, channels, the_api, signals);
+      status = 0;
     } else {
       std::fprintf(stderr, "sluiced: %s\n", error.c_str());
     }
+  } catch (const std::exception& e) {  // allocation failures while sizing tables, libuv
+    std::fprintf(stderr, "sluiced: cannot run: %s (lower connections.capacity?)\n", e.what());
   }
   // EAL leaves its runtime directory (/run/dpdk/<file_prefix>) behind; nothing else uses it.
   const std::string runtime_dir = rte_eal_get_runtime_dir();

@@ -99,6 +99,8 @@ struct Snapshot {
   VipTable vips;                        // host byte order addresses
   VipTable6 vips6;
   ConnTimeouts timeouts;
+  // Workers report connections created and closed to the control thread (for HA sync).
+  bool connection_events = false;
 };
 
 }  // namespace sluice::dp

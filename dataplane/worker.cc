@@ -14,43 +14,8 @@ namespace {
 // Connections visited by the wheel per loop: bounds the pause an expiry storm causes to
 // about 2048 x ~40 cycles = 80k cycles (~30 us at 2.6 GHz).
 constexpr uint32_t kExpiryBudget = 2048;
-// Table slots a connection dump scans per loop, same order of pause.
-constexpr uint32_t kDumpScanBudget = 4096;
-
 void free_all(rte_mbuf** pkts, uint16_t n, uint16_t from) {
   for (uint16_t i = from; i < n; ++i) rte_pktmbuf_free(pkts[i]);
-}
-
-// Returns true when the request is complete. After the release store the request belongs to
-// the requester again, which may free it at once: it is not touched past that point.
-// The cursor runs over the IPv4 table, then the IPv6 one.
-bool serve_dump(WorkerCtx& w, ConnDumpRequest& r) {
-  const uint32_t v4 = w.conns->capacity();
-  const uint32_t total = v4 + (w.conns6 != nullptr ? w.conns6->capacity() : 0);
-  const uint32_t end = std::min(r.cursor + kDumpScanBudget, total);
-  for (; r.cursor < end && r.count < r.capacity; ++r.cursor) {
-    if (r.cursor < v4) {
-      const Conn& c = w.conns->at(r.cursor);
-      if (c.live) r.out[r.count++] = ConnRecord{.ipv6 = false, .conn = c, .conn6 = {}};
-    } else {
-      const Conn6& c = w.conns6->at(r.cursor - v4);
-      if (c.live) r.out[r.count++] = ConnRecord{.ipv6 = true, .conn = {}, .conn6 = c};
-    }
-  }
-  if (r.cursor < total && r.count < r.capacity) return false;
-  r.now = w.now;
-  r.done.store(true, std::memory_order_release);  // publishes out[0, count) to the requester
-  return true;
-}
-
-// Serves one request at a time, the oldest first.
-void serve_requests(WorkerCtx& w, ConnDumpRequest*& current) {
-  if (current == nullptr) {
-    void* msg = nullptr;
-    if (rte_ring_sc_dequeue(w.requests, &msg) != 0) return;
-    current = static_cast<ConnDumpRequest*>(msg);
-  }
-  if (serve_dump(w, *current)) current = nullptr;
 }
 
 // The kernel's own packets (ARP, ping replies, ssh) leave through a worker's TX queue: only
@@ -91,7 +56,10 @@ uint32_t take_over_from(WorkerCtx& w, uint16_t from, rte_mbuf** pkts) {
 }
 
 uint32_t expire_connections(WorkerCtx& w, uint32_t budget) {
-  const auto unload = [&w](const auto& c) { w.stats.server_load[c.server_id].remove(c.state); };
+  const auto unload = [&w](const auto& c) {
+    w.stats.server_load[c.server_id].remove(c.state);
+    report_connection(w, FromWorker::connection_closed, c);
+  };
   uint32_t visited = w.conns->expire(w.now, budget, unload);
   if (w.conns6 != nullptr) visited += w.conns6->expire(w.now, budget, unload);
   return visited;
@@ -154,7 +122,6 @@ int worker_main(void* arg) {
   WorkerCtx& w = *static_cast<WorkerCtx*>(arg);
   rte_rcu_qsbr_thread_register(w.qsbr, w.id);
   rte_rcu_qsbr_thread_online(w.qsbr, w.id);
-  ConnDumpRequest* dump = nullptr;
   uint32_t idle = 0;
   rte_mbuf* pkts[kMaxBurst];
   while (!w.stop->load(std::memory_order_relaxed)) {
@@ -175,10 +142,10 @@ int worker_main(void* arg) {
     if (w.worker_count > 1) work += take_over_handoffs(w, pkts);
     work += transmit_from_kernel(w);
     work += expire_connections(w, kExpiryBudget);
-    serve_requests(w, dump);
+    work += serve_control_messages(w);
     // Idle back-off: a worker that keeps finding nothing sleeps a little, so a small lab
     // machine can share its cores with clients and servers. Off (0) on a real appliance.
-    if (work != 0 || dump != nullptr) {
+    if (work != 0) {
       idle = 0;
     } else if (++idle >= w.idle_polls && w.idle_sleep_us != 0) {
       rte_delay_us_sleep(w.idle_sleep_us);

@@ -1,6 +1,6 @@
 // A worker: one lcore, one RX queue on every data interface, one TX queue on each, and
 // everything it owns (connection table, counters, scheduler cursors, transmit buffers).
-// Other threads only read its counters, and talk to it through its request ring.
+// Other threads only read its counters, and talk to it through its message rings.
 #pragma once
 
 #include <rte_mbuf.h>
@@ -14,6 +14,7 @@
 
 #include "common/bounds.h"
 #include "dataplane/conn_table.h"
+#include "dataplane/control_channel.h"
 #include "dataplane/counter.h"
 #include "dataplane/drop_reasons.h"
 #include "dataplane/neighbour_slots.h"
@@ -44,29 +45,14 @@ struct WorkerStats {
   Counter handed_off, taken_over;  // packets sent to / received from the owning worker
   Counter icmp_translated;         // ICMP errors about a connection passed to its other side
   Counter icmp_sent;  // answers to packets too big (IPv4 fragmentation needed, IPv6 too big)
+  Counter events_dropped;  // connection events lost to a full reply ring (control_channel.h)
+  Counter learnt_refused;  // learnt connections not inserted: table full or tuple taken
   std::array<Counter, kDropCount> drops;
   std::array<InterfaceStats, kMaxInterfaces> interfaces;
   // By real-server id. server_load counts live connections; wlc reads it.
   std::array<ServerLoad, kMaxRealServers> server_load;
   std::array<Counter, kMaxRealServers> server_total_conns;
   std::array<Counter, kMaxRealServers> server_packets;
-};
-
-// What the control thread may ask a worker between bursts (see control/commands.cc).
-// The requester allocates the request and its output; the worker only fills them, a bounded
-// number of entries per loop, then sets done (release).
-struct ConnRecord {
-  bool ipv6 = false;
-  Conn conn;    // when !ipv6
-  Conn6 conn6;  // when ipv6
-};
-struct ConnDumpRequest {
-  ConnRecord* out = nullptr;
-  uint32_t capacity = 0;
-  uint32_t count = 0;   // worker-written until done
-  uint32_t cursor = 0;  // next table index to scan; worker-private until done
-  uint32_t now = 0;     // the worker clock when it finished, for "expires in"
-  std::atomic<bool> done{false};
 };
 
 struct alignas(64) WorkerCtx {
@@ -99,7 +85,9 @@ struct alignas(64) WorkerCtx {
   rte_rcu_qsbr* qsbr = nullptr;
   rte_ring* kernel_ring = nullptr;  // worker -> control: packets for the TAP twins
   rte_ring* from_kernel = nullptr;  // control -> worker: what the TAP twins send (worker 0)
-  rte_ring* requests = nullptr;     // control -> worker: ConnDumpRequest*
+  rte_ring* to_worker = nullptr;    // control -> worker: ControlMessage (messages.h)
+  rte_ring* from_worker = nullptr;  // worker -> control: WorkerMessage
+  ScanProgress scan;                // the dump or flush being served
   // Packets whose connection another worker owns (dataplane/steering.h), one single-producer
   // single-consumer ring per pair of workers; null for this worker's own index.
   std::array<rte_ring*, kMaxWorkers> handoff_to{};    // this worker -> worker j

@@ -350,6 +350,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
     F::table(w).at(index).persistence_tick = persistence_tick(w.now);
   }
   w.stats.conns_created.add(1);
+  report_connection(w, FromWorker::connection_created, F::table(w).at(index));
   w.stats.server_load[s.id].add(c.state);
   w.stats.server_total_conns[s.id].add(1);
   forward<F>(w, snap, F::table(w).at(index), snap.fate_by_id[s.id], m);

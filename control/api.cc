@@ -1,0 +1,220 @@
+#include "control/api.h"
+
+#include <rte_byteorder.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "control/compile/compile.h"
+#include "dataplane/drop_reasons.h"
+
+namespace sluice::control {
+namespace {
+
+template <typename F>
+uint64_t sum_workers(const Appliance& a, F&& read) {
+  uint64_t total = 0;
+  for (const dp::WorkerCtx* w : a.workers()) total += read(*w);
+  return total;
+}
+
+// An address and port as packets carry them, in the CLI's form ("a.b.c.d:p", "[v6]:p").
+std::string endpoint_be(uint32_t address_be, uint16_t port_be) {
+  return format_endpoint(IpAddress::v4(rte_be_to_cpu_32(address_be)), rte_be_to_cpu_16(port_be));
+}
+
+std::string endpoint_be(const Ip6& address, uint16_t port_be) {
+  IpAddress a;
+  std::memcpy(a.bytes.data(), address.bytes, 16);
+  return format_endpoint(a, rte_be_to_cpu_16(port_be));
+}
+
+template <class C>
+ConnView conn_view(const C& c, uint16_t worker, uint32_t worker_now, bool ipv6) {
+  return {.worker = worker,
+          .ipv6 = ipv6,
+          .protocol = static_cast<Protocol>(c.protocol),
+          .client = endpoint_be(c.client_ip, c.client_port),
+          .vip = endpoint_be(c.vip_ip, c.vip_port),
+          .server = endpoint_be(c.server_ip, c.server_port),
+          .server_sees = endpoint_be(c.backend_src_ip, c.backend_src_port),
+          .mode = c.mode,
+          .state = dp::to_string(c.state),
+          .expires_in = static_cast<int64_t>(c.expires) - worker_now};
+}
+
+}  // namespace
+
+ControlApi::ControlApi(Appliance& appliance, WorkerChannels& channels)
+    : appliance_(appliance), channels_(channels) {}
+
+const std::string& ControlApi::config_file() const { return appliance_.config().file; }
+
+// One entry per listener: a service grouping several shows each of them.
+std::vector<VipView> ControlApi::vips() const {
+  std::vector<VipView> out;
+  for (const config::VirtualService& vs : appliance_.config().virtual_services) {
+    for (const config::Listener& l : vs.listeners) {
+      out.push_back({.name = vs.name,
+                     .address = l.address,
+                     .ports = config::format_ports(l.ports),
+                     .protocol = config::protocols_name(l.protocols),
+                     .mode = vs.mode,
+                     .scheduler = vs.scheduler,
+                     .servers = vs.real_servers.size()});
+    }
+  }
+  return out;
+}
+
+std::vector<ServerView> ControlApi::servers() const {
+  std::vector<ServerView> out;
+  const dp::Snapshot& snap = appliance_.snapshot();
+  const auto& services = appliance_.config().virtual_services;
+  for (size_t v = 0; v < services.size(); ++v) {
+    const config::VirtualService& vs = services[v];
+    // A service grouping several listeners is shown by its first.
+    const config::Listener& listener = vs.listeners.front();
+    // The snapshot lists servers in file order, the fallback last, so index k matches; it
+    // holds the effective values (file plus CLI overrides).
+    for (size_t k = 0; k < vs.real_servers.size() + (vs.fallback ? 1 : 0); ++k) {
+      const bool fallback = k == vs.real_servers.size();
+      const config::RealServer& rs = fallback ? *vs.fallback : vs.real_servers[k];
+      const dp::RealServerEntry& s = snap.servers[snap.services[v].first_server + k];
+      // A server without a port takes the client's: shown with the service's lowest port
+      // (as `set server` addresses it), or `*` when the service listens on every port.
+      const std::string port = rs.port              ? std::to_string(*rs.port)
+                               : listener.ports.all ? "*"
+                                                    : std::to_string(listener.ports.lowest());
+      const auto load = [&](auto read) { return sum_workers(appliance_, read); };
+      out.push_back(
+          {.service = vs.name,
+           .fallback = fallback,
+           .vip = listener.address,
+           .ports = config::format_ports(listener.ports),
+           .protocol = config::protocols_name(listener.protocols),
+           .server = format_host(s.address) + ":" + port,
+           .weight = s.weight,
+           .state = s.state,
+           .conns = {
+               .active = load([&](auto& w) { return w.stats.server_load[s.id].active.get(); }),
+               .inactive = load([&](auto& w) { return w.stats.server_load[s.id].inactive.get(); }),
+               .total = load([&](auto& w) { return w.stats.server_total_conns[s.id].get(); }),
+               .packets = load([&](auto& w) { return w.stats.server_packets[s.id].get(); })}});
+    }
+  }
+  return out;
+}
+
+StatsView ControlApi::stats() const {
+  const Appliance& a = appliance_;
+  const auto sum = [&a](auto read) { return sum_workers(a, read); };
+  StatsView v;
+  v.rx_packets = sum([](auto& w) { return w.stats.rx_packets.get(); });
+  v.tx_packets = sum([](auto& w) { return w.stats.tx_packets.get(); });
+  v.to_kernel = sum([](auto& w) { return w.stats.to_kernel.get(); });
+  v.conns_created = sum([](auto& w) { return w.stats.conns_created.get(); });
+  v.handed_off = sum([](auto& w) { return w.stats.handed_off.get(); });
+  v.icmp_translated = sum([](auto& w) { return w.stats.icmp_translated.get(); });
+  v.icmp_sent = sum([](auto& w) { return w.stats.icmp_sent.get(); });
+  v.events_dropped = sum([](auto& w) { return w.stats.events_dropped.get(); });
+  v.exception_dropped = a.exception_dropped();
+  for (const dp::RealServerEntry& s : a.snapshot().servers) {
+    v.active_conns += sum([&](auto& w) { return w.stats.server_load[s.id].active.get(); });
+    v.inactive_conns += sum([&](auto& w) { return w.stats.server_load[s.id].inactive.get(); });
+  }
+  for (size_t d = 0; d < dp::kDropCount; ++d) {
+    v.drops.emplace_back(dp::kDropNames[d], sum([d](auto& w) { return w.stats.drops[d].get(); }));
+  }
+  for (size_t i = 0; i < a.interfaces().size(); ++i) {
+    v.ports.push_back(
+        {.name = a.config().interfaces[i].name,
+         .rx_packets = sum([i](auto& w) { return w.stats.interfaces[i].rx_packets.get(); }),
+         .tx_packets = sum([i](auto& w) { return w.stats.interfaces[i].tx_packets.get(); })});
+  }
+  for (const dp::WorkerCtx* w : a.workers()) {
+    v.workers.push_back({.id = w->id,
+                         .rx_packets = w->stats.rx_packets.get(),
+                         .tx_packets = w->stats.tx_packets.get(),
+                         .conns_created = w->stats.conns_created.get(),
+                         .handed_off = w->stats.handed_off.get(),
+                         .taken_over = w->stats.taken_over.get(),
+                         .events_dropped = w->stats.events_dropped.get()});
+  }
+  return v;
+}
+
+void ControlApi::connections(uint64_t now_ms, std::function<void(Result<ConnList>)> done) {
+  Result<void> asked = channels_.dump_connections(
+      kConnListLimit, now_ms, [done](ConnDumpResult result) {
+        ConnList list{.conns = {}, .unanswered = std::move(result.unanswered)};
+        for (const ConnDump& d : result.dumps) {
+          for (const dp::ConnRecord& r : d.records) {
+            list.conns.push_back(r.ipv6 ? conn_view(r.conn6, d.worker, d.worker_now, true)
+                                        : conn_view(r.conn, d.worker, d.worker_now, false));
+          }
+        }
+        done(std::move(list));
+      });
+  if (!asked) done(Error{asked.error()});
+}
+
+// Persistence entries name their service by key and their server by id: both are mapped
+// back through the running configuration and snapshot.
+std::vector<PersistenceView> ControlApi::persistence() const {
+  std::map<uint32_t, const config::VirtualService*> service_of_key;
+  for (const config::VirtualService& vs : appliance_.config().virtual_services) {
+    if (vs.persistence) service_of_key[persistence_key_of(vs.name)] = &vs;
+  }
+  std::map<uint32_t, std::string> server_of_id;
+  for (const dp::RealServerEntry& s : appliance_.snapshot().servers) {
+    server_of_id[s.id] = s.port ? format_endpoint(s.address, s.port) : format_ip(s.address);
+  }
+  const uint32_t now = appliance_.worker_now();
+  std::vector<PersistenceView> out;
+  for (const dp::PersistenceTable::Entry& e : appliance_.persistence().entries(now)) {
+    const auto service = service_of_key.find(e.service);
+    const auto server = server_of_id.find(e.server_id);
+    const bool v6 =
+        service != service_of_key.end() && !service->second->listeners.front().address.is_v4();
+    char folded[16];
+    std::snprintf(folded, sizeof folded, "%08x", e.client);
+    out.push_back({.service = service != service_of_key.end() ? service->second->name : "-",
+                   // IPv6 clients are kept as a 32-bit digest of their address.
+                   .client = v6 ? std::string("ipv6:") + folded : format_ipv4(e.client),
+                   .server = server != server_of_id.end() ? server->second : "-",
+                   .expires_in = static_cast<int64_t>(e.expires) - now});
+  }
+  return out;
+}
+
+// The next hops sluice resolves (real servers, route gateways) and what ARP/ND said of them.
+std::vector<NeighbourView> ControlApi::neighbours() const {
+  const uint64_t now = monotonic_ms();
+  std::vector<NeighbourView> out;
+  for (const NeighbourCtl::Entry& e : appliance_.neighbours().entries()) {
+    if (!e.in_use) continue;
+    out.push_back({.address = e.hop.address,
+                   .interface = appliance_.config().interfaces[e.hop.interface].name,
+                   .mac = e.resolved ? std::optional(e.mac) : std::nullopt,
+                   .expires_in = e.resolved ? static_cast<int64_t>(e.expires_ms - now) / 1000 : 0});
+  }
+  return out;
+}
+
+Result<void> ControlApi::set_admin_state(const ServerRef& server, AdminState state) {
+  return appliance_.override_server(server, {.state = state, .weight = std::nullopt});
+}
+
+Result<void> ControlApi::set_weight(const ServerRef& server, uint32_t weight) {
+  return appliance_.override_server(server, {.state = std::nullopt, .weight = weight});
+}
+
+Result<void> ControlApi::reload() { return appliance_.reload(); }
+
+uint32_t ControlApi::clear_persistence() {
+  return appliance_.persistence().clear(appliance_.worker_now());
+}
+
+}  // namespace sluice::control

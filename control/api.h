@@ -1,0 +1,124 @@
+// The one internal API of the control plane. The control-socket commands are an adapter over
+// it (control/commands.cc turns its values into JSON), and so are health checks, VRRP and the
+// status page as they arrive: none of them reads worker internals or the config directly.
+// Changes are published as a new snapshot; reads sum the workers' single-writer counters.
+// Thread safety: the event loop's thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/ip_text.h"
+#include "common/names.h"
+#include "common/result.h"
+#include "control/appliance.h"
+#include "control/worker_channels.h"
+
+namespace sluice::control {
+
+struct VipView {
+  std::string name;
+  IpAddress address;
+  std::string ports;  // as the YAML spells them
+  const char* protocol = "";
+  Mode mode = Mode::nat;
+  Scheduler scheduler = Scheduler::wlc;
+  size_t servers = 0;
+};
+
+struct ConnCounts {
+  uint64_t active = 0, inactive = 0, total = 0, packets = 0;
+};
+
+struct ServerView {
+  std::string service;
+  bool fallback = false;
+  IpAddress vip;
+  std::string ports;
+  const char* protocol = "";
+  std::string server;  // ADDRESS:PORT as `set server` takes it (ADDRESS:* for any port)
+  uint32_t weight = 0;
+  AdminState state = AdminState::online;
+  ConnCounts conns;
+};
+
+struct WorkerView {
+  uint16_t id = 0;
+  uint64_t rx_packets = 0, tx_packets = 0, conns_created = 0, handed_off = 0, taken_over = 0;
+  uint64_t events_dropped = 0;
+};
+
+struct PortView {
+  std::string name;
+  uint64_t rx_packets = 0, tx_packets = 0;
+};
+
+struct StatsView {
+  uint64_t rx_packets = 0, tx_packets = 0, to_kernel = 0, conns_created = 0, handed_off = 0;
+  uint64_t icmp_translated = 0, icmp_sent = 0, active_conns = 0, inactive_conns = 0;
+  uint64_t exception_dropped = 0, events_dropped = 0;
+  std::vector<std::pair<std::string_view, uint64_t>> drops;  // every reason, in list order
+  std::vector<PortView> ports;
+  std::vector<WorkerView> workers;
+};
+
+struct ConnView {
+  uint16_t worker = 0;
+  bool ipv6 = false;
+  Protocol protocol = Protocol::tcp;
+  std::string client, vip, server, server_sees;  // ADDRESS:PORT
+  Mode mode = Mode::nat;
+  const char* state = "";
+  int64_t expires_in = 0;
+};
+
+struct ConnList {
+  std::vector<ConnView> conns;
+  std::vector<uint16_t> unanswered;  // workers that did not answer in time
+};
+
+struct PersistenceView {
+  std::string service;  // "-" when the service left
+  std::string client;   // an IPv4 address, or "ipv6:" and the 32-bit digest of one
+  std::string server;   // "-" when the server left
+  int64_t expires_in = 0;
+};
+
+struct NeighbourView {
+  IpAddress address;
+  std::string interface;
+  std::optional<Mac> mac;  // when resolved
+  int64_t expires_in = 0;
+};
+
+class ControlApi {
+ public:
+  // Connections listed per worker at most.
+  static constexpr uint32_t kConnListLimit = 10000;
+
+  ControlApi(Appliance& appliance, WorkerChannels& channels);
+
+  std::vector<VipView> vips() const;
+  std::vector<ServerView> servers() const;
+  StatsView stats() const;
+  std::vector<PersistenceView> persistence() const;
+  std::vector<NeighbourView> neighbours() const;
+  // Asynchronous: `done` runs on the loop when every worker has answered (or 2 s passed).
+  void connections(uint64_t now_ms, std::function<void(Result<ConnList>)> done);
+
+  Result<void> set_admin_state(const ServerRef& server, AdminState state);
+  Result<void> set_weight(const ServerRef& server, uint32_t weight);
+  Result<void> reload();
+  uint32_t clear_persistence();
+  const std::string& config_file() const;
+
+ private:
+  Appliance& appliance_;
+  WorkerChannels& channels_;
+};
+
+}  // namespace sluice::control
