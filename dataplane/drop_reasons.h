@@ -10,6 +10,7 @@ namespace sluice::dp {
 
 #define SLUICE_FOREACH_DROP(_)                                                             \
   _(truncated_ethernet, "frame shorter than an Ethernet header")                           \
+  _(not_for_us, "unicast frame for another MAC, or TCP/UDP sent to a group address")       \
   _(truncated_arp, "ARP packet shorter than an IPv4-over-Ethernet ARP body")               \
   _(bad_ipv4_header, "IP version not 4 or IHL below 5")                                    \
   _(truncated_ipv4, "IPv4 header cut short")                                               \

@@ -7,6 +7,7 @@
 #include <rte_udp.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "dataplane/icmp.h"
 #include "dataplane/nd.h"
@@ -169,8 +170,7 @@ Outcome parse_ipv6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   return parse_ports(m, l4, l4_room, meta.key6, meta, Verdict::lb6);
 }
 
-Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
-  if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr)) return dropped(Drop::truncated_ethernet);
+Outcome classify_frame(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
   switch (eth->ether_type) {
     case RTE_BE16(RTE_ETHER_TYPE_ARP):
@@ -184,6 +184,27 @@ Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   }
 }
 
+// A port may see frames for other hosts: promiscuous where all-multicast is missing, or a
+// switch flooding unicast it has not learnt. Such frames are not ours to balance, nor the
+// kernel's (its TAP twin would discard them after a ring transfer): a unicast frame for
+// another MAC is dropped whatever it carries, as a NIC's own filter would. Group-addressed
+// frames pass to ARP (requests are broadcast), neighbour discovery (solicitations go to
+// solicited-node groups) and the kernel, but TCP and UDP, and ICMP errors about
+// connections, are balanced only when sent to our own MAC: a broadcast SYN to a VIP is
+// someone's mistake or a reflection attempt. Two compares of a frame whose first line the
+// parse has loaded anyway.
+Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const Mac& ours) {
+  if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr)) return dropped(Drop::truncated_ethernet);
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  const bool to_us = std::memcmp(eth->dst_addr.addr_bytes, ours.bytes, 6) == 0;
+  if (!to_us && rte_is_unicast_ether_addr(&eth->dst_addr)) return dropped(Drop::not_for_us);
+  const Outcome o = classify_frame(snap, m, meta);
+  if (!to_us && (o.verdict == Verdict::lb || o.verdict == Verdict::lb6)) {
+    return dropped(Drop::not_for_us);
+  }
+  return o;
+}
+
 }  // namespace
 
 void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, Sorted& out) {
@@ -194,7 +215,7 @@ void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, Sort
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
     PacketMeta& meta = meta_of(m);
     meta.interface = w.interface_of_port[m->port];
-    const Outcome o = classify(snap, m, meta);
+    const Outcome o = classify(snap, m, meta, w.interfaces[meta.interface].mac);
     switch (o.verdict) {
       case Verdict::arp: append(out.arp, m); break;
       case Verdict::nd: append(out.nd, m); break;
