@@ -22,6 +22,7 @@ namespace sluice::dp {
   _(bad_ipv6_length, "IPv6 payload length larger than the frame")                          \
   _(ipv6_extension, "IPv6 extension header or fragment to a virtual service address")      \
   _(truncated_l4, "TCP or UDP header cut short")                                           \
+  _(bad_neighbour_solicitation, "solicitation for a VIP: bad options, or a MAC from ::")   \
   _(bad_icmp_checksum, "ICMP error about a connection with a wrong checksum")              \
   _(no_service, "to a virtual service address on a port or protocol it does not serve")    \
   _(tcp_no_conn, "TCP segment without SYN for no known connection")                        \

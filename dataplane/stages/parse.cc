@@ -135,7 +135,12 @@ Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const r
   }
   Ip6 target;
   std::memcpy(target.bytes, nd->target, 16);
-  return snap.vips6.is_vip_address(target) ? Outcome{Verdict::nd} : Outcome{Verdict::kernel};
+  if (!snap.vips6.is_vip_address(target)) return {Verdict::kernel};
+  // Ours to answer, so ours to discard when malformed (silently, as RFC 4861 7.1.1 says).
+  if (!solicitation_options_valid(ip, *nd, length)) {
+    return dropped(Drop::bad_neighbour_solicitation);
+  }
+  return {Verdict::nd};
 }
 
 // IPv6 without extension headers; a packet with any (fragments included) is the kernel's,
