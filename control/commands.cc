@@ -149,6 +149,8 @@ json show_stats(const Appliance& a) {
       {"handed_off", sum_workers(a, [](auto& w) { return w.stats.handed_off.get(); })},
       {"icmp_translated", sum_workers(a, [](auto& w) { return w.stats.icmp_translated.get(); })},
       {"icmp_sent", sum_workers(a, [](auto& w) { return w.stats.icmp_sent.get(); })},
+      {"half_open_evicted",
+       sum_workers(a, [](auto& w) { return w.stats.half_open_evicted.get(); })},
       {"active_conns", active},
       {"inactive_conns", inactive},
       {"exception_dropped", a.exception_dropped()},

@@ -44,6 +44,7 @@ struct WorkerStats {
   Counter handed_off, taken_over;  // packets sent to / received from the owning worker
   Counter icmp_translated;         // ICMP errors about a connection passed to its other side
   Counter icmp_sent;  // answers to packets too big (IPv4 fragmentation needed, IPv6 too big)
+  Counter half_open_evicted;  // syn_recv connections that made room in a full table (lb.cc)
   std::array<Counter, kDropCount> drops;
   std::array<InterfaceStats, kMaxInterfaces> interfaces;
   // By real-server id. server_load counts live connections; wlc reads it.
