@@ -16,7 +16,6 @@
 namespace sluice::control {
 namespace {
 
-constexpr unsigned kRingSize = 1024;
 constexpr uint64_t kNeighbourTickMs = 100;
 
 }  // namespace
