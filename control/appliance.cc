@@ -13,12 +13,6 @@
 #include "config/load.h"
 
 namespace sluice::control {
-namespace {
-
-constexpr unsigned kRingSize = 1024;
-
-}  // namespace
-
 // Every ring here has one producer thread and one consumer thread.
 rte_ring* Appliance::make_ring(const std::string& name) {
   rte_ring* r = rte_ring_create(name.c_str(), kRingSize, static_cast<int>(rte_socket_id()),

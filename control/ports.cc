@@ -186,19 +186,39 @@ std::vector<std::string> eal_arguments(const config::Config& cfg) {
 
 std::string port_name_of(const std::string& device) { return device.substr(0, device.find(',')); }
 
+namespace {
+
+// An mbuf can wait in any of these, and a flood can fill all of them at once (junk that a
+// worker hands off, packets for the kernel faster than the TAP takes them, a TX queue that
+// does not drain). Were the pool smaller than their sum, it would run dry and the NIC could
+// refill no RX descriptor: every queue would stop receiving. So the pool holds them all:
+//   RX and TX descriptors of every queue      interfaces x workers x (1024 + 1024)
+//   the TAP twins' one RX and one TX queue    interfaces x (512 + 512)
+//   hand-off rings, one per ordered pair      workers x (workers - 1) x 1023
+//   kernel rings: one per worker, one back    (workers + 1) x 1023
+//   what a thread holds between rings         (workers + 1) x kMaxBurst (512)
+//   per-lcore caches, flushed at 1.5 x 256    (workers + 1) x 384
+// With 8 workers and 2 interfaces: 32768 + 2048 + 57288 + 9207 + 4608 + 3456 = 109375 mbufs,
+// ~250 MiB of 2.3 KiB each; the hand-off rings are the largest share from 4 workers on.
+constexpr uint32_t kPoolCache = 256;
+
+}  // namespace
+
+uint32_t packet_pool_size(uint32_t workers, uint32_t interfaces) {
+  const uint32_t threads = workers + 1;  // and the control thread
+  return interfaces * workers * (kRxDescriptors + kTxDescriptors) +
+         interfaces * 2 * kTapDescriptors + workers * (workers - 1) * (kRingSize - 1) +
+         threads * (kRingSize - 1) + threads * kMaxBurst + threads * kPoolCache * 3 / 2;
+}
+
 rte_mempool* create_packet_pool(const config::Config& cfg) {
-  const uint32_t workers = cfg.workers.count;
-  const auto interfaces = static_cast<uint32_t>(cfg.interfaces.size());
-  // Every descriptor may hold an mbuf, plus the rings between workers and the control thread
-  // (1024 each way per worker), per-lcore caches and a margin for bursts in flight.
   const uint32_t count =
-      interfaces * (workers * (kRxDescriptors + kTxDescriptors) + 2 * kTapDescriptors) +
-      workers * (2 * 1024 + 512) + 4096;
+      packet_pool_size(cfg.workers.count, static_cast<uint32_t>(cfg.interfaces.size()));
   uint32_t mtu = 1500;
   for (const config::Interface& ifc : cfg.interfaces) mtu = std::max(mtu, ifc.mtu);
   const uint32_t room = std::max<uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE,
                                            RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN + 8);
-  return rte_pktmbuf_pool_create("sluice_pkts", count, 256, dp::kPacketMetaRoom,
+  return rte_pktmbuf_pool_create("sluice_pkts", count, kPoolCache, dp::kPacketMetaRoom,
                                  static_cast<uint16_t>(room), static_cast<int>(rte_socket_id()));
 }
 

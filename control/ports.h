@@ -35,6 +35,12 @@ std::string start_interfaces(const config::Config& cfg, rte_mempool* pool,
                              std::vector<DataInterface>& out);
 void stop_interfaces(const std::vector<DataInterface>& interfaces);
 
+// Slots of every ring between threads (workers, the control thread): one is kept empty.
+inline constexpr unsigned kRingSize = 1024;
+
+// The mbufs the packet pool needs so that every ring and buffer that can hold them may be
+// full at once (see ports.cc for the sum).
+uint32_t packet_pool_size(uint32_t workers, uint32_t interfaces);
 rte_mempool* create_packet_pool(const config::Config& cfg);
 
 }  // namespace sluice::control

@@ -110,6 +110,20 @@ void BasicConnTable<C>::set_expiry(uint32_t index, uint32_t expires) {
 }
 
 template <class C>
+uint32_t BasicConnTable<C>::half_open_due_soonest(uint32_t budget) const {
+  uint32_t steps = 0;
+  for (uint32_t second = 1; second <= kWheelSlots && steps < budget; ++second) {
+    const uint32_t head = sentinel((wheel_time_ + second) % kWheelSlots);
+    for (uint32_t i = conns_[head].timer_next; i != head && steps < budget;
+         i = conns_[i].timer_next, ++steps) {
+      if (conns_[i].state == ConnState::syn_recv) return i;
+    }
+    ++steps;
+  }
+  return kNone;
+}
+
+template <class C>
 void BasicConnTable<C>::link(uint32_t index) {
   const uint32_t head = sentinel(conns_[index].expires % kWheelSlots);
   const uint32_t first = conns_[head].timer_next;

@@ -113,6 +113,16 @@ class BasicConnTable {
   const Conn& at(uint32_t index) const { return conns_[index]; }
   uint32_t capacity() const { return capacity_; }
   uint32_t size() const { return capacity() - static_cast<uint32_t>(free_.size()); }
+  bool full() const { return free_.empty(); }
+  // At least 3/4 of the entries in use: half-open connections get a short timeout (lb.cc), so
+  // a SYN flood from spoofed sources recycles its own entries before the table fills.
+  bool crowded() const { return free_.size() <= capacity_ / 4; }
+
+  // A half-open (syn_recv) connection to make room for a new one when the table is full:
+  // the one due soonest, searched in the wheel from the next second on, at most `budget`
+  // steps (a slot or an entry each), so the work per packet is bounded. kNone if none was
+  // found within the budget. Established connections are never chosen.
+  uint32_t half_open_due_soonest(uint32_t budget) const;
 
   // Expires entries due at or before `now`, visiting at most `budget` entries per call so a
   // worker never stalls on a crowded second; on_expire(conn) runs before each is freed.

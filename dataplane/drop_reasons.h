@@ -10,17 +10,22 @@ namespace sluice::dp {
 
 #define SLUICE_FOREACH_DROP(_)                                                             \
   _(truncated_ethernet, "frame shorter than an Ethernet header")                           \
+  _(not_for_us, "unicast frame for another MAC, or TCP/UDP sent to a group address")       \
   _(truncated_arp, "ARP packet shorter than an IPv4-over-Ethernet ARP body")               \
   _(bad_ipv4_header, "IP version not 4 or IHL below 5")                                    \
   _(truncated_ipv4, "IPv4 header cut short")                                               \
   _(bad_ipv4_length, "IPv4 total length larger than the frame or below the header")        \
+  _(bad_ip_options, "IPv4 option of length 0 or 1, or running past the header")            \
   _(bad_ipv4_checksum, "IPv4 header checksum wrong")                                       \
   _(ip_fragment, "fragment addressed to a virtual service address")                        \
   _(truncated_ipv6, "IPv6 header cut short")                                               \
   _(bad_ipv6_header, "IP version not 6 in an IPv6 frame")                                  \
   _(bad_ipv6_length, "IPv6 payload length larger than the frame")                          \
   _(ipv6_extension, "IPv6 extension header or fragment to a virtual service address")      \
+  _(martian_source, "TCP/UDP from loopback, multicast, reserved or its own destination")   \
   _(truncated_l4, "TCP or UDP header cut short")                                           \
+  _(bad_udp_length, "UDP length below 8 or beyond the IP payload")                         \
+  _(bad_neighbour_solicitation, "solicitation for a VIP: bad options, or a MAC from ::")   \
   _(bad_icmp_checksum, "ICMP error about a connection with a wrong checksum")              \
   _(no_service, "to a virtual service address on a port or protocol it does not serve")    \
   _(tcp_no_conn, "TCP segment without SYN for no known connection")                        \

@@ -48,6 +48,12 @@ inline uint16_t icmp6_checksum(const rte_ipv6_hdr& ip, const void* message, uint
   return static_cast<uint16_t>(~sum);
 }
 
+// The unspecified address "::", which duplicate address detection solicits from.
+inline bool is_unspecified(const uint8_t* address) {
+  static constexpr uint8_t kUnspecified[16] = {};
+  return std::memcmp(address, kUnspecified, 16) == 0;
+}
+
 // The solicited-node multicast address of `target` (ff02::1:ffXX:XXXX) and its MAC.
 inline void solicited_node(const uint8_t* target, uint8_t* address, uint8_t* mac) {
   static constexpr uint8_t kPrefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
@@ -97,11 +103,10 @@ inline bool answer_neighbour_solicitation(rte_mbuf* m, const Mac& our_mac) {
   } else if (rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_pkt_len(m) - length)) != 0) {
     return false;
   }
-  static constexpr uint8_t kUnspecified[16] = {};
   static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   static constexpr uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
   // Duplicate address detection asks from "::": the answer goes to all nodes, unsolicited.
-  const bool from_unspecified = std::memcmp(ip->src_addr, kUnspecified, 16) == 0;
+  const bool from_unspecified = is_unspecified(ip->src_addr);
   std::memcpy(eth->dst_addr.addr_bytes, from_unspecified ? kAllNodesMac : eth->src_addr.addr_bytes,
               6);
   std::memcpy(eth->src_addr.addr_bytes, our_mac.bytes, 6);
@@ -121,25 +126,51 @@ inline bool answer_neighbour_solicitation(rte_mbuf* m, const Mac& our_mac) {
   return true;
 }
 
+// The first option of `type` after a neighbour message's fixed part (`length`: the whole
+// message), or null if it has none. `well_formed` tells whether every option has a non-zero
+// length and ends within the message (RFC 4861 4.6 and 7.1.1: else the message is
+// discarded; a zero length would also loop forever).
+inline const NdLinkOption* nd_option(const NdMessage& nd, uint32_t length, uint8_t type,
+                                     bool& well_formed) {
+  const auto* options = reinterpret_cast<const uint8_t*>(&nd + 1);
+  const NdLinkOption* found = nullptr;
+  for (uint32_t at = sizeof(NdMessage); at < length;) {
+    const uint8_t* option = options + (at - sizeof(NdMessage));
+    if (at + 2 > length || option[1] == 0 || at + option[1] * 8u > length) {
+      well_formed = false;
+      return found;
+    }
+    if (option[0] == type && found == nullptr)
+      found = reinterpret_cast<const NdLinkOption*>(option);
+    at += option[1] * 8u;
+  }
+  well_formed = true;
+  return found;
+}
+
+// What sluice answers (RFC 4861 7.1.1, beyond hop limit, code and checksum, which the caller
+// checked): options well formed, and no source link-layer option from the unspecified
+// address (duplicate address detection has no address to bind a MAC to).
+inline bool solicitation_options_valid(const rte_ipv6_hdr& ip, const NdMessage& nd,
+                                       uint32_t length) {
+  bool well_formed = false;
+  const bool source_link = nd_option(nd, length, kNdSourceLinkAddress, well_formed) != nullptr;
+  return well_formed && !(source_link && is_unspecified(ip.src_addr));
+}
+
 // What a neighbour solicitation or advertisement tells about its sender: the address and
 // MAC to learn (NA: the target and its target link-layer option; NS: the source and its
-// source link-layer option). False when it carries no such option.
+// source link-layer option). False when it carries no such option, or malformed ones.
 inline bool neighbour_of(const rte_ipv6_hdr& ip, const NdMessage& nd, uint32_t length, Ip6& address,
                          Mac& mac) {
   const bool advert = nd.type == kIcmp6NeighbourAdvertisement;
-  const uint8_t wanted = advert ? kNdTargetLinkAddress : kNdSourceLinkAddress;
-  const auto* options = reinterpret_cast<const uint8_t*>(&nd + 1);
-  for (uint32_t at = sizeof(NdMessage); at + 8 <= length;) {
-    const uint8_t* option = options + (at - sizeof(NdMessage));
-    if (option[1] == 0) return false;  // a zero length would loop forever (RFC 4861 4.6)
-    if (option[0] == wanted) {
-      std::memcpy(address.bytes, advert ? nd.target : ip.src_addr, 16);
-      std::memcpy(mac.bytes, option + 2, 6);
-      return true;
-    }
-    at += option[1] * 8u;
-  }
-  return false;
+  bool well_formed = false;
+  const NdLinkOption* option =
+      nd_option(nd, length, advert ? kNdTargetLinkAddress : kNdSourceLinkAddress, well_formed);
+  if (!well_formed || option == nullptr) return false;
+  std::memcpy(address.bytes, advert ? nd.target : ip.src_addr, 16);
+  std::memcpy(mac.bytes, option->mac, 6);
+  return true;
 }
 
 }  // namespace sluice::dp

@@ -2,9 +2,12 @@
 // service last went to, so its next connection, on any port, protocol or worker, goes there
 // too. Workers read and write it concurrently without locks and without ever waiting:
 //   - each slot has a sequence word (a seqlock): odd while being written;
-//   - a writer claims a slot with one compare-and-swap and simply gives up if another worker
-//     holds it (the connection is still scheduled, only not recorded: persistence is a
-//     preference, never a reason to wait);
+//   - a writer decides on a slot from what it read and claims it with one compare-and-swap
+//     from the sequence it read, so a slot another worker wrote in between is not
+//     overwritten: the claim fails and the record gives up (the connection is still
+//     scheduled, only not recorded: persistence is a preference, never a reason to wait);
+//   - a record that meets a slot being written gives up too: that slot may be the same
+//     client's entry, and claiming another slot would leave the client two entries;
 //   - a reader that sees the word change under it treats the slot as a miss.
 // Entries expire by time; stale slots are reused in place, so nothing ever sweeps the table.
 // Thread safety: find/record from any worker; entries/clear from the control thread.
@@ -51,13 +54,25 @@ class PersistenceTable {
     // Relaxed atomics: the sequence word orders them, the type keeps the race well defined.
     std::atomic<uint32_t> service{0}, client{0}, server_id{0}, expires{0};
   };
+  // A slot record() chose, and the sequence it had when its entry was read.
+  struct Claim {
+    Slot* slot;
+    uint32_t sequence;
+  };
   static uint32_t home(uint32_t service, uint32_t client);
-  bool read(const Slot& s, Entry& out) const;  // false: being written, or changed meanwhile
-  bool write(Slot& s, const Entry& e);         // false: another writer holds it
+  // false: being written, or changed meanwhile; else `sequence` is the one the copy is of.
+  bool read(const Slot& s, Entry& out, uint32_t& sequence) const;
+  // false: the slot is no longer at `sequence` (written, or being written, by another).
+  static bool write(Slot& s, const Entry& e, uint32_t sequence);
+  // record() in its two steps, which tests interleave as two workers could: the slot for
+  // `e` (its own entry, else the first stale one), then the write, only if that slot has
+  // not changed since.
+  std::optional<Claim> decide(const Entry& e, uint32_t now);
+  static bool commit(const Claim& c, const Entry& e) { return write(*c.slot, e, c.sequence); }
 
   std::unique_ptr<Slot[]> slots_;
 
-  friend struct PersistenceTableProbe;  // tests/unit: holds a slot as a writer would
+  friend struct PersistenceTableProbe;  // tests/unit: holds a slot, interleaves writers
 };
 
 }  // namespace sluice::dp

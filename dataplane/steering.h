@@ -29,8 +29,12 @@ inline uint16_t owner_of_port(uint16_t port, uint16_t workers) {
 inline bool steered(Mode mode) { return mode == Mode::nat || mode == Mode::snat; }
 
 // The worker that owns (or will own) the connection of a packet with `key`, as seen by worker
-// `self` of `workers`. Packets that belong to no connection (for the kernel, or dropped) get an
-// owner too; the owner disposes of them as any worker would. F: V4 or V6 (dataplane/family.h).
+// `self` of `workers`. Only a packet that may belong to a steered connection is given
+// another worker: one to a nat/snat service, one to an snat pool address, or one from a nat
+// real server (a reply). The rest (for the kernel, or dropped) stays with `self`, which
+// disposes of it as any worker would: handing it off would only cost a ring transfer, and a
+// flood of junk would fill the hand-off rings with mbufs the pool cannot spare.
+// F: V4 or V6 (dataplane/family.h).
 template <class F>
 uint16_t owner_of(const Snapshot& snap, const typename F::Key& key, uint16_t self,
                   uint16_t workers) {
@@ -43,9 +47,11 @@ uint16_t owner_of(const Snapshot& snap, const typename F::Key& key, uint16_t sel
       if (vip == VipTable::kNone || !steered(snap.services[vip].mode)) return self;
       return owner_of_port(rte_be_to_cpu_16(key.src_port), workers);
     }
-    case AddressKind::none: break;
+    case AddressKind::none:
+    case AddressKind::nat_server: break;
   }
-  return owner_of_port(rte_be_to_cpu_16(key.dst_port), workers);  // perhaps a nat reply
+  if (vips.kind_of(F::vip_form(key.src_ip)) != AddressKind::nat_server) return self;
+  return owner_of_port(rte_be_to_cpu_16(key.dst_port), workers);  // a nat reply, to the client
 }
 
 }  // namespace sluice::dp

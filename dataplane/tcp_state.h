@@ -1,5 +1,6 @@
-// Connection states and how packets move a connection between them: a reduced form of the
-// IPVS state table that works from either one direction (dr) or both (nat).
+// Connection states and how packets move a connection between them: IPVS's TCP state table
+// (ip_vs_proto_tcp.c) folded onto four states; it works from either one direction (dr, tun)
+// or both (nat, snat).
 // Thread safety: pure functions.
 #pragma once
 

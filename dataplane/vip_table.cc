@@ -42,8 +42,14 @@ void BasicVipTable<Addr>::seal() {
   address_slots_.assign(size, AddressSlot{});
   address_mask_ = mask_;
   // Validation keeps snat addresses apart from service addresses; a service claims its
-  // address last so that it would win if they ever met.
-  for (const Addr& a : pending_addresses_) insert_address(a, AddressKind::snat_pool);
+  // address last so that it would win if they ever met, and an address of ours wins over a
+  // nat server's (a server that is also a pool address would be a configuration error).
+  for (const AddressSlot& a : pending_addresses_) {
+    if (a.kind == AddressKind::nat_server) insert_address(a.address, a.kind);
+  }
+  for (const AddressSlot& a : pending_addresses_) {
+    if (a.kind != AddressKind::nat_server) insert_address(a.address, a.kind);
+  }
   for (const auto& [key, vip_index] : pending_) {
     uint32_t i = hash(key) & mask_;
     while (slots_[i].key.protocol != 0xff) i = (i + 1) & mask_;

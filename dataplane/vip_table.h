@@ -17,8 +17,9 @@
 
 namespace sluice::dp {
 
-// What an address is to the appliance, as far as virtual services go.
-enum class AddressKind : uint8_t { none, service, snat_pool };
+// What an address is to the appliance, as far as virtual services go. A nat server's is not
+// ours: it is known so that a worker can tell a nat reply (from it) from junk (steering.h).
+enum class AddressKind : uint8_t { none, service, snat_pool, nat_server };
 
 // Addr: uint32_t (IPv4, host byte order) or Ip6 (network order); one table per family.
 template <class Addr>
@@ -36,7 +37,13 @@ class BasicVipTable {
   void insert_exception(const Addr& address, uint16_t port, uint8_t protocol);
   // An address the appliance owns without serving ports on it (an snat pool address): ARP
   // is answered for it and stray packets to it are dropped, not passed to the kernel.
-  void insert_snat_address(const Addr& address) { pending_addresses_.push_back(address); }
+  void insert_snat_address(const Addr& address) {
+    pending_addresses_.push_back({address, AddressKind::snat_pool});
+  }
+  // A real server of a nat service: its replies are addressed to clients, not to us.
+  void insert_nat_server(const Addr& address) {
+    pending_addresses_.push_back({address, AddressKind::nat_server});
+  }
   // Call once after the last insert: sizes and fills the probe arrays.
   void seal();
 
@@ -55,7 +62,10 @@ class BasicVipTable {
     }
   }
   // Any address the appliance answers ARP for on behalf of virtual services.
-  bool is_vip_address(const Addr& address) const { return kind_of(address) != AddressKind::none; }
+  bool is_vip_address(const Addr& address) const {
+    const AddressKind kind = kind_of(address);
+    return kind == AddressKind::service || kind == AddressKind::snat_pool;
+  }
 
  private:
   static constexpr Addr kEmptyAddress{};  // 0.0.0.0 and :: are never VIPs (validated)
@@ -114,7 +124,7 @@ class BasicVipTable {
 
   std::unordered_map<Key, uint32_t, KeyHash> pending_;  // key -> vip_index, until seal()
   std::vector<Slot> slots_;
-  std::vector<Addr> pending_addresses_;
+  std::vector<AddressSlot> pending_addresses_;  // snat pool and nat server addresses
   std::vector<AddressSlot> address_slots_;
   uint32_t mask_ = 0;
   uint32_t address_mask_ = 0;

@@ -45,6 +45,7 @@ struct WorkerStats {
   Counter handed_off, taken_over;  // packets sent to / received from the owning worker
   Counter icmp_translated;         // ICMP errors about a connection passed to its other side
   Counter icmp_sent;  // answers to packets too big (IPv4 fragmentation needed, IPv6 too big)
+  Counter half_open_evicted;  // syn_recv connections that made room in a full table (lb.cc)
   Counter events_dropped;  // connection events lost to a full reply ring (control_channel.h)
   Counter learnt_refused;  // learnt connections not inserted: table full or tuple taken
   std::array<Counter, kDropCount> drops;

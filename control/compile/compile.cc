@@ -203,6 +203,21 @@ void add_snat_pool(dp::VirtualServiceEntry& entry, const VirtualService& vs, dp:
   }
 }
 
+// A nat server's replies are addressed to the client: only their source tells a worker that
+// another may hold their connection (dataplane/steering.h).
+void add_nat_servers(const VirtualService& vs, dp::Snapshot& snap) {
+  if (vs.mode != Mode::nat) return;
+  const auto add = [&snap](const RealServer& rs) {
+    if (rs.address.is_v4()) {
+      snap.vips.insert_nat_server(rs.address.to_v4());
+    } else {
+      snap.vips6.insert_nat_server(dp::wire_v6(rs.address));
+    }
+  };
+  for (const RealServer& rs : vs.real_servers) add(rs);
+  if (vs.fallback) add(*vs.fallback);
+}
+
 }  // namespace
 
 CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
@@ -245,6 +260,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
     set_wrr_parameters(entry, list);
     add_hash_table(entry, list, *snap);
     add_snat_pool(entry, vs, *snap);
+    add_nat_servers(vs, *snap);
     if (vs.persistence) {
       entry.persistence_timeout = vs.persistence->timeout;
       entry.persistence_mask = vs.persistence->netmask;

@@ -32,6 +32,37 @@ void release(WorkerCtx& w, uint32_t index) {
   F::table(w).remove(index);
 }
 
+// SYN floods from spoofed sources (IPVS's anchors: secure_tcp's shorter timeouts, drop_entry's
+// eviction under memory pressure). While the table is crowded (3/4 full) a half-open
+// connection lives 5 s instead of tcp_syn (60 s by default): a real client completes its
+// handshake in one round trip, and a lost SYN is sent again after 1 s and 3 s (Linux), each
+// renewing the entry; a spoofed SYN is never followed by an ACK, so a flood recycles its own
+// entries 12 times faster.
+constexpr uint32_t kCrowdedSynTimeout = 5;
+// When the table is full anyway, a new connection takes the place of the half-open one due
+// soonest. The search is bounded: 64 steps of the wheel (slots or entries, a cache line
+// each), ~100 ns a new connection when the table is full; a flood fills the first slots with
+// half-open entries, so the first or second step finds one.
+constexpr uint32_t kEvictionBudget = 64;
+
+template <class F>
+uint32_t timeout_for(WorkerCtx& w, const Snapshot& snap, ConnState state) {
+  const uint32_t t = timeout_of(state, snap.timeouts);
+  return state == ConnState::syn_recv && F::table(w).crowded() ? std::min(t, kCrowdedSynTimeout)
+                                                               : t;
+}
+
+// Established connections are never evicted: false when only they fill the table.
+template <class F>
+bool make_room(WorkerCtx& w) {
+  if (!F::table(w).full()) return true;
+  const uint32_t victim = F::table(w).half_open_due_soonest(kEvictionBudget);
+  if (victim == F::Table::kNone) return false;
+  release<F>(w, victim);
+  w.stats.half_open_evicted.add(1);
+  return true;
+}
+
 // A packet larger than its way out allows. sluice does not fragment: the sender learns the
 // MTU that fits (IPv4 with DF: ICMP fragmentation needed, RFC 1191; IPv6, where routers never
 // fragment: packet too big, RFC 8201), from the address it sent to. An IPv4 packet without
@@ -247,7 +278,7 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
     w.stats.server_load[c.server_id].move(c.state, next);
     c.state = next;
   }
-  F::table(w).set_expiry(index, w.now + timeout_of(c.state, snap.timeouts));
+  F::table(w).set_expiry(index, w.now + timeout_for<F>(w, snap, c.state));
   if (is_return) {
     reverse<F>(w, c, m);
   } else {
@@ -335,7 +366,8 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   c.client_interface = meta.interface;
   std::memcpy(c.client_mac.bytes, rte_pktmbuf_mtod(m, rte_ether_hdr*)->src_addr.addr_bytes, 6);
   c.server_id = s.id;
-  c.expires = w.now + timeout_of(c.state, snap.timeouts);
+  c.expires = w.now + timeout_for<F>(w, snap, c.state);
+  if (!make_room<F>(w)) return w.drop(m, Drop::conn_table_full);
   const uint32_t index = service.mode == Mode::snat
                              ? insert_snat<F>(w, snap, service, c)
                              : F::table(w).insert(c, replies_return(service.mode));

@@ -7,6 +7,7 @@
 #include <rte_udp.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "dataplane/icmp.h"
 #include "dataplane/nd.h"
@@ -25,9 +26,11 @@ struct Outcome {
 constexpr Outcome dropped(Drop why) { return {Verdict::drop, why}; }
 
 // TCP and UDP headers of either family: their ports into `key`, TCP's flags into meta.
+// `l4_length` is what the IP header says follows it, `l4_room` what of it the first segment
+// holds.
 template <class Key>
-Outcome parse_ports(rte_mbuf* m, uint32_t l4, uint32_t l4_room, Key& key, PacketMeta& meta,
-                    Verdict verdict) {
+Outcome parse_ports(rte_mbuf* m, uint32_t l4, uint32_t l4_length, uint32_t l4_room, Key& key,
+                    PacketMeta& meta, Verdict verdict) {
   if (key.protocol == IPPROTO_TCP) {
     if (l4_room < sizeof(rte_tcp_hdr)) return dropped(Drop::truncated_l4);
     const auto* tcp = rte_pktmbuf_mtod_offset(m, const rte_tcp_hdr*, l4);
@@ -41,6 +44,12 @@ Outcome parse_ports(rte_mbuf* m, uint32_t l4, uint32_t l4_room, Key& key, Packet
   }
   if (l4_room < sizeof(rte_udp_hdr)) return dropped(Drop::truncated_l4);
   const auto* udp = rte_pktmbuf_mtod_offset(m, const rte_udp_hdr*, l4);
+  // UDP's length covers its header and data and must fit what IP carries (RFC 768); nat
+  // would pass a lie about it on to a server unchanged.
+  const uint16_t udp_length = rte_be_to_cpu_16(udp->dgram_len);
+  if (udp_length < sizeof(rte_udp_hdr) || udp_length > l4_length) {
+    return dropped(Drop::bad_udp_length);
+  }
   key.src_port = udp->src_port;
   key.dst_port = udp->dst_port;
   meta.tcp_flags = 0;
@@ -65,6 +74,44 @@ Outcome parse_icmp(rte_mbuf* m, PacketMeta& meta, uint32_t l4, uint32_t length, 
   return {Verdict::lb};
 }
 
+// IPv4 options (RFC 791 3.1): end of list stops them, no-operation is one byte, any other
+// carries a length of at least 2 that keeps it within the header. Only headers with options
+// (IHL above 5, rare) pay for the walk.
+bool ipv4_options_valid(const uint8_t* options, uint32_t length) {
+  for (uint32_t at = 0; at < length;) {
+    if (options[at] == 0) return true;  // end of options list
+    if (options[at] == 1) {             // no operation
+      ++at;
+      continue;
+    }
+    if (at + 1 >= length || options[at + 1] < 2 || at + options[at + 1] > length) return false;
+    at += options[at + 1];
+  }
+  return true;
+}
+
+// Sources no host sends from (RFC 1122 3.2.1.3, RFC 6890): 0/8 (this network), 127/8
+// (loopback), 224/4 (multicast) and 240/4 (reserved, which holds 255.255.255.255); and the
+// destination itself (a "land" packet: the server would answer itself). A connection to
+// such a source could only be spoofed, or answered nowhere. Three compares of the first
+// octet and one of the addresses, on the line parse has loaded: no measurable cost.
+bool martian_source(uint32_t src, uint32_t dst) {
+  const uint8_t first = reinterpret_cast<const uint8_t*>(&src)[0];  // network order
+  return first == 0 || first == 127 || first >= 224 || src == dst;
+}
+
+// The same for IPv6: ::/64, which holds the unspecified address, loopback (::1) and the
+// IPv4-compatible and -mapped forms (::ffff:0:0/96), none of them a source on the wire
+// (RFC 4291 2.5); ff00::/8 (multicast); fe80::/10 (link-local, which routers do not
+// forward, while a VIP is a routed service); and the destination itself. Two 8-byte loads,
+// two byte compares and a 16-byte compare.
+bool martian_source(const Ip6& src, const Ip6& dst) {
+  uint64_t high;
+  std::memcpy(&high, src.bytes, 8);
+  return high == 0 || src.bytes[0] == 0xff ||
+         (src.bytes[0] == 0xfe && (src.bytes[1] & 0xc0) == 0x80) || src == dst;
+}
+
 // Headers must sit in the first segment; frames split inside the headers are treated as short.
 Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   const uint32_t frame = rte_pktmbuf_data_len(m);
@@ -81,6 +128,10 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   if (total < ihl || l3 + total > rte_pktmbuf_pkt_len(m)) return dropped(Drop::bad_ipv4_length);
   // A raw sum of 0xffff over the header (checksum included) means it is intact; ~8 cycles.
   if (rte_raw_cksum(ip, ihl) != 0xffff) return dropped(Drop::bad_ipv4_checksum);
+  if (ihl > sizeof(rte_ipv4_hdr) &&
+      !ipv4_options_valid(reinterpret_cast<const uint8_t*>(ip + 1), ihl - sizeof(rte_ipv4_hdr))) {
+    return dropped(Drop::bad_ip_options);
+  }
 
   const bool fragment = (ip->fragment_offset &
                          rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
@@ -97,7 +148,8 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   meta.quoted_offset = 0;
   meta.ipv6 = false;
   if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) {
-    return parse_ports(m, l4, l4_room, meta.key, meta, Verdict::lb);
+    if (martian_source(ip->src_addr, ip->dst_addr)) return dropped(Drop::martian_source);
+    return parse_ports(m, l4, total - ihl, l4_room, meta.key, meta, Verdict::lb);
   }
   if (ip->next_proto_id == IPPROTO_ICMP) return parse_icmp(m, meta, l4, total - ihl, l4_room);
   return {Verdict::kernel};
@@ -134,7 +186,12 @@ Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const r
   }
   Ip6 target;
   std::memcpy(target.bytes, nd->target, 16);
-  return snap.vips6.is_vip_address(target) ? Outcome{Verdict::nd} : Outcome{Verdict::kernel};
+  if (!snap.vips6.is_vip_address(target)) return {Verdict::kernel};
+  // Ours to answer, so ours to discard when malformed (silently, as RFC 4861 7.1.1 says).
+  if (!solicitation_options_valid(ip, *nd, length)) {
+    return dropped(Drop::bad_neighbour_solicitation);
+  }
+  return {Verdict::nd};
 }
 
 // IPv6 without extension headers; a packet with any (fragments included) is the kernel's,
@@ -166,11 +223,11 @@ Outcome parse_ipv6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   meta.key6.protocol = ip->proto;
   meta.quoted_offset = 0;
   meta.ipv6 = true;
-  return parse_ports(m, l4, l4_room, meta.key6, meta, Verdict::lb6);
+  if (martian_source(meta.key6.src_ip, dst)) return dropped(Drop::martian_source);
+  return parse_ports(m, l4, payload, l4_room, meta.key6, meta, Verdict::lb6);
 }
 
-Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
-  if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr)) return dropped(Drop::truncated_ethernet);
+Outcome classify_frame(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
   switch (eth->ether_type) {
     case RTE_BE16(RTE_ETHER_TYPE_ARP):
@@ -184,6 +241,27 @@ Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   }
 }
 
+// A port may see frames for other hosts: promiscuous where all-multicast is missing, or a
+// switch flooding unicast it has not learnt. Such frames are not ours to balance, nor the
+// kernel's (its TAP twin would discard them after a ring transfer): a unicast frame for
+// another MAC is dropped whatever it carries, as a NIC's own filter would. Group-addressed
+// frames pass to ARP (requests are broadcast), neighbour discovery (solicitations go to
+// solicited-node groups) and the kernel, but TCP and UDP, and ICMP errors about
+// connections, are balanced only when sent to our own MAC: a broadcast SYN to a VIP is
+// someone's mistake or a reflection attempt. Two compares of a frame whose first line the
+// parse has loaded anyway.
+Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const Mac& ours) {
+  if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr)) return dropped(Drop::truncated_ethernet);
+  const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+  const bool to_us = std::memcmp(eth->dst_addr.addr_bytes, ours.bytes, 6) == 0;
+  if (!to_us && rte_is_unicast_ether_addr(&eth->dst_addr)) return dropped(Drop::not_for_us);
+  const Outcome o = classify_frame(snap, m, meta);
+  if (!to_us && (o.verdict == Verdict::lb || o.verdict == Verdict::lb6)) {
+    return dropped(Drop::not_for_us);
+  }
+  return o;
+}
+
 }  // namespace
 
 void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, Sorted& out) {
@@ -194,7 +272,7 @@ void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, Sort
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
     PacketMeta& meta = meta_of(m);
     meta.interface = w.interface_of_port[m->port];
-    const Outcome o = classify(snap, m, meta);
+    const Outcome o = classify(snap, m, meta, w.interfaces[meta.interface].mac);
     switch (o.verdict) {
       case Verdict::arp: append(out.arp, m); break;
       case Verdict::nd: append(out.nd, m); break;

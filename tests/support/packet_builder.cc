@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "dataplane/nd.h"
 #include "tests/support/eal_env.h"
 
 namespace sluice::test {
@@ -116,10 +117,13 @@ std::vector<uint8_t> build(const Frame& f) {
 std::vector<uint8_t> build_neighbour_solicitation(const Mac& sender_mac,
                                                   const std::string& sender_ip,
                                                   const std::string& target_ip) {
-  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + 32);
   uint8_t source[16], target[16];
   ip6_bytes(sender_ip, source);
   ip6_bytes(target_ip, target);
+  // Duplicate address detection (from ::) carries no source link-layer option.
+  const bool with_option = !dp::is_unspecified(source);
+  const uint16_t length = with_option ? 32 : 24;
+  std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + length);
   auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
   auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
   uint8_t* icmp = reinterpret_cast<uint8_t*>(ip + 1);
@@ -128,7 +132,7 @@ std::vector<uint8_t> build_neighbour_solicitation(const Mac& sender_mac,
   std::memcpy(eth->src_addr.addr_bytes, sender_mac.bytes, 6);
   eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
   ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-  ip->payload_len = rte_cpu_to_be_16(32);
+  ip->payload_len = rte_cpu_to_be_16(length);
   ip->proto = IPPROTO_ICMPV6;
   ip->hop_limits = 255;
   std::memcpy(ip->src_addr, source, 16);
@@ -137,9 +141,11 @@ std::vector<uint8_t> build_neighbour_solicitation(const Mac& sender_mac,
   std::memcpy(ip->dst_addr, solicited, 16);
   icmp[0] = 135;  // neighbour solicitation
   std::memcpy(icmp + 8, target, 16);
-  icmp[24] = 1;  // source link-layer address option, 8 bytes
-  icmp[25] = 1;
-  std::memcpy(icmp + 26, sender_mac.bytes, 6);
+  if (with_option) {
+    icmp[24] = 1;  // source link-layer address option, 8 bytes
+    icmp[25] = 1;
+    std::memcpy(icmp + 26, sender_mac.bytes, 6);
+  }
   const uint16_t sum = rte_ipv6_udptcp_cksum(ip, icmp);
   std::memcpy(icmp + 2, &sum, 2);
   return bytes;

@@ -45,7 +45,8 @@ std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t 
 // word after the checksum (packet too big: the MTU).
 std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
                                        const Frame& quoted, uint32_t rest = 0);
-// An IPv6 neighbour solicitation for target_ip from sender_ip (to the solicited-node group).
+// An IPv6 neighbour solicitation for target_ip from sender_ip (to the solicited-node group),
+// with a source link-layer option unless sender_ip is "::".
 std::vector<uint8_t> build_neighbour_solicitation(const Mac& sender_mac,
                                                   const std::string& sender_ip,
                                                   const std::string& target_ip);

@@ -29,5 +29,19 @@ TEST(Ports, PortNamesAreTheDeviceNameWithoutArguments) {
   EXPECT_EQ(port_name_of("0000:03:00.0"), "0000:03:00.0");
 }
 
+// Every place an mbuf can wait, summed (control/ports.cc): 8 workers, 2 interfaces.
+TEST(Ports, ThePacketPoolHoldsEveryRingFullAtOnce) {
+  const uint32_t descriptors = 2 * 8 * (1024 + 1024);
+  const uint32_t taps = 2 * (512 + 512);
+  const uint32_t handoff = 8 * 7 * 1023;
+  const uint32_t kernel = 9 * 1023;
+  const uint32_t in_hand = 9 * 512;
+  const uint32_t caches = 9 * 384;
+  EXPECT_EQ(packet_pool_size(8, 2), descriptors + taps + handoff + kernel + in_hand + caches);
+  EXPECT_EQ(packet_pool_size(8, 2), 109375u);
+  // One worker: no hand-off rings.
+  EXPECT_EQ(packet_pool_size(1, 2), 2 * 2048u + 2048 + 2 * 1023 + 2 * 512 + 2 * 384);
+}
+
 }  // namespace
 }  // namespace sluice::control

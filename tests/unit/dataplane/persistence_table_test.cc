@@ -13,6 +13,22 @@ struct PersistenceTableProbe {
                                             uint32_t client) {
     return t.slots_[PersistenceTable::home(service, client)].sequence;
   }
+  // Another client of `service` whose entry would start probing in the same slot.
+  static uint32_t neighbour_of(uint32_t service, uint32_t client) {
+    uint32_t other = client + 1;
+    while (PersistenceTable::home(service, other) != PersistenceTable::home(service, client)) {
+      ++other;
+    }
+    return other;
+  }
+  // record() in the two steps two workers can interleave.
+  static auto decide(PersistenceTable& t, const PersistenceTable::Entry& e, uint32_t now) {
+    return t.decide(e, now);
+  }
+  static bool commit(const std::optional<PersistenceTable::Claim>& c,
+                     const PersistenceTable::Entry& e) {
+    return c && PersistenceTable::commit(*c, e);
+  }
 };
 
 namespace {
@@ -67,12 +83,41 @@ TEST(PersistenceTable, ASlotBeingWrittenIsNeitherReadNorClaimed) {
   ASSERT_TRUE(t.record({7, 1, 3, 100}, 10));
   std::atomic<uint32_t>& sequence = PersistenceTableProbe::sequence_of(t, 7, 1);
   const uint32_t settled = sequence.load();
-  sequence.store(settled + 1);                // a writer holds it
-  EXPECT_FALSE(t.find(7, 1, 50));             // a half-written entry is a miss
-  EXPECT_TRUE(t.record({7, 1, 4, 200}, 50));  // goes to the next probe slot instead
-  EXPECT_EQ(t.find(7, 1, 50), 4u);
-  sequence.store(settled + 2);      // the writer is done: the old entry is visible again
-  EXPECT_EQ(t.find(7, 1, 50), 3u);  // the home slot is probed first
+  sequence.store(settled + 1);     // a writer holds it
+  EXPECT_FALSE(t.find(7, 1, 50));  // a half-written entry is a miss
+  // It may be this client's entry: another slot would give the client a second one.
+  EXPECT_FALSE(t.record({7, 1, 4, 200}, 50));
+  sequence.store(settled + 2);  // the writer is done: the entry is visible again
+  EXPECT_EQ(t.find(7, 1, 50), 3u);
+  EXPECT_EQ(t.entries(50).size(), 1u);
+}
+
+// Two workers schedule the same new client at once (to different servers) and record it:
+// the second must not overwrite the first, nor add a second entry.
+TEST(PersistenceTable, TwoWritersOfTheSameNewClientLeaveOneEntry) {
+  PersistenceTable t;
+  const Entry first{7, 1, 3, 100}, second{7, 1, 4, 100};
+  const auto a = PersistenceTableProbe::decide(t, first, 10);
+  const auto b = PersistenceTableProbe::decide(t, second, 10);
+  EXPECT_TRUE(PersistenceTableProbe::commit(a, first));
+  EXPECT_FALSE(PersistenceTableProbe::commit(b, second));
+  EXPECT_EQ(t.find(7, 1, 50), 3u);
+  EXPECT_EQ(t.entries(50).size(), 1u);
+}
+
+// A worker chose a free slot for its client; before it writes, another worker records a
+// different client in that slot. The first write must not erase the second client's entry.
+TEST(PersistenceTable, AWriteBetweenDecisionAndCommitIsNotLost) {
+  PersistenceTable t;
+  const uint32_t other = PersistenceTableProbe::neighbour_of(7, 1);
+  const Entry mine{7, 1, 3, 100}, theirs{7, other, 4, 100};
+  const auto a = PersistenceTableProbe::decide(t, mine, 10);
+  ASSERT_TRUE(t.record(theirs, 10));  // takes the same (home) slot
+  EXPECT_FALSE(PersistenceTableProbe::commit(a, mine));
+  EXPECT_EQ(t.find(7, other, 50), 4u);
+  EXPECT_TRUE(t.record(mine, 10));  // tried again, it finds the next free slot
+  EXPECT_EQ(t.find(7, 1, 50), 3u);
+  EXPECT_EQ(t.find(7, other, 50), 4u);
 }
 
 // Two workers record the same clients while the control thread reads the whole table: every

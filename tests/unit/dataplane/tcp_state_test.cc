@@ -5,26 +5,77 @@
 namespace sluice::dp {
 namespace {
 
-TEST(TcpState, HandshakeFromTheClientSideEstablishes) {
-  ConnState s = next_tcp_state(ConnState::syn_recv, kTcpSyn, true);
-  EXPECT_EQ(s, ConnState::syn_recv);
-  s = next_tcp_state(s, kTcpSyn | kTcpAck, false);  // nat sees the server's SYN-ACK
-  EXPECT_EQ(s, ConnState::syn_recv);
-  s = next_tcp_state(s, kTcpAck, true);
-  EXPECT_EQ(s, ConnState::established);
+constexpr bool kClient = true, kServer = false;
+constexpr uint8_t kNone = 0, kSynAck = kTcpSyn | kTcpAck, kFinAck = kTcpFin | kTcpAck,
+                  kRstAck = kTcpRst | kTcpAck, kSynFin = kTcpSyn | kTcpFin;
+
+struct Transition {
+  ConnState from;
+  uint8_t flags;
+  bool from_client;
+  ConnState to;
+};
+
+void PrintTo(const Transition& t, std::ostream* os) {
+  *os << to_string(t.from) << " +" << int{t.flags} << (t.from_client ? " client" : " server")
+      << " -> " << to_string(t.to);
 }
 
-TEST(TcpState, FinAndRstMoveToClosingStates) {
-  EXPECT_EQ(next_tcp_state(ConnState::established, kTcpFin | kTcpAck, false), ConnState::fin_wait);
-  EXPECT_EQ(next_tcp_state(ConnState::fin_wait, kTcpAck, true), ConnState::fin_wait);
-  EXPECT_EQ(next_tcp_state(ConnState::established, kTcpRst, true), ConnState::close);
-  EXPECT_EQ(next_tcp_state(ConnState::syn_recv, kTcpRst | kTcpAck, false), ConnState::close);
+class TcpStateTable : public testing::TestWithParam<Transition> {};
+
+TEST_P(TcpStateTable, FollowsIpvs) {
+  const Transition& t = GetParam();
+  EXPECT_EQ(next_tcp_state(t.from, t.flags, t.from_client), t.to);
 }
 
-TEST(TcpState, ANewSynReusesAClosingTuple) {
-  EXPECT_EQ(next_tcp_state(ConnState::fin_wait, kTcpSyn, true), ConnState::syn_recv);
-  EXPECT_EQ(next_tcp_state(ConnState::close, kTcpSyn, true), ConnState::syn_recv);
-}
+using S = ConnState;
+
+// Every cell of the table (ip_vs_proto_tcp.c tcp_states, folded onto our states).
+INSTANTIATE_TEST_SUITE_P(
+    Cells, TcpStateTable,
+    testing::Values(Transition{S::syn_recv, kTcpSyn, kClient, S::syn_recv},
+                    Transition{S::established, kTcpSyn, kClient, S::established},  // stray SYN
+                    Transition{S::fin_wait, kTcpSyn, kClient, S::syn_recv},
+                    Transition{S::close, kTcpSyn, kClient, S::syn_recv},
+                    Transition{S::syn_recv, kFinAck, kClient, S::fin_wait},
+                    Transition{S::established, kFinAck, kClient, S::fin_wait},
+                    Transition{S::fin_wait, kFinAck, kClient, S::fin_wait},
+                    Transition{S::close, kFinAck, kClient, S::close},
+                    Transition{S::syn_recv, kTcpAck, kClient, S::established},
+                    Transition{S::established, kTcpAck, kClient, S::established},
+                    Transition{S::fin_wait, kTcpAck, kClient, S::fin_wait},
+                    Transition{S::close, kTcpAck, kClient, S::close},
+                    Transition{S::syn_recv, kTcpRst, kClient, S::syn_recv},
+                    Transition{S::established, kTcpRst, kClient, S::close},
+                    Transition{S::fin_wait, kTcpRst, kClient, S::close},
+                    Transition{S::close, kTcpRst, kClient, S::close},
+                    Transition{S::syn_recv, kSynAck, kServer, S::syn_recv},
+                    Transition{S::established, kSynAck, kServer, S::established},
+                    Transition{S::fin_wait, kTcpSyn, kServer, S::syn_recv},
+                    Transition{S::close, kTcpSyn, kServer, S::syn_recv},
+                    Transition{S::syn_recv, kFinAck, kServer, S::fin_wait},
+                    Transition{S::established, kFinAck, kServer, S::fin_wait},
+                    Transition{S::fin_wait, kFinAck, kServer, S::fin_wait},
+                    Transition{S::close, kFinAck, kServer, S::close},
+                    Transition{S::syn_recv, kTcpAck, kServer, S::established},
+                    Transition{S::established, kTcpAck, kServer, S::established},
+                    Transition{S::fin_wait, kTcpAck, kServer, S::fin_wait},
+                    Transition{S::close, kTcpAck, kServer, S::close},
+                    Transition{S::syn_recv, kRstAck, kServer, S::close},
+                    Transition{S::established, kTcpRst, kServer, S::close},
+                    Transition{S::fin_wait, kTcpRst, kServer, S::close},
+                    Transition{S::close, kTcpRst, kServer, S::close}));
+
+// Which flag counts when several are set (RST, then SYN, then FIN, then ACK), and that a
+// segment without any of them, or a UDP connection, changes nothing.
+INSTANTIATE_TEST_SUITE_P(Precedence, TcpStateTable,
+                         testing::Values(Transition{S::established, kRstAck, kClient, S::close},
+                                         Transition{S::established, kSynFin, kClient,
+                                                    S::established},
+                                         Transition{S::established, kFinAck, kServer, S::fin_wait},
+                                         Transition{S::syn_recv, kNone, kClient, S::syn_recv},
+                                         Transition{S::close, kNone, kServer, S::close},
+                                         Transition{S::udp, kTcpRst, kClient, S::udp}));
 
 TEST(TcpState, TimeoutsFollowTheConfiguredValues) {
   const ConnTimeouts t{.tcp = 900, .tcp_fin = 120, .tcp_syn = 60, .tcp_close = 10, .udp = 300};

@@ -135,6 +135,17 @@ TEST(VipTable, TellsServiceAddressesFromSnatAddresses) {
   EXPECT_EQ(t.find(kVip + 5, 80, 6), VipTable::kNone);  // a pool address serves no port
 }
 
+TEST(VipTable, KnowsNatServersWithoutAnsweringForThem) {
+  VipTable t;
+  ASSERT_TRUE(t.insert(kVip, 80, 6, 0));
+  t.insert_nat_server(kVip + 7);
+  t.insert_nat_server(kVip);  // an address of ours wins
+  t.seal();
+  EXPECT_EQ(t.kind_of(kVip + 7), AddressKind::nat_server);
+  EXPECT_FALSE(t.is_vip_address(kVip + 7));  // not ours: no ARP answer, not dropped
+  EXPECT_EQ(t.kind_of(kVip), AddressKind::service);
+}
+
 Ip6 ip6(uint8_t last, uint8_t first = 0x20) {
   Ip6 a;
   a.bytes[0] = first;
