@@ -439,7 +439,13 @@ TEST(LoadHostile, LargestAllowedFileLoadsQuickly) {
             "test.yaml: and " + std::to_string(items - 1000) + " more errors");
 }
 
-TEST(LoadHostile, DeepNestingIsRefused) {
+TEST(LoadHostile, DeepNestingIsRefusedSayingWhy) {
+  for (const char* open : {"[", "{"}) {
+    const Lines errors = errors_of("workers: " + std::string(5000, *open));
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0], "test.yaml:1:1: nested too deeply: more than 499 levels of lists and "
+                         "mappings");
+  }
   EXPECT_FALSE(errors_of("workers: " + std::string(100000, '[')).empty());
   EXPECT_FALSE(errors_of("workers: " + std::string(5000, '[') + std::string(5000, ']')).empty());
   EXPECT_FALSE(errors_of("workers: " + std::string(5000, '{')).empty());
@@ -935,7 +941,8 @@ virtual_services:
       real_servers: [] }
 )"),
             (Lines{"test.yaml:1:16: eal.lcores: must not be empty",
-                   "test.yaml:1:33: eal.file_prefix: must not be empty",
+                   "test.yaml:1:33: eal.file_prefix: invalid file prefix '': use 1 to 48 "
+                   "letters, digits, '.', '-' and '_'",
                    "test.yaml:2:20: control.socket: expected an absolute path",
                    "test.yaml:4:13: interfaces[0].name: invalid interface name 'fr ont': "
                    "use 1 to 15 letters, digits, '-' and '_'",
@@ -967,6 +974,81 @@ TEST(LoadStrings, SocketPathMustFitAUnixAddress) {
   const std::string longest = '/' + std::string(106, 's');
   EXPECT_EQ(load_valid(kTopology + "control: { socket: " + longest + " }\n").control.socket,
             longest);
+}
+
+// What reaches EAL or the kernel as a C string must survive the trip: checked by --check,
+// not found out at start.
+struct CStringCase {
+  std::string yaml;  // a whole file
+  std::string error;
+};
+
+void PrintTo(const CStringCase& c, std::ostream* os) { *os << c.error; }
+
+class LoadCStrings : public testing::TestWithParam<CStringCase> {};
+
+TEST_P(LoadCStrings, AreRefusedAtTheirKey) {
+  EXPECT_EQ(errors_of(GetParam().yaml), (Lines{GetParam().error}));
+}
+
+// `count` comma-separated copies of `item`.
+std::string repeated(int count, const std::string& item) {
+  std::string out;
+  for (int i = 0; i < count; ++i) out += (i == 0 ? "" : ",") + item;
+  return out;
+}
+
+// One interface on line 1; the case's own line is line 2.
+const std::string kOneInterface =
+    "interfaces: [{ name: a, device: net_null0, addresses: [198.19.0.1/24] }]\n";
+// An interface with `device` (at column 33 of line 1).
+std::string with_device(const std::string& device) {
+  return "interfaces: [{ name: a, device: \"" + device + "\", addresses: [198.19.0.1/24] }]\n";
+}
+const std::string kHuge(500'000, 'x');
+const std::string kPrefixRule = "use 1 to 48 letters, digits, '.', '-' and '_'";
+
+INSTANTIATE_TEST_SUITE_P(
+    Limits, LoadCStrings,
+    testing::Values(
+        CStringCase{kOneInterface + "control: { socket: \"/run/a\\0b\" }\n",
+                    "test.yaml:2:20: control.socket: contains a NUL byte: '/run/a\\x00b'"},
+        CStringCase{kOneInterface + "eal: { file_prefix: \"lb\\0\" }\n",
+                    "test.yaml:2:21: eal.file_prefix: contains a NUL byte: 'lb\\x00'"},
+        CStringCase{kOneInterface + "eal: { file_prefix: " + std::string(49, 'p') + " }\n",
+                    "test.yaml:2:21: eal.file_prefix: file prefix '" + std::string(49, 'p') +
+                        "' is longer than 48 characters"},
+        CStringCase{kOneInterface + "eal: { file_prefix: " + kHuge + " }\n",
+                    "test.yaml:2:21: eal.file_prefix: file prefix '" + std::string(64, 'x') +
+                        "...' is longer than 48 characters"},
+        CStringCase{kOneInterface + "eal: { file_prefix: a/b }\n",
+                    "test.yaml:2:21: eal.file_prefix: invalid file prefix 'a/b': " + kPrefixRule},
+        CStringCase{kOneInterface + "eal: { file_prefix: \"a%d\" }\n",
+                    "test.yaml:2:21: eal.file_prefix: invalid file prefix 'a%d': " + kPrefixRule},
+        CStringCase{kOneInterface + "eal: { file_prefix: .. }\n",
+                    "test.yaml:2:21: eal.file_prefix: file prefix '..' names a directory above "
+                    "DPDK's own"},
+        CStringCase{kOneInterface + "eal: { extra_args: [--no-pci, " + kHuge + "] }\n",
+                    "test.yaml:2:31: eal.extra_args[1]: argument is longer than 4095 bytes"},
+        CStringCase{kOneInterface + "eal: { extra_args: [" + repeated(65, "--no-pci") + "] }\n",
+                    "test.yaml:2:20: eal.extra_args: 65 arguments, more than 64"},
+        CStringCase{with_device(kHuge),
+                    "test.yaml:1:33: interfaces[0].device: device is longer than 1024 bytes"},
+        CStringCase{with_device("net_" + std::string(60, 'n') + ",iface=x"),
+                    "test.yaml:1:33: interfaces[0].device: device name 'net_" +
+                        std::string(60, 'n') + "' is longer than 63 bytes (DPDK's limit)"},
+        CStringCase{with_device("net_null0," + repeated(33, "k=v")),
+                    "test.yaml:1:33: interfaces[0].device: device has 33 arguments, more than 32 "
+                    "(DPDK's limit)"}));
+
+TEST(LoadCStrings, TheLongestAllowedValuesPass) {
+  const std::string device = "net_" + std::string(59, 'n') + "," + repeated(32, "k=v");
+  const Config c = load_valid(with_device(device) + "eal: { file_prefix: " +
+                              std::string(48, 'p') + ", extra_args: [" + std::string(4095, 'a') +
+                              "," + repeated(63, "--no-pci") + "] }\n");
+  EXPECT_EQ(c.eal.file_prefix, std::string(48, 'p'));
+  EXPECT_EQ(c.eal.extra_args.size(), 64u);
+  EXPECT_EQ(c.interfaces.at(0).device, device);
 }
 
 // ---- semantic checks ----
