@@ -38,7 +38,9 @@ constexpr Range kNeighbourTimeout{1, 86'400};
 constexpr Range kPort{1, 65535};
 constexpr Range kWeight{0, 65535};
 constexpr Range kConnLimit{0, 1 << 27};  // connections.capacity's upper bound
-constexpr Range kPrefixLength{1, 128};   // persistence netmask as a prefix length
+// Persistence netmask as a prefix length; 0 puts every client in one group (ipvsadm -M 0.0.0.0:
+// an active/standby pair where all clients follow one server).
+constexpr Range kPrefixLength{0, 128};
 
 constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 // DPDK's device name (the devargs before the first ',') fits RTE_DEV_NAME_MAX_LEN (64) with
@@ -439,21 +441,22 @@ const Origin& field_origin(const Context& cx, const Origin& item, std::string_vi
   return cx.origin_of(child_path(item.path, name), item);
 }
 
-// A dotted netmask of contiguous ones (255.255.255.0, not 255.0.255.0), or a prefix length
-// (64), which is how ipvsadm takes it for IPv6. Which fits the service's family is
-// validation's business.
+// A dotted netmask of contiguous ones (255.255.255.0, not 255.0.255.0; 0.0.0.0 groups every
+// client), or a prefix length (64), which is how ipvsadm takes it for IPv6. Which fits the
+// service's family is validation's business.
 void parse_netmask(Context& cx, const Element& v, Persistence& p) {
   const std::string text = v.node.IsScalar() ? v.node.Scalar() : std::string();
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
     if (const std::optional<uint32_t> bits = read_integer(cx, v, kPrefixLength)) {
       p.prefix_length = static_cast<uint8_t>(*bits);
-      if (*bits <= 32) p.netmask = ~Ipv4{0} << (32 - *bits);
+      // (Shifting a 32-bit value by 32 is undefined: length 0 is spelled out.)
+      if (*bits <= 32) p.netmask = *bits == 0 ? 0 : ~Ipv4{0} << (32 - *bits);
     }
     return;
   }
   const std::optional<Ipv4> mask = parse_ipv4(text);
   const Ipv4 inverted = mask ? ~*mask : 1;
-  if (!mask || *mask == 0 || (inverted & (inverted + 1)) != 0) {
+  if (!mask || (inverted & (inverted + 1)) != 0) {
     cx.error(v.origin, "invalid netmask " + quote(text) +
                            " (expected contiguous ones such as 255.255.255.0, or a prefix "
                            "length such as 64)");

@@ -1051,8 +1051,19 @@ TEST(LoadPersistence, TimeoutAndNetmaskAreRead) {
   EXPECT_EQ(d.virtual_services[0].persistence->netmask, 0xffffffffu);
 }
 
+// ipvsadm -M 0.0.0.0: one group for every client, so an active/standby pair keeps them all on
+// one server; as a prefix length, 0.
+TEST(LoadPersistence, AZeroNetmaskPutsEveryClientInOneGroup) {
+  for (const char* mask : {"0.0.0.0", "0"}) {
+    SCOPED_TRACE(mask);
+    const Config c = load_valid(kOneService + "    persistence: { netmask: " + mask +
+                                " }\n    real_servers: []\n");
+    EXPECT_EQ(c.virtual_services.at(0).persistence->netmask, 0u);
+  }
+}
+
 TEST(LoadPersistence, InvalidNetmasksAndTimeoutsAreRejected) {
-  for (const char* mask : {"255.0.255.0", "0.0.0.0", "255.255.255.1"}) {
+  for (const char* mask : {"255.0.255.0", "255.255.255.1", "0.255.255.255"}) {
     const Lines errors = errors_of(kOneService + "    persistence: { netmask: " + mask +
                                    " }\n    real_servers: []\n");
     ASSERT_EQ(errors.size(), 1u) << mask;

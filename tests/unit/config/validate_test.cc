@@ -538,12 +538,13 @@ TEST(ValidateIpv6, PersistenceGroupsIpv6ClientsByAPrefixLength) {
     return yaml;
   };
   EXPECT_EQ(load_valid(with("64")).virtual_services[0].persistence->prefix_length, 64);
+  EXPECT_EQ(load_valid(with("0")).virtual_services.at(0).persistence->prefix_length, 0);
   const Lines dotted = errors_of(with("255.255.255.0"));
   ASSERT_EQ(dotted.size(), 1u);
   EXPECT_NE(dotted[0].find("persistence.netmask: an IPv6 service groups clients by a prefix "
                            "length (netmask: 64)"),
             std::string::npos);
-  for (const char* bad : {"0", "129", "064", "-1"}) {
+  for (const char* bad : {"129", "064", "-1", "00"}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(errors_of(with(bad)).size(), 1u);
   }
@@ -556,7 +557,7 @@ TEST(ValidatePersistence, AnIpv4PrefixLengthIsItsNetmask) {
   const Lines errors =
       errors_of(kOneService + "    persistence: { netmask: 33 }\n    real_servers: []\n");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("prefix length 33 is longer than an IPv4 address (expected 1..32)"),
+  EXPECT_NE(errors[0].find("prefix length 33 is longer than an IPv4 address (expected 0..32)"),
             std::string::npos)
       << errors[0];
 }
