@@ -491,14 +491,17 @@ void parse_snat_pool(Context& cx, const Element& e, VirtualService& vs) {
   }
 }
 
-std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e) {
+// `timeouts` are the global connections.timeouts, for the keys the service leaves out.
+std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e,
+                                                   const Timeouts& timeouts) {
   const ErrorWatch watch(cx);
   ParsedService parsed;
   VirtualService& vs = parsed.vs;
   vs.origin = e.origin;
   const Fields f(cx, e,
                  {"name", "address", "ports", "except_ports", "protocol", "listeners", "mode",
-                  "scheduler", "real_servers", "fallback", "snat_pool", "persistence"});
+                  "scheduler", "real_servers", "fallback", "snat_pool", "persistence",
+                  "timeouts"});
   if (auto v = f.require("name")) {
     set(vs.name, read_name(cx, *v, "virtual service name", kServiceName));
   }
@@ -509,6 +512,8 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   }
   if (auto v = f.require("mode")) set(vs.mode, read_enum(cx, *v, "mode", kModes));
   if (auto v = f.get("scheduler")) set(vs.scheduler, read_enum(cx, *v, "scheduler", kSchedulers));
+  vs.timeouts = timeouts;
+  if (auto v = section(f, "timeouts")) parse_timeouts(cx, *v, vs.timeouts);
   // Errors of the service itself leave it out; a bad real server leaves out only that server.
   const bool service_clean = watch.clean();
   if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);
@@ -529,7 +534,8 @@ void parse_virtual_services(Context& cx, const Element& e, Draft& draft) {
   const std::optional<std::vector<Element>> items = read_list(cx, e);
   if (!items) return;
   for (const Element& item : *items) {
-    if (std::optional<ParsedService> parsed = parse_virtual_service(cx, item)) {
+    if (std::optional<ParsedService> parsed =
+            parse_virtual_service(cx, item, draft.config.connections.timeouts)) {
       draft.config.virtual_services.push_back(std::move(parsed->vs));
       draft.listener_ports.push_back(std::move(parsed->listener_ports));
     }

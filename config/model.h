@@ -231,6 +231,10 @@ struct VirtualService {
   std::vector<IpAddress> snat_pool;
   std::vector<Origin> snat_pool_origins;
   std::optional<Persistence> persistence;
+  // Idle timeouts of the service's connections: connections.timeouts, with those the service
+  // sets itself in its own `timeouts` taking their place (long-lived idle sessions, such as
+  // Skype for Business's, on some services only).
+  Timeouts timeouts;
   Origin origin;
 };
 

@@ -46,6 +46,10 @@ struct RealServerEntry {
   bool available() const { return state == AdminState::online && weight > 0; }
 };
 
+struct ConnTimeouts {  // seconds
+  uint32_t tcp = 900, tcp_fin = 120, tcp_syn = 60, tcp_close = 10, udp = 300;
+};
+
 struct VirtualServiceEntry {
   Mode mode = Mode::nat;
   Scheduler scheduler = Scheduler::wlc;
@@ -67,6 +71,7 @@ struct VirtualServiceEntry {
   // For wrr (IPVS's interleaved weighted round robin), over available servers only:
   uint16_t max_weight = 0;
   uint16_t weight_gcd = 0;
+  ConnTimeouts timeouts;  // of its connections (connections.timeouts, or its own)
 };
 
 // What a worker needs to know about a real-server id on packets of existing connections. The
@@ -83,10 +88,6 @@ static_assert(sizeof(ServerFate) == 8);
 
 inline constexpr uint16_t kNoService = UINT16_MAX;
 
-struct ConnTimeouts {  // seconds
-  uint32_t tcp = 900, tcp_fin = 120, tcp_syn = 60, tcp_close = 10, udp = 300;
-};
-
 struct Snapshot {
   uint64_t generation = 0;
   std::vector<VirtualServiceEntry> services;
@@ -101,7 +102,14 @@ struct Snapshot {
   std::vector<uint16_t> service_by_id;  // kMaxRealServers
   VipTable vips;                        // host byte order addresses
   VipTable6 vips6;
-  ConnTimeouts timeouts;
+  ConnTimeouts timeouts;  // connections.timeouts: for connections whose server left its service
+
+  // The timeouts of a connection to server `id`: its service's. One load more than the global
+  // ones, from a table that stays in cache.
+  const ConnTimeouts& timeouts_of(uint32_t id) const {
+    const uint16_t v = service_by_id[id];
+    return v == kNoService ? timeouts : services[v].timeouts;
+  }
 };
 
 }  // namespace sluice::dp

@@ -74,6 +74,10 @@ IpAddress own_address_towards(const Interface& ifc, const IpAddress& next_hop) {
 
 namespace {
 
+dp::ConnTimeouts conn_timeouts(const Timeouts& t) {
+  return {t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp};
+}
+
 // wrr walks thresholds from the largest weight down in steps of their gcd (IPVS).
 void set_wrr_parameters(dp::VirtualServiceEntry& entry, std::span<const dp::RealServerEntry> s) {
   uint16_t max = 0, gcd = 0;
@@ -207,8 +211,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
                       const Overrides& overrides, const NeighbourSlotFor& neighbour_slot) {
   auto snap = std::make_unique<dp::Snapshot>();
   snap->generation = generation;
-  const Timeouts& t = cfg.connections.timeouts;
-  snap->timeouts = {t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp};
+  snap->timeouts = conn_timeouts(cfg.connections.timeouts);
   snap->fate_by_id.assign(dp::kMaxRealServers, dp::ServerFate{});
   snap->tunnel_source6_by_id.assign(dp::kMaxRealServers, dp::Ip6{});
   snap->service_by_id.assign(dp::kMaxRealServers, dp::kNoService);
@@ -227,6 +230,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
         .scheduler = vs.scheduler,
         .first_server = static_cast<uint32_t>(snap->servers.size()),
         .server_count = static_cast<uint32_t>(vs.real_servers.size()),
+        .timeouts = conn_timeouts(vs.timeouts),
     };
     ServerCompiler servers{cfg, ids, overrides, neighbour_slot, *snap};
     for (const RealServer& rs : vs.real_servers) {
@@ -249,7 +253,10 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
       entry.persistence_prefix6 = vs.persistence->prefix_length.value_or(128);
       entry.persistence_key = persistence_key_of(vs.name);
     }
-    for (const dp::RealServerEntry& rs : list) {
+    // The fallback server too: its connections take the service's timeouts.
+    const std::span<const dp::RealServerEntry> with_fallback = std::span(snap->servers).subspan(
+        entry.first_server, entry.server_count + (entry.has_fallback ? 1 : 0));
+    for (const dp::RealServerEntry& rs : with_fallback) {
       snap->service_by_id[rs.id] = static_cast<uint16_t>(v);
     }
     snap->services.push_back(entry);

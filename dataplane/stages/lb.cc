@@ -247,7 +247,7 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
     w.stats.server_load[c.server_id].move(c.state, next);
     c.state = next;
   }
-  F::table(w).set_expiry(index, w.now + timeout_of(c.state, snap.timeouts));
+  F::table(w).set_expiry(index, w.now + timeout_of(c.state, snap.timeouts_of(c.server_id)));
   if (is_return) {
     reverse<F>(w, c, m);
   } else {
@@ -335,7 +335,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   c.client_interface = meta.interface;
   std::memcpy(c.client_mac.bytes, rte_pktmbuf_mtod(m, rte_ether_hdr*)->src_addr.addr_bytes, 6);
   c.server_id = s.id;
-  c.expires = w.now + timeout_of(c.state, snap.timeouts);
+  c.expires = w.now + timeout_of(c.state, service.timeouts);
   const uint32_t index = service.mode == Mode::snat
                              ? insert_snat<F>(w, snap, service, c)
                              : F::table(w).insert(c, replies_return(service.mode));

@@ -1038,6 +1038,37 @@ TEST(LoadSnat, ThePoolIsRequiredNonEmptyAndOnlyForSnat) {
 
 // ---- persistence ----
 
+// A service's own timeouts replace the global ones key by key; the others follow
+// connections.timeouts, wherever in the file that section stands.
+TEST(LoadTimeouts, AServiceSetsItsOwnAndInheritsTheRest) {
+  const Config c = load_valid(kOneService + R"(    timeouts: { tcp: 1200, udp: 30 }
+    real_servers: []
+  - { name: other, address: 198.18.0.11, ports: 80, protocol: tcp, mode: nat, real_servers: [] }
+connections: { timeouts: { tcp: 600, tcp_fin: 60 } }
+)");
+  const Timeouts& own = c.virtual_services.at(0).timeouts;
+  EXPECT_EQ(own.tcp, 1200u);
+  EXPECT_EQ(own.udp, 30u);
+  EXPECT_EQ(own.tcp_fin, 60u);   // the global value
+  EXPECT_EQ(own.tcp_syn, 60u);   // the global default
+  EXPECT_EQ(own.tcp_close, 10u);
+  const Timeouts& inherited = c.virtual_services.at(1).timeouts;
+  EXPECT_EQ(inherited.tcp, 600u);
+  EXPECT_EQ(inherited.udp, 300u);
+  EXPECT_EQ(inherited.tcp_fin, 60u);
+}
+
+TEST(LoadTimeouts, AServicesTimeoutsAreCheckedLikeTheGlobalOnes) {
+  EXPECT_EQ(errors_of(kOneService + R"(    timeouts: { tcp: 0, idle: 5, udp: 2592001 }
+    real_servers: []
+)"),
+            (Lines{"test.yaml:10:22: virtual_services[0].timeouts.tcp: out of range: 0 "
+                   "(expected 1..2592000)",
+                   "test.yaml:10:25: virtual_services[0].timeouts: unknown key 'idle'",
+                   "test.yaml:10:39: virtual_services[0].timeouts.udp: out of range: 2592001 "
+                   "(expected 1..2592000)"}));
+}
+
 TEST(LoadPersistence, TimeoutAndNetmaskAreRead) {
   const Config c =
       load_valid(kOneService + R"(    persistence: { timeout: 600, netmask: 255.255.255.0 }

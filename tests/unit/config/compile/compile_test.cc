@@ -191,6 +191,25 @@ TEST(Compile, OverridesReplaceTheFilesStateAndWeight) {
   EXPECT_EQ(c.snap->services[0].max_weight, 6);  // a halted server leaves wrr
 }
 
+TEST(Compile, ConnectionsOfEachServerTakeTheirServicesTimeouts) {
+  std::string yaml = kBase + std::string(R"(    timeouts: { tcp: 1200 }
+    fallback: { address: 198.18.1.99 }
+  - { name: b, address: 198.18.0.11, ports: 80, protocol: tcp, mode: nat,
+      real_servers: [{ address: 198.18.1.40 }] }
+connections: { timeouts: { tcp: 600 } }
+)");
+  ServerIds ids;
+  const Compiled c = run(load(yaml), ids);
+  const dp::Snapshot& snap = *c.snap;
+  EXPECT_EQ(snap.timeouts.tcp, 600u);
+  for (const dp::RealServerEntry& s : snap.servers) {  // a's three, its fallback, then b's
+    EXPECT_EQ(snap.timeouts_of(s.id).tcp, s.address == *parse_ip("198.18.1.40") ? 600u : 1200u)
+        << format_ip(s.address);
+    EXPECT_EQ(snap.timeouts_of(s.id).udp, 300u);
+  }
+  EXPECT_EQ(snap.servers.size(), 5u);
+}
+
 TEST(Compile, RouteToPrefersConnectedThenLongestRoute) {
   Config cfg = load(kBase);
   cfg.routes.push_back(
