@@ -59,6 +59,7 @@ constexpr std::array kSchedulers{Scheduler::rr,    Scheduler::wrr,   Scheduler::
                                  Scheduler::wlc,   Scheduler::sh,    Scheduler::dh,
                                  Scheduler::first, Scheduler::maglev};
 constexpr std::array kStates{AdminState::online, AdminState::drain, AdminState::halt};
+constexpr std::array kOnRemove{OnRemove::keep, OnRemove::cut};
 
 // Tells whether errors were reported since it was made: an item with errors of its own is
 // left out of the draft.
@@ -501,7 +502,7 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   const Fields f(cx, e,
                  {"name", "address", "ports", "except_ports", "protocol", "listeners", "mode",
                   "scheduler", "real_servers", "fallback", "snat_pool", "persistence",
-                  "timeouts"});
+                  "timeouts", "on_remove"});
   if (auto v = f.require("name")) {
     set(vs.name, read_name(cx, *v, "virtual service name", kServiceName));
   }
@@ -514,6 +515,7 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   if (auto v = f.get("scheduler")) set(vs.scheduler, read_enum(cx, *v, "scheduler", kSchedulers));
   vs.timeouts = timeouts;
   if (auto v = section(f, "timeouts")) parse_timeouts(cx, *v, vs.timeouts);
+  if (auto v = f.get("on_remove")) set(vs.on_remove, read_enum(cx, *v, "on_remove", kOnRemove));
   // Errors of the service itself leave it out; a bad real server leaves out only that server.
   const bool service_clean = watch.clean();
   if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);

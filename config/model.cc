@@ -99,4 +99,12 @@ const char* to_string(AdminState state) {
   return "?";
 }
 
+const char* to_string(OnRemove on_remove) {
+  switch (on_remove) {
+    case OnRemove::keep: return "keep";
+    case OnRemove::cut: return "cut";
+  }
+  return "?";
+}
+
 }  // namespace sluice::config

@@ -161,6 +161,10 @@ constexpr bool replies_return(Mode m) { return m == Mode::nat || m == Mode::snat
 // hashing of the client address: few clients move when the server set changes).
 enum class Scheduler : uint8_t { rr, wrr, lc, wlc, sh, dh, first, maglev };
 enum class AdminState : uint8_t { online, drain, halt };
+// What becomes of the established connections of a real server that a reload removes: keep
+// forwarding them until they end, as IPVS does (expire_nodest_conn=0), or cut them at their
+// next packet, as a halt does.
+enum class OnRemove : uint8_t { keep, cut };
 
 // Ports first..last, both included.
 struct PortRange {
@@ -235,6 +239,7 @@ struct VirtualService {
   // sets itself in its own `timeouts` taking their place (long-lived idle sessions, such as
   // Skype for Business's, on some services only).
   Timeouts timeouts;
+  OnRemove on_remove = OnRemove::keep;
   Origin origin;
 };
 
@@ -258,6 +263,7 @@ const char* to_string(Protocol);
 const char* to_string(Mode);
 const char* to_string(Scheduler);
 const char* to_string(AdminState);
+const char* to_string(OnRemove);
 // "tcp", "udp" or "both", as the YAML spells them.
 const char* protocols_name(const std::vector<Protocol>& protocols);
 // "80" or "5070-5073".

@@ -240,6 +240,10 @@ std::set<uint16_t> neighbour_slots_of(const dp::Snapshot* snap) {
   if (snap != nullptr) {
     for (const dp::RealServerEntry& s : snap->servers)
       slots.insert(snap->fate_by_id[s.id].neighbour);
+    // Removed servers whose connections are kept are still sent to.
+    for (const dp::ServerFate& f : snap->fate_by_id) {
+      if (f.forward) slots.insert(f.neighbour);
+    }
   }
   return slots;
 }
@@ -265,7 +269,15 @@ const config::VirtualService* service_of(const config::Config& cfg, const SetSer
 std::string Appliance::publish(const config::Config& cfg) {
   const auto slot_for = [this](const config::NextHop& hop) { return neighbours_->slot_for(hop); };
   config::ServerIds ids = ids_;  // a failed compile must leave the running ids untouched
-  config::CompileResult r = config::compile(cfg, generation_ + 1, ids, overrides_, slot_for);
+  const auto has_connections = [this](uint32_t id) {
+    uint64_t live = 0;
+    for (const dp::WorkerCtx* w : workers_) {
+      live += w->stats.server_load[id].active.get() + w->stats.server_load[id].inactive.get();
+    }
+    return live > 0;
+  };
+  config::CompileResult r = config::compile(cfg, generation_ + 1, ids, overrides_, slot_for,
+                                            {publisher_->current(), has_connections});
   if (!r.snapshot) {
     neighbours_->retain(neighbour_slots_of(publisher_->current()));
     return r.error;

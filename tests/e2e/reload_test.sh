@@ -2,6 +2,7 @@
 # End to end: configuration reload (sluicectl reload, SIGHUP).
 #   - a good file is taken whole: a real server added to web-nat gets new connections, and
 #     established connections keep going
+#   - a reload that removes a real server keeps its established connections (as IPVS does)
 #   - run-time overrides (sluicectl set server) survive a reload
 #   - a bad file is refused with FILE:LINE:COLUMN; the running config and connections stay
 #   - SIGHUP reloads like sluicectl reload
@@ -54,6 +55,21 @@ hold_release r1
 check_match "the connection held across the reload gets its answer" '^answer nat[12]$' "$HELD_RESULT"
 burst after 30
 check_ge "after reload: nat3 takes new connections" "$(count_of nat3 "$E2E_TMP/after.txt")" 5
+
+# ---------------------------------------------------------------- removed server
+step "remove the server of a held connection, sluicectl reload: the connection goes on"
+hold_open r2
+held_server=$(conn_server "$(held_local r2)")
+[ -n "$held_server" ] || abort "the held connection is not in show conns"
+held_name=$(name_of "$held_server")
+config_from_demo "$config" "\\|{ address: ${held_server%:*}, port: 8080, weight: 1 }|d"
+check "sluicectl reload without $held_name" ctl reload
+check_eq "web-nat runs two servers" 2 "$(wc -w <<<"$(nat_servers_in_config)")"
+hold_release r2
+check_eq "the connection to the removed $held_name still gets its answer" "answer $held_name" "$HELD_RESULT"
+check_eq "nothing was dropped as server_halted" 0 "$(ctl_json show stats | jq '.drops.server_halted')"
+config_from_demo "$config"
+check "sluicectl reload with all three again" ctl reload
 
 # ---------------------------------------------------------------- overrides survive a reload
 step "a set-server override survives reload"

@@ -125,7 +125,13 @@ PipelineHarness::~PipelineHarness() {
 
 void PipelineHarness::publish() {
   const auto slot_for = [this](const config::NextHop& hop) { return neighbours_->slot_for(hop); };
-  config::CompileResult r = config::compile(cfg_, ++generation_, ids_, overrides_, slot_for);
+  const auto has_connections = [this](uint32_t id) {
+    return std::any_of(workers_.begin(), workers_.end(), [id](const auto& w) {
+      return w->stats.server_load[id].active.get() + w->stats.server_load[id].inactive.get() > 0;
+    });
+  };
+  config::CompileResult r = config::compile(cfg_, ++generation_, ids_, overrides_, slot_for,
+                                            {published_.load(), has_connections});
   if (!r.snapshot) throw std::runtime_error(r.error);
   // Resolve every next hop, as ARP replies would.
   for (const auto& e : neighbours_->entries()) {

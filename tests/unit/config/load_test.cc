@@ -1069,6 +1069,18 @@ TEST(LoadTimeouts, AServicesTimeoutsAreCheckedLikeTheGlobalOnes) {
                    "(expected 1..2592000)"}));
 }
 
+TEST(LoadOnRemove, KeepIsTheDefaultAndCutIsTheOtherChoice) {
+  EXPECT_EQ(load_valid(kOneService + "    real_servers: []\n").virtual_services.at(0).on_remove,
+            OnRemove::keep);
+  EXPECT_EQ(load_valid(kOneService + "    on_remove: cut\n    real_servers: []\n")
+                .virtual_services.at(0)
+                .on_remove,
+            OnRemove::cut);
+  EXPECT_EQ(errors_of(kOneService + "    on_remove: drop\n    real_servers: []\n"),
+            (Lines{"test.yaml:10:16: virtual_services[0].on_remove: unknown on_remove 'drop' "
+                   "(expected keep or cut)"}));
+}
+
 TEST(LoadPersistence, TimeoutAndNetmaskAreRead) {
   const Config c =
       load_valid(kOneService + R"(    persistence: { timeout: 600, netmask: 255.255.255.0 }
