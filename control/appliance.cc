@@ -345,10 +345,7 @@ std::string Appliance::set_server(const SetServer& change) {
   if (service == nullptr) return "no virtual service serves that address and port";
   const config::RealServer* server = nullptr;
   for (const config::RealServer& rs : service->real_servers) {
-    if (rs.address == change.server.address &&
-        rs.port.value_or(change.service.port) == change.server.port) {
-      server = &rs;
-    }
+    if (names_server(change, rs)) server = &rs;
   }
   if (server == nullptr) return "virtual service " + service->name + " has no such real server";
   const config::Overrides before = overrides_;
