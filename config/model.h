@@ -131,6 +131,7 @@ struct Timeouts {           // seconds; defaults as IPVS (ipvsadm --set tcp tcpf
   uint32_t tcp_syn = 60;    // SYN seen, handshake not finished
   uint32_t tcp_close = 10;  // RST seen
   uint32_t udp = 300;
+  bool operator==(const Timeouts&) const = default;
 };
 
 struct Connections {
@@ -183,6 +184,7 @@ struct PortSet {
   std::vector<PortRange> except;  // with all: the ports left out
   bool contains(uint16_t port) const;
   uint16_t lowest() const;  // 0 when the set is empty
+  bool operator==(const PortSet&) const = default;
 };
 
 // Where a virtual service takes connections.
@@ -217,6 +219,7 @@ struct Persistence {
   Ipv4 netmask = 0xffffffff;  // per client address
   // `netmask: 64` (ipvsadm -M for IPv6): the client's first bits; for IPv4 it sets netmask.
   std::optional<uint8_t> prefix_length;
+  bool operator==(const Persistence&) const = default;
 };
 
 struct VirtualService {

@@ -8,9 +8,11 @@
 #include <rte_malloc.h>
 #include <time.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
+#include "config/changes.h"
 #include "config/load.h"
 
 namespace sluice::control {
@@ -308,7 +310,19 @@ uint32_t Appliance::poll() {
   return moved;
 }
 
+// Every reload is logged once, taken or refused, so that the log explains each generation.
 std::string Appliance::reload() {
+  const std::string error = reload_file();
+  if (!error.empty()) {
+    const auto more = std::count(error.begin(), error.end(), '\n');
+    const std::string first = error.substr(0, error.find('\n'));
+    RTE_LOG(ERR, USER1, "sluiced: reload refused, running configuration kept: %s%s\n",
+            first.c_str(), more == 0 ? "" : (" (+" + std::to_string(more) + " more)").c_str());
+  }
+  return error;
+}
+
+std::string Appliance::reload_file() {
   config::LoadResult loaded = config::load_file(cfg_.file);
   if (!loaded.config) {
     std::string text;
@@ -334,9 +348,10 @@ std::string Appliance::reload() {
   if (std::string e = flows_.update(config::plan_flow_rules(next)); !e.empty()) {
     RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", e.c_str());
   }
+  const std::string changes = config::describe_changes(cfg_, next);
   cfg_ = std::move(next);
-  RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu)\n", cfg_.file.c_str(),
-          static_cast<unsigned long>(generation_));
+  RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu): %s\n", cfg_.file.c_str(),
+          static_cast<unsigned long>(generation_), changes.c_str());
   return {};
 }
 
@@ -353,8 +368,16 @@ std::string Appliance::set_server(const SetServer& change) {
   if (change.state) o.state = change.state;
   if (change.weight) o.weight = change.weight;
   std::string error = publish(cfg_);
-  if (!error.empty()) overrides_ = before;
-  return error;
+  if (!error.empty()) {
+    overrides_ = before;
+    return error;
+  }
+  const std::string what = change.state ? std::string("state ") + config::to_string(*change.state)
+                                        : "weight " + std::to_string(*change.weight);
+  RTE_LOG(NOTICE, USER1, "sluiced: set server %s %s (generation %lu)\n",
+          config::server_name(*service, *server).c_str(), what.c_str(),
+          static_cast<unsigned long>(generation_));
+  return {};
 }
 
 std::vector<ConnDump> Appliance::dump_connections(uint32_t limit) {

@@ -51,9 +51,9 @@ class Appliance {
   uint32_t poll();
 
   // Re-reads the config file. Returns "" on success, else every error, one per line; the
-  // running configuration is kept then.
+  // running configuration is kept then. Logs what changed, or the first error.
   std::string reload();
-  // Applies a CLI override. Returns "" or a one-line error.
+  // Applies a CLI override. Returns "" or a one-line error; logs the change.
   std::string set_server(const SetServer& change);
 
   const config::Config& config() const { return cfg_; }
@@ -75,6 +75,7 @@ class Appliance {
   std::string connect_handoff_rings();
   void start_flow_steering();
   std::string publish(const config::Config& cfg);
+  std::string reload_file();  // reload() without its log line
 
   config::Config cfg_;
   rte_mempool* pool_ = nullptr;

@@ -98,10 +98,7 @@ int serve(control::Appliance& appliance, control::ControlSocket& socket, const s
       signalfd_siginfo info{};
       while (read(sfd, &info, sizeof info) == sizeof info) {
         if (info.ssi_signo == SIGHUP) {
-          const std::string e = appliance.reload();
-          if (e.empty()) continue;
-          RTE_LOG(ERR, USER1, "sluiced: reload refused, running configuration kept:\n%s\n",
-                  e.c_str());
+          appliance.reload();  // logs what it changed, or why it was refused
         } else {
           RTE_LOG(NOTICE, USER1, "sluiced: signal %u, stopping\n", info.ssi_signo);
           running = false;

@@ -232,11 +232,19 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
     release<F>(w, index);
     return on_miss<F>(w, snap, m, Arrival::handed_off);  // this worker holds it: no hand-off
   }
-  // A halted (or removed) server's connections are cut: packets dropped, entry freed, so the
-  // client's next segment finds no connection and is not rescheduled (it carries no SYN).
+  // A halted (or cut) server's connections are cut: packets dropped, and the client's next
+  // segment is not rescheduled (it carries no SYN). A TCP entry stays, closed, until its
+  // timer runs out (no packet renews it), so the client's retransmissions count as
+  // server_halted too, not tcp_no_conn, and a new SYN on the tuple starts afresh (reuse
+  // above). A UDP entry goes at once: the next datagram is a new connection.
   const ServerFate& fate = snap.fate_by_id[c.server_id];
   if (!fate.forward) {
-    release<F>(w, index);
+    if (c.protocol != IPPROTO_TCP) {
+      release<F>(w, index);
+    } else if (c.state != ConnState::close) {
+      w.stats.server_load[c.server_id].move(c.state, ConnState::close);
+      c.state = ConnState::close;
+    }
     return w.drop(m, Drop::server_halted);
   }
   if (c.persistence_tick != 0 && c.persistence_tick != persistence_tick(w.now)) {

@@ -4,7 +4,9 @@
 #     established connections keep going
 #   - a reload that removes a real server keeps its established connections (as IPVS does)
 #   - run-time overrides (sluicectl set server) survive a reload
-#   - a bad file is refused with FILE:LINE:COLUMN; the running config and connections stay
+#   - a bad file is refused with FILE:LINE:COLUMN; the running config and connections stay;
+#     sluicectl prints every error, the log the first and how many more
+#   - the log says what each reload changed
 #   - SIGHUP reloads like sluicectl reload
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -51,6 +53,8 @@ hold_open r1
 config_from_demo "$config"
 check "sluicectl reload succeeds" ctl reload
 check_eq "web-nat runs nat1, nat2, nat3" "${RIP[nat1]} ${RIP[nat2]} ${RIP[nat3]}" "$(nat_servers_in_config)"
+check "the log says what the reload changed" \
+  grep -Eq "sluiced: reloaded .*\(generation [0-9]+\): real servers: added web-nat ${RIP[nat3]//./\\.}$" "$DAEMON_LOG"
 hold_release r1
 check_match "the connection held across the reload gets its answer" '^answer nat[12]$' "$HELD_RESULT"
 burst after 30
@@ -105,6 +109,14 @@ try_bad_file() {
 try_bad_file unknown-key '/^    scheduler: rr$/a\    colour: blue' 'colour: blue'
 try_bad_file bad-value 's/^    scheduler: rr$/    scheduler: fastest/' 'scheduler: fastest'
 try_bad_file bad-weight "s|{ address: 198.18.1.22, port: 8080, weight: 1 }|{ address: 198.18.1.22, port: 8080, weight: 70000 }|" 'weight: 70000'
+
+step "a file with two errors: sluicectl reload prints both, the log the first and a count"
+config_from_demo "$config" $'/^    scheduler: rr$/a\\    colour: blue\ns/^    scheduler: wrr$/    scheduler: fastest/'
+out=$(ctl reload 2>&1) || true
+check_eq "sluicectl prints two lines" 2 "$(count_matching . "$out")"
+check_eq "each names sluicectl and FILE:LINE:COLUMN" 2 "$(count_matching "^sluicectl: ${config//./\\.}:[0-9]+:[0-9]+: " "$out")"
+check "the log has the first error and (+1 more)" \
+  grep -Eq "sluiced: reload refused, running configuration kept: ${config//./\\.}:[0-9]+:[0-9]+: .* \(\+1 more\)$" "$DAEMON_LOG"
 
 # ---------------------------------------------------------------- SIGHUP
 step "SIGHUP with a fixed file (nat3 removed again)"
