@@ -28,6 +28,8 @@ namespace sluice {
   X(Scheduler, rr) X(Scheduler, wrr) X(Scheduler, lc) X(Scheduler, wlc) X(Scheduler, sh) \
       X(Scheduler, dh) X(Scheduler, first) X(Scheduler, maglev)
 #define SLUICE_ADMIN_STATES(X) X(AdminState, online) X(AdminState, drain) X(AdminState, halt)
+// What a reload does to the established connections of a real server it removes.
+#define SLUICE_ON_REMOVE(X) X(OnRemove, keep) X(OnRemove, cut)
 // What a control-socket client may do: nothing, show (read), or change too (full).
 #define SLUICE_CONTROL_ACCESS(X) X(ControlAccess, none) X(ControlAccess, read) X(ControlAccess, full)
 
@@ -37,6 +39,7 @@ enum class Mode : uint8_t { SLUICE_MODES(SLUICE_ENUMERATOR) };
 enum class Scheduler : uint8_t { SLUICE_SCHEDULERS(SLUICE_ENUMERATOR) };
 enum class AdminState : uint8_t { SLUICE_ADMIN_STATES(SLUICE_ENUMERATOR) };
 enum class ControlAccess : uint8_t { SLUICE_CONTROL_ACCESS(SLUICE_ENUMERATOR) };
+enum class OnRemove : uint8_t { SLUICE_ON_REMOVE(SLUICE_ENUMERATOR) };
 #undef SLUICE_ENUMERATOR
 
 // Every value of an enum and its name, in declaration order.
@@ -56,6 +59,7 @@ SLUICE_VOCABULARY(Mode, SLUICE_MODES)
 SLUICE_VOCABULARY(Scheduler, SLUICE_SCHEDULERS)
 SLUICE_VOCABULARY(AdminState, SLUICE_ADMIN_STATES)
 SLUICE_VOCABULARY(ControlAccess, SLUICE_CONTROL_ACCESS)
+SLUICE_VOCABULARY(OnRemove, SLUICE_ON_REMOVE)
 #undef SLUICE_VOCABULARY
 #undef SLUICE_NAME
 #undef SLUICE_VALUE

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <unistd.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -38,10 +39,21 @@ constexpr Range kNeighbourTimeout{1, 86'400};
 constexpr Range kPort{1, 65535};
 constexpr Range kWeight{0, 65535};
 constexpr Range kConnLimit{0, 1 << 27};  // connections.capacity's upper bound
-constexpr Range kPrefixLength{1, 128};   // persistence netmask as a prefix length
+// Persistence netmask as a prefix length; 0 puts every client in one group (ipvsadm -M 0.0.0.0:
+// an active/standby pair where all clients follow one server).
+constexpr Range kPrefixLength{0, 128};
 
 constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 constexpr size_t kMaxGroupName = 32;    // LOGIN_NAME_MAX less the NUL, as useradd allows
+// DPDK's device name (the devargs before the first ',') fits RTE_DEV_NAME_MAX_LEN (64) with
+// its NUL, and rte_kvargs takes at most RTE_KVARGS_MAX (32) key=value arguments; EAL refuses
+// more at start. Past those, a bound of our own keeps errors and logs one line.
+constexpr size_t kMaxDeviceName = 63;
+constexpr size_t kMaxDeviceArguments = 32;
+constexpr size_t kMaxDeviceBytes = 1024;
+// Every EAL option takes at most a path.
+constexpr size_t kMaxEalArguments = 64;
+constexpr size_t kMaxEalArgumentBytes = 4095;  // PATH_MAX less the NUL
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
 
@@ -74,6 +86,11 @@ struct NameRule {
 // kernel or ip(8) refuse.
 constexpr NameRule kKernelName{15, "-_", "letters, digits, '-' and '_'"};
 constexpr NameRule kServiceName{64, ".-_", "letters, digits, '.', '-' and '_'"};
+// DPDK makes /run/dpdk/<prefix>/ and Unix sockets in it (mp_socket, mp_socket_<pid>_<tsc>
+// of secondary tools such as dpdk-proc-info, dpdk_telemetry.v2), whose path must fit
+// sun_path's 108 bytes: DPDK cuts a longer one silently. 48 leaves them room. '/' would nest
+// directories, and EAL refuses '%'.
+constexpr NameRule kFilePrefix{48, ".-_", "letters, digits, '.', '-' and '_'"};
 
 bool is_name_char(char c, std::string_view extra) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -106,16 +123,6 @@ std::optional<std::string> read_non_empty(Context& cx, const Element& e) {
   return text;
 }
 
-std::optional<std::vector<std::string>> read_strings(Context& cx, const Element& e) {
-  const std::optional<std::vector<Element>> items = read_list(cx, e);
-  if (!items) return std::nullopt;
-  std::vector<std::string> strings;
-  for (const Element& item : *items) {
-    if (std::optional<std::string> text = read_string(cx, item)) strings.push_back(*text);
-  }
-  return strings;
-}
-
 // An address a host or a service owns must be routable unicast (IpAddress::not_unicast):
 // an error at `e` names `what` and why not.
 bool is_unicast(Context& cx, const Element& e, const IpAddress& ip, const std::string& what) {
@@ -143,13 +150,44 @@ std::optional<Prefix> read_network(Context& cx, const Element& e) {
   return prefix;
 }
 
+// The runtime directory /run/dpdk/<prefix>: "." or ".." would make it /run/dpdk or /run,
+// which sluiced removes when it stops.
+std::optional<std::string> read_file_prefix(Context& cx, const Element& e) {
+  std::optional<std::string> prefix = read_name(cx, e, "file prefix", kFilePrefix);
+  if (prefix && (*prefix == "." || *prefix == "..")) {
+    return fail(cx, e, "file prefix " + quote(*prefix) + " names a directory above DPDK's own");
+  }
+  return prefix;
+}
+
+std::optional<std::vector<std::string>> read_eal_arguments(Context& cx, const Element& e) {
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return std::nullopt;
+  if (items->size() > kMaxEalArguments) {
+    return fail(cx, e, std::to_string(items->size()) + " arguments, more than " +
+                           std::to_string(kMaxEalArguments));
+  }
+  const ErrorWatch watch(cx);
+  std::vector<std::string> args;
+  for (const Element& item : *items) {
+    std::optional<std::string> arg = read_string(cx, item);
+    if (arg && arg->size() > kMaxEalArgumentBytes) {
+      fail(cx, item, "argument is longer than " + std::to_string(kMaxEalArgumentBytes) + " bytes");
+    } else if (arg) {
+      args.push_back(std::move(*arg));
+    }
+  }
+  if (!watch.clean()) return std::nullopt;
+  return args;
+}
+
 void parse_eal(Context& cx, const Element& e, Eal& eal) {
   const Fields f(cx, e, {"lcores", "memory_mb", "no_huge", "file_prefix", "extra_args"});
   if (auto v = f.get("lcores")) set(eal.lcores, read_non_empty(cx, *v));
   if (auto v = f.get("memory_mb")) set(eal.memory_mb, read_integer(cx, *v, kMemoryMb));
   if (auto v = f.get("no_huge")) set(eal.no_huge, read_bool(cx, *v));
-  if (auto v = f.get("file_prefix")) set(eal.file_prefix, read_non_empty(cx, *v));
-  if (auto v = f.get("extra_args")) set(eal.extra_args, read_strings(cx, *v));
+  if (auto v = f.get("file_prefix")) set(eal.file_prefix, read_file_prefix(cx, *v));
+  if (auto v = f.get("extra_args")) set(eal.extra_args, read_eal_arguments(cx, *v));
 }
 
 void parse_workers(Context& cx, const Element& e, Workers& workers) {
@@ -217,6 +255,28 @@ std::vector<Prefix> parse_interface_addresses(Context& cx, const Element& e) {
   return addresses;
 }
 
+// A PCI address or a vdev string "name,key=value,...", as EAL's -a and --vdev take them.
+std::optional<std::string> read_device(Context& cx, const Element& e) {
+  std::optional<std::string> device = read_non_empty(cx, e);
+  if (!device) return std::nullopt;
+  if (device->size() > kMaxDeviceBytes) {
+    return fail(cx, e, "device is longer than " + std::to_string(kMaxDeviceBytes) + " bytes");
+  }
+  const size_t comma = device->find(',');
+  const std::string_view name = std::string_view(*device).substr(0, comma);
+  if (name.size() > kMaxDeviceName) {
+    return fail(cx, e, "device name " + quote(name) + " is longer than " +
+                           std::to_string(kMaxDeviceName) + " bytes (DPDK's limit)");
+  }
+  // Each ',' starts a key=value argument.
+  const auto arguments = static_cast<size_t>(std::count(device->begin(), device->end(), ','));
+  if (arguments > kMaxDeviceArguments) {
+    return fail(cx, e, "device has " + std::to_string(arguments) + " arguments, more than " +
+                           std::to_string(kMaxDeviceArguments) + " (DPDK's limit)");
+  }
+  return device;
+}
+
 std::optional<Interface> parse_interface(Context& cx, const Element& e) {
   const ErrorWatch watch(cx);
   Interface interface;
@@ -224,7 +284,7 @@ std::optional<Interface> parse_interface(Context& cx, const Element& e) {
   const Fields f(cx, e, {"name", "device", "mtu", "addresses", "tap"});
   const std::optional<Element> name = f.require("name");
   if (name) set(interface.name, read_name(cx, *name, "interface name", kKernelName));
-  if (auto v = f.require("device")) set(interface.device, read_non_empty(cx, *v));
+  if (auto v = f.require("device")) set(interface.device, read_device(cx, *v));
   if (auto v = f.get("mtu")) set(interface.mtu, read_integer(cx, *v, kMtu));
   if (auto v = f.require("addresses")) interface.addresses = parse_interface_addresses(cx, *v);
   if (auto v = f.get("tap")) {
@@ -397,21 +457,22 @@ const Origin& field_origin(const Context& cx, const Origin& item, std::string_vi
   return cx.origin_of(child_path(item.path, name), item);
 }
 
-// A dotted netmask of contiguous ones (255.255.255.0, not 255.0.255.0), or a prefix length
-// (64), which is how ipvsadm takes it for IPv6. Which fits the service's family is
-// validation's business.
+// A dotted netmask of contiguous ones (255.255.255.0, not 255.0.255.0; 0.0.0.0 groups every
+// client), or a prefix length (64), which is how ipvsadm takes it for IPv6. Which fits the
+// service's family is validation's business.
 void parse_netmask(Context& cx, const Element& v, Persistence& p) {
   const std::string text = v.node.IsScalar() ? v.node.Scalar() : std::string();
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
     if (const std::optional<uint32_t> bits = read_integer(cx, v, kPrefixLength)) {
       p.prefix_length = static_cast<uint8_t>(*bits);
-      if (*bits <= 32) p.netmask = ~Ipv4{0} << (32 - *bits);
+      // (Shifting a 32-bit value by 32 is undefined: length 0 is spelled out.)
+      if (*bits <= 32) p.netmask = *bits == 0 ? 0 : ~Ipv4{0} << (32 - *bits);
     }
     return;
   }
   const std::optional<Ipv4> mask = parse_ipv4(text);
   const Ipv4 inverted = mask ? ~*mask : 1;
-  if (!mask || *mask == 0 || (inverted & (inverted + 1)) != 0) {
+  if (!mask || (inverted & (inverted + 1)) != 0) {
     cx.error(v.origin, "invalid netmask " + quote(text) +
                            " (expected contiguous ones such as 255.255.255.0, or a prefix "
                            "length such as 64)");
@@ -446,14 +507,17 @@ void parse_snat_pool(Context& cx, const Element& e, VirtualService& vs) {
   }
 }
 
-std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e) {
+// `timeouts` are the global connections.timeouts, for the keys the service leaves out.
+std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e,
+                                                   const Timeouts& timeouts) {
   const ErrorWatch watch(cx);
   ParsedService parsed;
   VirtualService& vs = parsed.vs;
   vs.origin = e.origin;
   const Fields f(cx, e,
                  {"name", "address", "ports", "except_ports", "protocol", "listeners", "mode",
-                  "scheduler", "real_servers", "fallback", "snat_pool", "persistence"});
+                  "scheduler", "real_servers", "fallback", "snat_pool", "persistence",
+                  "timeouts", "on_remove"});
   if (auto v = f.require("name")) {
     set(vs.name, read_name(cx, *v, "virtual service name", kServiceName));
   }
@@ -464,6 +528,9 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   }
   if (auto v = f.require("mode")) set(vs.mode, read_enum<Mode>(cx, *v, "mode"));
   if (auto v = f.get("scheduler")) set(vs.scheduler, read_enum<Scheduler>(cx, *v, "scheduler"));
+  vs.timeouts = timeouts;
+  if (auto v = section(f, "timeouts")) parse_timeouts(cx, *v, vs.timeouts);
+  if (auto v = f.get("on_remove")) set(vs.on_remove, read_enum<OnRemove>(cx, *v, "on_remove"));
   // Errors of the service itself leave it out; a bad real server leaves out only that server.
   const bool service_clean = watch.clean();
   if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);
@@ -484,7 +551,8 @@ void parse_virtual_services(Context& cx, const Element& e, Draft& draft) {
   const std::optional<std::vector<Element>> items = read_list(cx, e);
   if (!items) return;
   for (const Element& item : *items) {
-    if (std::optional<ParsedService> parsed = parse_virtual_service(cx, item)) {
+    if (std::optional<ParsedService> parsed =
+            parse_virtual_service(cx, item, draft.config.connections.timeouts)) {
       draft.config.virtual_services.push_back(std::move(parsed->vs));
       draft.listener_ports.push_back(std::move(parsed->listener_ports));
     }
@@ -573,6 +641,11 @@ std::optional<YAML::Node> read_document(Context& cx, const std::string& yaml) {
     }
     if (second) cx.error(locate(*second, ""), "expected a single YAML document");
     return root;
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp guards its recursion with a fixed depth and says only "bad file".
+    cx.error(locate(e.mark, ""), "nested too deeply: more than " + std::to_string(e.depth() - 1) +
+                                     " levels of lists and mappings");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     cx.error(locate(e.mark, ""), e.msg);
     return std::nullopt;

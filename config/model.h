@@ -59,6 +59,7 @@ struct Timeouts {           // seconds; defaults as IPVS (ipvsadm --set tcp tcpf
   uint32_t tcp_syn = 60;    // SYN seen, handshake not finished
   uint32_t tcp_close = 10;  // RST seen
   uint32_t udp = 300;
+  bool operator==(const Timeouts&) const = default;
 };
 
 struct Connections {
@@ -69,6 +70,10 @@ struct Connections {
 struct Neighbours {
   uint32_t timeout = 300;  // seconds a resolved MAC stays valid without a fresh ARP reply
 };
+
+// What becomes of the established connections of a real server that a reload removes: keep
+// forwarding them until they end, as IPVS does (expire_nodest_conn=0), or cut them at their
+// next packet, as a halt does. (OnRemove's names are in common/names.h.)
 
 // Ports first..last, both included.
 struct PortRange {
@@ -87,6 +92,7 @@ struct PortSet {
   std::vector<PortRange> except;  // with all: the ports left out
   bool contains(uint16_t port) const;
   uint16_t lowest() const;  // 0 when the set is empty
+  bool operator==(const PortSet&) const = default;
 };
 
 // Where a virtual service takes connections.
@@ -121,6 +127,7 @@ struct Persistence {
   Ipv4 netmask = 0xffffffff;  // per client address
   // `netmask: 64` (ipvsadm -M for IPv6): the client's first bits; for IPv4 it sets netmask.
   std::optional<uint8_t> prefix_length;
+  bool operator==(const Persistence&) const = default;
 };
 
 struct VirtualService {
@@ -139,6 +146,11 @@ struct VirtualService {
   std::vector<IpAddress> snat_pool;
   std::vector<Origin> snat_pool_origins;
   std::optional<Persistence> persistence;
+  // Idle timeouts of the service's connections: connections.timeouts, with those the service
+  // sets itself in its own `timeouts` taking their place (long-lived idle sessions, such as
+  // Skype for Business's, on some services only).
+  Timeouts timeouts;
+  OnRemove on_remove = OnRemove::keep;
   Origin origin;
 };
 

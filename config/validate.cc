@@ -295,7 +295,7 @@ void check_family(const VirtualService& vs, const Topology& topology, Context& c
       cx.error(where, "an IPv6 service groups clients by a prefix length (netmask: 64)");
     } else if (first.is_v4() && p.prefix_length > 32) {
       cx.error(where, "prefix length " + std::to_string(*p.prefix_length) +
-                          " is longer than an IPv4 address (expected 1..32)");
+                          " is longer than an IPv4 address (expected 0..32)");
     }
   }
 }

@@ -201,7 +201,13 @@ std::optional<bool> read_bool(Context& cx, const Element& e) {
 }
 
 std::optional<std::string> read_string(Context& cx, const Element& e) {
-  return scalar_text(cx, e, "a string");
+  std::optional<std::string> text = scalar_text(cx, e, "a string");
+  // Every string ends up in a C API (EAL, the kernel, a socket address), which would cut it
+  // at the NUL, silently: a YAML "\0" escape is refused here instead.
+  if (text && text->find('\0') != std::string::npos) {
+    return fail(cx, e, "contains a NUL byte: " + quote(*text));
+  }
+  return text;
 }
 
 std::optional<Ipv4> read_ipv4(Context& cx, const Element& e) {

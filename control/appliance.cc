@@ -8,8 +8,10 @@
 #include <rte_malloc.h>
 #include <time.h>
 
+#include <algorithm>
 #include <set>
 
+#include "config/changes.h"
 #include "config/load.h"
 
 namespace sluice::control {
@@ -253,6 +255,10 @@ std::set<uint16_t> neighbour_slots_of(const dp::Snapshot* snap) {
   if (snap != nullptr) {
     for (const dp::RealServerEntry& s : snap->servers)
       slots.insert(snap->fate_by_id[s.id].neighbour);
+    // Removed servers whose connections are kept are still sent to.
+    for (const dp::ServerFate& f : snap->fate_by_id) {
+      if (f.forward) slots.insert(f.neighbour);
+    }
   }
   return slots;
 }
@@ -278,7 +284,12 @@ const config::VirtualService* service_of(const config::Config& cfg, const Server
 Result<void> Appliance::publish(const config::Config& cfg) {
   const auto slot_for = [this](const control::NextHop& hop) { return neighbours_->slot_for(hop); };
   control::ServerIds ids = ids_;  // a failed compile must leave the running ids untouched
-  control::CompileResult r = control::compile(cfg, generation_ + 1, ids, overrides_, slot_for);
+  const auto has_connections = [this](uint32_t id) {
+    return std::ranges::any_of(workers_,
+                               [id](const dp::WorkerCtx* w) { return dp::holds_connections(*w, id); });
+  };
+  CompileResult r = compile(cfg, generation_ + 1, ids, overrides_, slot_for,
+                            {publisher_->current(), has_connections});
   if (!r.snapshot) {
     neighbours_->retain(neighbour_slots_of(publisher_->current()));
     return Error{r.error};
@@ -304,7 +315,20 @@ void Appliance::tick_neighbours(uint64_t now_ms) {
 
 void Appliance::reclaim_snapshots() { publisher_->reclaim(); }
 
+// Every reload is logged once, taken or refused, so that the log explains each generation.
 Result<void> Appliance::reload() {
+  Result<void> r = reload_file();
+  if (!r) {
+    const std::string& error = r.error();
+    const auto more = std::count(error.begin(), error.end(), '\n');
+    const std::string first = error.substr(0, error.find('\n'));
+    RTE_LOG(ERR, USER1, "sluiced: reload refused, running configuration kept: %s%s\n",
+            first.c_str(), more == 0 ? "" : (" (+" + std::to_string(more) + " more)").c_str());
+  }
+  return r;
+}
+
+Result<void> Appliance::reload_file() {
   config::LoadResult loaded = config::load_file(cfg_.file);
   if (!loaded.config) {
     std::string text;
@@ -332,9 +356,10 @@ Result<void> Appliance::reload() {
   if (std::string e = flows_.update(control::plan_flow_rules(next)); !e.empty()) {
     RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", e.c_str());
   }
+  const std::string changes = config::describe_changes(cfg_, next);
   cfg_ = std::move(next);
-  RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu)\n", cfg_.file.c_str(),
-          static_cast<unsigned long>(generation_));
+  RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu): %s\n", cfg_.file.c_str(),
+          static_cast<unsigned long>(generation_), changes.c_str());
   return {};
 }
 
@@ -343,10 +368,7 @@ Result<void> Appliance::override_server(const ServerRef& change, const Override&
   if (service == nullptr) return Error{"no virtual service serves that address and port"};
   const config::RealServer* server = nullptr;
   for (const config::RealServer& rs : service->real_servers) {
-    if (rs.address == change.server.address &&
-        rs.port.value_or(change.service.port) == change.server.port) {
-      server = &rs;
-    }
+    if (names_server(change, rs)) server = &rs;
   }
   if (server == nullptr) {
     return Error{"virtual service " + service->name + " has no such real server"};
@@ -356,8 +378,16 @@ Result<void> Appliance::override_server(const ServerRef& change, const Override&
   if (what.state) o.state = what.state;
   if (what.weight) o.weight = what.weight;
   Result<void> published = publish(cfg_);
-  if (!published) overrides_ = before;
-  return published;
+  if (!published) {
+    overrides_ = before;
+    return published;
+  }
+  const std::string change_text = what.state ? std::string("state ") + to_string(*what.state)
+                                             : "weight " + std::to_string(*what.weight);
+  RTE_LOG(NOTICE, USER1, "sluiced: set server %s %s (generation %lu)\n",
+          config::server_name(*service, *server).c_str(), change_text.c_str(),
+          static_cast<unsigned long>(generation_));
+  return {};
 }
 
 }  // namespace sluice::control

@@ -16,6 +16,7 @@
 #include "config/model.h"
 #include "common/ip_text.h"
 #include "common/result.h"
+#include "control/server_ref.h"
 #include "control/exception_path.h"
 #include "control/flow_steering.h"
 #include "control/neighbour_ctl.h"
@@ -26,14 +27,6 @@
 
 namespace sluice::control {
 
-// A real server as operators name it: the service by one of its addresses and ports (and
-// protocol when it serves both), the server by address and port. `server.port` 0 names the
-// port-less server of a service that listens on every port (`ADDRESS:*`).
-struct ServerRef {
-  Endpoint service;
-  std::optional<Protocol> protocol;  // absent: tcp, else udp if only udp serves it
-  Endpoint server;
-};
 
 class Appliance {
  public:
@@ -52,9 +45,9 @@ class Appliance {
   void reclaim_snapshots();
 
   // Re-reads the config file. On failure the error holds every error, one per line, and the
-  // running configuration is kept.
+  // running configuration is kept. Logs what changed, or the first error.
   Result<void> reload();
-  // Applies a run-time override (state and/or weight) of one real server.
+  // Applies a run-time override (state and/or weight) of one real server; logs the change.
   Result<void> override_server(const ServerRef& server, const Override& change);
 
   const config::Config& config() const { return cfg_; }
@@ -77,6 +70,7 @@ class Appliance {
   std::string connect_handoff_rings();
   void start_flow_steering();
   Result<void> publish(const config::Config& cfg);
+  Result<void> reload_file();  // reload() without its log line
 
   config::Config cfg_;
   rte_mempool* pool_ = nullptr;

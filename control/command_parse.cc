@@ -25,6 +25,17 @@ std::string quoted(std::string_view word) {
   return "'" + std::string(word.substr(0, kShown)) + (word.size() > kShown ? "...'" : "'");
 }
 
+// ADDRESS:PORT, or ADDRESS:* (port 0) for a server without port: the address is checked as
+// in ADDRESS:PORT, any port standing in for the '*'.
+std::optional<Endpoint> parse_server(std::string_view word) {
+  if (!word.ends_with(":*")) return parse_endpoint(word);
+  std::string with_port(word);
+  with_port.back() = '1';
+  std::optional<Endpoint> server = parse_endpoint(with_port);
+  if (server) server->port = 0;
+  return server;
+}
+
 ParsedCommand parse_set_server(const std::vector<std::string_view>& w) {
   constexpr const char* kUsage =
       "usage: set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt | weight N";
@@ -42,8 +53,10 @@ ParsedCommand parse_set_server(const std::vector<std::string_view>& w) {
   }
   const auto vip = parse_endpoint(service);
   if (!vip) return failure("bad virtual service " + quoted(w[2]) + " (expected ADDRESS:PORT)");
-  const auto rip = parse_endpoint(w[3]);
-  if (!rip) return failure("bad real server " + quoted(w[3]) + " (expected ADDRESS:PORT)");
+  const auto rip = parse_server(w[3]);
+  if (!rip) {
+    return failure("bad real server " + quoted(w[3]) + " (expected ADDRESS:PORT or ADDRESS:*)");
+  }
   s.service = *vip;
   s.server = *rip;
   if (w[4] == "state") {

@@ -1,8 +1,8 @@
 // The control-socket language: one line, words separated by blanks.
 //   show vips | show servers | show stats | show conns | show persistence | show neighbours
 //   clear persistence
-//   set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt
-//   set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535
+//   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* state online|drain|halt
+//   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* weight 0..65535
 //   reload
 // Thread safety: pure functions.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include "common/ip_text.h"
 #include "config/model.h"
+#include "control/server_ref.h"
 
 namespace sluice::control {
 
@@ -25,11 +26,8 @@ struct Reload {};
 struct ShowPersistence {};
 struct ShowNeighbours {};
 struct ClearPersistence {};
-struct SetServer {
-  Endpoint service;                  // an address and one of its ports
-  std::optional<Protocol> protocol;  // absent: tcp, else udp if only udp serves it
-  Endpoint server;                   // address and the port connections go to
-  std::optional<AdminState> state;   // exactly one of state and weight is set
+struct SetServer : ServerRef {
+  std::optional<AdminState> state;  // exactly one of state and weight is set
   std::optional<uint32_t> weight;
 };
 
@@ -45,5 +43,6 @@ struct ParsedCommand {
 };
 
 ParsedCommand parse_command(std::string_view line);
+
 
 }  // namespace sluice::control

@@ -5,8 +5,10 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -182,6 +184,28 @@ std::vector<std::string> eal_arguments(const config::Config& cfg) {
   }
   args.insert(args.end(), cfg.eal.extra_args.begin(), cfg.eal.extra_args.end());
   return args;
+}
+
+std::string eal_runtime_dir(const std::string& file_prefix) {
+  const char* base = "/var/run";
+  if (getuid() != 0) {
+    const char* xdg = getenv("XDG_RUNTIME_DIR");
+    base = xdg != nullptr ? xdg : "/tmp";
+  }
+  return std::string(base) + "/dpdk/" + file_prefix;
+}
+
+bool eal_config_locked(const std::string& runtime_dir) {
+  const int fd = open((runtime_dir + "/config").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;  // no primary made it, or it cleaned up
+  // EAL write-locks part of the file; asking about all of it finds that lock. F_GETLK takes
+  // none itself, and this process holds none that closing the fd could drop.
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  const bool locked = fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  close(fd);
+  return locked;
 }
 
 std::string port_name_of(const std::string& device) { return device.substr(0, device.find(',')); }

@@ -17,6 +17,14 @@ namespace sluice::control {
 // argv for rte_eal_init, argv[0] included.
 std::vector<std::string> eal_arguments(const config::Config& cfg);
 
+// DPDK's runtime directory for a file prefix, as EAL makes it (eal_create_runtime_dir):
+// /var/run/dpdk/PREFIX for root, else under $XDG_RUNTIME_DIR (or /tmp).
+std::string eal_runtime_dir(const std::string& file_prefix);
+// Does a running DPDK primary process hold the lock EAL takes on RUNTIME_DIR/config
+// (rte_eal_config_create)? rte_eal_init then fails without setting rte_errno, so sluiced
+// asks first to say what is wrong.
+bool eal_config_locked(const std::string& runtime_dir);
+
 // The DPDK port name of a device string: a vdev's name before its first comma, or the PCI
 // address as given.
 std::string port_name_of(const std::string& device);

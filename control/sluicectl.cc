@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -35,8 +36,15 @@ void usage(FILE* to) {
       to);
 }
 
+// Each line of `message` as a line of its own: a refused reload answers with every error of
+// the file, one per line.
 [[noreturn]] void fail(const std::string& message) {
-  std::fprintf(stderr, "sluicectl: %s\n", message.c_str());
+  size_t start = 0;
+  do {
+    const size_t end = std::min(message.find('\n', start), message.size());
+    std::fprintf(stderr, "sluicectl: %.*s\n", static_cast<int>(end - start), message.data() + start);
+    start = end + 1;
+  } while (start < message.size());
   std::exit(1);
 }
 

@@ -22,6 +22,7 @@
 #include "control/control_socket.h"
 #include "control/event_loop.h"
 #include "control/worker_channels.h"
+#include "control/ports.h"
 
 namespace {
 
@@ -92,10 +93,7 @@ void on_signals(int sfd, control::EventLoop& loop, control::ControlApi& api) {
       loop.stop();
       return;
     }
-    if (Result<void> r = api.reload(); !r) {
-      RTE_LOG(ERR, USER1, "sluiced: reload refused, running configuration kept:\n%s\n",
-              r.error().c_str());
-    }
+    static_cast<void>(api.reload());  // logs what it changed, or why it was refused
   }
 }
 
@@ -140,12 +138,23 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // EAL fails on a prefix another primary holds without setting rte_errno: say why first.
+  if (const std::string dir = control::eal_runtime_dir(cfg->eal.file_prefix);
+      control::eal_config_locked(dir)) {
+    std::fprintf(stderr,
+                 "sluiced: eal.file_prefix '%s' is in use by another DPDK process (%s/config "
+                 "is locked); stop it, or give this one another file_prefix\n",
+                 cfg->eal.file_prefix.c_str(), dir.c_str());
+    return 1;
+  }
   const sigset_t signals = block_signals();
   std::vector<std::string> args = control::eal_arguments(*cfg);
   std::vector<char*> eal_argv;
   for (std::string& a : args) eal_argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
-    std::fprintf(stderr, "sluiced: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+    // Some EAL failures leave rte_errno at 0 ("Success"); EAL logged what went wrong then.
+    std::fprintf(stderr, "sluiced: EAL initialisation failed: %s\n",
+                 rte_errno != 0 ? rte_strerror(rte_errno) : "see EAL's messages above");
     return 1;
   }
   int status = 1;

@@ -43,6 +43,10 @@ struct RealServerEntry {
   bool available() const { return state == AdminState::online && weight > 0; }
 };
 
+struct ConnTimeouts {  // seconds
+  uint32_t tcp = 900, tcp_fin = 120, tcp_syn = 60, tcp_close = 10, udp = 300;
+};
+
 struct VirtualServiceEntry {
   Mode mode = Mode::nat;
   Scheduler scheduler = Scheduler::wlc;
@@ -64,6 +68,10 @@ struct VirtualServiceEntry {
   // For wrr (IPVS's interleaved weighted round robin), over available servers only:
   uint16_t max_weight = 0;
   uint16_t weight_gcd = 0;
+  ConnTimeouts timeouts;  // of its connections (connections.timeouts, or its own)
+  // A reload that removes one of its servers keeps forwarding that server's connections
+  // (false: cuts them). The control plane reads it from the snapshot being replaced.
+  bool keep_removed = true;
 };
 
 // What a worker needs to know about a real-server id on packets of existing connections. The
@@ -71,7 +79,9 @@ struct VirtualServiceEntry {
 // moves existing connections along with new ones. 8 bytes: the entries of a few hundred busy
 // servers stay in L1.
 struct ServerFate {
-  bool forward = false;        // false: halted or removed, drop packets and expire the connection
+  // false: halted, or removed with on_remove: cut; drop packets and expire the connection. A
+  // removed server's connections are kept by default: its fate stays while they last.
+  bool forward = false;
   uint8_t interface = 0;       // where the server is reached
   uint16_t neighbour = 0;      // slot of its next hop's MAC in NeighbourSlots
   uint32_t tunnel_source = 0;  // tun over IPv4: the outer source address, network byte order
@@ -79,10 +89,6 @@ struct ServerFate {
 static_assert(sizeof(ServerFate) == 8);
 
 inline constexpr uint16_t kNoService = UINT16_MAX;
-
-struct ConnTimeouts {  // seconds
-  uint32_t tcp = 900, tcp_fin = 120, tcp_syn = 60, tcp_close = 10, udp = 300;
-};
 
 struct Snapshot {
   uint64_t generation = 0;
@@ -98,9 +104,14 @@ struct Snapshot {
   std::vector<uint16_t> service_by_id;  // kMaxRealServers
   VipTable vips;                        // host byte order addresses
   VipTable6 vips6;
-  ConnTimeouts timeouts;
+  ConnTimeouts timeouts;  // connections.timeouts
+  // The timeouts of the connections to each real-server id: its service's, also after a
+  // reload removed the server and its connections are kept. kMaxRealServers.
+  std::vector<ConnTimeouts> timeouts_by_id;
   // Workers report connections created and closed to the control thread (for HA sync).
   bool connection_events = false;
+
+  const ConnTimeouts& timeouts_of(uint32_t id) const { return timeouts_by_id[id]; }
 };
 
 }  // namespace sluice::dp

@@ -117,6 +117,10 @@ struct alignas(64) WorkerCtx {
   }
 };
 
+// Does this worker hold connections to real-server id `id`? (Any thread: counters only.)
+inline bool holds_connections(const WorkerCtx& w, uint32_t id) {
+  return w.stats.server_load[id].active.get() + w.stats.server_load[id].inactive.get() > 0;
+}
 // Frees connections whose timeout passed, visiting at most `budget` entries.
 uint32_t expire_connections(WorkerCtx& w, uint32_t budget);
 // Picks up a newly published snapshot and the clock. Call after the quiescent report.

@@ -76,6 +76,10 @@ IpAddress own_address_towards(const Interface& ifc, const IpAddress& next_hop) {
 
 namespace {
 
+dp::ConnTimeouts conn_timeouts(const Timeouts& t) {
+  return {t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp};
+}
+
 // wrr walks thresholds from the largest weight down in steps of their gcd (IPVS).
 void set_wrr_parameters(dp::VirtualServiceEntry& entry, std::span<const dp::RealServerEntry> s) {
   uint16_t max = 0, gcd = 0;
@@ -94,6 +98,7 @@ struct ServerCompiler {
   ServerIds& ids;
   const Overrides& overrides;
   const NeighbourSlotFor& neighbour_slot;
+  const dp::ConnTimeouts& timeouts;  // of the service
   dp::Snapshot& snap;
 
   // Each worker judges the thresholds against its own connections, so it gets its share.
@@ -129,6 +134,7 @@ struct ServerCompiler {
         .tunnel_source = tunnel_source.is_v4() ? dp::wire_v4(tunnel_source) : 0,
     };
     if (!tunnel_source.is_v4()) snap.tunnel_source6_by_id[*id] = dp::wire_v6(tunnel_source);
+    snap.timeouts_by_id[*id] = timeouts;
     snap.servers.push_back(server);
     return {};
   }
@@ -218,17 +224,46 @@ void add_nat_servers(const VirtualService& vs, dp::Snapshot& snap) {
   if (vs.fallback) add(*vs.fallback);
 }
 
+// The way to servers that left the configuration stays in the fate table while they have
+// connections, as IPVS keeps forwarding a removed destination's connections, unless their
+// service said `on_remove: cut`; a halted server's connections were cut already. Kept ids stay
+// kept at the next compile while connections last; an id given to a new server is its own.
+void keep_removed(dp::Snapshot& snap, const Previous& previous) {
+  if (previous.snapshot == nullptr) return;
+  const dp::Snapshot& old = *previous.snapshot;
+  // A server of the old snapshot follows its service's choice; an id forwarded without a
+  // server there was kept by an earlier compile, and stays kept.
+  std::vector<bool> keep(kMaxRealServers, true);
+  for (const dp::VirtualServiceEntry& service : old.services) {
+    const uint32_t end = service.first_server + service.server_count + service.has_fallback;
+    for (uint32_t k = service.first_server; k < end; ++k) {
+      keep[old.servers[k].id] = service.keep_removed;
+    }
+  }
+  std::vector<bool> taken(kMaxRealServers, false);
+  for (const dp::RealServerEntry& s : snap.servers) taken[s.id] = true;
+  for (uint32_t id = 0; id < kMaxRealServers; ++id) {
+    if (taken[id] || !old.fate_by_id[id].forward || !keep[id] || !previous.has_connections(id)) {
+      continue;
+    }
+    snap.fate_by_id[id] = old.fate_by_id[id];
+    snap.tunnel_source6_by_id[id] = old.tunnel_source6_by_id[id];
+    snap.timeouts_by_id[id] = old.timeouts_by_id[id];
+  }
+}
+
 }  // namespace
 
 CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
-                      const Overrides& overrides, const NeighbourSlotFor& neighbour_slot) {
+                      const Overrides& overrides, const NeighbourSlotFor& neighbour_slot,
+                      const Previous& previous) {
   auto snap = std::make_unique<dp::Snapshot>();
   snap->generation = generation;
-  const Timeouts& t = cfg.connections.timeouts;
-  snap->timeouts = {t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp};
+  snap->timeouts = conn_timeouts(cfg.connections.timeouts);
   snap->fate_by_id.assign(kMaxRealServers, dp::ServerFate{});
   snap->tunnel_source6_by_id.assign(kMaxRealServers, Ip6{});
   snap->service_by_id.assign(kMaxRealServers, dp::kNoService);
+  snap->timeouts_by_id.assign(kMaxRealServers, snap->timeouts);
 
   // Free the ids of servers that left first, so that replacing a whole pool fits.
   std::set<ServerKey> keys;
@@ -244,8 +279,10 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
         .scheduler = vs.scheduler,
         .first_server = static_cast<uint32_t>(snap->servers.size()),
         .server_count = static_cast<uint32_t>(vs.real_servers.size()),
+        .timeouts = conn_timeouts(vs.timeouts),
     };
-    ServerCompiler servers{cfg, ids, overrides, neighbour_slot, *snap};
+    entry.keep_removed = vs.on_remove == OnRemove::keep;
+    ServerCompiler servers{cfg, ids, overrides, neighbour_slot, entry.timeouts, *snap};
     for (const RealServer& rs : vs.real_servers) {
       if (std::string e = servers.add(key_of(vs, rs), rs); !e.empty()) return {nullptr, e};
     }
@@ -273,6 +310,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
     snap->services.push_back(entry);
     insert_listeners(*snap, vs, static_cast<uint32_t>(v));
   }
+  keep_removed(*snap, previous);
   snap->vips.seal();
   snap->vips6.seal();
   return {std::move(snap), {}};

@@ -77,9 +77,18 @@ struct CompileResult {
   std::string error;                       // why not (resources, not syntax: that's load)
 };
 
+// What a compile takes over from the snapshot it replaces: the way to real servers that
+// left the configuration, while their connections go on (`on_remove: keep`).
+struct Previous {
+  const dp::Snapshot* snapshot = nullptr;  // none at start
+  // Does any worker still hold a connection to this real-server id?
+  std::function<bool(uint32_t id)> has_connections;
+};
+
 // `ids` is updated even when compiling fails: callers that must not see a failed attempt
 // pass a copy and keep it only on success.
 CompileResult compile(const config::Config& cfg, uint64_t generation, ServerIds& ids,
-                      const Overrides& overrides, const NeighbourSlotFor& neighbour_slot);
+                      const Overrides& overrides, const NeighbourSlotFor& neighbour_slot,
+                      const Previous& previous = {});
 
 }  // namespace sluice::control

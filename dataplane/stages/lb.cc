@@ -46,8 +46,8 @@ constexpr uint32_t kCrowdedSynTimeout = 5;
 constexpr uint32_t kEvictionBudget = 64;
 
 template <class F>
-uint32_t timeout_for(WorkerCtx& w, const Snapshot& snap, ConnState state) {
-  const uint32_t t = timeout_of(state, snap.timeouts);
+uint32_t timeout_for(WorkerCtx& w, const ConnTimeouts& timeouts, ConnState state) {
+  const uint32_t t = timeout_of(state, timeouts);
   return state == ConnState::syn_recv && F::table(w).crowded() ? std::min(t, kCrowdedSynTimeout)
                                                                : t;
 }
@@ -263,11 +263,19 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
     release<F>(w, index);
     return on_miss<F>(w, snap, m, Arrival::handed_off);  // this worker holds it: no hand-off
   }
-  // A halted (or removed) server's connections are cut: packets dropped, entry freed, so the
-  // client's next segment finds no connection and is not rescheduled (it carries no SYN).
+  // A halted (or cut) server's connections are cut: packets dropped, and the client's next
+  // segment is not rescheduled (it carries no SYN). A TCP entry stays, closed, until its
+  // timer runs out (no packet renews it), so the client's retransmissions count as
+  // server_halted too, not tcp_no_conn, and a new SYN on the tuple starts afresh (reuse
+  // above). A UDP entry goes at once: the next datagram is a new connection.
   const ServerFate& fate = snap.fate_by_id[c.server_id];
   if (!fate.forward) {
-    release<F>(w, index);
+    if (c.protocol != IPPROTO_TCP) {
+      release<F>(w, index);
+    } else if (c.state != ConnState::close) {
+      w.stats.server_load[c.server_id].move(c.state, ConnState::close);
+      c.state = ConnState::close;
+    }
     return w.drop(m, Drop::server_halted);
   }
   if (c.persistence_tick != 0 && c.persistence_tick != persistence_tick(w.now)) {
@@ -278,7 +286,7 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
     w.stats.server_load[c.server_id].move(c.state, next);
     c.state = next;
   }
-  F::table(w).set_expiry(index, w.now + timeout_for<F>(w, snap, c.state));
+  F::table(w).set_expiry(index, w.now + timeout_for<F>(w, snap.timeouts_of(c.server_id), c.state));
   if (is_return) {
     reverse<F>(w, c, m);
   } else {
@@ -366,7 +374,7 @@ void on_miss(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, Arrival arrival) {
   c.client_interface = meta.interface;
   std::memcpy(c.client_mac.bytes, rte_pktmbuf_mtod(m, rte_ether_hdr*)->src_addr.addr_bytes, 6);
   c.server_id = s.id;
-  c.expires = w.now + timeout_for<F>(w, snap, c.state);
+  c.expires = w.now + timeout_for<F>(w, service.timeouts, c.state);
   if (!make_room<F>(w)) return w.drop(m, Drop::conn_table_full);
   const uint32_t index = service.mode == Mode::snat
                              ? insert_snat<F>(w, snap, service, c)

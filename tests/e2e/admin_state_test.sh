@@ -6,6 +6,8 @@
 #   weight 0  takes no new connections (state stays online); weight 1 restores it
 # Works on web-nat (198.18.0.11:80, rr over nat1..3) with connections held open: the python
 # real servers wait for the request line, so a connection without a request stays idle.
+#   - after halt, a cut connection's packets and retransmissions all count as server_halted;
+#     every set server is logged with its generation
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -73,6 +75,11 @@ check "sluicectl set server $vip ${RIP[$S]} state halt" ctl set server "$vip" "$
 check_eq "show servers: $S is halt" halt "$(server_field "$vip" "${RIP[$S]}" state)"
 hold_release "$B"
 check_match "held connection $B on the halted $S gets no answer within 3 s" '^no-answer' "$HELD_RESULT"
+# Its request and the kernel's retransmissions of it all count as server_halted.
+check_ge "its packets count as server_halted" "$(ctl_json show stats | jq '.drops.server_halted')" 2
+check_eq "none of them as tcp_no_conn" 0 "$(ctl_json show stats | jq '.drops.tcp_no_conn')"
+check "the log tells the change and its generation" \
+  grep -Eq "sluiced: set server web-nat ${RIP[$S]//./\\.} state halt \(generation [0-9]+\)" "$DAEMON_LOG"
 burst_avoids halt "$S" 30
 
 # ---------------------------------------------------------------- online

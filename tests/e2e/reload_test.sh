@@ -2,8 +2,11 @@
 # End to end: configuration reload (sluicectl reload, SIGHUP).
 #   - a good file is taken whole: a real server added to web-nat gets new connections, and
 #     established connections keep going
+#   - a reload that removes a real server keeps its established connections (as IPVS does)
 #   - run-time overrides (sluicectl set server) survive a reload
-#   - a bad file is refused with FILE:LINE:COLUMN; the running config and connections stay
+#   - a bad file is refused with FILE:LINE:COLUMN; the running config and connections stay;
+#     sluicectl prints every error, the log the first and how many more
+#   - the log says what each reload changed
 #   - SIGHUP reloads like sluicectl reload
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -50,10 +53,27 @@ hold_open r1
 config_from_demo "$config"
 check "sluicectl reload succeeds" ctl reload
 check_eq "web-nat runs nat1, nat2, nat3" "${RIP[nat1]} ${RIP[nat2]} ${RIP[nat3]}" "$(nat_servers_in_config)"
+check "the log says what the reload changed" \
+  grep -Eq "sluiced: reloaded .*\(generation [0-9]+\): real servers: added web-nat ${RIP[nat3]//./\\.}$" "$DAEMON_LOG"
 hold_release r1
 check_match "the connection held across the reload gets its answer" '^answer nat[12]$' "$HELD_RESULT"
 burst after 30
 check_ge "after reload: nat3 takes new connections" "$(count_of nat3 "$E2E_TMP/after.txt")" 5
+
+# ---------------------------------------------------------------- removed server
+step "remove the server of a held connection, sluicectl reload: the connection goes on"
+hold_open r2
+held_server=$(conn_server "$(held_local r2)")
+[ -n "$held_server" ] || abort "the held connection is not in show conns"
+held_name=$(name_of "$held_server")
+config_from_demo "$config" "\\|{ address: ${held_server%:*}, port: 8080, weight: 1 }|d"
+check "sluicectl reload without $held_name" ctl reload
+check_eq "web-nat runs two servers" 2 "$(wc -w <<<"$(nat_servers_in_config)")"
+hold_release r2
+check_eq "the connection to the removed $held_name still gets its answer" "answer $held_name" "$HELD_RESULT"
+check_eq "nothing was dropped as server_halted" 0 "$(ctl_json show stats | jq '.drops.server_halted')"
+config_from_demo "$config"
+check "sluicectl reload with all three again" ctl reload
 
 # ---------------------------------------------------------------- overrides survive a reload
 step "a set-server override survives reload"
@@ -89,6 +109,14 @@ try_bad_file() {
 try_bad_file unknown-key '/^    scheduler: rr$/a\    colour: blue' 'colour: blue'
 try_bad_file bad-value 's/^    scheduler: rr$/    scheduler: fastest/' 'scheduler: fastest'
 try_bad_file bad-weight "s|{ address: 198.18.1.22, port: 8080, weight: 1 }|{ address: 198.18.1.22, port: 8080, weight: 70000 }|" 'weight: 70000'
+
+step "a file with two errors: sluicectl reload prints both, the log the first and a count"
+config_from_demo "$config" $'/^    scheduler: rr$/a\\    colour: blue\ns/^    scheduler: wrr$/    scheduler: fastest/'
+out=$(ctl reload 2>&1) || true
+check_eq "sluicectl prints two lines" 2 "$(count_matching . "$out")"
+check_eq "each names sluicectl and FILE:LINE:COLUMN" 2 "$(count_matching "^sluicectl: ${config//./\\.}:[0-9]+:[0-9]+: " "$out")"
+check "the log has the first error and (+1 more)" \
+  grep -Eq "sluiced: reload refused, running configuration kept: ${config//./\\.}:[0-9]+:[0-9]+: .* \(\+1 more\)$" "$DAEMON_LOG"
 
 # ---------------------------------------------------------------- SIGHUP
 step "SIGHUP with a fixed file (nat3 removed again)"

@@ -125,7 +125,12 @@ PipelineHarness::~PipelineHarness() {
 
 void PipelineHarness::publish() {
   const auto slot_for = [this](const control::NextHop& hop) { return neighbours_->slot_for(hop); };
-  control::CompileResult r = control::compile(cfg_, ++generation_, ids_, overrides_, slot_for);
+  const auto has_connections = [this](uint32_t id) {
+    return std::any_of(workers_.begin(), workers_.end(),
+                       [id](const auto& w) { return dp::holds_connections(*w, id); });
+  };
+  control::CompileResult r = control::compile(cfg_, ++generation_, ids_, overrides_, slot_for,
+                                              {published_.load(), has_connections});
   if (!r.snapshot) throw std::runtime_error(r.error);
   // Resolve every next hop, as ARP replies would.
   for (const auto& e : neighbours_->entries()) {

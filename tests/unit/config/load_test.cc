@@ -1,3 +1,4 @@
+// Reading a file: YAML syntax, keys, types, values and the defaults, hostile input.
 #include "config/load.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "common/ip_text.h"
+#include "tests/unit/config/load_support.h"
 
 #ifndef SLUICE_SOURCE_DIR
 #error "build with -DSLUICE_SOURCE_DIR='\"/path/to/sluice\"'"
@@ -20,8 +22,6 @@
 
 namespace sluice::config {
 namespace {
-
-using Lines = std::vector<std::string>;
 
 const std::string kDemoPath = std::string(SLUICE_SOURCE_DIR) + "/config/examples/demo.yaml";
 
@@ -31,44 +31,6 @@ std::string read_text(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-LoadResult load(const std::string& yaml) { return load_string(yaml, "test.yaml"); }
-
-// Every error of `yaml` as `sluiced --check` prints it.
-Lines errors_of(const std::string& yaml) {
-  const LoadResult result = load(yaml);
-  EXPECT_EQ(result.config.has_value(), result.errors.empty());
-  Lines lines;
-  for (const Error& e : result.errors) lines.push_back(e.format());
-  return lines;
-}
-
-Config load_valid(const std::string& yaml) {
-  LoadResult result = load(yaml);
-  for (const Error& e : result.errors) ADD_FAILURE() << e.format();
-  return result.config.value_or(Config{});
-}
-
-IpAddress ip(const char* text) { return parse_ip(text).value(); }
-
-// The one listener of a service written with its own address, ports and protocol.
-const Listener& only_listener(const VirtualService& vs) {
-  EXPECT_EQ(vs.listeners.size(), 1u);
-  return vs.listeners.at(0);
-}
-
-// Two interfaces and a route to 198.19.144.0/20 behind "back": 9 lines, so text appended to it
-// starts on line 10.
-const std::string kTopology = R"(interfaces:
-  - name: front
-    device: net_null0
-    addresses: [198.19.0.1/24]
-  - name: back
-    device: net_null1
-    addresses: [198.19.16.1/24]
-routes:
-  - { prefix: 198.19.144.0/20, via: 198.19.16.254 }
-)";
 
 // ---- demo.yaml and defaults ----
 
@@ -439,7 +401,13 @@ TEST(LoadHostile, LargestAllowedFileLoadsQuickly) {
             "test.yaml: and " + std::to_string(items - 1000) + " more errors");
 }
 
-TEST(LoadHostile, DeepNestingIsRefused) {
+TEST(LoadHostile, DeepNestingIsRefusedSayingWhy) {
+  for (const char* open : {"[", "{"}) {
+    const Lines errors = errors_of("workers: " + std::string(5000, *open));
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0], "test.yaml:1:1: nested too deeply: more than 499 levels of lists and "
+                         "mappings");
+  }
   EXPECT_FALSE(errors_of("workers: " + std::string(100000, '[')).empty());
   EXPECT_FALSE(errors_of("workers: " + std::string(5000, '[') + std::string(5000, ']')).empty());
   EXPECT_FALSE(errors_of("workers: " + std::string(5000, '{')).empty());
@@ -760,140 +728,6 @@ TEST(LoadIntegers, EveryKeyRejectsBadValuesAtTheirPosition) {
   }
 }
 
-TEST(LoadPorts, PortListedTwiceInOneServiceIsReported) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n  - { name: v, address: 198.19.0.10, "
-                                  "ports: [80, 443, 80], protocol: tcp, mode: nat, "
-                                  "real_servers: [] }\n"),
-            (Lines{"test.yaml:11:55: virtual_services[0].ports[2]: duplicate port 80"}));
-}
-
-// kTopology and one service whose ports are `ports` (line 13, column 12), with `extra` lines
-// after them (an except_ports on line 14, its value at column 19).
-std::string with_ports(const std::string& ports, const std::string& extra = "") {
-  return kTopology +
-         "virtual_services:\n  - name: v\n    address: 198.19.0.10\n    ports: " + ports + "\n" +
-         extra + "    protocol: tcp\n    mode: nat\n    real_servers: []\n";
-}
-
-// The service's ports as show vips prints them.
-std::string ports_of(const std::string& ports, const std::string& extra = "") {
-  const Config c = load_valid(with_ports(ports, extra));
-  return c.virtual_services.empty() ? "" : format_ports(only_listener(c.virtual_services[0]).ports);
-}
-
-TEST(LoadPorts, AcceptsPortsRangesListsCommaListsAndAll) {
-  EXPECT_EQ(ports_of("80"), "80");
-  EXPECT_EQ(ports_of("5070-5073"), "5070-5073");
-  EXPECT_EQ(ports_of("\"5070-5073\""), "5070-5073");
-  EXPECT_EQ(ports_of("[443, \"5070-5073\", 80]"), "80,443,5070-5073");
-  EXPECT_EQ(ports_of("[443, 5070-5073, 80]"), "80,443,5070-5073");
-  EXPECT_EQ(ports_of("\"80,443,5070-5073\""), "80,443,5070-5073");
-  EXPECT_EQ(ports_of("80, 443"), "80,443");
-  EXPECT_EQ(ports_of("[80, 81, 82, 84, 1-1]"), "1,80-82,84");  // neighbours join
-  EXPECT_EQ(ports_of("all"), "all");
-  EXPECT_EQ(ports_of("all", "    except_ports: 20000\n"), "all except 20000");
-  EXPECT_EQ(ports_of("all", "    except_ports: [20000, \"30000-30010\", 1]\n"),
-            "all except 1,20000,30000-30010");
-  EXPECT_EQ(ports_of("all", "    except_ports: \"20000,20001\"\n"), "all except 20000-20001");
-}
-
-TEST(LoadPorts, PortSetAnswersMembershipWithoutListingEveryPort) {
-  const Config c = load_valid(with_ports("all", "    except_ports: [1, 20000-20010]\n"));
-  const PortSet& all = only_listener(c.virtual_services.at(0)).ports;
-  EXPECT_TRUE(all.all);
-  EXPECT_TRUE(all.ranges.empty());
-  EXPECT_EQ(all.except, (std::vector<PortRange>{{1, 1}, {20000, 20010}}));
-  EXPECT_FALSE(all.contains(0));
-  EXPECT_FALSE(all.contains(1));
-  EXPECT_TRUE(all.contains(2));
-  EXPECT_FALSE(all.contains(20005));
-  EXPECT_TRUE(all.contains(20011));
-  EXPECT_TRUE(all.contains(65535));
-  EXPECT_EQ(all.lowest(), 2);
-
-  const Config l = load_valid(with_ports("[5070-5073, 443]"));
-  const PortSet& listed = only_listener(l.virtual_services.at(0)).ports;
-  EXPECT_FALSE(listed.all);
-  EXPECT_EQ(listed.ranges, (std::vector<PortRange>{{443, 443}, {5070, 5073}}));
-  EXPECT_TRUE(listed.contains(5072));
-  EXPECT_FALSE(listed.contains(5074));
-  EXPECT_FALSE(listed.contains(80));
-  EXPECT_EQ(listed.lowest(), 443);
-}
-
-TEST(LoadPorts, BadFormsAreReportedAtTheirItem) {
-  const std::string at = "test.yaml:13:12: virtual_services[0].ports: ";
-  const std::string item = "test.yaml:13:17: virtual_services[0].ports[1]: ";
-  const std::string expected = " (expected FIRST-LAST, such as 5070-5073)";
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"90-80", at + "reversed port range 90-80"},
-      {"0", at + "out of range: 0 (expected 1..65535)"},
-      {"65536", at + "out of range: 65536 (expected 1..65535)"},
-      {"0-10", at + "out of range: 0 (expected 1..65535)"},
-      {"80-65536", at + "out of range: 65536 (expected 1..65535)"},
-      {"80-1234567", at + "out of range: '1234567' (expected 1..65535)"},
-      {"80-", at + "invalid port range '80-'" + expected},
-      {"a-b", at + "invalid port range 'a-b'" + expected},
-      {"1-2-3", at + "invalid port range '1-2-3'" + expected},
-      {"080-90", at + "leading zeros are not allowed: '080-90'"},
-      {"\"80,,443\"", at + "empty item in port list '80,,443'"},
-      {"\"80,x\"", at + "invalid port 'x' (expected 1..65535 or a range such as 5070-5073)"},
-      {"\"80,all\"", at + "all must stand alone: ports: all"},
-      {"\"80,90-80\"", at + "reversed port range 90-80"},
-      {"{ from: 80 }", at + "expected a port, a range such as 5070-5073, a list of them or all"},
-      {"[80, \"90-80\"]", item + "reversed port range 90-80"},
-      {"[80, 0]", item + "out of range: 0 (expected 1..65535)"},
-      {"[80, a-b]", item + "invalid port range 'a-b'" + expected},
-      {"[80, \"443\"]", item + "expected a port number, not a quoted string"},
-      {"[all]", "test.yaml:13:13: virtual_services[0].ports[0]: all must stand alone: ports: all"},
-  };
-  for (const auto& [ports, error] : cases) {
-    SCOPED_TRACE(ports);
-    EXPECT_EQ(errors_of(with_ports(ports)), Lines{error});
-  }
-  // Every bad item of a comma list is reported, at the position of the list.
-  EXPECT_EQ(errors_of(with_ports("\"0,90-80,80,80\"")),
-            (Lines{at + "out of range: 0 (expected 1..65535)", at + "reversed port range 90-80",
-                   at + "duplicate port 80"}));
-}
-
-TEST(LoadPorts, OverlappingItemsOfOneListAreReportedAtTheLaterItem) {
-  EXPECT_EQ(errors_of(with_ports("[80, 79-81]")),
-            (Lines{"test.yaml:13:17: virtual_services[0].ports[1]: duplicate port 80"}));
-  EXPECT_EQ(errors_of(with_ports("[80-90, 85-95, 70-100]")),
-            (Lines{"test.yaml:13:20: virtual_services[0].ports[1]: duplicate ports 85-90",
-                   "test.yaml:13:27: virtual_services[0].ports[2]: duplicate ports 80-90"}));
-  EXPECT_EQ(errors_of(with_ports("80-90,90")),
-            (Lines{"test.yaml:13:12: virtual_services[0].ports: duplicate port 90"}));
-  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: [5, 1-10]\n")),
-            (Lines{"test.yaml:14:23: virtual_services[0].except_ports[1]: duplicate port 5"}));
-}
-
-TEST(LoadPorts, ExceptPortsGoOnlyWithAllAndMustLeaveAPort) {
-  const std::string at = "test.yaml:14:19: virtual_services[0].except_ports: ";
-  EXPECT_EQ(errors_of(with_ports("[80, 443]", "    except_ports: 443\n")),
-            Lines{at + "except_ports needs ports: all"});
-  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: all\n")),
-            Lines{at + "except_ports cannot be all"});
-  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: 1-65535\n")),
-            Lines{at + "except_ports leaves no port"});
-  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: []\n")),
-            Lines{at + "expected at least one port"});
-  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: [90-80]\n")),
-            (Lines{"test.yaml:14:20: virtual_services[0].except_ports[0]: reversed port range "
-                   "90-80"}));
-}
-
-TEST(LoadPorts, AServiceListsAtMost4096Ports) {
-  EXPECT_EQ(errors_of(with_ports("1-4096")), Lines{});
-  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: 1-4096\n")), Lines{});
-  const Lines too_many{
-      "test.yaml:11:5: virtual_services[0]: virtual service 'v' lists 4097 "
-      "ports, more than 4096 (ports: all with except_ports covers large sets)"};
-  EXPECT_EQ(errors_of(with_ports("[1-4096, 5000]")), too_many);
-  EXPECT_EQ(errors_of(with_ports("all", "    except_ports: 1-4097\n")), too_many);
-}
-
 // ---- enums and strings ----
 
 TEST(LoadEnums, UnknownValuesListTheAcceptedOnes) {
@@ -935,7 +769,8 @@ virtual_services:
       real_servers: [] }
 )"),
             (Lines{"test.yaml:1:16: eal.lcores: must not be empty",
-                   "test.yaml:1:33: eal.file_prefix: must not be empty",
+                   "test.yaml:1:33: eal.file_prefix: invalid file prefix '': use 1 to 48 "
+                   "letters, digits, '.', '-' and '_'",
                    "test.yaml:2:20: control.socket: expected an absolute path",
                    "test.yaml:4:13: interfaces[0].name: invalid interface name 'fr ont': "
                    "use 1 to 15 letters, digits, '-' and '_'",
@@ -969,113 +804,79 @@ TEST(LoadStrings, SocketPathMustFitAUnixAddress) {
             longest);
 }
 
-// ---- semantic checks ----
+// What reaches EAL or the kernel as a C string must survive the trip: checked by --check,
+// not found out at start.
+struct CStringCase {
+  std::string yaml;  // a whole file
+  std::string error;
+};
 
-const std::string kService = R"(  - name: @name@
-    address: @address@
-    ports: [@ports@]
-    protocol: @protocol@
-    mode: nat
-    real_servers: []
-)";
+void PrintTo(const CStringCase& c, std::ostream* os) { *os << c.error; }
 
-std::string service(const std::string& name, const std::string& address, const std::string& ports,
-                    const std::string& protocol = "tcp") {
-  std::string yaml = kService;
-  for (const auto& [token, value] : {std::pair<std::string, std::string>{"@name@", name},
-                                     {"@address@", address},
-                                     {"@ports@", ports},
-                                     {"@protocol@", protocol}}) {
-    yaml.replace(yaml.find(token), token.size(), value);
-  }
-  return yaml;
+class LoadCStrings : public testing::TestWithParam<CStringCase> {};
+
+TEST_P(LoadCStrings, AreRefusedAtTheirKey) {
+  EXPECT_EQ(errors_of(GetParam().yaml), (Lines{GetParam().error}));
 }
 
-TEST(LoadServices, DuplicateListenerIsReportedAtTheLaterService) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "80") +
-                      service("b", "198.19.0.10", "80")),
-            (Lines{"test.yaml:19:13: virtual_services[1].ports[0]: duplicate virtual service "
-                   "198.19.0.10:80/tcp, also defined at 13:13"}));
+// `count` comma-separated copies of `item`.
+std::string repeated(int count, const std::string& item) {
+  std::string out;
+  for (int i = 0; i < count; ++i) out += (i == 0 ? "" : ",") + item;
+  return out;
 }
 
-TEST(LoadServices, OverlappingPortListsCollideOnTheSharedPortsOnly) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "80, 443") +
-                      service("b", "198.19.0.10", "8443, 443, 8080")),
-            (Lines{"test.yaml:19:19: virtual_services[1].ports[1]: duplicate virtual service "
-                   "198.19.0.10:443/tcp, also defined at 13:17"}));
+// One interface on line 1; the case's own line is line 2.
+const std::string kOneInterface =
+    "interfaces: [{ name: a, device: net_null0, addresses: [198.19.0.1/24] }]\n";
+// An interface with `device` (at column 33 of line 1).
+std::string with_device(const std::string& device) {
+  return "interfaces: [{ name: a, device: \"" + device + "\", addresses: [198.19.0.1/24] }]\n";
 }
+const std::string kHuge(500'000, 'x');
+const std::string kPrefixRule = "use 1 to 48 letters, digits, '.', '-' and '_'";
 
-TEST(LoadServices, SamePortOnOtherProtocolOrAddressIsFine) {
-  const Config c =
-      load_valid(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "53") +
-                 service("b", "198.19.0.10", "53", "udp") + service("c", "198.19.0.11", "53"));
-  EXPECT_EQ(c.virtual_services.size(), 3u);
-}
+INSTANTIATE_TEST_SUITE_P(
+    Limits, LoadCStrings,
+    testing::Values(
+        CStringCase{kOneInterface + "control: { socket: \"/run/a\\0b\" }\n",
+                    "test.yaml:2:20: control.socket: contains a NUL byte: '/run/a\\x00b'"},
+        CStringCase{kOneInterface + "eal: { file_prefix: \"lb\\0\" }\n",
+                    "test.yaml:2:21: eal.file_prefix: contains a NUL byte: 'lb\\x00'"},
+        CStringCase{kOneInterface + "eal: { file_prefix: " + std::string(49, 'p') + " }\n",
+                    "test.yaml:2:21: eal.file_prefix: file prefix '" + std::string(49, 'p') +
+                        "' is longer than 48 characters"},
+        CStringCase{kOneInterface + "eal: { file_prefix: " + kHuge + " }\n",
+                    "test.yaml:2:21: eal.file_prefix: file prefix '" + std::string(64, 'x') +
+                        "...' is longer than 48 characters"},
+        CStringCase{kOneInterface + "eal: { file_prefix: a/b }\n",
+                    "test.yaml:2:21: eal.file_prefix: invalid file prefix 'a/b': " + kPrefixRule},
+        CStringCase{kOneInterface + "eal: { file_prefix: \"a%d\" }\n",
+                    "test.yaml:2:21: eal.file_prefix: invalid file prefix 'a%d': " + kPrefixRule},
+        CStringCase{kOneInterface + "eal: { file_prefix: .. }\n",
+                    "test.yaml:2:21: eal.file_prefix: file prefix '..' names a directory above "
+                    "DPDK's own"},
+        CStringCase{kOneInterface + "eal: { extra_args: [--no-pci, " + kHuge + "] }\n",
+                    "test.yaml:2:31: eal.extra_args[1]: argument is longer than 4095 bytes"},
+        CStringCase{kOneInterface + "eal: { extra_args: [" + repeated(65, "--no-pci") + "] }\n",
+                    "test.yaml:2:20: eal.extra_args: 65 arguments, more than 64"},
+        CStringCase{with_device(kHuge),
+                    "test.yaml:1:33: interfaces[0].device: device is longer than 1024 bytes"},
+        CStringCase{with_device("net_" + std::string(60, 'n') + ",iface=x"),
+                    "test.yaml:1:33: interfaces[0].device: device name 'net_" +
+                        std::string(60, 'n') + "' is longer than 63 bytes (DPDK's limit)"},
+        CStringCase{with_device("net_null0," + repeated(33, "k=v")),
+                    "test.yaml:1:33: interfaces[0].device: device has 33 arguments, more than 32 "
+                    "(DPDK's limit)"}));
 
-TEST(LoadServices, DuplicateNameIsReported) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "80") +
-                      service("a", "198.19.0.11", "80")),
-            (Lines{"test.yaml:17:11: virtual_services[1].name: duplicate virtual service name "
-                   "'a', also defined at 11:11"}));
-}
-
-TEST(LoadServices, AddressOfAnInterfaceIsNotAVip) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.16.1", "80")),
-            (Lines{"test.yaml:12:14: virtual_services[0].address: address 198.19.16.1 is an "
-                   "address of interface 'back'"}));
-}
-
-TEST(LoadServices, BothMeansTcpAndUdpAndCollidesWithEither) {
-  const Config c =
-      load_valid(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "53", "both"));
-  EXPECT_EQ(only_listener(c.virtual_services.at(0)).protocols,
-            (std::vector{Protocol::tcp, Protocol::udp}));
-  EXPECT_EQ(
-      errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "53", "both") +
-                service("b", "198.19.0.10", "53", "udp")),
-      (Lines{"test.yaml:19:13: virtual_services[1].ports[0]: duplicate virtual service "
-             "198.19.0.10:53/udp, also defined at 13:13"}));
-}
-
-TEST(LoadServices, OverlappingRangesCollideOnTheSharedPortsOnly) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.10", "80-90") +
-                      service("b", "198.19.0.10", "5000, 90-100") +
-                      service("c", "198.19.0.10", "85-87", "udp")),
-            (Lines{"test.yaml:19:19: virtual_services[1].ports[1]: duplicate virtual service "
-                   "198.19.0.10:90/tcp, also defined at 13:13"}));
-}
-
-// `ports: all` except 20000 at 198.19.0.10, 7 lines.
-const std::string kAllButOne = R"(  - name: all
-    address: 198.19.0.10
-    ports: all
-    except_ports: 20000
-    protocol: tcp
-    mode: nat
-    real_servers: []
-)";
-
-TEST(LoadServices, AllPortsLeaveTheExceptedPortsToOtherServices) {
-  const Config c = load_valid(kTopology + "virtual_services:\n" + kAllButOne +
-                              service("b", "198.19.0.10", "20000"));
-  EXPECT_EQ(c.virtual_services.size(), 2u);
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + kAllButOne +
-                      service("b", "198.19.0.10", "443, 20000")),
-            (Lines{"test.yaml:20:13: virtual_services[1].ports[0]: duplicate virtual service "
-                   "198.19.0.10:443/tcp, also defined at 13:12"}));
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("b", "198.19.0.10", "443") +
-                      kAllButOne),
-            (Lines{"test.yaml:19:12: virtual_services[1].ports: duplicate virtual service "
-                   "198.19.0.10:443/tcp, also defined at 13:13"}));
-}
-
-TEST(LoadServices, AllServicesTogetherListAtMost65536Ports) {
-  std::string yaml = kTopology + "virtual_services:\n";
-  for (int i = 0; i < 17; ++i) {
-    yaml += service("s" + std::to_string(i), "198.19.0." + std::to_string(100 + i), "1-4096");
-  }
-  EXPECT_EQ(errors_of(yaml), (Lines{"test.yaml:107:5: virtual_services[16]: more than 65536 "
-                                    "ports listed in all virtual services together"}));
+TEST(LoadCStrings, TheLongestAllowedValuesPass) {
+  const std::string device = "net_" + std::string(59, 'n') + "," + repeated(32, "k=v");
+  const Config c = load_valid(with_device(device) + "eal: { file_prefix: " +
+                              std::string(48, 'p') + ", extra_args: [" + std::string(4095, 'a') +
+                              "," + repeated(63, "--no-pci") + "] }\n");
+  EXPECT_EQ(c.eal.file_prefix, std::string(48, 'p'));
+  EXPECT_EQ(c.eal.extra_args.size(), 64u);
+  EXPECT_EQ(c.interfaces.at(0).device, device);
 }
 
 // A firewall-mark style group: 9 lines from line 11.
@@ -1129,161 +930,6 @@ TEST(LoadListeners, OwnKeysAndListenersDoNotMix) {
                    "listener"}));
 }
 
-TEST(LoadListeners, EveryListenerIsCheckedForCollisionsAndInterfaceAddresses) {
-  EXPECT_EQ(errors_of(kTopology + "virtual_services:\n" + service("a", "198.19.0.21", "443") +
-                      R"(  - name: web
-    listeners:
-      - { address: 198.19.0.20, ports: [80, 443], protocol: tcp }
-      - { address: 198.19.0.21, ports: [80, 443], protocol: tcp }
-      - { address: 198.19.0.1, ports: 80, protocol: tcp }
-      - { address: 198.19.0.20, ports: 80-90, protocol: udp }
-      - { address: 198.19.0.20, ports: 8080-8090, protocol: both }
-      - { address: 198.19.0.20, ports: 8090, protocol: tcp }
-    mode: nat
-    real_servers: []
-)"),
-            (Lines{"test.yaml:20:45: virtual_services[1].listeners[1].ports[1]: duplicate "
-                   "virtual service 198.19.0.21:443/tcp, also defined at 13:13",
-                   "test.yaml:21:20: virtual_services[1].listeners[2].address: address "
-                   "198.19.0.1 is an address of interface 'front'",
-                   "test.yaml:24:40: virtual_services[1].listeners[5].ports: duplicate virtual "
-                   "service 198.19.0.20:8090/tcp, also defined at 23:40"}));
-}
-
-std::string service_with_servers(const std::string& mode, const std::string& ports,
-                                 const std::string& servers) {
-  return kTopology + R"(virtual_services:
-  - name: v
-    address: 198.19.0.10
-    ports: [)" +
-         ports + R"(]
-    protocol: tcp
-    mode: )" +
-         mode + R"(
-    real_servers:
-)" + servers;
-}
-
-TEST(LoadServers, ServerWithoutPortCollidesWithAPortInsideARange) {
-  EXPECT_EQ(errors_of(service_with_servers("nat", "\"400-500\"", R"(      - { address: 198.19.0.20 }
-      - { address: 198.19.0.20, port: 443 }
-      - { address: 198.19.0.20, port: 8080 }
-)")),
-            (Lines{"test.yaml:18:9: virtual_services[0].real_servers[1]: duplicate real server "
-                   "198.19.0.20:443, also defined at 17:9"}));
-}
-
-TEST(LoadServers, DuplicateServerIsReported) {
-  EXPECT_EQ(errors_of(service_with_servers("nat", "80", R"(      - { address: 198.19.0.20 }
-      - { address: 198.19.0.21, port: 8080 }
-      - { address: 198.19.0.20 }
-      - { address: 198.19.0.21, port: 8080, weight: 5 }
-)")),
-            (Lines{"test.yaml:19:9: virtual_services[0].real_servers[2]: duplicate real server "
-                   "198.19.0.20, also defined at 17:9",
-                   "test.yaml:20:9: virtual_services[0].real_servers[3]: duplicate real server "
-                   "198.19.0.21:8080, also defined at 18:9"}));
-}
-
-TEST(LoadServers, ServerWithoutPortCollidesWithTheSameServicePortGivenExplicitly) {
-  const std::string servers = R"(      - { address: 198.19.0.20, port: 443 }
-      - { address: 198.19.0.20 }
-      - { address: 198.19.0.21 }
-      - { address: 198.19.0.21, port: 80 }
-)";
-  EXPECT_EQ(errors_of(service_with_servers("nat", "80, 443", servers)),
-            (Lines{"test.yaml:18:9: virtual_services[0].real_servers[1]: duplicate real server "
-                   "198.19.0.20:443, also defined at 17:9",
-                   "test.yaml:20:9: virtual_services[0].real_servers[3]: duplicate real server "
-                   "198.19.0.21:80, also defined at 19:9"}));
-}
-
-TEST(LoadServers, SameAddressOnOtherPortsIsFine) {
-  const Config c = load_valid(service_with_servers("nat", "80", R"(      - { address: 198.19.0.20 }
-      - { address: 198.19.0.20, port: 8080 }
-      - { address: 198.19.0.20, port: 8081 }
-)"));
-  EXPECT_EQ(c.virtual_services.at(0).real_servers.size(), 3u);
-}
-
-TEST(LoadServers, DrCannotTranslatePorts) {
-  EXPECT_EQ(errors_of(service_with_servers("dr", "80", R"(      - { address: 198.19.0.20 }
-      - { address: 198.19.0.21, port: 80 }
-)")),
-            (Lines{"test.yaml:18:39: virtual_services[0].real_servers[1].port: dr mode cannot "
-                   "translate ports; remove port"}));
-}
-
-TEST(LoadServers, UnreachableServerIsReported) {
-  EXPECT_EQ(errors_of(service_with_servers("nat", "80", R"(      - { address: 198.19.0.20 }
-      - { address: 198.19.159.1 }
-      - { address: 192.0.2.1 }
-)")),
-            (Lines{"test.yaml:19:20: virtual_services[0].real_servers[2].address: real server "
-                   "192.0.2.1 is not reachable: no interface subnet or route covers it"}));
-}
-
-TEST(LoadServers, DrServerMustBeOnAConnectedSubnet) {
-  EXPECT_EQ(errors_of(service_with_servers("dr", "80", R"(      - { address: 198.19.16.20 }
-      - { address: 198.19.144.1 }
-)")),
-            (Lines{"test.yaml:18:20: virtual_services[0].real_servers[1].address: real server "
-                   "198.19.144.1 is not in a connected subnet (dr mode needs the same L2)"}));
-}
-
-TEST(LoadServers, DefaultRouteReachesEverything) {
-  const Config c = load_valid(R"(interfaces:
-  - { name: a, device: d, addresses: [198.19.0.1/24] }
-routes:
-  - { prefix: 0.0.0.0/0, via: 198.19.0.254 }
-virtual_services:
-  - { name: v, address: 198.19.0.10, ports: 80, protocol: tcp, mode: nat,
-      real_servers: [{ address: 203.0.113.7, port: 8080 }] }
-)");
-  EXPECT_EQ(c.routes.at(0).prefix.length, 0);
-  EXPECT_EQ(c.routes.at(0).via, ip("198.19.0.254"));
-  EXPECT_EQ(c.routes.at(0).origin.path, "routes[0]");
-  EXPECT_EQ(c.routes.at(0).origin.line, 4);
-}
-
-TEST(LoadRoutes, RouteErrorsAreReported) {
-  EXPECT_EQ(errors_of(R"(interfaces:
-  - { name: a, device: d, addresses: [198.19.0.1/24] }
-routes:
-  - { prefix: 198.19.144.0/20, via: 198.19.80.1 }
-  - { prefix: 198.19.128.1/20, via: 198.19.0.2 }
-  - { prefix: 198.19.144.0/20, via: 198.19.0.3 }
-  - { prefix: 198.19.112.0/20, via: 198.19.0.1 }
-  - { prefix: 198.19.96.0/20, via: 198.19.0.300 }
-)"),
-            (Lines{"test.yaml:4:37: routes[0].via: next hop 198.19.80.1 is not in a connected "
-                   "subnet of any interface",
-                   "test.yaml:5:15: routes[1].prefix: prefix '198.19.128.1/20' has host bits set "
-                   "(the network is 198.19.128.0/20)",
-                   "test.yaml:6:15: routes[2].prefix: duplicate route 198.19.144.0/20, also "
-                   "defined at 4:15",
-                   "test.yaml:7:37: routes[3].via: next hop 198.19.0.1 is an address of "
-                   "interface 'a'",
-                   "test.yaml:8:36: routes[4].via: invalid IP address '198.19.0.300'"}));
-}
-
-TEST(LoadInterfaces, DuplicatesAreReported) {
-  EXPECT_EQ(errors_of(R"(interfaces:
-  - { name: a, device: d1, addresses: [198.19.0.1/24] }
-  - { name: a, device: d2, addresses: [198.19.1.1/24], tap: t2 }
-  - { name: c, device: d1, addresses: [198.19.2.1/24], tap: t2 }
-  - { name: d, device: d4, addresses: [198.19.3.1/24], tap: sl-a }
-)"),
-            (Lines{"test.yaml:3:13: interfaces[1].name: duplicate interface name 'a', also "
-                   "defined at 2:13",
-                   "test.yaml:4:24: interfaces[2].device: duplicate device 'd1', also defined "
-                   "at 2:24",
-                   "test.yaml:4:61: interfaces[2].tap: duplicate TAP name 't2', also defined "
-                   "at 3:61",
-                   "test.yaml:5:61: interfaces[3].tap: duplicate TAP name 'sl-a', also defined "
-                   "at 2:5"}));
-}
-
 // ---- all errors, and no cascades ----
 
 TEST(LoadErrors, IndependentErrorsAreAllReportedInFileOrder) {
@@ -1318,24 +964,6 @@ interfaces:
   EXPECT_EQ(result.errors[2].file, "test.yaml");
 }
 
-TEST(LoadErrors, AFieldErrorDoesNotCascadeIntoSemanticErrors) {
-  // The bad mtu must not make the servers behind "back" look unreachable, and the service
-  // with a bad mode must not be reported again as a duplicate of "b".
-  EXPECT_EQ(errors_of(R"(interfaces:
-  - { name: front, device: d0, addresses: [198.19.0.1/24] }
-  - { name: back, device: d1, mtu: 1, addresses: [198.19.16.1/24] }
-virtual_services:
-  - { name: a, address: 198.19.0.10, ports: 80, protocol: tcp, mode: direct, real_servers: [] }
-  - { name: b, address: 198.19.0.10, ports: 80, protocol: tcp, mode: nat,
-      real_servers: [{ address: 198.19.16.20 }, { address: 198.19.16.21, weight: -5 }] }
-)"),
-            (Lines{"test.yaml:3:36: interfaces[1].mtu: out of range: 1 (expected 576..9216)",
-                   "test.yaml:5:70: virtual_services[0].mode: unknown mode 'direct' "
-                   "(expected dr, nat, snat or tun)",
-                   "test.yaml:7:82: virtual_services[1].real_servers[1].weight: out of range: "
-                   "-5 (expected 0..65535)"}));
-}
-
 TEST(LoadErrors, TooManyErrorsAreCapped) {
   std::string yaml = kTopology + "workers:\n";
   for (int i = 0; i < 1500; ++i) yaml += "  bad" + std::to_string(i) + ": 1\n";
@@ -1345,97 +973,6 @@ TEST(LoadErrors, TooManyErrorsAreCapped) {
   EXPECT_EQ(result.errors[999].format(), "test.yaml:1010:3: workers: unknown key 'bad999'");
   EXPECT_EQ(result.errors[1000].format(), "test.yaml: and 500 more errors");
 }
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
-// ---- the data plane's fixed capacities ----
-
-std::string many_interfaces(int count) {
-  std::string yaml = "interfaces:\n";
-  for (int i = 0; i < count; ++i) {
-    yaml += "  - { name: i" + std::to_string(i) + ", device: net_null" + std::to_string(i) +
-            ", addresses: [198.18." + std::to_string(i) + ".1/24] }\n";
-  }
-  return yaml;
-}
-
-TEST(LoadCapacity, AtMostEightInterfaces) {
-  EXPECT_EQ(errors_of(many_interfaces(8)), Lines{});
-  EXPECT_EQ(errors_of(many_interfaces(9)),
-            (Lines{"test.yaml:10:5: interfaces[8]: at most 8 interfaces"}));
-}
-
-TEST(LoadCapacity, AtMost1024VirtualServices) {
-  std::string yaml = many_interfaces(1) + "virtual_services:\n";
-  for (int i = 0; i < 1025; ++i) {
-    yaml += "  - { name: s" + std::to_string(i) + ", address: 198.19." + std::to_string(i / 250) +
-            "." + std::to_string(1 + i % 250) +
-            ", ports: [80], protocol: tcp, mode: dr, real_servers: [] }\n";
-  }
-  const Lines errors = errors_of(yaml);
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("virtual_services[1024]: at most 1024 virtual services"),
-            std::string::npos)
-      << errors[0];
-}
-
-TEST(LoadCapacity, AtMost4096RealServersInAll) {
-  std::string yaml =
-      "interfaces: [ { name: n, device: d, addresses: [198.18.0.1/15] } ]\n"
-      "virtual_services:\n";
-  for (int v = 0; v < 2; ++v) {
-    yaml += "  - name: s" + std::to_string(v) + "\n    address: 198.19.255." +
-            std::to_string(v + 1) + "\n    ports: [80]\n    protocol: tcp\n    mode: dr\n" +
-            "    real_servers:\n";
-    for (int i = 0; i < 2049; ++i) {
-      yaml += "      - { address: 198.18." + std::to_string(i / 250) + "." +
-              std::to_string(1 + i % 250) + " }\n";
-    }
-  }
-  const Lines errors = errors_of(yaml);
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find(
-                "virtual_services[1].real_servers[2047]: at most 4096 real and fallback servers"),
-            std::string::npos)
-      << errors[0];
-}
-
-TEST(LoadCapacity, EveryModeRunsOnSeveralWorkers) {
-  for (const char* mode : {"nat", "snat", "dr", "tun"}) {
-    SCOPED_TRACE(mode);
-    const std::string pool = std::string(mode) == "snat" ? ", snat_pool: [198.18.0.5]" : "";
-    const std::string port = std::string(mode) == "nat" || pool.size() ? ", port: 8080" : "";
-    const std::string service =
-        "virtual_services:\n  - { name: web, address: 198.18.0.10, "
-        "ports: [80], protocol: tcp, mode: " +
-        std::string(mode) + pool + ",\n      real_servers: [ { address: 198.18.0.20" + port +
-        " } ] }\n";
-    EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + service), Lines{});
-  }
-}
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
-// ---- schedulers, connection thresholds, fallback server ----
-
-const std::string kOneService = R"(interfaces:
-  - { name: front, device: d0, addresses: [198.18.0.1/24] }
-  - { name: back, device: d1, addresses: [198.18.1.1/24] }
-virtual_services:
-  - name: web
-    address: 198.18.0.10
-    ports: [80]
-    protocol: tcp
-    mode: nat
-)";
 
 TEST(LoadSchedulers, EveryIpvsNameAndMaglevIsAccepted) {
   for (const char* name : {"rr", "wrr", "lc", "wlc", "sh", "dh", "first", "maglev"}) {
@@ -1480,38 +1017,6 @@ TEST(LoadFallback, AddressAndPortOfTheSorryServer) {
   EXPECT_EQ(c.virtual_services[0].fallback->port, 9081);
 }
 
-TEST(LoadFallback, IsCheckedLikeARealServer) {
-  std::string dr = kOneService;
-  dr.replace(dr.find("mode: nat"), 9, "mode: dr ");
-  EXPECT_EQ(errors_of(dr + R"(    real_servers: []
-    fallback: { address: 198.18.0.99, port: 9081, weight: 3 }
-)"),
-            (Lines{"test.yaml:11:51: virtual_services[0].fallback: unknown key 'weight'"}));
-  EXPECT_EQ(errors_of(dr + R"(    real_servers: []
-    fallback: { address: 198.18.0.99, port: 9081 }
-)"),
-            (Lines{"test.yaml:11:45: virtual_services[0].fallback.port: dr mode cannot translate "
-                   "ports; remove port"}));
-  EXPECT_EQ(errors_of(kOneService + R"(    real_servers: []
-    fallback: { address: 198.19.5.9 }
-)"),
-            (Lines{"test.yaml:11:26: virtual_services[0].fallback.address: real server "
-                   "198.19.5.9 is not reachable: no interface subnet or route covers it"}));
-}
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
-// ---- snat ----
-
-std::string snat_service(const std::string& mode, const std::string& pool_line) {
-  return kOneService.substr(0, kOneService.find("    mode: nat")) + "    mode: " + mode + "\n" +
-         pool_line + "    real_servers: [ { address: 198.18.1.21, port: 8080 } ]\n";
-}
-
 TEST(LoadSnat, ThePoolIsRead) {
   const Config c = load_valid(snat_service("snat", "    snat_pool: [198.18.1.5, 198.18.1.6]\n"));
   EXPECT_EQ(c.virtual_services[0].mode, Mode::snat);
@@ -1531,92 +1036,50 @@ TEST(LoadSnat, ThePoolIsRequiredNonEmptyAndOnlyForSnat) {
                    "mode only"}));
 }
 
-TEST(LoadSnat, PoolAddressesAreOwnedOnAConnectedSubnetAndListedOnce) {
-  EXPECT_EQ(
-      errors_of(snat_service(
-          "snat", "    snat_pool: [198.18.1.1, 198.19.9.9, 198.18.1.5, 198.18.1.5, 1.2.3]\n")),
-      (Lines{"test.yaml:10:17: virtual_services[0].snat_pool[0]: snat_pool address 198.18.1.1 "
-             "is an address of interface 'back'; use an address of its own",
-             "test.yaml:10:29: virtual_services[0].snat_pool[1]: snat_pool address 198.19.9.9 is "
-             "not in a connected subnet: nothing would answer ARP or ND for it",
-             "test.yaml:10:53: virtual_services[0].snat_pool[3]: duplicate snat_pool address "
-             "198.18.1.5, also defined at 10:41",
-             "test.yaml:10:65: virtual_services[0].snat_pool[4]: invalid IP address '1.2.3'"}));
-}
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
-// ---- tun ----
-
-TEST(LoadTun, ServersMayBeRoutedButCannotTranslatePorts) {
-  const std::string tun = kTopology + R"(virtual_services:
-  - name: t
-    address: 198.19.0.13
-    ports: [80]
-    protocol: tcp
-    mode: tun
-    real_servers:
-      - { address: 198.19.144.1 }
-      - { address: 198.19.0.22, port: 8080 }
-)";
-  EXPECT_EQ(errors_of(tun),
-            (Lines{"test.yaml:18:39: virtual_services[0].real_servers[1].port: tun mode cannot "
-                   "translate ports; remove port"}));
-}
-
-TEST(LoadTun, RunsOnSeveralWorkers) {
-  // Replies go straight to the clients: nothing needs steering back to a worker.
-  EXPECT_EQ(errors_of("workers: { count: 2 }\n" + kTopology + R"(virtual_services:
-  - { name: t, address: 198.19.0.13, ports: [80], protocol: tcp, mode: tun,
-      real_servers: [ { address: 198.19.0.21 } ] }
-)"),
-            Lines{});
-}
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
-TEST(LoadSnat, PoolAddressesMayNotBeAnotherHostsOrServicesAddress) {
-  const std::string config =
-      kOneService.substr(0, kOneService.find("    mode: nat")) + R"(    mode: snat
-    snat_pool: [198.18.1.21, 198.18.0.10, 198.18.1.99]
-    real_servers: [ { address: 198.18.1.21, port: 8080 } ]
-    fallback: { address: 198.18.1.99, port: 9081 }
-)";
-  EXPECT_EQ(errors_of(config),
-            (Lines{"test.yaml:10:17: virtual_services[0].snat_pool[0]: snat_pool address "
-                   "198.18.1.21 is a real server",
-                   "test.yaml:10:30: virtual_services[0].snat_pool[1]: snat_pool address "
-                   "198.18.0.10 is the address of virtual service 'web'",
-                   "test.yaml:10:43: virtual_services[0].snat_pool[2]: snat_pool address "
-                   "198.18.1.99 is a fallback server"}));
-}
-
-TEST(LoadFallback, IsNotOneOfTheServicesRealServers) {
-  const Lines errors =
-      errors_of(kOneService + R"(    real_servers: [ { address: 198.18.1.21, port: 8080 } ]
-    fallback: { address: 198.18.1.21, port: 8080 }
-)");
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("the fallback server is also a real server of this service"),
-            std::string::npos)
-      << errors[0];
-}
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
 // ---- persistence ----
+
+// A service's own timeouts replace the global ones key by key; the others follow
+// connections.timeouts, wherever in the file that section stands.
+TEST(LoadTimeouts, AServiceSetsItsOwnAndInheritsTheRest) {
+  const Config c = load_valid(kOneService + R"(    timeouts: { tcp: 1200, udp: 30 }
+    real_servers: []
+  - { name: other, address: 198.18.0.11, ports: 80, protocol: tcp, mode: nat, real_servers: [] }
+connections: { timeouts: { tcp: 600, tcp_fin: 60 } }
+)");
+  const Timeouts& own = c.virtual_services.at(0).timeouts;
+  EXPECT_EQ(own.tcp, 1200u);
+  EXPECT_EQ(own.udp, 30u);
+  EXPECT_EQ(own.tcp_fin, 60u);   // the global value
+  EXPECT_EQ(own.tcp_syn, 60u);   // the global default
+  EXPECT_EQ(own.tcp_close, 10u);
+  const Timeouts& inherited = c.virtual_services.at(1).timeouts;
+  EXPECT_EQ(inherited.tcp, 600u);
+  EXPECT_EQ(inherited.udp, 300u);
+  EXPECT_EQ(inherited.tcp_fin, 60u);
+}
+
+TEST(LoadTimeouts, AServicesTimeoutsAreCheckedLikeTheGlobalOnes) {
+  EXPECT_EQ(errors_of(kOneService + R"(    timeouts: { tcp: 0, idle: 5, udp: 2592001 }
+    real_servers: []
+)"),
+            (Lines{"test.yaml:10:22: virtual_services[0].timeouts.tcp: out of range: 0 "
+                   "(expected 1..2592000)",
+                   "test.yaml:10:25: virtual_services[0].timeouts: unknown key 'idle'",
+                   "test.yaml:10:39: virtual_services[0].timeouts.udp: out of range: 2592001 "
+                   "(expected 1..2592000)"}));
+}
+
+TEST(LoadOnRemove, KeepIsTheDefaultAndCutIsTheOtherChoice) {
+  EXPECT_EQ(load_valid(kOneService + "    real_servers: []\n").virtual_services.at(0).on_remove,
+            OnRemove::keep);
+  EXPECT_EQ(load_valid(kOneService + "    on_remove: cut\n    real_servers: []\n")
+                .virtual_services.at(0)
+                .on_remove,
+            OnRemove::cut);
+  EXPECT_EQ(errors_of(kOneService + "    on_remove: drop\n    real_servers: []\n"),
+            (Lines{"test.yaml:10:16: virtual_services[0].on_remove: unknown on_remove 'drop' "
+                   "(expected keep or cut)"}));
+}
 
 TEST(LoadPersistence, TimeoutAndNetmaskAreRead) {
   const Config c =
@@ -1631,8 +1094,19 @@ TEST(LoadPersistence, TimeoutAndNetmaskAreRead) {
   EXPECT_EQ(d.virtual_services[0].persistence->netmask, 0xffffffffu);
 }
 
+// ipvsadm -M 0.0.0.0: one group for every client, so an active/standby pair keeps them all on
+// one server; as a prefix length, 0.
+TEST(LoadPersistence, AZeroNetmaskPutsEveryClientInOneGroup) {
+  for (const char* mask : {"0.0.0.0", "0"}) {
+    SCOPED_TRACE(mask);
+    const Config c = load_valid(kOneService + "    persistence: { netmask: " + mask +
+                                " }\n    real_servers: []\n");
+    EXPECT_EQ(c.virtual_services.at(0).persistence->netmask, 0u);
+  }
+}
+
 TEST(LoadPersistence, InvalidNetmasksAndTimeoutsAreRejected) {
-  for (const char* mask : {"255.0.255.0", "0.0.0.0", "255.255.255.1"}) {
+  for (const char* mask : {"255.0.255.0", "255.255.255.1", "0.255.255.255"}) {
     const Lines errors = errors_of(kOneService + "    persistence: { netmask: " + mask +
                                    " }\n    real_servers: []\n");
     ASSERT_EQ(errors.size(), 1u) << mask;
@@ -1650,21 +1124,6 @@ TEST(LoadPersistence, InvalidNetmasksAndTimeoutsAreRejected) {
                    "'/24' (expected contiguous ones such as 255.255.255.0, or a prefix length "
                    "such as 64)"}));
 }
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
-
-// ---- IPv6 ----
-
-const std::string kDualStack = R"(interfaces:
-  - { name: front, device: net_null0, addresses: [198.18.0.1/24, "2001:2::1/64"] }
-  - { name: back, device: net_null1, addresses: [198.18.1.1/24, 2001:2:0:1::1/64] }
-routes:
-  - { prefix: "2001:2:9::/48", via: "2001:2:0:1::fe" }
-)";
 
 TEST(LoadIpv6, ServicesOfEitherFamilyAreRead) {
   const Config c = load_valid(kDualStack + R"(virtual_services:
@@ -1686,79 +1145,6 @@ TEST(LoadIpv6, ServicesOfEitherFamilyAreRead) {
   EXPECT_EQ(c.routes.at(0).via, ip("2001:2:0:1::fe"));
 }
 
-TEST(LoadIpv6, AServiceKeepsToOneFamily) {
-  EXPECT_EQ(errors_of(kDualStack + R"(virtual_services:
-  - name: mixed
-    address: 2001:2::10
-    ports: [80]
-    protocol: tcp
-    mode: nat
-    real_servers:
-      - { address: 198.18.1.21, port: 8080 }
-    fallback: { address: 198.18.1.99, port: 8080 }
-)"),
-            (Lines{"test.yaml:13:20: virtual_services[0].real_servers[0].address: real server "
-                   "198.18.1.21 is IPv4 but the service's address 2001:2::10 is IPv6 (no "
-                   "translation between families)",
-                   "test.yaml:14:26: virtual_services[0].fallback.address: fallback server "
-                   "198.18.1.99 is IPv4 but the service's address 2001:2::10 is IPv6 (no "
-                   "translation between families)"}));
-  const Lines pool = errors_of(kDualStack + R"(virtual_services:
-  - name: pool
-    address: 198.18.0.12
-    ports: [80]
-    protocol: tcp
-    mode: snat
-    snat_pool: ["2001:2:0:1::5"]
-    real_servers:
-      - { address: 198.18.1.21, port: 8080 }
-)");
-  ASSERT_EQ(pool.size(), 1u);
-  EXPECT_NE(pool[0].find("snat_pool address 2001:2:0:1::5 is IPv6 but the service's address "
-                         "198.18.0.12 is IPv4"),
-            std::string::npos);
-}
-
-TEST(LoadIpv6, ARouteAndItsNextHopShareAFamily) {
-  const Lines errors = errors_of(R"(interfaces:
-  - { name: front, device: net_null0, addresses: [198.18.0.1/24, "2001:2::1/64"] }
-routes:
-  - { prefix: "2001:2:9::/48", via: 198.18.0.254 }
-  - { prefix: 198.19.0.0/16, via: "2001:2::fe" }
-)");
-  EXPECT_EQ(errors, (Lines{"test.yaml:4:37: routes[0].via: next hop 198.18.0.254 is not of the "
-                           "prefix's family (2001:2:9::/48)",
-                           "test.yaml:5:35: routes[1].via: next hop 2001:2::fe is not of the "
-                           "prefix's family (198.19.0.0/16)"}));
-}
-
-TEST(LoadIpv6, UnreachableAndDuplicateIpv6AreNamed) {
-  const Lines errors = errors_of(kDualStack + R"(virtual_services:
-  - name: a
-    address: "2001:2::10"
-    ports: [80]
-    protocol: tcp
-    mode: dr
-    real_servers:
-      - { address: "2001:2:7::21" }
-  - name: b
-    address: "2001:2::10"
-    ports: [80]
-    protocol: tcp
-    mode: nat
-    real_servers:
-      - { address: "2001:2:0:1::21", port: 8080 }
-      - { address: "2001:2:0:1::21", port: 8080 }
-)");
-  EXPECT_EQ(errors,
-            (Lines{"test.yaml:13:20: virtual_services[0].real_servers[0].address: real server "
-                   "2001:2:7::21 is not in a connected subnet (dr mode needs the same L2)",
-                   "test.yaml:16:13: virtual_services[1].ports[0]: duplicate virtual service "
-                   "[2001:2::10]:80/tcp, also defined at 9:13",
-                   "test.yaml:21:9: virtual_services[1].real_servers[1]: duplicate real server "
-                   "[2001:2:0:1::21]:8080, also defined at 20:9"}));
-}
-
 TEST(LoadIpv6, HostileAddressesAreRefusedAtTheirPosition) {
   const Lines errors = errors_of(R"(interfaces:
   - { name: front, device: net_null0, addresses: ["2001:2::1/129", "2001:2::1/0", "::ffff:1.2.3.4/96"] }
@@ -1771,52 +1157,6 @@ TEST(LoadIpv6, HostileAddressesAreRefusedAtTheirPosition) {
                    "test.yaml:2:83: interfaces[0].addresses[2]: invalid prefix '::ffff:1.2.3.4/96' "
                    "(expected a.b.c.d/length or IPv6/length)"}));
 }
-
-TEST(LoadIpv6, PersistenceGroupsIpv6ClientsByAPrefixLength) {
-  const std::string service = kDualStack + R"(virtual_services:
-  - name: sticky
-    address: "2001:2::10"
-    ports: [80]
-    protocol: tcp
-    mode: nat
-    persistence: { timeout: 60, netmask: @mask@ }
-    real_servers:
-      - { address: "2001:2:0:1::21", port: 8080 }
-)";
-  const auto with = [&](const std::string& mask) {
-    std::string yaml = service;
-    yaml.replace(yaml.find("@mask@"), 6, mask);
-    return yaml;
-  };
-  EXPECT_EQ(load_valid(with("64")).virtual_services[0].persistence->prefix_length, 64);
-  const Lines dotted = errors_of(with("255.255.255.0"));
-  ASSERT_EQ(dotted.size(), 1u);
-  EXPECT_NE(dotted[0].find("persistence.netmask: an IPv6 service groups clients by a prefix "
-                           "length (netmask: 64)"),
-            std::string::npos);
-  for (const char* bad : {"0", "129", "064", "-1"}) {
-    SCOPED_TRACE(bad);
-    EXPECT_EQ(errors_of(with(bad)).size(), 1u);
-  }
-}
-
-TEST(LoadPersistence, AnIpv4PrefixLengthIsItsNetmask) {
-  const Config c =
-      load_valid(kOneService + "    persistence: { netmask: 24 }\n    real_servers: []\n");
-  EXPECT_EQ(c.virtual_services[0].persistence->netmask, 0xffffff00u);
-  const Lines errors =
-      errors_of(kOneService + "    persistence: { netmask: 33 }\n    real_servers: []\n");
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("prefix length 33 is longer than an IPv4 address (expected 1..32)"),
-            std::string::npos)
-      << errors[0];
-}
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
 
 TEST(LoadIpv6, OnlyRoutableUnicastAddressesServe) {
   for (const char* address : {"\"::\"", "\"::1\"", "\"ff02::1\"", "\"fe80::1\"", "0.0.0.0",
@@ -1861,27 +1201,6 @@ TEST(LoadIpv6, ServersAndPoolsAreRoutableUnicastToo) {
                    "test.yaml:15:26: virtual_services[0].fallback.address: fallback server ::1 "
                    "is a loopback address"}));
 }
-
-TEST(LoadIpv6, AServiceNeedsAnInterfaceAddressOfItsFamily) {
-  EXPECT_EQ(errors_of(R"(interfaces:
-  - { name: front, device: net_null0, addresses: [198.18.0.1/24] }
-virtual_services:
-  - name: web6
-    address: "2001:2::10"
-    ports: [80]
-    protocol: tcp
-    mode: dr
-    real_servers: []
-)"),
-            (Lines{"test.yaml:5:14: virtual_services[0].address: no interface has an IPv6 "
-                   "address for 2001:2::10"}));
-}
-
-}  // namespace
-}  // namespace sluice::config
-
-namespace sluice::config {
-namespace {
 
 TEST(LoadIpv6, OwnAddressesAndNextHopsAreRoutableUnicast) {
   const Lines errors = errors_of(R"(interfaces:

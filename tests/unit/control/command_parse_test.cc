@@ -57,6 +57,46 @@ TEST(CommandParse, SetServerTakesIpv6InBrackets) {
   }
 }
 
+// `show servers` prints a server without port of a `ports: all` service as ADDRESS:*.
+TEST(CommandParse, SetServerTakesAStarForAServerWithoutPort) {
+  for (const char* line : {"set server 198.18.0.11:80 198.18.1.21:* state drain",
+                           "set server [2001:2::11]:80 [2001:2:0:1::21]:* state drain"}) {
+    const auto p = parse_command(line);
+    ASSERT_TRUE(p.command) << line << ": " << p.error;
+    EXPECT_EQ(std::get<SetServer>(*p.command).server.port, 0) << line;
+  }
+  for (const char* bad : {"set server 198.18.0.11:80 198.18.1.21:** state drain",
+                          "set server 198.18.0.11:80 *:* state drain",
+                          "set server 198.18.0.11:80 198.18.1.21* state drain",
+                          "set server 198.18.0.11:* 198.18.1.21:* state drain",
+                          "set server 198.18.0.11:80 2001:2:0:1::21:* state drain"}) {
+    EXPECT_FALSE(parse_command(bad).command) << bad;
+  }
+}
+
+struct Naming {
+  const char* server;            // in the command: RIP:PORT or RIP:*
+  std::optional<uint16_t> port;  // the real server's in the config
+  bool named;
+};
+
+TEST(CommandParse, SetServerNamesAServerByItsPortTheServicesPortOrAStar) {
+  for (const Naming& n : {Naming{"198.18.1.21:*", std::nullopt, true},
+                          Naming{"198.18.1.21:*", 8080, false},
+                          Naming{"198.18.1.21:80", std::nullopt, true},  // the command's VIP port
+                          Naming{"198.18.1.21:81", std::nullopt, false},
+                          Naming{"198.18.1.21:8080", 8080, true},
+                          Naming{"198.18.1.22:8080", 8080, false}}) {
+    const auto p = parse_command(std::string("set server 198.18.0.11:80 ") + n.server + " weight 1");
+    ASSERT_TRUE(p.command) << p.error;
+    config::RealServer rs;
+    rs.address = *parse_ip("198.18.1.21");
+    rs.port = n.port;
+    EXPECT_EQ(names_server(std::get<SetServer>(*p.command), rs), n.named)
+        << n.server << " " << n.port.value_or(0);
+  }
+}
+
 struct Bad {
   std::string line;
   std::string error_part;

@@ -1,6 +1,12 @@
 #include "control/ports.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 #include "config/load.h"
 
@@ -41,6 +47,51 @@ TEST(Ports, ThePacketPoolHoldsEveryRingFullAtOnce) {
   EXPECT_EQ(packet_pool_size(8, 2), 109375u);
   // One worker: no hand-off rings.
   EXPECT_EQ(packet_pool_size(1, 2), 2 * 2048u + 2048 + 2 * 1023 + 2 * 512 + 2 * 384);
+}
+
+TEST(Ports, TheRuntimeDirectoryIsEalsForRoot) {
+  if (getuid() != 0) GTEST_SKIP() << "EAL puts it under XDG_RUNTIME_DIR for other users";
+  EXPECT_EQ(eal_runtime_dir("lb1"), "/var/run/dpdk/lb1");
+}
+
+// A primary DPDK process write-locks part of RUNTIME_DIR/config for as long as it runs
+// (rte_eal_config_create); POSIX locks are per process, so a child holds it here.
+TEST(Ports, AConfigFileLockedByAnotherProcessIsSeen) {
+  char pattern[] = "/tmp/sluice-eal-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  EXPECT_FALSE(eal_config_locked(dir));  // no config file: nobody ran with this prefix
+  const std::string file = dir + "/config";
+  const int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 4096), 0);
+  EXPECT_FALSE(eal_config_locked(dir));  // left behind by a primary that is gone
+
+  int locked[2], release[2];
+  ASSERT_EQ(pipe(locked), 0);
+  ASSERT_EQ(pipe(release), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = 64;  // EAL locks its memsegs field, not the file's start
+    lock.l_len = 1024;
+    char byte = fcntl(fd, F_SETLK, &lock) == 0 ? 'y' : 'n';
+    (void)!write(locked[1], &byte, 1);
+    (void)!read(release[0], &byte, 1);
+    _exit(0);
+  }
+  char byte = 0;
+  ASSERT_EQ(read(locked[0], &byte, 1), 1);
+  ASSERT_EQ(byte, 'y');
+  EXPECT_TRUE(eal_config_locked(dir));
+  ASSERT_EQ(write(release[1], &byte, 1), 1);
+  waitpid(child, nullptr, 0);
+  EXPECT_FALSE(eal_config_locked(dir));  // the lock went with its process
+  for (int p : {locked[0], locked[1], release[0], release[1], fd}) close(p);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -39,12 +39,16 @@ struct Compiled {
   std::vector<NextHop> hops;
 };
 
-Compiled run(const Config& cfg, ServerIds& ids, const Overrides& o = {}) {
+Compiled run(const Config& cfg, ServerIds& ids, const Overrides& o = {},
+             const Previous& previous = {}) {
   Compiled c;
-  CompileResult r = compile(cfg, 1, ids, o, [&c](const NextHop& h) {
-    c.hops.push_back(h);
-    return static_cast<uint16_t>(c.hops.size() - 1);
-  });
+  CompileResult r = compile(
+      cfg, 1, ids, o,
+      [&c](const NextHop& h) {
+        c.hops.push_back(h);
+        return static_cast<uint16_t>(c.hops.size() - 1);
+      },
+      previous);
   EXPECT_TRUE(r.snapshot) << r.error;
   c.snap = std::move(r.snapshot);
   return c;
@@ -165,18 +169,62 @@ virtual_services:
   EXPECT_EQ(second.snap->servers.size(), 3000u);
 }
 
-TEST(Compile, RemovedServersAreNotForwardedAndTheirIdsAreReusedLast) {
+// `yaml` without the line of server 198.18.1.22.
+std::string without_22(std::string yaml) {
+  return yaml.erase(yaml.find("      - { address: 198.18.1.22"),
+                    std::string("      - { address: 198.18.1.22, weight: 6 }\n").size());
+}
+
+TEST(Compile, RemovedServersWithoutConnectionsAreNotForwardedAndTheirIdsAreReusedLast) {
   ServerIds ids;
   const Compiled before = run(load(kBase), ids);
-  std::string smaller = kBase;
-  smaller.erase(smaller.find("      - { address: 198.18.1.22"),
-                std::string("      - { address: 198.18.1.22, weight: 6 }\n").size());
-  const Compiled after = run(load(smaller), ids);
+  const Compiled after =
+      run(load(without_22(kBase)), ids, {}, {before.snap.get(), [](uint32_t) { return false; }});
   const uint32_t gone = before.snap->servers[1].id;
   EXPECT_FALSE(after.snap->fate_by_id[gone].forward);
   EXPECT_TRUE(after.snap->fate_by_id[before.snap->servers[0].id].forward);
   const Compiled again = run(load(kBase), ids);
   EXPECT_NE(again.snap->servers[1].id, gone);
+}
+
+// As IPVS keeps forwarding a removed destination's connections: the way to the server stays,
+// compile after compile, until its connections end.
+TEST(Compile, ARemovedServersConnectionsKeepTheirWayUntilTheyEnd) {
+  const std::string yaml = kBase + std::string("    timeouts: { tcp: 1200 }\n");
+  ServerIds ids;
+  const Compiled before = run(load(yaml), ids);
+  const uint32_t gone = before.snap->servers[1].id;
+  bool connected = true;
+  const auto has_connections = [&](uint32_t id) { return id == gone && connected; };
+  const Compiled after = run(load(without_22(yaml)), ids, {}, {before.snap.get(), has_connections});
+  EXPECT_TRUE(after.snap->fate_by_id[gone].forward);
+  EXPECT_EQ(after.snap->fate_by_id[gone].neighbour, before.snap->fate_by_id[gone].neighbour);
+  EXPECT_EQ(after.snap->timeouts_of(gone).tcp, 1200u);  // its service's, not the global 900
+  const Compiled later = run(load(without_22(yaml)), ids, {}, {after.snap.get(), has_connections});
+  EXPECT_TRUE(later.snap->fate_by_id[gone].forward);
+  connected = false;
+  const Compiled ended = run(load(without_22(yaml)), ids, {}, {later.snap.get(), has_connections});
+  EXPECT_FALSE(ended.snap->fate_by_id[gone].forward);
+}
+
+TEST(Compile, OnRemoveCutOrAHaltCutsARemovedServersConnections) {
+  const auto connected = [](uint32_t) { return true; };
+  ServerIds ids;
+  const std::string cut = kBase + std::string("    on_remove: cut\n");
+  const Compiled before = run(load(cut), ids);
+  const uint32_t gone = before.snap->servers[1].id;
+  const Compiled after = run(load(without_22(cut)), ids, {}, {before.snap.get(), connected});
+  EXPECT_FALSE(after.snap->fate_by_id[gone].forward);
+
+  ServerIds ids2;
+  const Config cfg = load(kBase);
+  Overrides halted;
+  halted[key_of(cfg.virtual_services[0], cfg.virtual_services[0].real_servers[1])] = {
+      .state = AdminState::halt, .weight = std::nullopt};
+  const Compiled was_halted = run(cfg, ids2, halted);
+  const Compiled removed =
+      run(load(without_22(kBase)), ids2, {}, {was_halted.snap.get(), connected});
+  EXPECT_FALSE(removed.snap->fate_by_id[was_halted.snap->servers[1].id].forward);
 }
 
 TEST(Compile, OverridesReplaceTheFilesStateAndWeight) {
@@ -190,6 +238,25 @@ TEST(Compile, OverridesReplaceTheFilesStateAndWeight) {
   EXPECT_EQ(c.snap->servers[0].weight, 9);
   EXPECT_FALSE(c.snap->fate_by_id[c.snap->servers[0].id].forward);
   EXPECT_EQ(c.snap->services[0].max_weight, 6);  // a halted server leaves wrr
+}
+
+TEST(Compile, ConnectionsOfEachServerTakeTheirServicesTimeouts) {
+  std::string yaml = kBase + std::string(R"(    timeouts: { tcp: 1200 }
+    fallback: { address: 198.18.1.99 }
+  - { name: b, address: 198.18.0.11, ports: 80, protocol: tcp, mode: nat,
+      real_servers: [{ address: 198.18.1.40 }] }
+connections: { timeouts: { tcp: 600 } }
+)");
+  ServerIds ids;
+  const Compiled c = run(load(yaml), ids);
+  const dp::Snapshot& snap = *c.snap;
+  EXPECT_EQ(snap.timeouts.tcp, 600u);
+  for (const dp::RealServerEntry& s : snap.servers) {  // a's three, its fallback, then b's
+    EXPECT_EQ(snap.timeouts_of(s.id).tcp, s.address == *parse_ip("198.18.1.40") ? 600u : 1200u)
+        << format_ip(s.address);
+    EXPECT_EQ(snap.timeouts_of(s.id).udp, 300u);
+  }
+  EXPECT_EQ(snap.servers.size(), 5u);
 }
 
 TEST(Compile, RouteToPrefersConnectedThenLongestRoute) {
