@@ -282,7 +282,11 @@ const config::VirtualService* service_of(const config::Config& cfg, const Server
 }  // namespace
 
 Result<void> Appliance::publish(const config::Config& cfg) {
-  const auto slot_for = [this](const control::NextHop& hop) { return neighbours_->slot_for(hop); };
+  const auto slot_for = [this](const NextHop& hop) -> std::optional<NeighbourSlot> {
+    const std::optional<uint16_t> slot = neighbours_->slot_for(hop);
+    if (!slot) return std::nullopt;
+    return NeighbourSlot{.slot = *slot, .resolved = neighbours_->entries()[*slot].resolved};
+  };
   control::ServerIds ids = ids_;  // a failed compile must leave the running ids untouched
   const auto has_connections = [this](uint32_t id) {
     return std::ranges::any_of(workers_,
@@ -297,7 +301,14 @@ Result<void> Appliance::publish(const config::Config& cfg) {
   ++generation_;
   ids_ = std::move(ids);
   neighbours_->retain(neighbour_slots_of(r.snapshot.get()));
+  // Servers whose next hop is not resolved take no connections yet: ask for their MACs now
+  // and publish again once one answers (tick_neighbours).
+  awaiting_neighbours_.clear();
+  for (const dp::RealServerEntry& s : r.snapshot->servers) {
+    if (!s.reachable) awaiting_neighbours_.insert(r.snapshot->fate_by_id[s.id].neighbour);
+  }
   publisher_->publish(std::move(r.snapshot));
+  if (!awaiting_neighbours_.empty() && exception_ != nullptr) tick_neighbours(monotonic_ms());
   return {};
 }
 
@@ -311,6 +322,13 @@ void Appliance::tick_neighbours(uint64_t now_ms) {
   neighbours_->tick(now_ms, [this](const NextHop& hop) {
     exception_->send_neighbour_request(cfg_, hop);
   });
+  const auto resolved = [this](uint16_t slot) { return neighbours_->entries()[slot].resolved; };
+  if (std::ranges::any_of(awaiting_neighbours_, resolved)) {
+    if (Result<void> r = publish(cfg_); !r) {
+      RTE_LOG(WARNING, USER1, "sluiced: cannot publish newly reachable servers: %s\n",
+              r.error().c_str());
+    }
+  }
 }
 
 void Appliance::reclaim_snapshots() { publisher_->reclaim(); }

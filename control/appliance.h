@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,7 @@ class Appliance {
   control::ServerIds ids_;
   control::Overrides overrides_;
   uint64_t generation_ = 0;
+  std::set<uint16_t> awaiting_neighbours_;  // slots of servers published as not reachable yet
   std::vector<std::unique_ptr<dp::ConnTable>> tables_;
   std::vector<std::unique_ptr<dp::ConnTable6>> tables6_;
   std::vector<dp::WorkerCtx*> workers_;

@@ -37,10 +37,12 @@ struct RealServerEntry {
   // This worker's share of the connection thresholds (0: no limit); see scheduler.h.
   uint32_t max_conns = 0;
   uint32_t min_conns = 0;
+  // Its next hop's MAC is known: a server added by a reload waits for it (control/compile).
+  bool reachable = true;
 
   // May it take new connections, as far as configuration goes? (The thresholds are judged
   // by the scheduler against live counts; health state joins with a later issue.)
-  bool available() const { return state == AdminState::online && weight > 0; }
+  bool available() const { return state == AdminState::online && weight > 0 && reachable; }
 };
 
 struct ConnTimeouts {  // seconds

@@ -112,7 +112,7 @@ struct ServerCompiler {
     if (!id) return "more than " + std::to_string(kMaxRealServers) + " real servers";
     const std::optional<NextHop> hop = route_to(cfg, rs.address);
     if (!hop) return "real server unreachable (validation should have caught it)";
-    const std::optional<uint16_t> neighbour = neighbour_slot(*hop);
+    const std::optional<NeighbourSlot> neighbour = neighbour_slot(*hop);
     if (!neighbour) return "more than " + std::to_string(kMaxNeighbours) + " next hops";
     Override o;
     if (auto it = overrides.find(key); it != overrides.end()) o = it->second;
@@ -124,13 +124,14 @@ struct ServerCompiler {
         .state = o.state.value_or(rs.state),
         .max_conns = per_worker(rs.max_conns),
         .min_conns = per_worker(rs.min_conns),
+        .reachable = neighbour->resolved,
     };
     const IpAddress tunnel_source =
         own_address_towards(cfg.interfaces[hop->interface], hop->address);
     snap.fate_by_id[*id] = {
         .forward = server.state != AdminState::halt,
         .interface = hop->interface,
-        .neighbour = *neighbour,
+        .neighbour = neighbour->slot,
         .tunnel_source = tunnel_source.is_v4() ? dp::wire_v4(tunnel_source) : 0,
     };
     if (!tunnel_source.is_v4()) snap.tunnel_source6_by_id[*id] = dp::wire_v6(tunnel_source);

@@ -68,9 +68,16 @@ uint32_t persistence_key_of(const std::string& service);
 // neighbour solicitations, tun's outer header).
 IpAddress own_address_towards(const config::Interface& ifc, const IpAddress& next_hop);
 
-// Hands out the NeighbourSlots slot for a next hop (control/neighbour_ctl owns them);
-// nullopt when all are in use.
-using NeighbourSlotFor = std::function<std::optional<uint16_t>(const NextHop&)>;
+// A next hop's slot in NeighbourSlots, and whether its MAC is known yet.
+struct NeighbourSlot {
+  uint16_t slot = 0;
+  bool resolved = false;
+};
+// Hands out the slot for a next hop (control/neighbour_ctl owns them); nullopt when all are
+// in use. A real server whose next hop is not resolved yet takes no new connections until a
+// later snapshot says it is (control/appliance.cc republishes when it resolves): its first
+// SYNs would otherwise be dropped and the clients wait a second for a retransmission.
+using NeighbourSlotFor = std::function<std::optional<NeighbourSlot>(const NextHop&)>;
 
 struct CompileResult {
   std::unique_ptr<dp::Snapshot> snapshot;  // null on error

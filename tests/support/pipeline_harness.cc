@@ -124,7 +124,13 @@ PipelineHarness::~PipelineHarness() {
 }
 
 void PipelineHarness::publish() {
-  const auto slot_for = [this](const control::NextHop& hop) { return neighbours_->slot_for(hop); };
+  // Every next hop resolves at once, as if its ARP reply were already in.
+  const auto slot_for = [this](const control::NextHop& hop) -> std::optional<control::NeighbourSlot> {
+    const std::optional<uint16_t> slot = neighbours_->slot_for(hop);
+    if (!slot) return std::nullopt;
+    neighbours_->learn(hop.interface, hop.address, neighbour_mac(format_ip(hop.address)), 0);
+    return control::NeighbourSlot{.slot = *slot, .resolved = true};
+  };
   const auto has_connections = [this](uint32_t id) {
     return std::any_of(workers_.begin(), workers_.end(),
                        [id](const auto& w) { return dp::holds_connections(*w, id); });
@@ -132,12 +138,6 @@ void PipelineHarness::publish() {
   control::CompileResult r = control::compile(cfg_, ++generation_, ids_, overrides_, slot_for,
                                               {published_.load(), has_connections});
   if (!r.snapshot) throw std::runtime_error(r.error);
-  // Resolve every next hop, as ARP replies would.
-  for (const auto& e : neighbours_->entries()) {
-    if (!e.in_use) continue;
-    neighbours_->learn(e.hop.interface, e.hop.address,
-                       neighbour_mac(format_ip(e.hop.address)), 0);
-  }
   published_.store(r.snapshot.get());
   snapshots_.push_back(std::move(r.snapshot));
 }

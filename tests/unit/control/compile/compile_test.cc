@@ -39,14 +39,16 @@ struct Compiled {
   std::vector<NextHop> hops;
 };
 
+// Next hops get slots in order; all resolved unless `unresolved` names one.
 Compiled run(const Config& cfg, ServerIds& ids, const Overrides& o = {},
-             const Previous& previous = {}) {
+             const Previous& previous = {}, std::optional<IpAddress> unresolved = {}) {
   Compiled c;
   CompileResult r = compile(
       cfg, 1, ids, o,
-      [&c](const NextHop& h) {
+      [&c, unresolved](const NextHop& h) {
         c.hops.push_back(h);
-        return static_cast<uint16_t>(c.hops.size() - 1);
+        return NeighbourSlot{.slot = static_cast<uint16_t>(c.hops.size() - 1),
+                             .resolved = h.address != unresolved};
       },
       previous);
   EXPECT_TRUE(r.snapshot) << r.error;
@@ -110,6 +112,19 @@ TEST(Compile, WrrParametersCoverAvailableServersOnly) {
   const Compiled c = run(load(kBase), ids);
   EXPECT_EQ(c.snap->services[0].max_weight, 6);
   EXPECT_EQ(c.snap->services[0].weight_gcd, 2);
+}
+
+// A server whose next hop's MAC is not known yet takes no new connections (its SYNs would be
+// dropped), but keeps its way for connections it may already have.
+TEST(Compile, AServerWithAnUnresolvedNextHopTakesNoNewConnections) {
+  ServerIds ids;
+  const Compiled c = run(load(kBase), ids, {}, {}, *parse_ip("198.18.1.22"));
+  const dp::RealServerEntry& waiting = c.snap->servers[1];
+  EXPECT_FALSE(waiting.reachable);
+  EXPECT_FALSE(waiting.available());
+  EXPECT_TRUE(c.snap->servers[0].available());
+  EXPECT_TRUE(c.snap->fate_by_id[waiting.id].forward);
+  EXPECT_EQ(c.snap->services[0].max_weight, 4);  // wrr over the servers that can take them
 }
 
 TEST(Compile, NextHopsAreConnectedOrThroughTheRoute) {
