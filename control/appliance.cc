@@ -16,8 +16,8 @@
 
 namespace sluice::control {
 // Every ring here has one producer thread and one consumer thread.
-rte_ring* Appliance::make_ring(const std::string& name) {
-  rte_ring* r = rte_ring_create(name.c_str(), kRingSize, static_cast<int>(rte_socket_id()),
+rte_ring* Appliance::make_ring(const std::string& name, unsigned size) {
+  rte_ring* r = rte_ring_create(name.c_str(), size, static_cast<int>(rte_socket_id()),
                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (r != nullptr) rings_.push_back(r);
   return r;
@@ -124,7 +124,7 @@ std::unique_ptr<Appliance> Appliance::start(config::Config cfg, std::string& err
 
 std::string Appliance::start_workers() {
   const uint32_t count = cfg_.workers.count;
-  std::vector<rte_ring*> to_kernel;
+  std::vector<KernelRings> to_kernel;
   rte_ring* to_wire = nullptr;
   uint16_t id = 0;
   unsigned lcore = 0;
@@ -171,6 +171,7 @@ std::string Appliance::start_workers() {
     w->published = publisher_->slot();
     w->qsbr = publisher_->qsbr();
     w->kernel_ring = make_ring("sluice_kernel_" + suffix);
+    w->neighbour_ring = make_ring("sluice_neighbours_" + suffix, kNeighbourRingSize);
     w->to_worker = make_message_ring("sluice_to_worker_" + suffix, sizeof(dp::ControlMessage),
                                      dp::kToWorkerRingSize);
     w->from_worker = make_message_ring("sluice_from_worker_" + suffix,
@@ -179,11 +180,11 @@ std::string Appliance::start_workers() {
       w->from_kernel = make_ring("sluice_from_kernel");
       to_wire = w->from_kernel;
     }
-    if (w->kernel_ring == nullptr || w->to_worker == nullptr || w->from_worker == nullptr ||
+    if (w->kernel_ring == nullptr || w->neighbour_ring == nullptr || w->to_worker == nullptr || w->from_worker == nullptr ||
         to_wire == nullptr) {
       return "cannot create worker rings: " + std::string(rte_strerror(rte_errno));
     }
-    to_kernel.push_back(w->kernel_ring);
+    to_kernel.push_back({w->neighbour_ring, w->kernel_ring});
     w->burst = cfg_.workers.burst;
     w->idle_polls = cfg_.workers.idle_polls;
     w->idle_sleep_us = cfg_.workers.idle_sleep_us;

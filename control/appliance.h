@@ -66,7 +66,7 @@ class Appliance {
  private:
   Appliance() = default;
   std::string start_workers();
-  rte_ring* make_ring(const std::string& name);  // owned by the appliance
+  rte_ring* make_ring(const std::string& name, unsigned size = kRingSize);  // owned by it
   rte_ring* make_message_ring(const std::string& name, unsigned element_size, unsigned count);
   std::string connect_handoff_rings();
   void start_flow_steering();

@@ -19,7 +19,7 @@ constexpr unsigned kBurst = 64;
 }  // namespace
 
 ExceptionPath::ExceptionPath(const std::vector<DataInterface>& interfaces,
-                             std::vector<rte_ring*> from_workers, rte_ring* to_wire,
+                             std::vector<KernelRings> from_workers, rte_ring* to_wire,
                              rte_mempool* pool, NeighbourCtl& neighbours)
     : interfaces_(interfaces),
       from_workers_(std::move(from_workers)),
@@ -73,24 +73,28 @@ void ExceptionPath::learn_if_arp(rte_mbuf* m, uint64_t now_ms) {
                     IpAddress::v4(rte_be_to_cpu_32(arp->arp_data.arp_sip)), mac, now_ms);
 }
 
+// Every worker's ARP and ND first, then a burst of the rest from each.
 uint32_t ExceptionPath::workers_to_kernel(uint64_t now_ms) {
   uint32_t moved = 0;
-  for (rte_ring* ring : from_workers_) {
-    rte_mbuf* pkts[kBurst];
-    const unsigned n =
-        rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
-    for (unsigned i = 0; i < n; ++i) {
-      rte_mbuf* m = pkts[i];
-      learn_if_arp(m, now_ms);
-      const uint16_t tap = interfaces_[dp::meta_of(m).interface].tap_port_id;
-      if (rte_eth_tx_burst(tap, 0, &m, 1) != 1) {
-        rte_pktmbuf_free(m);
-        ++dropped_;
-      }
-    }
-    moved += n;
-  }
+  for (const KernelRings& rings : from_workers_) moved += ring_to_kernel(rings.neighbours, now_ms);
+  for (const KernelRings& rings : from_workers_) moved += ring_to_kernel(rings.others, now_ms);
   return moved;
+}
+
+uint32_t ExceptionPath::ring_to_kernel(rte_ring* ring, uint64_t now_ms) {
+  rte_mbuf* pkts[kBurst];
+  const unsigned n =
+      rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    learn_if_arp(m, now_ms);
+    const uint16_t tap = interfaces_[dp::meta_of(m).interface].tap_port_id;
+    if (rte_eth_tx_burst(tap, 0, &m, 1) != 1) {
+      rte_pktmbuf_free(m);
+      ++dropped_;
+    }
+  }
+  return n;
 }
 
 uint32_t ExceptionPath::kernel_to_wire() {

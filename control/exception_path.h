@@ -18,12 +18,18 @@
 
 namespace sluice::control {
 
+// One worker's rings of packets for the kernel (dataplane/kernel_path.h).
+struct KernelRings {
+  rte_ring* neighbours;  // ARP and ND: drained first, so floods of the rest cannot starve them
+  rte_ring* others;
+};
+
 class ExceptionPath {
  public:
-  ExceptionPath(const std::vector<DataInterface>& interfaces, std::vector<rte_ring*> from_workers,
+  ExceptionPath(const std::vector<DataInterface>& interfaces, std::vector<KernelRings> from_workers,
                 rte_ring* to_wire, rte_mempool* pool, NeighbourCtl& neighbours);
 
-  // Moves what is waiting in both directions. Returns the number of packets moved.
+  // Moves what is waiting in both directions, ARP and ND first. Returns the packets moved.
   uint32_t poll(uint64_t now_ms);
   // Asks "who has hop.address" from our address on that subnet: an ARP request for IPv4, a
   // neighbour solicitation for IPv6.
@@ -33,13 +39,14 @@ class ExceptionPath {
 
  private:
   uint32_t workers_to_kernel(uint64_t now_ms);
+  uint32_t ring_to_kernel(rte_ring* ring, uint64_t now_ms);
   uint32_t kernel_to_wire();
   void learn_if_arp(rte_mbuf* m, uint64_t now_ms);
   void learn_if_nd(rte_mbuf* m, uint64_t now_ms);
   void to_wire(rte_mbuf* m, uint8_t interface);  // through worker 0
 
   const std::vector<DataInterface>& interfaces_;
-  std::vector<rte_ring*> from_workers_;
+  std::vector<KernelRings> from_workers_;
   rte_ring* to_wire_;
   rte_mempool* pool_;
   NeighbourCtl& neighbours_;

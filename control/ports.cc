@@ -220,9 +220,10 @@ namespace {
 //   the TAP twins' one RX and one TX queue    interfaces x (512 + 512)
 //   hand-off rings, one per ordered pair      workers x (workers - 1) x 1023
 //   kernel rings: one per worker, one back    (workers + 1) x 1023
+//   neighbour rings (ARP/ND), one per worker  workers x 255
 //   what a thread holds between rings         (workers + 1) x kMaxBurst (512)
 //   per-lcore caches, flushed at 1.5 x 256    (workers + 1) x 384
-// With 8 workers and 2 interfaces: 32768 + 2048 + 57288 + 9207 + 4608 + 3456 = 109375 mbufs,
+// With 8 workers and 2 interfaces: 32768 + 2048 + 57288 + 9207 + 2040 + 4608 + 3456 = 111415 mbufs,
 // ~250 MiB of 2.3 KiB each; the hand-off rings are the largest share from 4 workers on.
 constexpr uint32_t kPoolCache = 256;
 
@@ -232,7 +233,8 @@ uint32_t packet_pool_size(uint32_t workers, uint32_t interfaces) {
   const uint32_t threads = workers + 1;  // and the control thread
   return interfaces * workers * (kRxDescriptors + kTxDescriptors) +
          interfaces * 2 * kTapDescriptors + workers * (workers - 1) * (kRingSize - 1) +
-         threads * (kRingSize - 1) + threads * kMaxBurst + threads * kPoolCache * 3 / 2;
+         threads * (kRingSize - 1) + workers * (kNeighbourRingSize - 1) + threads * kMaxBurst +
+         threads * kPoolCache * 3 / 2;
 }
 
 rte_mempool* create_packet_pool(const config::Config& cfg) {

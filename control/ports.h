@@ -45,6 +45,9 @@ void stop_interfaces(const std::vector<DataInterface>& interfaces);
 
 // Slots of every ring between threads (workers, the control thread): one is kept empty.
 inline constexpr unsigned kRingSize = 1024;
+// Each worker's ring of ARP and ND for the kernel (dataplane/kernel_path.h): small, as they
+// are few, and drained first.
+inline constexpr unsigned kNeighbourRingSize = 256;
 
 // The mbufs the packet pool needs so that every ring and buffer that can hold them may be
 // full at once (see ports.cc for the sum).

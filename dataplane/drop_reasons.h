@@ -39,6 +39,9 @@ namespace sluice::dp {
   _(too_big, "larger than the way out's MTU and not answered (no DF, or an ICMP error)")   \
   _(icmp_rate_limited, "answer to a too-big packet over the 1000 per second per worker")   \
   _(exception_ring_full, "exception path to the kernel is full")                           \
+  _(kernel_neighbour_over_budget, "ARP/ND for the kernel over 5000 per second per worker")   \
+  _(kernel_icmp_over_budget, "ICMP for the kernel over 1000 per second per worker")        \
+  _(kernel_other_over_budget, "other traffic for the kernel over 50000/s per worker")      \
   _(handoff_ring_full, "hand-off ring to the worker owning the connection is full")        \
   _(tx_full, "transmit queue full")
 

@@ -76,6 +76,23 @@ void begin_loop(WorkerCtx& w) {
   w.now = static_cast<uint32_t>((rte_rdtsc() - w.start_tsc) / w.tsc_hz);
 }
 
+namespace {
+
+// Hands the packets collected for the kernel to the control thread's ring.
+void to_kernel(WorkerCtx& w, PacketBuffer& b, rte_ring* ring) {
+  if (b.n == 0) return;
+  const unsigned queued =
+      rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void* const*>(b.pkts), b.n, nullptr);
+  w.stats.to_kernel.add(queued);
+  if (queued < b.n) {
+    w.stats.drops[static_cast<size_t>(Drop::exception_ring_full)].add(b.n - queued);
+    free_all(b.pkts, b.n, static_cast<uint16_t>(queued));
+  }
+  b.n = 0;
+}
+
+}  // namespace
+
 // Hands each owner the packets collected for it in one burst enqueue.
 void flush_handoffs(WorkerCtx& w) {
   for (uint16_t owner = 0; owner < w.worker_count; ++owner) {
@@ -106,16 +123,8 @@ void flush_outputs(WorkerCtx& w) {
     }
     b.n = 0;
   }
-  if (w.to_kernel.n != 0) {
-    const unsigned queued = rte_ring_sp_enqueue_burst(
-        w.kernel_ring, reinterpret_cast<void* const*>(w.to_kernel.pkts), w.to_kernel.n, nullptr);
-    w.stats.to_kernel.add(queued);
-    if (queued < w.to_kernel.n) {
-      w.stats.drops[static_cast<size_t>(Drop::exception_ring_full)].add(w.to_kernel.n - queued);
-      free_all(w.to_kernel.pkts, w.to_kernel.n, static_cast<uint16_t>(queued));
-    }
-    w.to_kernel.n = 0;
-  }
+  to_kernel(w, w.neighbours_to_kernel, w.neighbour_ring);
+  to_kernel(w, w.to_kernel, w.kernel_ring);
 }
 
 int worker_main(void* arg) {

@@ -17,6 +17,7 @@
 #include "dataplane/control_channel.h"
 #include "dataplane/counter.h"
 #include "dataplane/drop_reasons.h"
+#include "dataplane/kernel_path.h"
 #include "dataplane/neighbour_slots.h"
 #include "dataplane/persistence_table.h"
 #include "dataplane/scheduler.h"
@@ -67,7 +68,9 @@ struct alignas(64) WorkerCtx {
   uint8_t interface_count = 0;
   std::array<InterfaceInfo, kMaxInterfaces> interfaces{};
   std::array<PacketBuffer, kMaxInterfaces> tx{};
-  PacketBuffer to_kernel{};
+  PacketBuffer to_kernel{};             // for kernel_ring
+  PacketBuffer neighbours_to_kernel{};  // for neighbour_ring (dataplane/kernel_path.h)
+  KernelBudget kernel_budget;
   std::array<SchedulerCursor, kMaxVirtualServices> cursors{};
   std::array<uint8_t, kMaxRealServers> overloaded{};  // by server id, see WorkerView
   uint32_t snat_cursor = 0;           // the next snat source to try, see stages/lb.cc
@@ -85,6 +88,7 @@ struct alignas(64) WorkerCtx {
   const std::atomic<const Snapshot*>* published = nullptr;
   rte_rcu_qsbr* qsbr = nullptr;
   rte_ring* kernel_ring = nullptr;  // worker -> control: packets for the TAP twins
+  rte_ring* neighbour_ring = nullptr;  // worker -> control: ARP and ND for them, drained first
   rte_ring* from_kernel = nullptr;  // control -> worker: what the TAP twins send (worker 0)
   rte_ring* to_worker = nullptr;    // control -> worker: ControlMessage (messages.h)
   rte_ring* from_worker = nullptr;  // worker -> control: WorkerMessage
@@ -110,7 +114,13 @@ struct alignas(64) WorkerCtx {
     PacketBuffer& b = tx[interface];
     b.pkts[b.n++] = m;
   }
-  void send_to_kernel(rte_mbuf* m) { to_kernel.pkts[to_kernel.n++] = m; }
+  // By class (dataplane/kernel_path.h): over its budget, dropped and counted.
+  void send_to_kernel(rte_mbuf* m) {
+    const KernelClass c = kernel_class_of(m);
+    if (!kernel_budget.take(c, now)) return drop(m, kKernelOverBudget[static_cast<size_t>(c)]);
+    PacketBuffer& b = c == KernelClass::neighbour ? neighbours_to_kernel : to_kernel;
+    b.pkts[b.n++] = m;
+  }
   void hand_off(rte_mbuf* m, uint16_t owner) {
     PacketBuffer& b = handoff[owner];
     b.pkts[b.n++] = m;

@@ -174,8 +174,10 @@ void collect(dp::WorkerCtx& w, Outputs& out) {
     out.tx_worker[i].insert(out.tx_worker[i].end(), w.tx[i].n, w.id);
     w.tx[i].n = 0;
   }
-  out.kernel.insert(out.kernel.end(), w.to_kernel.pkts, w.to_kernel.pkts + w.to_kernel.n);
-  w.to_kernel.n = 0;
+  for (dp::PacketBuffer* b : {&w.neighbours_to_kernel, &w.to_kernel}) {
+    out.kernel.insert(out.kernel.end(), b->pkts, b->pkts + b->n);
+    b->n = 0;
+  }
 }
 
 }  // namespace

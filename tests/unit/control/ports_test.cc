@@ -41,12 +41,14 @@ TEST(Ports, ThePacketPoolHoldsEveryRingFullAtOnce) {
   const uint32_t taps = 2 * (512 + 512);
   const uint32_t handoff = 8 * 7 * 1023;
   const uint32_t kernel = 9 * 1023;
+  const uint32_t neighbours = 8 * 255;
   const uint32_t in_hand = 9 * 512;
   const uint32_t caches = 9 * 384;
-  EXPECT_EQ(packet_pool_size(8, 2), descriptors + taps + handoff + kernel + in_hand + caches);
-  EXPECT_EQ(packet_pool_size(8, 2), 109375u);
+  EXPECT_EQ(packet_pool_size(8, 2),
+            descriptors + taps + handoff + kernel + neighbours + in_hand + caches);
+  EXPECT_EQ(packet_pool_size(8, 2), 111415u);
   // One worker: no hand-off rings.
-  EXPECT_EQ(packet_pool_size(1, 2), 2 * 2048u + 2048 + 2 * 1023 + 2 * 512 + 2 * 384);
+  EXPECT_EQ(packet_pool_size(1, 2), 2 * 2048u + 2048 + 2 * 1023 + 255 + 2 * 512 + 2 * 384);
 }
 
 TEST(Ports, TheRuntimeDirectoryIsEalsForRoot) {
