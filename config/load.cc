@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "config/ip.h"
+#include "config/lcores.h"
 #include "config/ports.h"
 #include "config/validate.h"
 #include "config/yaml_reader.h"
@@ -49,9 +50,10 @@ constexpr size_t kMaxSocketPath = 107;  // sun_path less the NUL
 constexpr size_t kMaxDeviceName = 63;
 constexpr size_t kMaxDeviceArguments = 32;
 constexpr size_t kMaxDeviceBytes = 1024;
-// Every EAL option takes at most a path.
+// eal.extra_args: EAL sets no limit of its own, so these are ours, far above any real command
+// line; an argument holds at most an option and a path (PATH_MAX less the NUL).
 constexpr size_t kMaxEalArguments = 64;
-constexpr size_t kMaxEalArgumentBytes = 4095;  // PATH_MAX less the NUL
+constexpr size_t kMaxEalArgumentBytes = 4095;
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
 constexpr std::array kModes{Mode::dr, Mode::nat, Mode::snat, Mode::tun};
@@ -154,6 +156,16 @@ std::optional<Prefix> read_network(Context& cx, const Element& e) {
   return prefix;
 }
 
+// As EAL's --lcores takes it: a syntax error would otherwise stop sluiced at start.
+std::optional<std::string> read_lcores(Context& cx, const Element& e) {
+  std::optional<std::string> text = read_non_empty(cx, e);
+  if (!text) return std::nullopt;
+  if (const Lcores lcores = parse_lcores(*text); !lcores.error.empty()) {
+    return fail(cx, e, "invalid lcores " + quote(*text) + ": " + lcores.error);
+  }
+  return text;
+}
+
 // The runtime directory /run/dpdk/<prefix>: "." or ".." would make it /run/dpdk or /run,
 // which sluiced removes when it stops.
 std::optional<std::string> read_file_prefix(Context& cx, const Element& e) {
@@ -187,7 +199,7 @@ std::optional<std::vector<std::string>> read_eal_arguments(Context& cx, const El
 
 void parse_eal(Context& cx, const Element& e, Eal& eal) {
   const Fields f(cx, e, {"lcores", "memory_mb", "no_huge", "file_prefix", "extra_args"});
-  if (auto v = f.get("lcores")) set(eal.lcores, read_non_empty(cx, *v));
+  if (auto v = f.get("lcores")) set(eal.lcores, read_lcores(cx, *v));
   if (auto v = f.get("memory_mb")) set(eal.memory_mb, read_integer(cx, *v, kMemoryMb));
   if (auto v = f.get("no_huge")) set(eal.no_huge, read_bool(cx, *v));
   if (auto v = f.get("file_prefix")) set(eal.file_prefix, read_file_prefix(cx, *v));

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "config/ip.h"
+#include "config/lcores.h"
 // Plain constants (no DPDK): the sizes the data plane preallocates its tables for.
 #include "dataplane/bounds.h"
 
@@ -377,10 +378,24 @@ void check_listed_ports(const Config& config, Context& cx) {
   }
 }
 
+// The first lcore runs the control plane, each worker one more (Appliance::start refuses
+// fewer).
+void check_lcores(const Config& config, Context& cx) {
+  const size_t lcores = parse_lcores(config.eal.lcores).ids.size();
+  const uint32_t needed = config.workers.count + 1;
+  if (lcores == 0 || lcores >= needed) return;  // 0: its syntax error is reported already
+  const Origin& workers = cx.origin_of("workers.count", Origin{});
+  cx.error(cx.origin_of("eal.lcores", workers),
+           "eal.lcores " + quote(config.eal.lcores) + " gives " + std::to_string(lcores) +
+               " lcores; " + std::to_string(config.workers.count) + " workers need " +
+               std::to_string(needed) + " (one more runs the control plane)");
+}
+
 }  // namespace
 
 void validate(const Draft& draft, Context& cx) {
   const Topology topology = topology_of(draft);
+  check_lcores(draft.config, cx);
   check_capacity(draft.config, cx);
   check_listed_ports(draft.config, cx);
   check_interfaces(draft.config, cx);

@@ -348,6 +348,9 @@ TEST(ValidateCapacity, AtMost4096RealServersInAll) {
       << errors[0];
 }
 
+// Two workers and the three lcores they need.
+const std::string kTwoWorkers = "workers: { count: 2 }\neal: { lcores: \"0-2\" }\n";
+
 TEST(ValidateCapacity, EveryModeRunsOnSeveralWorkers) {
   for (const char* mode : {"nat", "snat", "dr", "tun"}) {
     SCOPED_TRACE(mode);
@@ -358,7 +361,7 @@ TEST(ValidateCapacity, EveryModeRunsOnSeveralWorkers) {
         "ports: [80], protocol: tcp, mode: " +
         std::string(mode) + pool + ",\n      real_servers: [ { address: 198.18.0.20" + port +
         " } ] }\n";
-    EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + service), Lines{});
+    EXPECT_EQ(errors_of(kTwoWorkers + many_interfaces(1) + service), Lines{});
   }
 }
 
@@ -414,7 +417,7 @@ TEST(ValidateTun, ServersMayBeRoutedButCannotTranslatePorts) {
 
 TEST(ValidateTun, RunsOnSeveralWorkers) {
   // Replies go straight to the clients: nothing needs steering back to a worker.
-  EXPECT_EQ(errors_of("workers: { count: 2 }\n" + kTopology + R"(virtual_services:
+  EXPECT_EQ(errors_of(kTwoWorkers + kTopology + R"(virtual_services:
   - { name: t, address: 198.19.0.13, ports: [80], protocol: tcp, mode: tun,
       real_servers: [ { address: 198.19.0.21 } ] }
 )"),
