@@ -378,6 +378,11 @@ void check_listed_ports(const Config& config, Context& cx) {
   }
 }
 
+// "1 lcore", "3 lcores".
+std::string counted(size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 // The first lcore runs the control plane, each worker one more (Appliance::start refuses
 // fewer).
 void check_lcores(const Config& config, Context& cx) {
@@ -386,9 +391,10 @@ void check_lcores(const Config& config, Context& cx) {
   if (lcores == 0 || lcores >= needed) return;  // 0: its syntax error is reported already
   const Origin& workers = cx.origin_of("workers.count", Origin{});
   cx.error(cx.origin_of("eal.lcores", workers),
-           "eal.lcores " + quote(config.eal.lcores) + " gives " + std::to_string(lcores) +
-               " lcores; " + std::to_string(config.workers.count) + " workers need " +
-               std::to_string(needed) + " (one more runs the control plane)");
+           "eal.lcores " + quote(config.eal.lcores) + " gives " + counted(lcores, "lcore") +
+               "; " + counted(config.workers.count, "worker") + " need" +
+               (config.workers.count == 1 ? "s " : " ") + std::to_string(needed) +
+               " (one more runs the control plane)");
 }
 
 }  // namespace
