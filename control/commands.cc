@@ -10,6 +10,7 @@
 
 #include "config/compile/compile.h"
 #include "config/ip.h"
+#include "dataplane/bounds.h"
 #include "dataplane/drop_reasons.h"
 
 namespace sluice::control {
@@ -135,10 +136,11 @@ json show_stats(const Appliance& a) {
                           {"handed_off", w->stats.handed_off.get()},
                           {"taken_over", w->stats.taken_over.get()}});
   }
+  // Every id, not only the snapshot's servers: a removed server's kept connections count.
   uint64_t active = 0, inactive = 0;
-  for (const dp::RealServerEntry& s : a.snapshot().servers) {
-    active += sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].active.get(); });
-    inactive += sum_workers(a, [&](auto& w) { return w.stats.server_load[s.id].inactive.get(); });
+  for (uint32_t id = 0; id < dp::kMaxRealServers; ++id) {
+    active += sum_workers(a, [&](auto& w) { return w.stats.server_load[id].active.get(); });
+    inactive += sum_workers(a, [&](auto& w) { return w.stats.server_load[id].inactive.get(); });
   }
   return {
       {"workers", a.workers().size()},
