@@ -267,6 +267,8 @@ TEST(ValidateInterfaces, DuplicatesAreReported) {
   - { name: a, device: d2, addresses: [198.19.1.1/24], tap: t2 }
   - { name: c, device: d1, addresses: [198.19.2.1/24], tap: t2 }
   - { name: d, device: d4, addresses: [198.19.3.1/24], tap: sl-a }
+  - { name: e, device: "net_af_packet0,iface=x", addresses: [198.19.4.1/24] }
+  - { name: f, device: "net_af_packet0,iface=y", addresses: [198.19.5.1/24] }
 )"),
             (Lines{"test.yaml:3:13: interfaces[1].name: duplicate interface name 'a', also "
                    "defined at 2:13",
@@ -275,7 +277,9 @@ TEST(ValidateInterfaces, DuplicatesAreReported) {
                    "test.yaml:4:61: interfaces[2].tap: duplicate TAP name 't2', also defined "
                    "at 3:61",
                    "test.yaml:5:61: interfaces[3].tap: duplicate TAP name 'sl-a', also defined "
-                   "at 2:5"}));
+                   "at 2:5",
+                   "test.yaml:7:24: interfaces[5].device: duplicate device 'net_af_packet0', "
+                   "also defined at 6:24"}));
 }
 
 TEST(ValidateErrors, AFieldErrorDoesNotCascadeIntoSemanticErrors) {
