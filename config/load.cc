@@ -259,8 +259,7 @@ std::optional<std::string> read_device(Context& cx, const Element& e) {
   if (device->size() > kMaxDeviceBytes) {
     return fail(cx, e, "device is longer than " + std::to_string(kMaxDeviceBytes) + " bytes");
   }
-  const size_t comma = device->find(',');
-  const std::string_view name = std::string_view(*device).substr(0, comma);
+  const std::string name = port_name_of(*device);
   if (name.size() > kMaxDeviceName) {
     return fail(cx, e, "device name " + quote(name) + " is longer than " +
                            std::to_string(kMaxDeviceName) + " bytes (DPDK's limit)");

@@ -82,7 +82,7 @@ void check_interfaces(const Config& config, Context& cx) {
     check_unique(names, i.name, field(cx, i.origin, "name"), "interface name " + quote(i.name), cx);
     // DPDK names a port by the device string before its arguments: two interfaces on one
     // port would fail at start (net_af_packet0,iface=a and net_af_packet0,iface=b).
-    const std::string device = i.device.substr(0, i.device.find(','));
+    const std::string device = port_name_of(i.device);
     check_unique(devices, device, field(cx, i.origin, "device"), "device " + quote(device), cx);
     check_unique(taps, i.tap, field(cx, i.origin, "tap"), "TAP name " + quote(i.tap), cx);
   }

@@ -869,6 +869,11 @@ INSTANTIATE_TEST_SUITE_P(
                     "test.yaml:1:33: interfaces[0].device: device has 33 arguments, more than 32 "
                     "(DPDK's limit)"}));
 
+TEST(LoadCStrings, APortIsNamedByItsDeviceWithoutArguments) {
+  EXPECT_EQ(port_name_of("net_af_packet0,iface=veth0"), "net_af_packet0");
+  EXPECT_EQ(port_name_of("0000:03:00.0"), "0000:03:00.0");
+}
+
 TEST(LoadCStrings, TheLongestAllowedValuesPass) {
   const std::string device = "net_" + std::string(59, 'n') + "," + repeated(32, "k=v");
   const Config c = load_valid(with_device(device) + "eal: { file_prefix: " +

@@ -30,11 +30,6 @@ interfaces:
                                 "0000:03:00.0", "--no-pci"}));
 }
 
-TEST(Ports, PortNamesAreTheDeviceNameWithoutArguments) {
-  EXPECT_EQ(port_name_of("net_af_packet0,iface=veth0"), "net_af_packet0");
-  EXPECT_EQ(port_name_of("0000:03:00.0"), "0000:03:00.0");
-}
-
 TEST(Ports, TheRuntimeDirectoryIsEalsForRoot) {
   if (getuid() != 0) GTEST_SKIP() << "EAL puts it under XDG_RUNTIME_DIR for other users";
   EXPECT_EQ(eal_runtime_dir("lb1"), "/var/run/dpdk/lb1");
