@@ -176,6 +176,31 @@ std::optional<std::string> read_file_prefix(Context& cx, const Element& e) {
   return prefix;
 }
 
+// The EAL options sluice writes from keys of its own (control/ports.cc, eal_arguments): given
+// again in extra_args, EAL would take the last, and sluiced, which checks the runtime
+// directory of eal.file_prefix and sizes its tables by eal.lcores, another.
+struct OwnOption {
+  std::string_view option;  // "--long" also matches "--long=...", "-s" also "-sVALUE"
+  std::string_view key;
+};
+constexpr std::array kOwnOptions{
+    OwnOption{"--lcores", "eal.lcores"},       OwnOption{"-l", "eal.lcores"},
+    OwnOption{"-c", "eal.lcores"},             OwnOption{"--file-prefix", "eal.file_prefix"},
+    OwnOption{"-m", "eal.memory_mb"},          OwnOption{"--socket-mem", "eal.memory_mb"},
+    OwnOption{"--no-huge", "eal.no_huge"},
+};
+
+const OwnOption* own_option(std::string_view arg) {
+  for (const OwnOption& own : kOwnOptions) {
+    const bool is_long = own.option.starts_with("--");
+    if (arg == own.option || (is_long && arg.starts_with(std::string(own.option) + "=")) ||
+        (!is_long && arg.starts_with(own.option) && !arg.starts_with("--"))) {
+      return &own;
+    }
+  }
+  return nullptr;
+}
+
 std::optional<std::vector<std::string>> read_eal_arguments(Context& cx, const Element& e) {
   const std::optional<std::vector<Element>> items = read_list(cx, e);
   if (!items) return std::nullopt;
@@ -187,8 +212,12 @@ std::optional<std::vector<std::string>> read_eal_arguments(Context& cx, const El
   std::vector<std::string> args;
   for (const Element& item : *items) {
     std::optional<std::string> arg = read_string(cx, item);
+    const OwnOption* own = arg ? own_option(*arg) : nullptr;
     if (arg && arg->size() > kMaxEalArgumentBytes) {
       fail(cx, item, "argument is longer than " + std::to_string(kMaxEalArgumentBytes) + " bytes");
+    } else if (own != nullptr) {
+      fail(cx, item, quote(*arg) + ": sluice sets " + std::string(own->option) + " from " +
+                         std::string(own->key) + "; set that key instead");
     } else if (arg) {
       args.push_back(std::move(*arg));
     }

@@ -869,6 +869,31 @@ INSTANTIATE_TEST_SUITE_P(
                     "test.yaml:1:33: interfaces[0].device: device has 33 arguments, more than 32 "
                     "(DPDK's limit)"}));
 
+// sluiced checks the runtime directory of eal.file_prefix and sizes its workers by
+// eal.lcores: extra_args may not set them (or the others sluice writes) behind its back.
+TEST(LoadEal, ExtraArgsMayNotRepeatTheOptionsSluiceSetsFromKeys) {
+  for (const auto& [arg, key] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"--lcores=0-3", "eal.lcores"},  {"-l", "eal.lcores"},
+           {"-l0-3", "eal.lcores"},         {"-c0x3", "eal.lcores"},
+           {"--file-prefix", "eal.file_prefix"}, {"--file-prefix=x", "eal.file_prefix"},
+           {"-m1024", "eal.memory_mb"},     {"--socket-mem=512", "eal.memory_mb"},
+           {"--no-huge", "eal.no_huge"}}) {
+    SCOPED_TRACE(arg);
+    const Lines errors = errors_of(kOneInterface + "eal: { extra_args: [--no-pci, \"" + arg + "\"] }\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("eal.extra_args[1]: '" + std::string(arg) + "': sluice sets "),
+              std::string::npos)
+        << errors[0];
+    EXPECT_NE(errors[0].find(std::string(" from ") + key + "; set that key instead"),
+              std::string::npos)
+        << errors[0];
+  }
+  const Config c = load_valid(kOneInterface +
+                              "eal: { extra_args: [--no-pci, \"--log-level=*:info\", "
+                              "--main-lcore=0, --huge-dir, /mnt/huge, --iova-mode=va] }\n");
+  EXPECT_EQ(c.eal.extra_args.size(), 6u);
+}
+
 TEST(LoadCStrings, APortIsNamedByItsDeviceWithoutArguments) {
   EXPECT_EQ(port_name_of("net_af_packet0,iface=veth0"), "net_af_packet0");
   EXPECT_EQ(port_name_of("0000:03:00.0"), "0000:03:00.0");
