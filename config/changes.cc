@@ -111,7 +111,9 @@ bool same_routes(const Config& a, const Config& b) {
 }  // namespace
 
 std::string server_name(const VirtualService& vs, const RealServer& rs, bool fallback) {
-  return vs.name + " " + (rs.port ? format_endpoint(rs.address, *rs.port) : format_ip(rs.address)) +
+  // A server without port takes the client's: ADDRESS:*, as `set server` names it.
+  return vs.name + " " +
+         (rs.port ? format_endpoint(rs.address, *rs.port) : format_host(rs.address) + ":*") +
          (fallback ? " (fallback)" : "");
 }
 

@@ -9,8 +9,8 @@
 
 namespace sluice::config {
 
-// "web 198.18.1.21:8080", "web 198.18.1.21" (no port: the client's), "web 198.18.1.99:8080
-// (fallback)": a real server as the log names it.
+// "web 198.18.1.21:8080", "web 198.18.1.21:*" (no port: the client's), "web
+// 198.18.1.99:8080 (fallback)": a real server as the log names it.
 std::string server_name(const VirtualService& vs, const RealServer& rs, bool fallback = false);
 
 // "services: added web2; changed web-nat. real servers: removed web-nat 198.18.1.23:8080.

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/ip_text.h"
+#include "config/lcores.h"
 #include "config/ports.h"
 #include "config/validate.h"
 #include "config/yaml_reader.h"
@@ -51,9 +52,10 @@ constexpr size_t kMaxGroupName = 32;    // LOGIN_NAME_MAX less the NUL, as usera
 constexpr size_t kMaxDeviceName = 63;
 constexpr size_t kMaxDeviceArguments = 32;
 constexpr size_t kMaxDeviceBytes = 1024;
-// Every EAL option takes at most a path.
+// eal.extra_args: EAL sets no limit of its own, so these are ours, far above any real command
+// line; an argument holds at most an option and a path (PATH_MAX less the NUL).
 constexpr size_t kMaxEalArguments = 64;
-constexpr size_t kMaxEalArgumentBytes = 4095;  // PATH_MAX less the NUL
+constexpr size_t kMaxEalArgumentBytes = 4095;
 constexpr std::string_view kDefaultTapPrefix = "sl-";
 
 
@@ -150,6 +152,16 @@ std::optional<Prefix> read_network(Context& cx, const Element& e) {
   return prefix;
 }
 
+// As EAL's --lcores takes it: a syntax error would otherwise stop sluiced at start.
+std::optional<std::string> read_lcores(Context& cx, const Element& e) {
+  std::optional<std::string> text = read_non_empty(cx, e);
+  if (!text) return std::nullopt;
+  if (const Lcores lcores = parse_lcores(*text); !lcores.error.empty()) {
+    return fail(cx, e, "invalid lcores " + quote(*text) + ": " + lcores.error);
+  }
+  return text;
+}
+
 // The runtime directory /run/dpdk/<prefix>: "." or ".." would make it /run/dpdk or /run,
 // which sluiced removes when it stops.
 std::optional<std::string> read_file_prefix(Context& cx, const Element& e) {
@@ -158,6 +170,31 @@ std::optional<std::string> read_file_prefix(Context& cx, const Element& e) {
     return fail(cx, e, "file prefix " + quote(*prefix) + " names a directory above DPDK's own");
   }
   return prefix;
+}
+
+// The EAL options sluice writes from keys of its own (control/ports.cc, eal_arguments): given
+// again in extra_args, EAL would take the last, and sluiced, which checks the runtime
+// directory of eal.file_prefix and sizes its tables by eal.lcores, another.
+struct OwnOption {
+  std::string_view option;  // "--long" also matches "--long=...", "-s" also "-sVALUE"
+  std::string_view key;
+};
+constexpr std::array kOwnOptions{
+    OwnOption{"--lcores", "eal.lcores"},       OwnOption{"-l", "eal.lcores"},
+    OwnOption{"-c", "eal.lcores"},             OwnOption{"--file-prefix", "eal.file_prefix"},
+    OwnOption{"-m", "eal.memory_mb"},          OwnOption{"--socket-mem", "eal.memory_mb"},
+    OwnOption{"--no-huge", "eal.no_huge"},
+};
+
+const OwnOption* own_option(std::string_view arg) {
+  for (const OwnOption& own : kOwnOptions) {
+    const bool is_long = own.option.starts_with("--");
+    if (arg == own.option || (is_long && arg.starts_with(std::string(own.option) + "=")) ||
+        (!is_long && arg.starts_with(own.option) && !arg.starts_with("--"))) {
+      return &own;
+    }
+  }
+  return nullptr;
 }
 
 std::optional<std::vector<std::string>> read_eal_arguments(Context& cx, const Element& e) {
@@ -171,8 +208,12 @@ std::optional<std::vector<std::string>> read_eal_arguments(Context& cx, const El
   std::vector<std::string> args;
   for (const Element& item : *items) {
     std::optional<std::string> arg = read_string(cx, item);
+    const OwnOption* own = arg ? own_option(*arg) : nullptr;
     if (arg && arg->size() > kMaxEalArgumentBytes) {
       fail(cx, item, "argument is longer than " + std::to_string(kMaxEalArgumentBytes) + " bytes");
+    } else if (own != nullptr) {
+      fail(cx, item, quote(*arg) + ": sluice sets " + std::string(own->option) + " from " +
+                         std::string(own->key) + "; set that key instead");
     } else if (arg) {
       args.push_back(std::move(*arg));
     }
@@ -183,7 +224,7 @@ std::optional<std::vector<std::string>> read_eal_arguments(Context& cx, const El
 
 void parse_eal(Context& cx, const Element& e, Eal& eal) {
   const Fields f(cx, e, {"lcores", "memory_mb", "no_huge", "file_prefix", "extra_args"});
-  if (auto v = f.get("lcores")) set(eal.lcores, read_non_empty(cx, *v));
+  if (auto v = f.get("lcores")) set(eal.lcores, read_lcores(cx, *v));
   if (auto v = f.get("memory_mb")) set(eal.memory_mb, read_integer(cx, *v, kMemoryMb));
   if (auto v = f.get("no_huge")) set(eal.no_huge, read_bool(cx, *v));
   if (auto v = f.get("file_prefix")) set(eal.file_prefix, read_file_prefix(cx, *v));
@@ -262,8 +303,7 @@ std::optional<std::string> read_device(Context& cx, const Element& e) {
   if (device->size() > kMaxDeviceBytes) {
     return fail(cx, e, "device is longer than " + std::to_string(kMaxDeviceBytes) + " bytes");
   }
-  const size_t comma = device->find(',');
-  const std::string_view name = std::string_view(*device).substr(0, comma);
+  const std::string name = port_name_of(*device);
   if (name.size() > kMaxDeviceName) {
     return fail(cx, e, "device name " + quote(name) + " is longer than " +
                            std::to_string(kMaxDeviceName) + " bytes (DPDK's limit)");

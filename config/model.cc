@@ -51,6 +51,8 @@ std::string format_ports(const PortSet& ports) {
   return "all except " + format_ranges(ports.except);
 }
 
+std::string port_name_of(const std::string& device) { return device.substr(0, device.find(',')); }
+
 const char* protocols_name(const std::vector<Protocol>& protocols) {
   if (protocols.size() == 2) return "both";
   return protocols.empty() ? "?" : to_string(protocols.front());

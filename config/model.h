@@ -180,5 +180,8 @@ const char* protocols_name(const std::vector<Protocol>& protocols);
 std::string format_range(PortRange range);
 // As the YAML can spell them: "80,443,5070-5073", "all" or "all except 20000".
 std::string format_ports(const PortSet& ports);
+// The DPDK port name of an interface's device string: a vdev's name before its first comma,
+// or the PCI address as given.
+std::string port_name_of(const std::string& device);
 
 }  // namespace sluice::config

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "common/ip_text.h"
+#include "config/lcores.h"
 // Plain constants (no DPDK): the sizes the data plane preallocates its tables for.
 #include "common/bounds.h"
 
@@ -79,7 +80,10 @@ void check_interfaces(const Config& config, Context& cx) {
   std::map<std::string, Origin> names, devices, taps;
   for (const Interface& i : config.interfaces) {
     check_unique(names, i.name, field(cx, i.origin, "name"), "interface name " + quote(i.name), cx);
-    check_unique(devices, i.device, field(cx, i.origin, "device"), "device " + quote(i.device), cx);
+    // DPDK names a port by the device string before its arguments: two interfaces on one
+    // port would fail at start (net_af_packet0,iface=a and net_af_packet0,iface=b).
+    const std::string device = port_name_of(i.device);
+    check_unique(devices, device, field(cx, i.origin, "device"), "device " + quote(device), cx);
     check_unique(taps, i.tap, field(cx, i.origin, "tap"), "TAP name " + quote(i.tap), cx);
   }
 }
@@ -377,10 +381,30 @@ void check_listed_ports(const Config& config, Context& cx) {
   }
 }
 
+// "1 lcore", "3 lcores".
+std::string counted(size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+// The first lcore runs the control plane, each worker one more (Appliance::start refuses
+// fewer).
+void check_lcores(const Config& config, Context& cx) {
+  const size_t lcores = parse_lcores(config.eal.lcores).ids.size();
+  const uint32_t needed = config.workers.count + 1;
+  if (lcores == 0 || lcores >= needed) return;  // 0: its syntax error is reported already
+  const Origin& workers = cx.origin_of("workers.count", Origin{});
+  cx.error(cx.origin_of("eal.lcores", workers),
+           "eal.lcores " + quote(config.eal.lcores) + " gives " + counted(lcores, "lcore") +
+               "; " + counted(config.workers.count, "worker") + " need" +
+               (config.workers.count == 1 ? "s " : " ") + std::to_string(needed) +
+               " (one more runs the control plane)");
+}
+
 }  // namespace
 
 void validate(const Draft& draft, Context& cx) {
   const Topology topology = topology_of(draft);
+  check_lcores(draft.config, cx);
   check_capacity(draft.config, cx);
   check_listed_ports(draft.config, cx);
   check_interfaces(draft.config, cx);

@@ -121,9 +121,10 @@ StatsView ControlApi::stats() const {
   v.half_open_evicted = sum([](auto& w) { return w.stats.half_open_evicted.get(); });
   v.events_dropped = sum([](auto& w) { return w.stats.events_dropped.get(); });
   v.exception_dropped = a.exception_dropped();
-  for (const dp::RealServerEntry& s : a.snapshot().servers) {
-    v.active_conns += sum([&](auto& w) { return w.stats.server_load[s.id].active.get(); });
-    v.inactive_conns += sum([&](auto& w) { return w.stats.server_load[s.id].inactive.get(); });
+  // Every id, not only the snapshot's servers: a removed server's kept connections count.
+  for (uint32_t id = 0; id < kMaxRealServers; ++id) {
+    v.active_conns += sum([id](auto& w) { return w.stats.server_load[id].active.get(); });
+    v.inactive_conns += sum([id](auto& w) { return w.stats.server_load[id].inactive.get(); });
   }
   for (size_t d = 0; d < dp::kDropCount; ++d) {
     v.drops.emplace_back(dp::kDropNames[d], sum([d](auto& w) { return w.stats.drops[d].get(); }));

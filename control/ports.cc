@@ -105,7 +105,7 @@ std::string configure_port(uint16_t port, uint16_t queues, uint16_t descriptors_
 
 std::string start_interface(const config::Interface& ifc, uint16_t workers, size_t index,
                             rte_mempool* pool, DataInterface& out) {
-  const std::string name = port_name_of(ifc.device);
+  const std::string name = config::port_name_of(ifc.device);
   if (rte_eth_dev_get_port_by_name(name.c_str(), &out.port_id) != 0) {
     return "no DPDK port named " + name;
   }
@@ -208,7 +208,6 @@ bool eal_config_locked(const std::string& runtime_dir) {
   return locked;
 }
 
-std::string port_name_of(const std::string& device) { return device.substr(0, device.find(',')); }
 
 namespace {
 

@@ -25,10 +25,6 @@ std::string eal_runtime_dir(const std::string& file_prefix);
 // asks first to say what is wrong.
 bool eal_config_locked(const std::string& runtime_dir);
 
-// The DPDK port name of a device string: a vdev's name before its first comma, or the PCI
-// address as given.
-std::string port_name_of(const std::string& device);
-
 struct DataInterface {
   uint16_t port_id = 0;
   uint16_t tap_port_id = 0;

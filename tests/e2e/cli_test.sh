@@ -4,6 +4,7 @@
 #   - garbage on the control socket does not hurt the daemon
 #   - --json output parses and has the documented fields
 #   - sluiced --check validates a file (FILE:LINE:COLUMN errors) without starting
+#   - a second sluiced on a busy eal.file_prefix says so and changes nothing
 #   - the appliance's own addresses answer ping through the TAP twins (exception path)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -136,6 +137,16 @@ check_file_refused bad-value 's/^    scheduler: rr$/    scheduler: fastest/' 'sc
 check_file_refused bad-address '0,/^    address: 198.18.0.11$/s//    address: 198.18.0.300/' '198.18.0.300'
 check_file_refused bad-yaml '0,/^    ports: \[80\]$/s//    ports: [80/' 'ports: [80' any-line
 check_not "a missing file fails" timeout --foreground 20 "$SLUICED" --config "$E2E_TMP/no-such.yaml" --check
+check_file_refused file-prefix '/^  file_prefix: /s/: .*/: ".."/' 'file_prefix: ".."'
+check_file_refused too-few-lcores '/^  lcores: /s/: .*/: "0"/' 'lcores: "0"'
+
+step "a second sluiced on the same eal.file_prefix says so and leaves the first alone"
+rc=0
+out=$(ip netns exec "$LB_NS" timeout --foreground 20 "$SLUICED" --config "$config" 2>&1) || rc=$?
+check_eq "it exits 1" 1 "$rc"
+check_match "it names the busy prefix" "eal.file_prefix 'sluice-demo' is in use by another DPDK process" "$out"
+check "the first still answers show vips" ctl show vips
+check "the first still forwards" http_ok "http://$VIP_NAT/"
 
 # ---------------------------------------------------------------- exception path
 step "ping the appliance's own addresses (TAP twins)"

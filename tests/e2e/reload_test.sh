@@ -89,6 +89,8 @@ held_name=$(name_of "$held_server")
 config_from_demo "$config" "\\|{ address: ${held_server%:*}, port: 8080, weight: 1 }|d"
 check "sluicectl reload without $held_name" ctl reload
 check_eq "web-nat runs two servers" 2 "$(wc -w <<<"$(nat_servers_in_config)")"
+check_eq "show conns still lists it, on $held_name" "$held_server" "$(conn_server "$(held_local r2)")"
+check_ge "show stats still counts it as active" "$(ctl_json show stats | jq .active_conns)" 1
 hold_release r2
 check_eq "the connection to the removed $held_name still gets its answer" "answer $held_name" "$HELD_RESULT"
 check_eq "nothing was dropped as server_halted" 0 "$(ctl_json show stats | jq '.drops.server_halted')"

@@ -56,10 +56,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "services: changed web"},
         ChangeCase{edited("ports: 53", "ports: [53, 5353]"), "services: changed dns"},
         ChangeCase{edited("  - { name: dns", "  - { name: dns2"),
-                   "services: added dns2; removed dns. real servers: added dns2 198.18.1.21; "
-                   "removed dns 198.18.1.21"},
+                   "services: added dns2; removed dns. real servers: added dns2 198.18.1.21:*; "
+                   "removed dns 198.18.1.21:*"},
         ChangeCase{edited("mode: nat\n", "mode: nat\n    fallback: { address: 198.18.1.99 }\n"),
-                   "services: changed web. real servers: added web 198.18.1.99 (fallback)"},
+                   "services: changed web. real servers: added web 198.18.1.99:* (fallback)"},
         ChangeCase{kBefore + "connections: { timeouts: { tcp: 60 } }\n"
                              "routes: [{ prefix: 10.0.0.0/8, via: 198.18.1.254 }]\n",
                    "services: changed dns, web. also changed: routes, connections.timeouts"}));

@@ -198,7 +198,7 @@ TEST(LoadDefaults, AnApplianceWithoutServicesIsValid) {
 }
 
 TEST(LoadDefaults, ReadsEveryOptionalKey) {
-  const Config c = load_valid(R"(eal: { lcores: "2-5", memory_mb: 64, no_huge: false,
+  const Config c = load_valid(R"(eal: { lcores: "1-65", memory_mb: 64, no_huge: false,
        file_prefix: x }
 workers: { count: 64, burst: 512, idle_polls: 1, idle_sleep_us: 0 }
 control: { socket: /tmp/s }
@@ -217,7 +217,7 @@ virtual_services:
       - { address: 198.19.1.1, weight: 0, state: drain }
       - { address: 198.19.0.3, weight: 65535, state: halt }
 )");
-  EXPECT_EQ(c.eal.lcores, "2-5");
+  EXPECT_EQ(c.eal.lcores, "1-65");
   EXPECT_EQ(c.eal.memory_mb, 64u);
   EXPECT_FALSE(c.eal.no_huge);
   EXPECT_EQ(c.workers.count, 64u);
@@ -593,10 +593,9 @@ TEST(LoadTypes, EmptyValueIsReportedAtItsKey) {
 }
 
 TEST(LoadTypes, StringsMayLookLikeNumbers) {
-  const Config c = load_valid(R"(eal: { lcores: 0, file_prefix: 123 }
+  const Config c = load_valid(R"(eal: { file_prefix: 123 }
 interfaces: [{ name: 1, device: 0000:01:00.0, addresses: [198.19.0.1/24] }]
 )");
-  EXPECT_EQ(c.eal.lcores, "0");
   EXPECT_EQ(c.eal.file_prefix, "123");
   EXPECT_EQ(c.interfaces.at(0).name, "1");
   EXPECT_EQ(c.interfaces.at(0).device, "0000:01:00.0");
@@ -605,6 +604,7 @@ interfaces: [{ name: 1, device: 0000:01:00.0, addresses: [198.19.0.1/24] }]
 // Every integer key of the schema, with a valid value, in one file. Each @key@ stands alone on
 // its line, so the column of the '@' is the column of the value.
 const std::string kEveryInteger = R"(eal:
+  lcores: "0-64"
   memory_mb: @memory_mb@
 workers:
   count: @count@
@@ -868,6 +868,36 @@ INSTANTIATE_TEST_SUITE_P(
         CStringCase{with_device("net_null0," + repeated(33, "k=v")),
                     "test.yaml:1:33: interfaces[0].device: device has 33 arguments, more than 32 "
                     "(DPDK's limit)"}));
+
+// sluiced checks the runtime directory of eal.file_prefix and sizes its workers by
+// eal.lcores: extra_args may not set them (or the others sluice writes) behind its back.
+TEST(LoadEal, ExtraArgsMayNotRepeatTheOptionsSluiceSetsFromKeys) {
+  for (const auto& [arg, key] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"--lcores=0-3", "eal.lcores"},  {"-l", "eal.lcores"},
+           {"-l0-3", "eal.lcores"},         {"-c0x3", "eal.lcores"},
+           {"--file-prefix", "eal.file_prefix"}, {"--file-prefix=x", "eal.file_prefix"},
+           {"-m1024", "eal.memory_mb"},     {"--socket-mem=512", "eal.memory_mb"},
+           {"--no-huge", "eal.no_huge"}}) {
+    SCOPED_TRACE(arg);
+    const Lines errors = errors_of(kOneInterface + "eal: { extra_args: [--no-pci, \"" + arg + "\"] }\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("eal.extra_args[1]: '" + std::string(arg) + "': sluice sets "),
+              std::string::npos)
+        << errors[0];
+    EXPECT_NE(errors[0].find(std::string(" from ") + key + "; set that key instead"),
+              std::string::npos)
+        << errors[0];
+  }
+  const Config c = load_valid(kOneInterface +
+                              "eal: { extra_args: [--no-pci, \"--log-level=*:info\", "
+                              "--main-lcore=0, --huge-dir, /mnt/huge, --iova-mode=va] }\n");
+  EXPECT_EQ(c.eal.extra_args.size(), 6u);
+}
+
+TEST(LoadCStrings, APortIsNamedByItsDeviceWithoutArguments) {
+  EXPECT_EQ(port_name_of("net_af_packet0,iface=veth0"), "net_af_packet0");
+  EXPECT_EQ(port_name_of("0000:03:00.0"), "0000:03:00.0");
+}
 
 TEST(LoadCStrings, TheLongestAllowedValuesPass) {
   const std::string device = "net_" + std::string(59, 'n') + "," + repeated(32, "k=v");

@@ -267,6 +267,8 @@ TEST(ValidateInterfaces, DuplicatesAreReported) {
   - { name: a, device: d2, addresses: [198.19.1.1/24], tap: t2 }
   - { name: c, device: d1, addresses: [198.19.2.1/24], tap: t2 }
   - { name: d, device: d4, addresses: [198.19.3.1/24], tap: sl-a }
+  - { name: e, device: "net_af_packet0,iface=x", addresses: [198.19.4.1/24] }
+  - { name: f, device: "net_af_packet0,iface=y", addresses: [198.19.5.1/24] }
 )"),
             (Lines{"test.yaml:3:13: interfaces[1].name: duplicate interface name 'a', also "
                    "defined at 2:13",
@@ -275,7 +277,9 @@ TEST(ValidateInterfaces, DuplicatesAreReported) {
                    "test.yaml:4:61: interfaces[2].tap: duplicate TAP name 't2', also defined "
                    "at 3:61",
                    "test.yaml:5:61: interfaces[3].tap: duplicate TAP name 'sl-a', also defined "
-                   "at 2:5"}));
+                   "at 2:5",
+                   "test.yaml:7:24: interfaces[5].device: duplicate device 'net_af_packet0', "
+                   "also defined at 6:24"}));
 }
 
 TEST(ValidateErrors, AFieldErrorDoesNotCascadeIntoSemanticErrors) {
@@ -348,6 +352,9 @@ TEST(ValidateCapacity, AtMost4096RealServersInAll) {
       << errors[0];
 }
 
+// Two workers and the three lcores they need.
+const std::string kTwoWorkers = "workers: { count: 2 }\neal: { lcores: \"0-2\" }\n";
+
 TEST(ValidateCapacity, EveryModeRunsOnSeveralWorkers) {
   for (const char* mode : {"nat", "snat", "dr", "tun"}) {
     SCOPED_TRACE(mode);
@@ -358,7 +365,7 @@ TEST(ValidateCapacity, EveryModeRunsOnSeveralWorkers) {
         "ports: [80], protocol: tcp, mode: " +
         std::string(mode) + pool + ",\n      real_servers: [ { address: 198.18.0.20" + port +
         " } ] }\n";
-    EXPECT_EQ(errors_of("workers: { count: 2 }\n" + many_interfaces(1) + service), Lines{});
+    EXPECT_EQ(errors_of(kTwoWorkers + many_interfaces(1) + service), Lines{});
   }
 }
 
@@ -414,7 +421,7 @@ TEST(ValidateTun, ServersMayBeRoutedButCannotTranslatePorts) {
 
 TEST(ValidateTun, RunsOnSeveralWorkers) {
   // Replies go straight to the clients: nothing needs steering back to a worker.
-  EXPECT_EQ(errors_of("workers: { count: 2 }\n" + kTopology + R"(virtual_services:
+  EXPECT_EQ(errors_of(kTwoWorkers + kTopology + R"(virtual_services:
   - { name: t, address: 198.19.0.13, ports: [80], protocol: tcp, mode: tun,
       real_servers: [ { address: 198.19.0.21 } ] }
 )"),

@@ -30,11 +30,6 @@ interfaces:
                                 "0000:03:00.0", "--no-pci"}));
 }
 
-TEST(Ports, PortNamesAreTheDeviceNameWithoutArguments) {
-  EXPECT_EQ(port_name_of("net_af_packet0,iface=veth0"), "net_af_packet0");
-  EXPECT_EQ(port_name_of("0000:03:00.0"), "0000:03:00.0");
-}
-
 // Every place an mbuf can wait, summed (control/ports.cc): 8 workers, 2 interfaces.
 TEST(Ports, ThePacketPoolHoldsEveryRingFullAtOnce) {
   const uint32_t descriptors = 2 * 8 * (1024 + 1024);

@@ -21,7 +21,9 @@ Config load(const std::string& yaml) {
 }
 
 std::string with_workers(uint32_t workers) {
-  return "workers: { count: " + std::to_string(workers) + R"( }
+  // The first lcore runs the control plane: lcores 0..workers.
+  return "workers: { count: " + std::to_string(workers) + " }\neal: { lcores: \"0-" +
+         std::to_string(workers) + R"(" }
 interfaces:
   - { name: front, device: net_null0, addresses: [198.18.0.1/24] }
   - { name: back, device: net_null1, addresses: [198.18.1.1/24] }
