@@ -52,7 +52,7 @@ struct BasicConn {
   uint8_t client_interface;  // where the client's packets arrive; nat replies leave here
   uint8_t live;
   // Persistent services: 0x80 | the 4-second tick its persistence entry was last refreshed
-  // in (lb.cc keeps the entry alive while the connection carries packets); 0 otherwise.
+  // in (connect.h: the entry lives while the connection carries packets); 0 otherwise.
   uint8_t persistence_tick;
   Mac client_mac;  // previous hop on the client side: nat replies go back to it
   uint32_t server_id;
@@ -69,7 +69,9 @@ struct BasicConn {
 using Conn = BasicConn<uint32_t>;
 using Conn6 = BasicConn<Ip6>;
 // 52 B (the way to the server is looked up by server_id in the snapshot, see ServerFate);
-// 100 B with IPv6 addresses. Plus the hash's own slots (see performance.md).
+// 100 B with IPv6 addresses. Plus the hash's own slots (see performance.md). Layer-7 state
+// (binding, sequence deltas) is to live in a side table indexed by the connection's index,
+// not here (docs/architecture.md, "Room for layer 7").
 static_assert(sizeof(Conn) == 52);
 static_assert(sizeof(Conn6) == 100);
 
@@ -114,7 +116,7 @@ class BasicConnTable {
   uint32_t capacity() const { return capacity_; }
   uint32_t size() const { return capacity() - static_cast<uint32_t>(free_.size()); }
   bool full() const { return free_.empty(); }
-  // At least 3/4 of the entries in use: half-open connections get a short timeout (lb.cc), so
+  // At least 3/4 of the entries in use: half-open connections get a short timeout (connect.h), so
   // a SYN flood from spoofed sources recycles its own entries before the table fills.
   bool crowded() const { return free_.size() <= capacity_ / 4; }
 

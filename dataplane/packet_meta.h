@@ -10,6 +10,8 @@
 
 namespace sluice::dp {
 
+enum class Stage : uint8_t;  // dataplane/stages/stages.h
+
 struct PacketMeta {
   // IPv4 TCP/UDP: the packet's own tuple. An ICMP error about a TCP/UDP packet: the key of
   // the connection it is about (dataplane/icmp.h), so both are looked up alike.
@@ -21,7 +23,7 @@ struct PacketMeta {
   uint8_t workers_asked;   // ICMP errors about dr/tun: workers that looked (dataplane/stages/lb.cc)
   uint8_t tcp_flags;
   uint8_t interface;  // ingress interface index
-  bool ipv6;
+  Stage stage;        // where parse sorted it: a worker taking it over runs that stage
   bool is_icmp_error() const { return quoted_offset != 0; }
 };
 

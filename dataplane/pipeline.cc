@@ -1,27 +1,41 @@
 #include "dataplane/pipeline.h"
 
 #include "dataplane/packet_meta.h"
-#include "dataplane/stages/arp.h"
-#include "dataplane/stages/lb.h"
-#include "dataplane/stages/nd.h"
 #include "dataplane/stages/parse.h"
 
 namespace sluice::dp {
+namespace {
+
+using StageFn = void (*)(WorkerCtx&, const Snapshot&, const PacketList&, Arrival);
+
+// The stage table (dataplane/stages/stages.h), indexed by Stage.
+constexpr StageFn kStages[] = {
+#define SLUICE_STAGE_FN(name) &stages::name,
+    SLUICE_FOREACH_STAGE(SLUICE_STAGE_FN)
+#undef SLUICE_STAGE_FN
+};
+static_assert(std::size(kStages) == kStageCount);
+
+void run_stages(WorkerCtx& w, const Snapshot& snap, const Sorted& sorted, Arrival arrival) {
+  for (size_t s = 0; s < kStageCount; ++s) {
+    if (sorted[s].n != 0) kStages[s](w, snap, sorted[s], arrival);
+  }
+}
+
+}  // namespace
 
 void process_burst(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n) {
-  stages::Sorted sorted;
+  Sorted sorted;
   stages::parse(w, snap, pkts, n, sorted);
-  stages::arp(w, snap, sorted.arp);
-  stages::nd(w, sorted.nd);
-  stages::lb(w, snap, sorted.lb, stages::Arrival::from_wire);
-  stages::lb6(w, snap, sorted.lb6, stages::Arrival::from_wire);
+  run_stages(w, snap, sorted, Arrival::from_wire);
 }
 
 void process_handed_off(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n) {
-  PacketList lb, lb6;
-  for (uint16_t i = 0; i < n; ++i) append(meta_of(pkts[i]).ipv6 ? lb6 : lb, pkts[i]);
-  stages::lb(w, snap, lb, stages::Arrival::handed_off);
-  stages::lb6(w, snap, lb6, stages::Arrival::handed_off);
+  Sorted sorted;
+  for (uint16_t i = 0; i < n; ++i) {
+    append(sorted[static_cast<size_t>(meta_of(pkts[i]).stage)], pkts[i]);
+  }
+  run_stages(w, snap, sorted, Arrival::handed_off);
 }
 
 }  // namespace sluice::dp

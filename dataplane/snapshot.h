@@ -102,7 +102,7 @@ struct Snapshot {
   std::vector<ServerFate> fate_by_id;     // kMaxRealServers entries
   std::vector<Ip6> tunnel_source6_by_id;  // tun over IPv6: the outer source; kMaxRealServers
   // The service a real-server id serves (kNoService: none), for what a connection needs of
-  // its service beyond the way to its server (persistence renewal, stages/lb.cc).
+  // its service beyond the way to its server (persistence renewal, dataplane/connect.cc).
   std::vector<uint16_t> service_by_id;  // kMaxRealServers
   VipTable vips;                        // host byte order addresses
   VipTable6 vips6;

@@ -46,7 +46,7 @@ struct WorkerStats {
   Counter handed_off, taken_over;  // packets sent to / received from the owning worker
   Counter icmp_translated;         // ICMP errors about a connection passed to its other side
   Counter icmp_sent;  // answers to packets too big (IPv4 fragmentation needed, IPv6 too big)
-  Counter half_open_evicted;  // syn_recv connections that made room in a full table (lb.cc)
+  Counter half_open_evicted;  // syn_recv connections that made room in a full table (connect.cc)
   Counter events_dropped;  // connection events lost to a full reply ring (control_channel.h)
   Counter learnt_refused;  // learnt connections not inserted: table full or tuple taken
   std::array<Counter, kDropCount> drops;
@@ -73,10 +73,10 @@ struct alignas(64) WorkerCtx {
   KernelBudget kernel_budget;
   std::array<SchedulerCursor, kMaxVirtualServices> cursors{};
   std::array<uint8_t, kMaxRealServers> overloaded{};  // by server id, see WorkerView
-  uint32_t snat_cursor = 0;           // the next snat source to try, see stages/lb.cc
+  uint32_t snat_cursor = 0;                           // the next snat source to try, see connect.cc
   uint16_t next_ip_id = 0;            // identification of the IP headers this worker creates (tun)
   uint32_t icmp_second = UINT32_MAX;  // the second icmp_budget belongs to (none yet)
-  uint32_t icmp_budget = 0;  // ICMP errors this worker may still send in it (lb.cc too_big)
+  uint32_t icmp_budget = 0;  // ICMP errors this worker may still send in it (transmit.cc too_big)
   uint64_t cursor_generation = 0;
   WorkerStats stats;
 

@@ -1,4 +1,4 @@
-#include "dataplane/stages/arp.h"
+#include "dataplane/stages/stages.h"
 
 #include <rte_arp.h>
 #include <rte_ether.h>
@@ -31,7 +31,7 @@ void make_reply(rte_ether_hdr& eth, rte_arp_hdr& a, const Mac& ours) {
 
 }  // namespace
 
-void arp(WorkerCtx& w, const Snapshot& snap, const PacketList& in) {
+void arp(WorkerCtx& w, const Snapshot& snap, const PacketList& in, Arrival) {
   for (uint16_t i = 0; i < in.n; ++i) {
     rte_mbuf* m = in.pkts[i];
     auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);

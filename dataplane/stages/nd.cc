@@ -1,11 +1,11 @@
-#include "dataplane/stages/nd.h"
+#include "dataplane/stages/stages.h"
 
 #include "dataplane/nd.h"
 #include "dataplane/packet_meta.h"
 
 namespace sluice::dp::stages {
 
-void nd(WorkerCtx& w, const PacketList& in) {
+void nd(WorkerCtx& w, const Snapshot&, const PacketList& in, Arrival) {
   for (uint16_t i = 0; i < in.n; ++i) {
     rte_mbuf* m = in.pkts[i];
     const uint8_t interface = meta_of(m).interface;

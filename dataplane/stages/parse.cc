@@ -16,21 +16,19 @@
 namespace sluice::dp::stages {
 namespace {
 
-enum class Verdict : uint8_t { arp, nd, lb, lb6, kernel, drop };
-
 struct Outcome {
-  Verdict verdict;
+  Stage stage;
   Drop why = Drop::truncated_ethernet;
 };
 
-constexpr Outcome dropped(Drop why) { return {Verdict::drop, why}; }
+constexpr Outcome dropped(Drop why) { return {Stage::drop, why}; }
 
 // TCP and UDP headers of either family: their ports into `key`, TCP's flags into meta.
 // `l4_length` is what the IP header says follows it, `l4_room` what of it the first segment
 // holds.
 template <class Key>
 Outcome parse_ports(rte_mbuf* m, uint32_t l4, uint32_t l4_length, uint32_t l4_room, Key& key,
-                    PacketMeta& meta, Verdict verdict) {
+                    PacketMeta& meta, Stage stage) {
   if (key.protocol == IPPROTO_TCP) {
     if (l4_room < sizeof(rte_tcp_hdr)) return dropped(Drop::truncated_l4);
     const auto* tcp = rte_pktmbuf_mtod_offset(m, const rte_tcp_hdr*, l4);
@@ -40,7 +38,7 @@ Outcome parse_ports(rte_mbuf* m, uint32_t l4, uint32_t l4_length, uint32_t l4_ro
     key.src_port = tcp->src_port;
     key.dst_port = tcp->dst_port;
     meta.tcp_flags = tcp->tcp_flags;
-    return {verdict};
+    return {stage};
   }
   if (l4_room < sizeof(rte_udp_hdr)) return dropped(Drop::truncated_l4);
   const auto* udp = rte_pktmbuf_mtod_offset(m, const rte_udp_hdr*, l4);
@@ -53,25 +51,25 @@ Outcome parse_ports(rte_mbuf* m, uint32_t l4, uint32_t l4_length, uint32_t l4_ro
   key.src_port = udp->src_port;
   key.dst_port = udp->dst_port;
   meta.tcp_flags = 0;
-  return {verdict};
+  return {stage};
 }
 
 // An ICMP error about a TCP/UDP packet goes to lb, which looks for the connection it is about;
 // other ICMP (echo to our own addresses, errors about the kernel's sockets) is the kernel's.
 // The whole message must sit in the first segment: translation rewrites its checksum.
 Outcome parse_icmp(rte_mbuf* m, PacketMeta& meta, uint32_t l4, uint32_t length, uint32_t room) {
-  if (room < length) return {Verdict::kernel};
+  if (room < length) return {Stage::kernel};
   const auto* icmp = rte_pktmbuf_mtod_offset(m, const uint8_t*, l4);
   QuotedPacket quoted;
   if (!quoted_packet_of(icmp, length, static_cast<uint16_t>(l4), quoted)) {
-    return {Verdict::kernel};
+    return {Stage::kernel};
   }
   if (rte_raw_cksum(icmp, length) != 0xffff) return dropped(Drop::bad_icmp_checksum);
   meta.quoted_offset = quoted.ip_offset;
   meta.workers_asked = 0;
   meta.key = connection_key_of(quoted.key);
   meta.tcp_flags = 0;
-  return {Verdict::lb};
+  return {Stage::lb};
 }
 
 // IPv4 options (RFC 791 3.1): end of list stops them, no-operation is one byte, any other
@@ -137,7 +135,7 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
                          rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
   if (fragment) {
     return snap.vips.is_vip_address(rte_be_to_cpu_32(ip->dst_addr)) ? dropped(Drop::ip_fragment)
-                                                                    : Outcome{Verdict::kernel};
+                                                                    : Outcome{Stage::kernel};
   }
 
   const uint32_t l4 = l3 + ihl;
@@ -146,13 +144,12 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   meta.l4_offset = static_cast<uint16_t>(l4);
   meta.key = FlowKey{ip->src_addr, ip->dst_addr, 0, 0, ip->next_proto_id};
   meta.quoted_offset = 0;
-  meta.ipv6 = false;
   if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) {
     if (martian_source(ip->src_addr, ip->dst_addr)) return dropped(Drop::martian_source);
-    return parse_ports(m, l4, total - ihl, l4_room, meta.key, meta, Verdict::lb);
+    return parse_ports(m, l4, total - ihl, l4_room, meta.key, meta, Stage::lb);
   }
   if (ip->next_proto_id == IPPROTO_ICMP) return parse_icmp(m, meta, l4, total - ihl, l4_room);
-  return {Verdict::kernel};
+  return {Stage::kernel};
 }
 
 // A neighbour solicitation for an address of ours in the data plane goes to nd; an error
@@ -171,27 +168,26 @@ Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const r
     meta.workers_asked = 0;
     meta.key6 = connection_key_of(quoted.key);
     meta.tcp_flags = 0;
-    meta.ipv6 = true;
-    return {Verdict::lb6};
+    return {Stage::lb6};
   }
-  if (room < sizeof(NdMessage)) return {Verdict::kernel};
+  if (room < sizeof(NdMessage)) return {Stage::kernel};
   const auto* nd = reinterpret_cast<const NdMessage*>(icmp);
   if (nd->type != kIcmp6NeighbourSolicitation || ip.hop_limits != kNdHopLimit) {
-    return {Verdict::kernel};
+    return {Stage::kernel};
   }
   // What sluice answers must be a well-formed solicitation (RFC 4861 7.1.1); anything else
   // the kernel may judge.
   if (nd->code != 0 || room != length || icmp6_checksum(ip, icmp, length) != 0) {
-    return {Verdict::kernel};
+    return {Stage::kernel};
   }
   Ip6 target;
   std::memcpy(target.bytes, nd->target, 16);
-  if (!snap.vips6.is_vip_address(target)) return {Verdict::kernel};
+  if (!snap.vips6.is_vip_address(target)) return {Stage::kernel};
   // Ours to answer, so ours to discard when malformed (silently, as RFC 4861 7.1.1 says).
   if (!solicitation_options_valid(ip, *nd, length)) {
     return dropped(Drop::bad_neighbour_solicitation);
   }
-  return {Verdict::nd};
+  return {Stage::nd};
 }
 
 // IPv6 without extension headers; a packet with any (fragments included) is the kernel's,
@@ -212,8 +208,7 @@ Outcome parse_ipv6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   Ip6 dst;
   std::memcpy(dst.bytes, ip->dst_addr, 16);
   if (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP) {
-    return snap.vips6.is_vip_address(dst) ? dropped(Drop::ipv6_extension)
-                                          : Outcome{Verdict::kernel};
+    return snap.vips6.is_vip_address(dst) ? dropped(Drop::ipv6_extension) : Outcome{Stage::kernel};
   }
   meta.l3_offset = static_cast<uint16_t>(l3);
   meta.l4_offset = static_cast<uint16_t>(l4);
@@ -222,9 +217,8 @@ Outcome parse_ipv6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   meta.key6.dst_ip = dst;
   meta.key6.protocol = ip->proto;
   meta.quoted_offset = 0;
-  meta.ipv6 = true;
   if (martian_source(meta.key6.src_ip, dst)) return dropped(Drop::martian_source);
-  return parse_ports(m, l4, payload, l4_room, meta.key6, meta, Verdict::lb6);
+  return parse_ports(m, l4, payload, l4_room, meta.key6, meta, Stage::lb6);
 }
 
 Outcome classify_frame(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
@@ -234,10 +228,10 @@ Outcome classify_frame(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
       if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr)) {
         return dropped(Drop::truncated_arp);
       }
-      return {Verdict::arp};
+      return {Stage::arp};
     case RTE_BE16(RTE_ETHER_TYPE_IPV4): return parse_ipv4(snap, m, meta);
     case RTE_BE16(RTE_ETHER_TYPE_IPV6): return parse_ipv6(snap, m, meta);
-    default: return {Verdict::kernel};
+    default: return {Stage::kernel};
   }
 }
 
@@ -256,7 +250,7 @@ Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const Mac&
   const bool to_us = std::memcmp(eth->dst_addr.addr_bytes, ours.bytes, 6) == 0;
   if (!to_us && rte_is_unicast_ether_addr(&eth->dst_addr)) return dropped(Drop::not_for_us);
   const Outcome o = classify_frame(snap, m, meta);
-  if (!to_us && (o.verdict == Verdict::lb || o.verdict == Verdict::lb6)) {
+  if (!to_us && (o.stage == Stage::lb || o.stage == Stage::lb6)) {
     return dropped(Drop::not_for_us);
   }
   return o;
@@ -273,13 +267,13 @@ void parse(WorkerCtx& w, const Snapshot& snap, rte_mbuf** pkts, uint16_t n, Sort
     PacketMeta& meta = meta_of(m);
     meta.interface = w.interface_of_port[m->port];
     const Outcome o = classify(snap, m, meta, w.interfaces[meta.interface].mac);
-    switch (o.verdict) {
-      case Verdict::arp: append(out.arp, m); break;
-      case Verdict::nd: append(out.nd, m); break;
-      case Verdict::lb: append(out.lb, m); break;
-      case Verdict::lb6: append(out.lb6, m); break;
-      case Verdict::kernel: w.send_to_kernel(m); break;
-      case Verdict::drop: w.drop(m, o.why); break;
+    if (o.stage == Stage::kernel) {
+      w.send_to_kernel(m);
+    } else if (o.stage == Stage::drop) {
+      w.drop(m, o.why);
+    } else {
+      meta.stage = o.stage;  // so that a worker taking it over knows its stage too
+      append(out[static_cast<size_t>(o.stage)], m);
     }
   }
 }
