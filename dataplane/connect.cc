@@ -1,5 +1,7 @@
 #include "dataplane/connect.h"
 
+#include "dataplane/transmit.h"
+
 namespace sluice::dp {
 namespace {
 
@@ -91,7 +93,10 @@ uint32_t Connect<F>::open(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint3
   }
   // Only when no real server can take it does the fallback (sorry) server get it.
   if (pick == kNoServer && service.has_fallback) pick = service.server_count;
-  if (pick == kNoServer) return refuse<F>(w, m, Drop::no_server);
+  if (pick == kNoServer) {
+    Transmit<F>::refuse(w, m, Drop::no_server);
+    return F::Table::kNone;
+  }
   const RealServerEntry& s = snap.servers[service.first_server + pick];
 
   typename F::Conn c{};

@@ -62,6 +62,9 @@ struct V4 {
                              const Mac& ours) {
     return make_fragmentation_needed(m, l3, mtu, ours, w.next_ip_id++);
   }
+  static bool answer_unreachable(WorkerCtx& w, rte_mbuf* m, uint16_t l3, const Mac& ours) {
+    return make_port_unreachable(m, l3, ours, w.next_ip_id++);
+  }
   static Addr source(const Header& ip) { return ip.src_addr; }
   static void translate_error(Header& outer, uint16_t icmp_length, Header& quoted, Addr outer_src,
                               Addr outer_dst, Endpoint quoted_src, Endpoint quoted_dst) {
@@ -123,6 +126,9 @@ struct V6 {
   static bool may_answer_too_big(const Header&) { return true; }
   static bool answer_too_big(WorkerCtx&, rte_mbuf* m, uint16_t l3, uint16_t mtu, const Mac& ours) {
     return make_packet_too_big(m, l3, mtu, ours);
+  }
+  static bool answer_unreachable(WorkerCtx&, rte_mbuf* m, uint16_t l3, const Mac& ours) {
+    return make_port_unreachable6(m, l3, ours);
   }
   static Addr source(const Header& ip) {
     Addr a;

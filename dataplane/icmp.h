@@ -1,6 +1,7 @@
 // ICMP errors about balanced connections (RFC 792, RFC 1191): finding the connection a
-// received error is about, rewriting it for the other side, and turning a packet that does not
-// fit the way out into the "fragmentation needed" answer its sender must get.
+// received error is about, rewriting it for the other side, and turning a packet into the
+// error its sender gets: "fragmentation needed" when it does not fit the way out, "port
+// unreachable" when no real server can take its connection.
 // Thread safety: pure functions on the packet they are given.
 #pragma once
 
@@ -23,7 +24,8 @@ namespace sluice::dp {
 inline constexpr uint8_t kIcmpDestinationUnreachable = 3;
 inline constexpr uint8_t kIcmpTimeExceeded = 11;
 inline constexpr uint8_t kIcmpParameterProblem = 12;
-inline constexpr uint8_t kIcmpFragmentationNeeded = 4;  // a code of destination unreachable
+inline constexpr uint8_t kIcmpPortUnreachable = 3;      // codes of destination unreachable
+inline constexpr uint8_t kIcmpFragmentationNeeded = 4;
 
 // Errors that quote the packet that caused them and are worth delivering to its sender.
 inline bool is_icmp_error(uint8_t type) {
@@ -134,13 +136,14 @@ inline uint8_t* make_room_for_error(rte_mbuf* m, uint16_t l3_offset, uint16_t he
   return reinterpret_cast<uint8_t*>(front) + l3_offset;
 }
 
-// Turns the packet at `l3_offset` (IPv4, headers checked) into the ICMP "fragmentation needed"
-// error its sender must get (RFC 1191): from the address it was sent to, quoting its IP header
-// and 8 bytes, telling `mtu`, addressed back at the Ethernet layer from `our_mac`. In place:
-// the quote stays where it is and the new headers go in the headroom. False if the packet is
-// not in one segment.
-inline bool make_fragmentation_needed(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu,
-                                      const Mac& our_mac, uint16_t ip_id) {
+// Turns the packet at `l3_offset` (IPv4, headers checked) into the ICMP error `type`/`code`
+// its sender gets: from the address it was sent to, quoting its IP header and 8 bytes
+// (RFC 792), with `mtu` in the "next-hop MTU" field (fragmentation needed, RFC 1191; 0 for
+// others), addressed back at the Ethernet layer from `our_mac`. In place: the quote stays
+// where it is and the new headers go in the headroom. False if the packet is not in one
+// segment.
+inline bool make_icmp_error(rte_mbuf* m, uint16_t l3_offset, uint8_t type, uint8_t code,
+                            uint16_t mtu, const Mac& our_mac, uint16_t ip_id) {
   if (!rte_pktmbuf_is_contiguous(m)) return false;
   const auto* original = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, l3_offset);
   const uint32_t quote = (original->version_ihl & 0x0f) * 4u + 8;
@@ -161,13 +164,28 @@ inline bool make_fragmentation_needed(rte_mbuf* m, uint16_t l3_offset, uint16_t 
   ip->dst_addr = sender;
   ip->hdr_checksum = ipv4_header_checksum(*ip);
   auto* icmp = reinterpret_cast<rte_icmp_hdr*>(ip + 1);
-  icmp->icmp_type = kIcmpDestinationUnreachable;
-  icmp->icmp_code = kIcmpFragmentationNeeded;
+  icmp->icmp_type = type;
+  icmp->icmp_code = code;
   icmp->icmp_ident = 0;                       // unused
-  icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu);  // next-hop MTU (RFC 1191)
+  icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu);  // next-hop MTU (RFC 1191), else unused
   icmp->icmp_cksum = 0;
   icmp->icmp_cksum = static_cast<rte_be16_t>(~rte_raw_cksum(icmp, sizeof(*icmp) + quote));
   return true;
+}
+
+// "Fragmentation needed" (RFC 1191) for a packet with DF that does not fit `mtu`.
+inline bool make_fragmentation_needed(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu,
+                                      const Mac& our_mac, uint16_t ip_id) {
+  return make_icmp_error(m, l3_offset, kIcmpDestinationUnreachable, kIcmpFragmentationNeeded, mtu,
+                         our_mac, ip_id);
+}
+
+// "Port unreachable" for a connection no real server can take, as IPVS answers
+// (ip_vs_leave): the client's connect() fails at once instead of waiting for its timeout.
+inline bool make_port_unreachable(rte_mbuf* m, uint16_t l3_offset, const Mac& our_mac,
+                                  uint16_t ip_id) {
+  return make_icmp_error(m, l3_offset, kIcmpDestinationUnreachable, kIcmpPortUnreachable, 0,
+                         our_mac, ip_id);
 }
 
 // ---- ICMPv6 (RFC 4443) ----
@@ -176,6 +194,7 @@ inline constexpr uint8_t kIcmp6DestinationUnreachable = 1;
 inline constexpr uint8_t kIcmp6PacketTooBig = 2;
 inline constexpr uint8_t kIcmp6TimeExceeded = 3;
 inline constexpr uint8_t kIcmp6ParameterProblem = 4;
+inline constexpr uint8_t kIcmp6PortUnreachable = 4;  // a code of destination unreachable
 // An error must fit the minimum IPv6 MTU, quote included (RFC 4443 2.4 (c)).
 inline constexpr uint16_t kIpv6MinimumMtu = 1280;
 
@@ -222,9 +241,10 @@ inline void translate_icmp6_error(rte_ipv6_hdr& outer, uint16_t icmp_length, rte
   std::memcpy(icmp + 2, &sum, 2);
 }
 
-// make_fragmentation_needed for IPv6: "packet too big" (RFC 8201) to the sender, from the
-// address it sent to, quoting as much of the packet as fits 1280 bytes.
-inline bool make_packet_too_big(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu, const Mac& our_mac) {
+// make_icmp_error for IPv6 (RFC 4443): `rest` is the 32-bit word after the checksum (packet
+// too big: the MTU), the quote as much of the packet as fits 1280 bytes in all.
+inline bool make_icmp6_error(rte_mbuf* m, uint16_t l3_offset, uint8_t type, uint8_t code,
+                             uint32_t rest, const Mac& our_mac) {
   if (!rte_pktmbuf_is_contiguous(m)) return false;
   constexpr uint16_t kNewHeaders = sizeof(rte_ipv6_hdr) + 8;
   const auto* original = rte_pktmbuf_mtod_offset(m, const rte_ipv6_hdr*, l3_offset);
@@ -243,14 +263,25 @@ inline bool make_packet_too_big(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu, c
   std::memcpy(ip->src_addr, receiver, 16);
   std::memcpy(ip->dst_addr, sender, 16);
   auto* icmp = reinterpret_cast<uint8_t*>(ip + 1);
-  icmp[0] = kIcmp6PacketTooBig;
-  icmp[1] = 0;
-  const uint32_t mtu_be = rte_cpu_to_be_32(mtu);
+  icmp[0] = type;
+  icmp[1] = code;
+  const uint32_t rest_be = rte_cpu_to_be_32(rest);
   std::memset(icmp + 2, 0, 2);
-  std::memcpy(icmp + 4, &mtu_be, 4);
+  std::memcpy(icmp + 4, &rest_be, 4);
   const uint16_t sum = icmp6_checksum(*ip, icmp, 8 + quote);
   std::memcpy(icmp + 2, &sum, 2);
   return true;
+}
+
+// "Packet too big" (RFC 8201) to the sender, from the address it sent to.
+inline bool make_packet_too_big(rte_mbuf* m, uint16_t l3_offset, uint16_t mtu, const Mac& our_mac) {
+  return make_icmp6_error(m, l3_offset, kIcmp6PacketTooBig, 0, mtu, our_mac);
+}
+
+// "Port unreachable" (destination unreachable, code 4) for a connection no server can take.
+inline bool make_port_unreachable6(rte_mbuf* m, uint16_t l3_offset, const Mac& our_mac) {
+  return make_icmp6_error(m, l3_offset, kIcmp6DestinationUnreachable, kIcmp6PortUnreachable, 0,
+                          our_mac);
 }
 
 }  // namespace sluice::dp

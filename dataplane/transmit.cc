@@ -27,20 +27,26 @@ Headers<F> headers_of(rte_mbuf* m, const PacketMeta& meta) {
 // it all up for that second (Linux also limits per destination; sluice does not yet).
 constexpr uint32_t kIcmpErrorsPerSecond = 1000;
 
+// Takes one ICMP error from this second's budget; false when it is spent.
+bool spend_icmp_budget(WorkerCtx& w) {
+  if (w.icmp_second != w.now) {
+    w.icmp_second = w.now;
+    w.icmp_budget = kIcmpErrorsPerSecond;
+  }
+  if (w.icmp_budget == 0) return false;
+  --w.icmp_budget;
+  return true;
+}
+
 template <class F>
 void too_big(WorkerCtx& w, rte_mbuf* m, uint16_t mtu) {
   const PacketMeta& meta = meta_of(m);
   const auto* ip = rte_pktmbuf_mtod_offset(m, const typename F::Header*, meta.l3_offset);
   if (!F::may_answer_too_big(*ip) || meta.is_icmp_error()) return w.drop(m, Drop::too_big);
-  if (w.icmp_second != w.now) {
-    w.icmp_second = w.now;
-    w.icmp_budget = kIcmpErrorsPerSecond;
-  }
-  if (w.icmp_budget == 0) return w.drop(m, Drop::icmp_rate_limited);
+  if (!spend_icmp_budget(w)) return w.drop(m, Drop::icmp_rate_limited);
   if (!F::answer_too_big(w, m, meta.l3_offset, mtu, w.interfaces[meta.interface].mac)) {
     return w.drop(m, Drop::too_big);
   }
-  --w.icmp_budget;
   w.stats.icmp_sent.add(1);
   w.transmit(m, meta.interface);
 }
@@ -66,6 +72,21 @@ void send_to_server(WorkerCtx& w, const Snapshot& snap, const typename F::Conn& 
 }
 
 }  // namespace
+
+// Counted under its reason whether answered or not; the answer shares the ICMP budget with
+// too_big, so a flood of refused SYNs costs at most 1000 answers a second per worker.
+template <class F>
+void Transmit<F>::refuse(WorkerCtx& w, rte_mbuf* m, Drop why) {
+  w.stats.drops[static_cast<size_t>(why)].add(1);
+  const PacketMeta& meta = meta_of(m);
+  if (meta.is_icmp_error() || !spend_icmp_budget(w) ||
+      !F::answer_unreachable(w, m, meta.l3_offset, w.interfaces[meta.interface].mac)) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  w.stats.icmp_sent.add(1);
+  w.transmit(m, meta.interface);
+}
 
 template <class F>
 void Transmit<F>::forward(WorkerCtx& w, const Snapshot& snap, const Conn& c, const ServerFate& way,

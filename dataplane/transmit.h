@@ -23,6 +23,10 @@ struct Transmit {
   // An ICMP error about connection `ref` (index << 1 | found by its return key), passed to
   // the side that did not send it, as that side knows the connection.
   static void icmp_error(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref);
+  // A new connection no real server can take (and no fallback): counted under `why` and
+  // answered "port unreachable", as IPVS does, so the client fails at once instead of
+  // waiting for its connect timeout (rate-limited with the other ICMP errors sluice sends).
+  static void refuse(WorkerCtx& w, rte_mbuf* m, Drop why);
 };
 
 }  // namespace sluice::dp
