@@ -38,6 +38,25 @@ TEST(ConnTable, FindsBothDirectionsOfANatConnection) {
   EXPECT_EQ(t->lookup(t->at(i).return_key()), (i << 1) | 1);
 }
 
+// The half-open connection a full table gives up for a new one: due soonest, never an
+// established one, and found within the budget or not at all.
+TEST(ConnTable, TheHalfOpenConnectionDueSoonestIsFoundWithinTheBudget) {
+  auto t = make_table(16);
+  Conn established = conn(1000, Mode::nat, 3);
+  established.state = ConnState::established;
+  t->insert(established, true);
+  Conn later = conn(1001, Mode::nat, 9);  // conn() leaves state syn_recv
+  const uint32_t later_index = t->insert(later, true);
+  const uint32_t sooner_index = t->insert(conn(1002, Mode::nat, 5), true);
+  EXPECT_EQ(t->half_open_due_soonest(64), sooner_index);
+  t->remove(sooner_index);
+  EXPECT_EQ(t->half_open_due_soonest(64), later_index);
+  // Slots 1..9 and the established entry (in slot 3) are 10 steps: 9 are not enough.
+  EXPECT_EQ(t->half_open_due_soonest(9), ConnTable::kNone);
+  t->remove(later_index);
+  EXPECT_EQ(t->half_open_due_soonest(UINT32_MAX), ConnTable::kNone);  // only established left
+}
+
 TEST(ConnTable, DirectRoutingIndexesOnlyTheForwardDirection) {
   auto t = make_table(16);
   const uint32_t i = t->insert(conn(1000, Mode::dr, 100), false);
