@@ -118,6 +118,7 @@ StatsView ControlApi::stats() const {
   v.handed_off = sum([](auto& w) { return w.stats.handed_off.get(); });
   v.icmp_translated = sum([](auto& w) { return w.stats.icmp_translated.get(); });
   v.icmp_sent = sum([](auto& w) { return w.stats.icmp_sent.get(); });
+  v.echo_replied = sum([](auto& w) { return w.stats.echo_replied.get(); });
   v.half_open_evicted = sum([](auto& w) { return w.stats.half_open_evicted.get(); });
   v.events_dropped = sum([](auto& w) { return w.stats.events_dropped.get(); });
   v.exception_dropped = a.exception_dropped();

@@ -59,7 +59,7 @@ struct PortView {
 
 struct StatsView {
   uint64_t rx_packets = 0, tx_packets = 0, to_kernel = 0, conns_created = 0, handed_off = 0;
-  uint64_t icmp_translated = 0, icmp_sent = 0, half_open_evicted = 0;
+  uint64_t icmp_translated = 0, icmp_sent = 0, echo_replied = 0, half_open_evicted = 0;
   uint64_t active_conns = 0, inactive_conns = 0;
   uint64_t exception_dropped = 0, events_dropped = 0;
   std::vector<std::pair<std::string_view, uint64_t>> drops;  // every reason, in list order

@@ -64,7 +64,7 @@ json to_json(const StatsView& v) {
           {"tx_packets", v.tx_packets},      {"to_kernel", v.to_kernel},
           {"conns_created", v.conns_created}, {"handed_off", v.handed_off},
           {"icmp_translated", v.icmp_translated}, {"icmp_sent", v.icmp_sent},
-          {"half_open_evicted", v.half_open_evicted},
+          {"echo_replied", v.echo_replied},  {"half_open_evicted", v.half_open_evicted},
           {"active_conns", v.active_conns},  {"inactive_conns", v.inactive_conns},
           {"exception_dropped", v.exception_dropped}, {"events_dropped", v.events_dropped},
           {"drops", drops},                  {"ports", ports},

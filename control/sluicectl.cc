@@ -135,8 +135,9 @@ void print_servers(const json& r) {
 void print_stats(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const char* k : {"workers", "rx_packets", "tx_packets", "to_kernel", "conns_created",
-                        "handed_off", "icmp_translated", "icmp_sent", "half_open_evicted",
-                        "active_conns", "inactive_conns", "exception_dropped"}) {
+                        "handed_off", "icmp_translated", "icmp_sent", "echo_replied",
+                        "half_open_evicted", "active_conns", "inactive_conns",
+                        "exception_dropped", "events_dropped"}) {
     rows.push_back({k, text(r[k])});
   }
   const json& drops = field(r, "drops");

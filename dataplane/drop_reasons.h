@@ -38,6 +38,7 @@ namespace sluice::dp {
   _(ttl_exceeded, "TTL would reach zero on a routed (NAT) packet")                         \
   _(too_big, "larger than the way out's MTU and not answered (no DF, or an ICMP error)")   \
   _(icmp_rate_limited, "answer to a too-big packet over the 1000 per second per worker")   \
+  _(echo_rate_limited, "echo request to a VIP over 10000 per second per worker")          \
   _(exception_ring_full, "exception path to the kernel is full")                           \
   _(kernel_neighbour_over_budget, "ARP/ND for the kernel over 5000 per second per worker")   \
   _(kernel_icmp_over_budget, "ICMP for the kernel over 1000 per second per worker")        \

@@ -195,6 +195,8 @@ inline constexpr uint8_t kIcmp6PacketTooBig = 2;
 inline constexpr uint8_t kIcmp6TimeExceeded = 3;
 inline constexpr uint8_t kIcmp6ParameterProblem = 4;
 inline constexpr uint8_t kIcmp6PortUnreachable = 4;  // a code of destination unreachable
+inline constexpr uint8_t kIcmp6EchoRequest = 128;
+inline constexpr uint8_t kIcmp6EchoReply = 129;
 // An error must fit the minimum IPv6 MTU, quote included (RFC 4443 2.4 (c)).
 inline constexpr uint16_t kIpv6MinimumMtu = 1280;
 

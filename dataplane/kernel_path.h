@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 
+#include "dataplane/budget.h"
 #include "dataplane/drop_reasons.h"
 
 namespace sluice::dp {
@@ -57,21 +58,14 @@ inline KernelClass kernel_class_of(const rte_mbuf* m) {
   return KernelClass::other;
 }
 
-// A worker's spending of the budgets in the current second.
+// A worker's spending of the budgets, one per class.
 struct KernelBudget {
-  uint32_t second = UINT32_MAX;  // none yet
-  std::array<uint32_t, kKernelClasses> left{};
+  std::array<SecondBudget, kKernelClasses> classes;
 
   // Takes one packet of `c` at worker time `now`; false when its budget is spent.
   bool take(KernelClass c, uint32_t now) {
-    if (second != now) {
-      second = now;
-      left = kKernelBudget;
-    }
-    uint32_t& l = left[static_cast<size_t>(c)];
-    if (l == 0) return false;
-    --l;
-    return true;
+    const size_t i = static_cast<size_t>(c);
+    return classes[i].take(now, kKernelBudget[i]);
   }
 };
 

@@ -27,16 +27,7 @@ Headers<F> headers_of(rte_mbuf* m, const PacketMeta& meta) {
 // it all up for that second (Linux also limits per destination; sluice does not yet).
 constexpr uint32_t kIcmpErrorsPerSecond = 1000;
 
-// Takes one ICMP error from this second's budget; false when it is spent.
-bool spend_icmp_budget(WorkerCtx& w) {
-  if (w.icmp_second != w.now) {
-    w.icmp_second = w.now;
-    w.icmp_budget = kIcmpErrorsPerSecond;
-  }
-  if (w.icmp_budget == 0) return false;
-  --w.icmp_budget;
-  return true;
-}
+bool spend_icmp_budget(WorkerCtx& w) { return w.icmp_budget.take(w.now, kIcmpErrorsPerSecond); }
 
 template <class F>
 void too_big(WorkerCtx& w, rte_mbuf* m, uint16_t mtu) {

@@ -47,6 +47,7 @@ struct WorkerStats {
   Counter icmp_translated;         // ICMP errors about a connection passed to its other side
   Counter icmp_sent;  // answers to packets too big (IPv4 fragmentation needed, IPv6 too big)
   Counter half_open_evicted;  // syn_recv connections that made room in a full table (connect.cc)
+  Counter echo_replied;    // echo requests to a VIP answered (stages/echo.cc)
   Counter events_dropped;  // connection events lost to a full reply ring (control_channel.h)
   Counter learnt_refused;  // learnt connections not inserted: table full or tuple taken
   std::array<Counter, kDropCount> drops;
@@ -75,8 +76,8 @@ struct alignas(64) WorkerCtx {
   std::array<uint8_t, kMaxRealServers> overloaded{};  // by server id, see WorkerView
   uint32_t snat_cursor = 0;                           // the next snat source to try, see connect.cc
   uint16_t next_ip_id = 0;            // identification of the IP headers this worker creates (tun)
-  uint32_t icmp_second = UINT32_MAX;  // the second icmp_budget belongs to (none yet)
-  uint32_t icmp_budget = 0;  // ICMP errors this worker may still send in it (transmit.cc too_big)
+  SecondBudget icmp_budget;  // ICMP errors this worker sends (transmit.cc)
+  SecondBudget echo_budget;  // echo replies for VIPs (stages/echo.cc)
   uint64_t cursor_generation = 0;
   WorkerStats stats;
 

@@ -54,12 +54,19 @@ Outcome parse_ports(rte_mbuf* m, uint32_t l4, uint32_t l4_length, uint32_t l4_ro
   return {stage};
 }
 
-// An ICMP error about a TCP/UDP packet goes to lb, which looks for the connection it is about;
-// other ICMP (echo to our own addresses, errors about the kernel's sockets) is the kernel's.
+// An echo request to a VIP goes to echo; an ICMP error about a TCP/UDP packet to lb, which
+// looks for the connection it is about; other ICMP (echo to our own addresses, errors about
+// the kernel's sockets) is the kernel's.
 // The whole message must sit in the first segment: translation rewrites its checksum.
-Outcome parse_icmp(rte_mbuf* m, PacketMeta& meta, uint32_t l4, uint32_t length, uint32_t room) {
+Outcome parse_icmp(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, uint32_t dst,
+                   uint32_t l4, uint32_t length, uint32_t room) {
   if (room < length) return {Stage::kernel};
   const auto* icmp = rte_pktmbuf_mtod_offset(m, const uint8_t*, l4);
+  if (length >= sizeof(rte_icmp_hdr) && icmp[0] == RTE_IP_ICMP_ECHO_REQUEST && icmp[1] == 0 &&
+      snap.vips.is_vip_address(rte_be_to_cpu_32(dst))) {
+    if (rte_raw_cksum(icmp, length) != 0xffff) return dropped(Drop::bad_icmp_checksum);
+    return {Stage::echo};
+  }
   QuotedPacket quoted;
   if (!quoted_packet_of(icmp, length, static_cast<uint16_t>(l4), quoted)) {
     return {Stage::kernel};
@@ -148,13 +155,16 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
     if (martian_source(ip->src_addr, ip->dst_addr)) return dropped(Drop::martian_source);
     return parse_ports(m, l4, total - ihl, l4_room, meta.key, meta, Stage::lb);
   }
-  if (ip->next_proto_id == IPPROTO_ICMP) return parse_icmp(m, meta, l4, total - ihl, l4_room);
+  if (ip->next_proto_id == IPPROTO_ICMP) {
+    return parse_icmp(snap, m, meta, ip->dst_addr, l4, total - ihl, l4_room);
+  }
   return {Stage::kernel};
 }
 
-// A neighbour solicitation for an address of ours in the data plane goes to nd; an error
-// quoting a TCP/UDP packet to lb6, keyed by the connection it is about (as ICMP for IPv4);
-// the rest of ICMPv6 (echo, advertisements, router discovery) to the kernel.
+// A neighbour solicitation for an address of ours in the data plane goes to nd; an echo
+// request to a VIP to echo; an error quoting a TCP/UDP packet to lb6, keyed by the connection
+// it is about (as ICMP for IPv4); the rest of ICMPv6 (echo to our own addresses,
+// advertisements, router discovery) to the kernel.
 Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const rte_ipv6_hdr& ip,
                     uint32_t length, uint32_t room) {
   const uint32_t l4 = sizeof(rte_ether_hdr) + sizeof(ip);
@@ -169,6 +179,15 @@ Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const r
     meta.key6 = connection_key_of(quoted.key);
     meta.tcp_flags = 0;
     return {Stage::lb6};
+  }
+  Ip6 dst;
+  std::memcpy(dst.bytes, ip.dst_addr, 16);
+  if (room == length && length >= 8 && icmp[0] == kIcmp6EchoRequest && icmp[1] == 0 &&
+      snap.vips6.is_vip_address(dst)) {
+    if (icmp6_checksum(ip, icmp, length) != 0) return dropped(Drop::bad_icmp_checksum);
+    meta.l3_offset = sizeof(rte_ether_hdr);
+    meta.l4_offset = static_cast<uint16_t>(l4);
+    return {Stage::echo};
   }
   if (room < sizeof(NdMessage)) return {Stage::kernel};
   const auto* nd = reinterpret_cast<const NdMessage*>(icmp);
@@ -250,7 +269,7 @@ Outcome classify(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const Mac&
   const bool to_us = std::memcmp(eth->dst_addr.addr_bytes, ours.bytes, 6) == 0;
   if (!to_us && rte_is_unicast_ether_addr(&eth->dst_addr)) return dropped(Drop::not_for_us);
   const Outcome o = classify_frame(snap, m, meta);
-  if (!to_us && (o.stage == Stage::lb || o.stage == Stage::lb6)) {
+  if (!to_us && (o.stage == Stage::lb || o.stage == Stage::lb6 || o.stage == Stage::echo)) {
     return dropped(Drop::not_for_us);
   }
   return o;

@@ -7,6 +7,8 @@
 //        TAP twin answers for its addresses and the control plane learns next hops' MACs.
 //   nd   answers IPv6 neighbour solicitations for virtual service and snat addresses in
 //        place (parse sent only well-formed ones for those here), as arp does for IPv4.
+//   echo answers ICMP and ICMPv6 echo requests to virtual service addresses in place (the
+//        kernel does not own VIPs), at most 10000 a second per worker (echo_rate_limited).
 //   lb   the load balancer, IPv4 (stages/lb.cc): finds each TCP/UDP packet's connection (both
 //        directions are indexed), or for a packet opening one to a virtual service binds a
 //        real server (dataplane/connect.h); then rewrites and transmits (dataplane/transmit.h).
@@ -28,7 +30,7 @@
 
 #include "dataplane/stages/packet_list.h"
 
-#define SLUICE_FOREACH_STAGE(_) _(arp) _(nd) _(lb) _(lb6)
+#define SLUICE_FOREACH_STAGE(_) _(arp) _(nd) _(echo) _(lb) _(lb6)
 
 namespace sluice::dp {
 

@@ -6,7 +6,8 @@
 # The real server's "port unreachable" reaches the client's socket as ECONNREFUSED, from the
 # VIP, in nat and snat; a request too big for the way to the server (nat: MTU 1400; tun: 20
 # bytes of IP-in-IP) is answered with "fragmentation needed", the client's kernel lowers its
-# path MTU, and the request is answered.
+# path MTU, and the request is answered. Pings of VIPs are answered by the data plane; a
+# connection no real server can take is refused at once ("port unreachable", as IPVS does).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -97,5 +98,25 @@ check_match "the client learned MTU 1480 for $VIP_TUN" 'mtu 1480' \
 stats=$(ctl_json show stats)
 check_ge "sluice sent fragmentation-needed answers" "$(jq '.icmp_sent' <<<"$stats")" 2
 check_eq "and dropped nothing as too big" 0 "$(jq '.drops.too_big' <<<"$stats")"
+
+step "ping the VIPs"
+for vip in "$VIP_DR" "$VIP_NAT" "$VIP_TUN"; do
+  received=$(in_client ping -c 5 -i 0.2 -W 1 "$vip" | awk '/packets transmitted/ {print $4}')
+  check_eq "$vip answers 5 of 5 pings" 5 "${received:-0}"
+done
+check_ge "show stats counts the echo replies" "$(ctl_json show stats | jq '.echo_replied')" 15
+
+step "no real server can take a new connection: refused at once"
+for s in nat1 nat2 nat3; do ctl set server "$VIP_NAT:80" "${RIP[$s]}" state halt >/dev/null; done
+t0=$(date +%s%N)
+rc=0
+in_client curl -s -o /dev/null --max-time 5 "http://$VIP_NAT/" || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+say "curl with every server halted: exit $rc after $ms ms"
+check_eq "curl is refused (exit 7, connection refused)" 7 "$rc"
+check "and fails at once, not after its timeout (under 1 s)" [ "$ms" -lt 1000 ]
+check_ge "counted as no_server" "$(ctl_json show stats | jq '.drops.no_server')" 1
+for s in nat1 nat2 nat3; do ctl set server "$VIP_NAT:80" "${RIP[$s]}" state online >/dev/null; done
+check "web-nat answers again once its servers are online" http_ok "http://$VIP_NAT/"
 
 e2e_end

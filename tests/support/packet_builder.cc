@@ -207,7 +207,15 @@ std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t 
 std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
                                        const Frame& quoted, uint32_t rest) {
   const std::vector<uint8_t> original = build6(quoted);
-  const size_t quote = original.size() - sizeof(rte_ether_hdr);
+  return build_icmp6_error(outer, type, code,
+                           std::vector<uint8_t>(original.begin() + sizeof(rte_ether_hdr),
+                                                original.end()),
+                           rest);
+}
+
+std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
+                                       const std::vector<uint8_t>& body, uint32_t rest) {
+  const size_t quote = body.size();
   std::vector<uint8_t> bytes(sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + 8 + quote);
   auto* eth = reinterpret_cast<rte_ether_hdr*>(bytes.data());
   std::memcpy(eth->src_addr.addr_bytes, outer.src_mac.bytes, 6);
@@ -225,7 +233,7 @@ std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t
   icmp[1] = code;
   const uint32_t rest_be = rte_cpu_to_be_32(rest);
   std::memcpy(icmp + 4, &rest_be, 4);
-  std::memcpy(icmp + 8, original.data() + sizeof(rte_ether_hdr), quote);
+  std::memcpy(icmp + 8, body.data(), quote);
   const uint16_t sum = rte_ipv6_udptcp_cksum(ip, icmp);
   std::memcpy(icmp + 2, &sum, 2);
   return bytes;

@@ -38,13 +38,17 @@ std::vector<uint8_t> build_arp_request(const Mac& sender_mac, const std::string&
 // "fragmentation needed" sits in its low 16 bits).
 std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
                                       const Frame& quoted, uint32_t rest = 0);
-// The same quoting `quote` as it is: an IPv4 header (options allowed) and what follows.
+// The same quoting `quote` as it is: an IPv4 header (options allowed) and what follows; or
+// any ICMP message with `quote` as its body (an echo request's data, for one).
 std::vector<uint8_t> build_icmp_error(const Frame& outer, uint8_t type, uint8_t code,
                                       const std::vector<uint8_t>& quote, uint32_t rest = 0);
 // The same for IPv6 (ICMPv6), quoting the whole of `quoted`'s packet; `rest` is the 32-bit
 // word after the checksum (packet too big: the MTU).
 std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
                                        const Frame& quoted, uint32_t rest = 0);
+// Any ICMPv6 message: `body` after the 8-byte header (an echo request's data, for one).
+std::vector<uint8_t> build_icmp6_error(const Frame& outer, uint8_t type, uint8_t code,
+                                       const std::vector<uint8_t>& body, uint32_t rest = 0);
 // An IPv6 neighbour solicitation for target_ip from sender_ip (to the solicited-node group),
 // with a source link-layer option unless sender_ip is "::".
 std::vector<uint8_t> build_neighbour_solicitation(const Mac& sender_mac,
