@@ -39,14 +39,14 @@ std::optional<uint32_t> number(std::string_view text, uint32_t limit) {
   return value;
 }
 
-// Adds the ids of a SET ("3", "0-2", "(0,2-3)") below `limit` to `ids`; "" or why not.
-std::string add_set(std::string_view text, uint32_t limit, const char* what,
+// Adds the ids of a SET ("3", "0-2", "(0,2-3)") below `limit` to `ids`, or says why not.
+Result<void> add_set(std::string_view text, uint32_t limit, const char* what,
                     std::set<uint32_t>& ids) {
   text = trimmed(text);
   // (Commas outside parentheses separate groups: only a parenthesised SET holds a list.)
   std::string_view inner = text;
   if (text.starts_with('(')) {
-    if (!text.ends_with(')')) return "unclosed '(' in '" + std::string(text) + "'";
+    if (!text.ends_with(')')) return Error{"unclosed '(' in '" + std::string(text) + "'"};
     inner = text.substr(1, text.size() - 2);
   }
   for (const std::string_view item : split_outside_parentheses(inner, ',')) {
@@ -55,8 +55,8 @@ std::string add_set(std::string_view text, uint32_t limit, const char* what,
     const std::optional<uint32_t> last =
         dash == std::string_view::npos ? first : number(item.substr(dash + 1), limit);
     if (!first || !last) {
-      return "'" + std::string(trimmed(item)) + "' is no " + what + " number or range below " +
-             std::to_string(limit);
+      return Error{"'" + std::string(trimmed(item)) + "' is no " + what +
+                   " number or range below " + std::to_string(limit)};
     }
     for (uint32_t id = std::min(*first, *last); id <= std::max(*first, *last); ++id) {
       ids.insert(id);
@@ -67,23 +67,18 @@ std::string add_set(std::string_view text, uint32_t limit, const char* what,
 
 }  // namespace
 
-Lcores parse_lcores(std::string_view text) {
-  Lcores out;
+Result<std::set<uint32_t>> parse_lcores(std::string_view text) {
+  std::set<uint32_t> ids;
   for (const std::string_view group : split_outside_parentheses(text, ',')) {
     const std::vector<std::string_view> sides = split_outside_parentheses(group, '@');
     std::set<uint32_t> cpus;  // checked, not kept: EAL pins the threads
-    if (sides.size() > 2) {
-      out.error = "more than one '@' in '" + std::string(trimmed(group)) + "'";
-    } else {
-      out.error = add_set(sides[0], kMaxLcore, "lcore", out.ids);
-      if (out.error.empty() && sides.size() == 2) out.error = add_set(sides[1], kMaxCpu, "CPU", cpus);
-    }
-    if (!out.error.empty()) {
-      out.ids.clear();
-      return out;
+    if (sides.size() > 2) return Error{"more than one '@' in '" + std::string(trimmed(group)) + "'"};
+    if (Result<void> r = add_set(sides[0], kMaxLcore, "lcore", ids); !r) return Error{r.error()};
+    if (sides.size() == 2) {
+      if (Result<void> r = add_set(sides[1], kMaxCpu, "CPU", cpus); !r) return Error{r.error()};
     }
   }
-  return out;
+  return ids;
 }
 
 }  // namespace sluice::config

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
+
 namespace sluice::config {
 
 // RTE_MAX_LCORE of Debian's DPDK build: lcore ids are below it.
@@ -16,14 +18,10 @@ inline constexpr uint32_t kMaxLcore = 128;
 // CPU_SETSIZE: the CPUs an lcore may run on are below it.
 inline constexpr uint32_t kMaxCpu = 1024;
 
-struct Lcores {
-  std::set<uint32_t> ids;  // every lcore named
-  std::string error;       // why the text does not parse; ids are empty then
-};
-
 // Groups "SET[@CPUS]" separated by ','; SET and CPUS are a number, a range "a-b" (either
 // order) or a parenthesised list of them: "0-2", "0@0,1@1,2@1", "(0-3)@(0,1)". Blanks around
 // the parts are allowed, as EAL allows them.
-Lcores parse_lcores(std::string_view text);
+// Every lcore named, or why the text does not parse.
+Result<std::set<uint32_t>> parse_lcores(std::string_view text);
 
 }  // namespace sluice::config

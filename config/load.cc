@@ -156,8 +156,8 @@ std::optional<Prefix> read_network(Context& cx, const Element& e) {
 std::optional<std::string> read_lcores(Context& cx, const Element& e) {
   std::optional<std::string> text = read_non_empty(cx, e);
   if (!text) return std::nullopt;
-  if (const Lcores lcores = parse_lcores(*text); !lcores.error.empty()) {
-    return fail(cx, e, "invalid lcores " + quote(*text) + ": " + lcores.error);
+  if (const Result<std::set<uint32_t>> lcores = parse_lcores(*text); !lcores) {
+    return fail(cx, e, "invalid lcores " + quote(*text) + ": " + lcores.error());
   }
   return text;
 }

@@ -389,7 +389,8 @@ std::string counted(size_t n, const std::string& noun) {
 // The first lcore runs the control plane, each worker one more (Appliance::start refuses
 // fewer).
 void check_lcores(const Config& config, Context& cx) {
-  const size_t lcores = parse_lcores(config.eal.lcores).ids.size();
+  const Result<std::set<uint32_t>> parsed = parse_lcores(config.eal.lcores);
+  const size_t lcores = parsed ? parsed.value().size() : 0;
   const uint32_t needed = config.workers.count + 1;
   if (lcores == 0 || lcores >= needed) return;  // 0: its syntax error is reported already
   const Origin& workers = cx.origin_of("workers.count", Origin{});

@@ -41,7 +41,8 @@ namespace {
 
 // What a reload cannot change without restarting the process: it shapes ports, lcores and
 // preallocated memory. Returns the first differing key.
-std::string restart_only_change(const config::Config& running, const config::Config& next) {
+std::optional<std::string> restart_only_change(const config::Config& running,
+                                               const config::Config& next) {
   const auto same_interfaces = [&] {
     if (running.interfaces.size() != next.interfaces.size()) return false;
     for (size_t i = 0; i < running.interfaces.size(); ++i) {
@@ -75,7 +76,7 @@ std::string restart_only_change(const config::Config& running, const config::Con
   if (!same_interfaces()) return "interfaces";
   if (running.connections.capacity != next.connections.capacity) return "connections.capacity";
   if (running.control.socket != next.control.socket) return "control.socket";
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -95,34 +96,29 @@ uint64_t monotonic_ms() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
-std::unique_ptr<Appliance> Appliance::start(config::Config cfg, std::string& error) {
+Result<std::unique_ptr<Appliance>> Appliance::start(config::Config cfg) {
   std::unique_ptr<Appliance> a(new Appliance());
   a->cfg_ = std::move(cfg);
   if (rte_lcore_count() < a->cfg_.workers.count + 1) {
-    error = "eal.lcores gives " + std::to_string(rte_lcore_count()) + " lcores; " +
-            std::to_string(a->cfg_.workers.count) + " workers need " +
-            std::to_string(a->cfg_.workers.count + 1) + " (one more runs the control plane)";
-    return nullptr;
+    return Error{"eal.lcores gives " + std::to_string(rte_lcore_count()) + " lcores; " +
+                 std::to_string(a->cfg_.workers.count) + " workers need " +
+                 std::to_string(a->cfg_.workers.count + 1) + " (one more runs the control plane)"};
   }
   a->pool_ = create_packet_pool(a->cfg_);
   if (a->pool_ == nullptr) {
-    error = "cannot create the packet pool: " + std::string(rte_strerror(rte_errno)) +
-            " (raise eal.memory_mb)";
-    return nullptr;
+    return Error{"cannot create the packet pool: " + std::string(rte_strerror(rte_errno)) +
+                 " (raise eal.memory_mb)"};
   }
-  if (error = start_interfaces(a->cfg_, a->pool_, a->interfaces_); !error.empty()) return nullptr;
+  if (Result<void> r = start_interfaces(a->cfg_, a->pool_, a->interfaces_); !r) return Error{r.error()};
   a->neighbours_ = std::make_unique<NeighbourCtl>(a->neighbour_slots_, a->cfg_.neighbours.timeout);
   a->publisher_ = std::make_unique<Publisher>(a->cfg_.workers.count);
-  if (Result<void> published = a->publish(a->cfg_); !published) {
-    error = published.error();
-    return nullptr;
-  }
-  if (error = a->start_workers(); !error.empty()) return nullptr;
+  if (Result<void> r = a->publish(a->cfg_); !r) return Error{r.error()};
+  if (Result<void> r = a->start_workers(); !r) return Error{r.error()};
   a->start_flow_steering();
   return a;
 }
 
-std::string Appliance::start_workers() {
+Result<void> Appliance::start_workers() {
   const uint32_t count = cfg_.workers.count;
   std::vector<KernelRings> to_kernel;
   rte_ring* to_wire = nullptr;
@@ -136,8 +132,9 @@ std::string Appliance::start_workers() {
         dp::ConnTable::create(("sluice_conns_" + suffix).c_str(), cfg_.connections.capacity,
                               static_cast<int>(rte_lcore_to_socket_id(lcore)), 0);
     if (!table) {
-      return "cannot allocate a connection table of " + std::to_string(cfg_.connections.capacity) +
-             " entries (raise eal.memory_mb or lower connections.capacity)";
+      return Error{"cannot allocate a connection table of " +
+                   std::to_string(cfg_.connections.capacity) +
+                   " entries (raise eal.memory_mb or lower connections.capacity)"};
     }
     auto* w = new dp::WorkerCtx();
     workers_.push_back(w);
@@ -153,9 +150,9 @@ std::string Appliance::start_workers() {
           dp::ConnTable6::create(("sluice_conns6_" + suffix).c_str(), cfg_.connections.capacity,
                                  static_cast<int>(rte_lcore_to_socket_id(lcore)), 0);
       if (!table6) {
-        return "cannot allocate an IPv6 connection table of " +
-               std::to_string(cfg_.connections.capacity) +
-               " entries (raise eal.memory_mb or lower connections.capacity)";
+        return Error{"cannot allocate an IPv6 connection table of " +
+                     std::to_string(cfg_.connections.capacity) +
+                     " entries (raise eal.memory_mb or lower connections.capacity)"};
       }
       w->conns6 = table6.get();
       tables6_.push_back(std::move(table6));
@@ -182,7 +179,7 @@ std::string Appliance::start_workers() {
     }
     if (w->kernel_ring == nullptr || w->neighbour_ring == nullptr || w->to_worker == nullptr || w->from_worker == nullptr ||
         to_wire == nullptr) {
-      return "cannot create worker rings: " + std::string(rte_strerror(rte_errno));
+      return Error{"cannot create worker rings: " + std::string(rte_strerror(rte_errno))};
     }
     to_kernel.push_back({w->neighbour_ring, w->kernel_ring});
     w->burst = cfg_.workers.burst;
@@ -194,10 +191,10 @@ std::string Appliance::start_workers() {
     lcores_.push_back(lcore);
     ++id;
   }
-  if (std::string e = connect_handoff_rings(); !e.empty()) return e;
+  if (Result<void> r = connect_handoff_rings(); !r) return r;
   for (size_t i = 0; i < workers_.size(); ++i) {
     if (rte_eal_remote_launch(dp::worker_main, workers_[i], lcores_[i]) != 0) {
-      return "cannot launch worker on lcore " + std::to_string(lcores_[i]);
+      return Error{"cannot launch worker on lcore " + std::to_string(lcores_[i])};
     }
   }
   exception_ = std::make_unique<ExceptionPath>(interfaces_, std::move(to_kernel), to_wire, pool_,
@@ -214,21 +211,21 @@ void Appliance::start_flow_steering() {
     ports.push_back(interfaces_[i].port_id);
     names.push_back(cfg_.interfaces[i].name);
   }
-  const std::string how =
-      flows_.start(ports, names, control::plan_flow_rules(cfg_), cfg_.workers.count);
-  if (!how.empty()) RTE_LOG(NOTICE, USER1, "sluiced: %s\n", how.c_str());
+  const std::optional<std::string> how =
+      flows_.start(ports, names, plan_flow_rules(cfg_), cfg_.workers.count);
+  if (how) RTE_LOG(NOTICE, USER1, "sluiced: %s\n", how->c_str());
 }
 
 // One ring per ordered pair of workers, so every ring has a single producer and consumer
 // (an rte_ring with several producers would make one worker wait for another's enqueue).
-std::string Appliance::connect_handoff_rings() {
+Result<void> Appliance::connect_handoff_rings() {
   for (dp::WorkerCtx* from : workers_) {
     for (dp::WorkerCtx* to : workers_) {
       if (from == to) continue;
       rte_ring* r =
           make_ring("sluice_handoff_" + std::to_string(from->id) + "_" + std::to_string(to->id));
       if (r == nullptr)
-        return "cannot create hand-off rings: " + std::string(rte_strerror(rte_errno));
+        return Error{"cannot create hand-off rings: " + std::string(rte_strerror(rte_errno))};
       from->handoff_to[to->id] = r;
       to->handoff_from[from->id] = r;
     }
@@ -295,20 +292,21 @@ Result<void> Appliance::publish(const config::Config& cfg) {
   };
   CompileResult r = compile(cfg, generation_ + 1, ids, overrides_, slot_for,
                             {publisher_->current(), has_connections});
-  if (!r.snapshot) {
+  if (!r) {
     neighbours_->retain(neighbour_slots_of(publisher_->current()));
-    return Error{r.error};
+    return Error{r.error()};
   }
   ++generation_;
   ids_ = std::move(ids);
-  neighbours_->retain(neighbour_slots_of(r.snapshot.get()));
+  std::unique_ptr<dp::Snapshot> snapshot = std::move(r).value();
+  neighbours_->retain(neighbour_slots_of(snapshot.get()));
   // Servers whose next hop is not resolved take no connections yet: ask for their MACs now
   // and publish again once one answers (tick_neighbours).
   awaiting_neighbours_.clear();
-  for (const dp::RealServerEntry& s : r.snapshot->servers) {
-    if (!s.reachable) awaiting_neighbours_.insert(r.snapshot->fate_by_id[s.id].neighbour);
+  for (const dp::RealServerEntry& s : snapshot->servers) {
+    if (!s.reachable) awaiting_neighbours_.insert(snapshot->fate_by_id[s.id].neighbour);
   }
-  publisher_->publish(std::move(r.snapshot));
+  publisher_->publish(std::move(snapshot));
   if (!awaiting_neighbours_.empty() && exception_ != nullptr) tick_neighbours(monotonic_ms());
   return {};
 }
@@ -356,8 +354,8 @@ Result<void> Appliance::reload_file() {
     return Error{text};
   }
   config::Config& next = *loaded.config;
-  if (std::string key = restart_only_change(cfg_, next); !key.empty()) {
-    return Error{cfg_.file + ": " + key + ": changing this needs a restart of sluiced"};
+  if (const std::optional<std::string> key = restart_only_change(cfg_, next)) {
+    return Error{cfg_.file + ": " + *key + ": changing this needs a restart of sluiced"};
   }
   if (Result<void> published = publish(next); !published) {
     return Error{cfg_.file + ": " + published.error()};
@@ -372,8 +370,8 @@ Result<void> Appliance::reload_file() {
   }
   overrides_ = std::move(kept);
   neighbours_->set_timeout(next.neighbours.timeout);
-  if (std::string e = flows_.update(control::plan_flow_rules(next)); !e.empty()) {
-    RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", e.c_str());
+  if (Result<void> r = flows_.update(plan_flow_rules(next)); !r) {
+    RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", r.error().c_str());
   }
   const std::string changes = config::describe_changes(cfg_, next);
   cfg_ = std::move(next);

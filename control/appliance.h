@@ -31,8 +31,8 @@ namespace sluice::control {
 
 class Appliance {
  public:
-  // Call after rte_eal_init. Sets `error` and returns null when something cannot start.
-  static std::unique_ptr<Appliance> start(config::Config cfg, std::string& error);
+  // Call after rte_eal_init. Fails with what could not start.
+  static Result<std::unique_ptr<Appliance>> start(config::Config cfg);
   ~Appliance();
   Appliance(const Appliance&) = delete;
   Appliance& operator=(const Appliance&) = delete;
@@ -65,10 +65,10 @@ class Appliance {
 
  private:
   Appliance() = default;
-  std::string start_workers();
+  Result<void> start_workers();
   rte_ring* make_ring(const std::string& name, unsigned size = kRingSize);  // owned by it
   rte_ring* make_message_ring(const std::string& name, unsigned element_size, unsigned count);
-  std::string connect_handoff_rings();
+  Result<void> connect_handoff_rings();
   void start_flow_steering();
   Result<void> publish(const config::Config& cfg);
   Result<void> reload_file();  // reload() without its log line

@@ -78,11 +78,11 @@ bool port_takes(uint16_t port, const RteFlowRule& rule, rte_flow_error& error, i
 
 }  // namespace
 
-std::string FlowSteering::start(const std::vector<uint16_t>& ports,
-                                const std::vector<std::string>& names, const control::FlowPlan& plan,
-                                uint32_t workers) {
+std::optional<std::string> FlowSteering::start(const std::vector<uint16_t>& ports,
+                                               const std::vector<std::string>& names,
+                                               const control::FlowPlan& plan, uint32_t workers) {
   ports_ = ports;
-  if (workers == 1) return {};
+  if (workers == 1) return std::nullopt;
   const std::string software =
       "nat/snat return traffic is steered to its worker in software (owner function and "
       "hand-off rings)";
@@ -102,16 +102,16 @@ std::string FlowSteering::start(const std::vector<uint16_t>& ports,
     rte_flow_error ignored{};
     if (!port_takes(ports[i], source, ignored, rc)) ranked_ = false;  // one priority level
   }
-  if (std::string failed = install(plan); !failed.empty()) {
+  if (Result<void> installed = install(plan); !installed) {
     stop();
-    return "flow rules refused (" + failed + "); " + software;
+    return "flow rules refused (" + installed.error() + "); " + software;
   }
   in_use_ = true;
   return "nat/snat return traffic is steered by " + std::to_string(flows_.size()) +
          " rte_flow rules (the software path still covers any packet they miss)";
 }
 
-std::string FlowSteering::install(const control::FlowPlan& plan) {
+Result<void> FlowSteering::install(const control::FlowPlan& plan) {
   for (const control::FlowRule& rule : plan.rules) {
     const RteFlowRule r(rule, ranked_);
     for (uint16_t port : ports_) {
@@ -121,8 +121,8 @@ std::string FlowSteering::install(const control::FlowPlan& plan) {
           rc == 0 ? rte_flow_create(port, &r.attr, r.pattern.data(), r.actions.data(), &error)
                   : nullptr;
       if (flow == nullptr) {
-        return "port " + std::to_string(port) + ": " +
-               flow_error_text(rc != 0 ? rc : -rte_errno, error);
+        return Error{"port " + std::to_string(port) + ": " +
+                     flow_error_text(rc != 0 ? rc : -rte_errno, error)};
       }
       flows_.emplace_back(port, flow);
     }
@@ -131,12 +131,12 @@ std::string FlowSteering::install(const control::FlowPlan& plan) {
   return {};
 }
 
-std::string FlowSteering::update(const control::FlowPlan& plan) {
+Result<void> FlowSteering::update(const control::FlowPlan& plan) {
   if (!in_use_ || plan.rules == installed_) return {};
   stop();
-  if (std::string failed = install(plan); !failed.empty()) {
+  if (Result<void> installed = install(plan); !installed) {
     stop();  // no half-installed set: steering is the software path's from now on
-    return failed + "; every rule removed, return traffic is steered in software";
+    return Error{installed.error() + "; every rule removed, return traffic is steered in software"};
   }
   in_use_ = true;
   return {};

@@ -11,9 +11,11 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "control/compile/flow_rules.h"
 
 namespace sluice::control {
@@ -39,18 +41,19 @@ struct RteFlowRule {
 class FlowSteering {
  public:
   // Checks with rte_flow_validate whether every port takes the plan's rules and installs them
-  // if so. Returns the line for the log saying which way steering goes ("" with one worker).
-  std::string start(const std::vector<uint16_t>& ports, const std::vector<std::string>& names,
-                    const control::FlowPlan& plan, uint32_t workers);
+  // if so. Returns the line for the log saying which way steering goes (none with one worker).
+  std::optional<std::string> start(const std::vector<uint16_t>& ports,
+                                   const std::vector<std::string>& names,
+                                   const control::FlowPlan& plan, uint32_t workers);
   // After a reload: replaces the installed rules with the new plan's (nothing when software
-  // steers). Returns "" or what failed; then no rule is left and software steers.
-  std::string update(const control::FlowPlan& plan);
+  // steers). On failure no rule is left and software steers.
+  Result<void> update(const control::FlowPlan& plan);
   // Removes what start() or update() installed.
   void stop();
   bool in_use() const { return in_use_; }
 
  private:
-  std::string install(const control::FlowPlan& plan);
+  Result<void> install(const control::FlowPlan& plan);
 
   bool in_use_ = false;
   bool ranked_ = true;  // the ports take two priority levels

@@ -40,45 +40,45 @@ std::string mac_text(const Mac& mac) {
 
 // Kernel-side set-up of a TAP twin goes through iproute2: a one-off at start, and the same
 // commands an operator would type, which makes the log easy to follow.
-std::string run_ip(std::vector<std::string> args) {
+Result<void> run_ip(std::vector<std::string> args) {
   args.insert(args.begin(), "ip");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
   if (const int rc = posix_spawnp(&pid, "ip", nullptr, nullptr, argv.data(), environ); rc != 0) {
-    return "cannot run ip: " + std::string(std::strerror(rc));
+    return Error{"cannot run ip: " + std::string(std::strerror(rc))};
   }
   int status = 0;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string line;
     for (size_t i = 0; i + 1 < argv.size(); ++i) line += std::string(i ? " " : "") + argv[i];
-    return "'" + line + "' failed";
+    return Error{"'" + line + "' failed"};
   }
   return {};
 }
 
 // A namespace may have IPv6 off for new devices (the lab turns it off where DPDK owns the
 // veths); the TAP twin of an interface with IPv6 addresses needs it on.
-std::string enable_ipv6(const std::string& tap) {
+Result<void> enable_ipv6(const std::string& tap) {
   const std::string path = "/proc/sys/net/ipv6/conf/" + tap + "/disable_ipv6";
   FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) return "cannot enable IPv6 on " + tap + ": " + std::strerror(errno);
+  if (f == nullptr) return Error{"cannot enable IPv6 on " + tap + ": " + std::strerror(errno)};
   const bool written = std::fputs("0", f) >= 0;
   const bool closed = std::fclose(f) == 0;
-  if (!written || !closed) return "cannot enable IPv6 on " + tap + ": " + std::strerror(errno);
+  if (!written || !closed) return Error{"cannot enable IPv6 on " + tap + ": " + std::strerror(errno)};
   return {};
 }
 
-std::string configure_port(uint16_t port, uint16_t queues, uint16_t descriptors_rx,
-                           uint16_t descriptors_tx, rte_mempool* pool) {
+Result<void> configure_port(uint16_t port, uint16_t queues, uint16_t descriptors_rx,
+                            uint16_t descriptors_tx, rte_mempool* pool) {
   rte_eth_dev_info info{};
-  if (int rc = rte_eth_dev_info_get(port, &info); rc != 0) return dpdk_error("device info", rc);
+  if (int rc = rte_eth_dev_info_get(port, &info); rc != 0) return Error{dpdk_error("device info", rc)};
   if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
-    return "device has " + std::to_string(info.max_rx_queues) + " rx/" +
-           std::to_string(info.max_tx_queues) + " tx queues, " + std::to_string(queues) +
-           " needed (one per worker; for net_af_packet set qpairs=<workers>)";
+    return Error{"device has " + std::to_string(info.max_rx_queues) + " rx/" +
+                 std::to_string(info.max_tx_queues) + " tx queues, " + std::to_string(queues) +
+                 " needed (one per worker; for net_af_packet set qpairs=<workers>)"};
   }
   rte_eth_conf conf{};
   if (queues > 1) {
@@ -87,39 +87,39 @@ std::string configure_port(uint16_t port, uint16_t queues, uint16_t descriptors_
         info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
   }
   if (int rc = rte_eth_dev_configure(port, queues, queues, &conf); rc != 0) {
-    return dpdk_error("configure", rc);
+    return Error{dpdk_error("configure", rc)};
   }
   uint16_t rxd = descriptors_rx, txd = descriptors_tx;
   rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
   const int socket = rte_eth_dev_socket_id(port);
   for (uint16_t q = 0; q < queues; ++q) {
     if (int rc = rte_eth_rx_queue_setup(port, q, rxd, socket, nullptr, pool); rc != 0) {
-      return dpdk_error("rx queue", rc);
+      return Error{dpdk_error("rx queue", rc)};
     }
     if (int rc = rte_eth_tx_queue_setup(port, q, txd, socket, nullptr); rc != 0) {
-      return dpdk_error("tx queue", rc);
+      return Error{dpdk_error("tx queue", rc)};
     }
   }
   return {};
 }
 
-std::string start_interface(const config::Interface& ifc, uint16_t workers, size_t index,
-                            rte_mempool* pool, DataInterface& out) {
+Result<void> start_interface(const config::Interface& ifc, uint16_t workers, size_t index,
+                             rte_mempool* pool, DataInterface& out) {
   const std::string name = config::port_name_of(ifc.device);
   if (rte_eth_dev_get_port_by_name(name.c_str(), &out.port_id) != 0) {
-    return "no DPDK port named " + name;
+    return Error{"no DPDK port named " + name};
   }
   out.port_open = true;
-  if (std::string e = configure_port(out.port_id, workers, kRxDescriptors, kTxDescriptors, pool);
-      !e.empty()) {
-    return e;
+  if (Result<void> r = configure_port(out.port_id, workers, kRxDescriptors, kTxDescriptors, pool);
+      !r) {
+    return r;
   }
   if (int rc = rte_eth_dev_set_mtu(out.port_id, static_cast<uint16_t>(ifc.mtu)); rc != 0) {
     // Virtual devices (af_packet) take the MTU of the kernel interface they sit on.
     RTE_LOG(WARNING, USER1, "interface %s: cannot set MTU %u (%s); keeping the device's\n",
             ifc.name.c_str(), ifc.mtu, rte_strerror(-rc));
   }
-  if (int rc = rte_eth_dev_start(out.port_id); rc != 0) return dpdk_error("start", rc);
+  if (int rc = rte_eth_dev_start(out.port_id); rc != 0) return Error{dpdk_error("start", rc)};
   // IPv6 neighbour solicitations for the VIPs go to their solicited-node multicast groups,
   // which nobody joins for them on the NIC: take all multicast, or everything where the
   // device cannot (af_packet then sets the kernel interface promiscuous).
@@ -139,30 +139,30 @@ std::string start_interface(const config::Interface& ifc, uint16_t workers, size
   const std::string tap_name = "net_tap_sluice" + std::to_string(index);
   const std::string tap_args = "iface=" + ifc.tap + ",mac=" + mac_text(out.mac);
   if (int rc = rte_vdev_init(tap_name.c_str(), tap_args.c_str()); rc != 0) {
-    return dpdk_error(("TAP twin " + ifc.tap).c_str(), rc);
+    return Error{dpdk_error(("TAP twin " + ifc.tap).c_str(), rc)};
   }
   if (rte_eth_dev_get_port_by_name(tap_name.c_str(), &out.tap_port_id) != 0) {
-    return "TAP twin " + ifc.tap + " has no port";
+    return Error{"TAP twin " + ifc.tap + " has no port"};
   }
   out.tap_open = true;
-  if (std::string e = configure_port(out.tap_port_id, 1, kTapDescriptors, kTapDescriptors, pool);
-      !e.empty()) {
-    return "TAP twin " + ifc.tap + ": " + e;
+  if (Result<void> r = configure_port(out.tap_port_id, 1, kTapDescriptors, kTapDescriptors, pool);
+      !r) {
+    return Error{"TAP twin " + ifc.tap + ": " + r.error()};
   }
-  if (int rc = rte_eth_dev_start(out.tap_port_id); rc != 0) return dpdk_error("TAP start", rc);
-  if (std::string e = run_ip({"link", "set", "dev", ifc.tap, "mtu", std::to_string(ifc.mtu), "up"});
-      !e.empty()) {
-    return e;
+  if (int rc = rte_eth_dev_start(out.tap_port_id); rc != 0) return Error{dpdk_error("TAP start", rc)};
+  if (Result<void> r = run_ip({"link", "set", "dev", ifc.tap, "mtu", std::to_string(ifc.mtu), "up"});
+      !r) {
+    return r;
   }
   for (const Prefix& p : ifc.addresses) {
     if (!p.address.is_v4()) {
-      if (std::string e = enable_ipv6(ifc.tap); !e.empty()) return e;
+      if (Result<void> r = enable_ipv6(ifc.tap); !r) return r;
     }
     // IPv6: no duplicate address detection, the address is ours at once (sluice answers
     // for its virtual-service addresses; the configuration owns the rest of the segment).
     std::vector<std::string> args{"addr", "add", format_prefix(p), "dev", ifc.tap};
     if (!p.address.is_v4()) args.push_back("nodad");
-    if (std::string e = run_ip(args); !e.empty()) return e;
+    if (Result<void> r = run_ip(args); !r) return r;
   }
   return {};
 }
@@ -247,15 +247,15 @@ rte_mempool* create_packet_pool(const config::Config& cfg) {
                                  static_cast<uint16_t>(room), static_cast<int>(rte_socket_id()));
 }
 
-std::string start_interfaces(const config::Config& cfg, rte_mempool* pool,
-                             std::vector<DataInterface>& out) {
+Result<void> start_interfaces(const config::Config& cfg, rte_mempool* pool,
+                              std::vector<DataInterface>& out) {
   for (size_t i = 0; i < cfg.interfaces.size(); ++i) {
     const config::Interface& ifc = cfg.interfaces[i];
     DataInterface d;
-    std::string e = start_interface(ifc, static_cast<uint16_t>(cfg.workers.count), i, pool, d);
+    Result<void> r = start_interface(ifc, static_cast<uint16_t>(cfg.workers.count), i, pool, d);
     // Whatever started is recorded, so stop_interfaces closes exactly that.
     out.push_back(d);
-    if (!e.empty()) return "interface " + ifc.name + " (" + ifc.device + "): " + e;
+    if (!r) return Error{"interface " + ifc.name + " (" + ifc.device + "): " + r.error()};
   }
   return {};
 }

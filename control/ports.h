@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "config/model.h"
 #include "dataplane/neighbour_slots.h"
 
@@ -34,8 +35,8 @@ struct DataInterface {
   bool tap_open = false;
 };
 
-// Empty string on success, else what went wrong (device, step, DPDK's error).
-std::string start_interfaces(const config::Config& cfg, rte_mempool* pool,
+// On failure, what went wrong (device, step, DPDK's error).
+Result<void> start_interfaces(const config::Config& cfg, rte_mempool* pool,
                              std::vector<DataInterface>& out);
 void stop_interfaces(const std::vector<DataInterface>& interfaces);
 

@@ -168,10 +168,10 @@ int main(int argc, char** argv) {
         [&](std::string_view line, ControlAccess access, const control::Reply& reply) {
           control::execute(*api, loop.now_ms(), line, access, reply);
         });
-    std::string error = socket ? "" : socket.error();
-    std::unique_ptr<control::Appliance> appliance;
-    if (socket) appliance = control::Appliance::start(std::move(*cfg), error);
-    if (appliance) {
+    Result<std::unique_ptr<control::Appliance>> started =
+        socket ? control::Appliance::start(std::move(*cfg)) : Error{socket.error()};
+    if (started) {
+      control::Appliance* appliance = started.value().get();
       control::WorkerChannels channels(appliance->worker_rings());
       control::ControlApi the_api(*appliance, channels);
       api = &the_api;
@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
       serve(loop, *appliance, channels, the_api, signals);
       status = 0;
     } else {
-      std::fprintf(stderr, "sluiced: %s\n", error.c_str());
+      std::fprintf(stderr, "sluiced: %s\n", started.error().c_str());
     }
   } catch (const std::exception& e) {  // allocation failures while sizing tables, libuv
     std::fprintf(stderr, "sluiced: cannot run: %s (lower connections.capacity?)\n", e.what());

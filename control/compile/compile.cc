@@ -106,14 +106,14 @@ struct ServerCompiler {
     return limit == 0 ? 0 : std::max<uint32_t>(1, limit / cfg.workers.count);
   }
 
-  // Returns "" or why the snapshot cannot be built.
-  std::string add(const ServerKey& key, const RealServer& rs) {
+  // Fails with why the snapshot cannot be built.
+  Result<void> add(const ServerKey& key, const RealServer& rs) {
     const std::optional<uint32_t> id = ids.id_of(key);
-    if (!id) return "more than " + std::to_string(kMaxRealServers) + " real servers";
+    if (!id) return Error{"more than " + std::to_string(kMaxRealServers) + " real servers"};
     const std::optional<NextHop> hop = route_to(cfg, rs.address);
-    if (!hop) return "real server unreachable (validation should have caught it)";
+    if (!hop) return Error{"real server unreachable (validation should have caught it)"};
     const std::optional<NeighbourSlot> neighbour = neighbour_slot(*hop);
-    if (!neighbour) return "more than " + std::to_string(kMaxNeighbours) + " next hops";
+    if (!neighbour) return Error{"more than " + std::to_string(kMaxNeighbours) + " next hops"};
     Override o;
     if (auto it = overrides.find(key); it != overrides.end()) o = it->second;
     const dp::RealServerEntry server{
@@ -285,11 +285,11 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
     entry.keep_removed = vs.on_remove == OnRemove::keep;
     ServerCompiler servers{cfg, ids, overrides, neighbour_slot, entry.timeouts, *snap};
     for (const RealServer& rs : vs.real_servers) {
-      if (std::string e = servers.add(key_of(vs, rs), rs); !e.empty()) return {nullptr, e};
+      if (Result<void> r = servers.add(key_of(vs, rs), rs); !r) return Error{r.error()};
     }
     if (vs.fallback) {
-      if (std::string e = servers.add(key_of(vs, *vs.fallback, true), *vs.fallback); !e.empty()) {
-        return {nullptr, e};
+      if (Result<void> r = servers.add(key_of(vs, *vs.fallback, true), *vs.fallback); !r) {
+        return Error{r.error()};
       }
       entry.has_fallback = true;
     }
@@ -314,7 +314,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
   keep_removed(*snap, previous);
   snap->vips.seal();
   snap->vips6.seal();
-  return {std::move(snap), {}};
+  return snap;
 }
 
 }  // namespace sluice::control

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "common/result.h"
 #include "config/model.h"
 #include "dataplane/snapshot.h"
 
@@ -79,10 +80,8 @@ struct NeighbourSlot {
 // SYNs would otherwise be dropped and the clients wait a second for a retransmission.
 using NeighbourSlotFor = std::function<std::optional<NeighbourSlot>(const NextHop&)>;
 
-struct CompileResult {
-  std::unique_ptr<dp::Snapshot> snapshot;  // null on error
-  std::string error;                       // why not (resources, not syntax: that's load)
-};
+// The snapshot, or why it cannot be built (resources, not syntax: that's load).
+using CompileResult = Result<std::unique_ptr<dp::Snapshot>>;
 
 // What a compile takes over from the snapshot it replaces: the way to real servers that
 // left the configuration, while their connections go on (`on_remove: keep`).

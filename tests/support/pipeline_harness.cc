@@ -137,9 +137,9 @@ void PipelineHarness::publish() {
   };
   control::CompileResult r = control::compile(cfg_, ++generation_, ids_, overrides_, slot_for,
                                               {published_.load(), has_connections});
-  if (!r.snapshot) throw std::runtime_error(r.error);
-  published_.store(r.snapshot.get());
-  snapshots_.push_back(std::move(r.snapshot));
+  if (!r) throw std::runtime_error(r.error());
+  published_.store(r.value().get());
+  snapshots_.push_back(std::move(r).value());
 }
 
 void PipelineHarness::reload(const std::string& yaml) {

@@ -21,9 +21,10 @@ void PrintTo(const LcoresCase& c, std::ostream* os) { *os << c.text; }
 class ParseLcores : public testing::TestWithParam<LcoresCase> {};
 
 TEST_P(ParseLcores, NamesTheLcoresEalWouldStart) {
-  const Lcores parsed = parse_lcores(GetParam().text);
-  EXPECT_EQ(parsed.ids, GetParam().ids);
-  EXPECT_EQ(parsed.error.empty(), !GetParam().ids.empty()) << parsed.error;
+  const Result<std::set<uint32_t>> parsed = parse_lcores(GetParam().text);
+  EXPECT_EQ(parsed.ok(), !GetParam().ids.empty());
+  EXPECT_EQ(parsed ? parsed.value() : std::set<uint32_t>{}, GetParam().ids)
+      << (parsed ? "" : parsed.error());
 }
 
 INSTANTIATE_TEST_SUITE_P(

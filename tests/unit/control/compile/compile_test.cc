@@ -51,8 +51,11 @@ Compiled run(const Config& cfg, ServerIds& ids, const Overrides& o = {},
                              .resolved = h.address != unresolved};
       },
       previous);
-  EXPECT_TRUE(r.snapshot) << r.error;
-  c.snap = std::move(r.snapshot);
+  if (!r) {
+    ADD_FAILURE() << r.error();
+    return c;
+  }
+  c.snap = std::move(r).value();
   return c;
 }
 
