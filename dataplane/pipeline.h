@@ -4,11 +4,12 @@
 //   rx burst -> parse -+-> arp -+-> tx (replies for VIP addresses)
 //                      |        +-> kernel (everything else ARP)
 //                      +-> nd --> tx (advertisements for VIP and snat addresses)
+//                      +-> echo -> tx (echo replies from VIPs)
 //                      +-> lb --+-> tx (to real servers, back to clients)
 //                      |        +-> kernel (TCP/UDP not for a virtual service)
 //                      |        +-> hand-off ring (another worker owns the connection)
 //                      +-> lb6 (IPv6, as lb)
-//                      +-> kernel (other ICMP, other)
+//                      +-> kernel (other ICMP, other; by class, dataplane/kernel_path.h)
 //   hand-off ring -> the stage parse chose (lb, lb6), marked handed_off
 //   any stage -> drop (named counter)
 //
