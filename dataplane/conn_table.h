@@ -121,7 +121,8 @@ class BasicConnTable {
   bool crowded() const { return free_.size() <= capacity_ / 4; }
 
   // A half-open (syn_recv) connection to make room for a new one when the table is full:
-  // the one due soonest, searched in the wheel from the next second on, at most `budget`
+  // the one due soonest (the oldest of its second), searched in the wheel from the next
+  // second on, at most `budget`
   // steps (a slot or an entry each), so the work per packet is bounded. kNone if none was
   // found within the budget. Established connections are never chosen.
   uint32_t half_open_due_soonest(uint32_t budget) const;

@@ -57,6 +57,16 @@ TEST(ConnTable, TheHalfOpenConnectionDueSoonestIsFoundWithinTheBudget) {
   EXPECT_EQ(t->half_open_due_soonest(UINT32_MAX), ConnTable::kNone);  // only established left
 }
 
+// Within one second's slot the oldest half-open connection goes first: under a flood all of
+// them share a slot, and the newest is a client whose ACK is still on its way.
+TEST(ConnTable, TheOldestHalfOpenConnectionOfASecondGoesFirst) {
+  auto t = make_table(16);
+  const uint32_t oldest = t->insert(conn(1000, Mode::nat, 5), true);
+  t->insert(conn(1001, Mode::nat, 5), true);
+  t->insert(conn(1002, Mode::nat, 5), true);
+  EXPECT_EQ(t->half_open_due_soonest(64), oldest);
+}
+
 TEST(ConnTable, DirectRoutingIndexesOnlyTheForwardDirection) {
   auto t = make_table(16);
   const uint32_t i = t->insert(conn(1000, Mode::dr, 100), false);
