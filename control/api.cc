@@ -97,6 +97,7 @@ std::vector<ServerView> ControlApi::servers() const {
            .server = format_host(s.address) + ":" + port,
            .weight = s.weight,
            .state = s.state,
+           .reachable = s.reachable,
            .conns = {
                .active = load([&](auto& w) { return w.stats.server_load[s.id].active.get(); }),
                .inactive = load([&](auto& w) { return w.stats.server_load[s.id].inactive.get(); }),

@@ -43,6 +43,7 @@ struct ServerView {
   std::string server;  // ADDRESS:PORT as `set server` takes it (ADDRESS:* for any port)
   uint32_t weight = 0;
   AdminState state = AdminState::online;
+  bool reachable = true;  // its next hop's MAC is known (else it takes no new connections)
   ConnCounts conns;
 };
 

@@ -37,6 +37,7 @@ json to_json(const ServerView& s) {
           {"server", s.server},
           {"weight", s.weight},
           {"state", to_string(s.state)},
+          {"reachable", s.reachable},
           {"active_conns", s.conns.active},
           {"inactive_conns", s.conns.inactive},
           {"total_conns", s.conns.total},

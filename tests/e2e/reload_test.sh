@@ -73,6 +73,8 @@ check "none waited for a SYN retransmission (all under 0.9 s)" awk -v m="$slowes
 check_eq "no SYN dropped for an unresolved next hop" "$unresolved_before" \
   "$(ctl_json show stats | jq '.drops.neighbour_unresolved')"
 check_eq "web-nat runs nat1, nat2, nat3" "${RIP[nat1]} ${RIP[nat2]} ${RIP[nat3]}" "$(nat_servers_in_config)"
+check_eq "nat3's next hop is resolved (show servers: reachable)" true \
+  "$(ctl_json show servers | jq -r --arg s "${RIP[nat3]}" '[.[] | select(.server == $s)][0].reachable')"
 check "the log says what the reload changed" \
   grep -Eq "sluiced: reloaded .*\(generation [0-9]+\): real servers: added web-nat ${RIP[nat3]//./\\.}$" "$DAEMON_LOG"
 hold_release r1
