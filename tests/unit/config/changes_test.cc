@@ -61,7 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
         ChangeCase{edited("mode: nat\n", "mode: nat\n    fallback: { address: 198.18.1.99 }\n"),
                    "services: changed web. real servers: added web 198.18.1.99:* (fallback)"},
         ChangeCase{kBefore + "connections: { timeouts: { tcp: 60 } }\n"
-                             "routes: [{ prefix: 10.0.0.0/8, via: 198.18.1.254 }]\n",
+                             "routes: [{ prefix: 198.19.0.0/16, via: 198.18.1.254 }]\n",
                    "services: changed dns, web. also changed: routes, connections.timeouts"}));
 
 TEST(DescribeChanges, NamesAFewAndCountsTheRest) {
