@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 namespace sluice {
@@ -106,6 +107,13 @@ std::string format_host(const IpAddress& ip) {
 
 std::string format_endpoint(const IpAddress& ip, uint16_t port) {
   return format_host(ip) + ':' + std::to_string(port);
+}
+
+std::string format_mac(const Mac& mac) {
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac.bytes[0], mac.bytes[1],
+                mac.bytes[2], mac.bytes[3], mac.bytes[4], mac.bytes[5]);
+  return text;
 }
 
 }  // namespace sluice

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/ip_address.h"
+#include "common/mac.h"
 
 namespace sluice {
 
@@ -29,6 +30,8 @@ struct Endpoint {
 };
 // An address as it stands before ":port": "a.b.c.d" or "[v6]".
 std::string format_host(const IpAddress& ip);
+// "02:00:c6:12:00:01".
+std::string format_mac(const Mac& mac);
 // "a.b.c.d:port" or "[v6]:port", port 1..65535.
 std::optional<Endpoint> parse_endpoint(std::string_view text);
 // The same forms back.

@@ -15,16 +15,9 @@
 #include "config/load.h"
 
 namespace sluice::control {
-// Every ring here has one producer thread and one consumer thread.
-rte_ring* Appliance::make_ring(const std::string& name, unsigned size) {
-  rte_ring* r = rte_ring_create(name.c_str(), size, static_cast<int>(rte_socket_id()),
-                                RING_F_SP_ENQ | RING_F_SC_DEQ);
-  if (r != nullptr) rings_.push_back(r);
-  return r;
-}
-
-rte_ring* Appliance::make_message_ring(const std::string& name, unsigned element_size,
-                                      unsigned count) {
+// Every ring here has one producer thread and one consumer thread. Packet rings hold mbuf
+// pointers (rte_ring_create is this with pointer-sized elements); message rings hold messages.
+rte_ring* Appliance::make_ring(const std::string& name, unsigned count, unsigned element_size) {
   rte_ring* r = rte_ring_create_elem(name.c_str(), element_size, count,
                                      static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
   if (r != nullptr) rings_.push_back(r);
@@ -169,10 +162,10 @@ Result<void> Appliance::start_workers() {
     w->qsbr = publisher_->qsbr();
     w->kernel_ring = make_ring("sluice_kernel_" + suffix);
     w->neighbour_ring = make_ring("sluice_neighbours_" + suffix, kNeighbourRingSize);
-    w->to_worker = make_message_ring("sluice_to_worker_" + suffix, sizeof(dp::ControlMessage),
-                                     dp::kToWorkerRingSize);
-    w->from_worker = make_message_ring("sluice_from_worker_" + suffix,
-                                       sizeof(dp::WorkerMessage), dp::kFromWorkerRingSize);
+    w->to_worker = make_ring("sluice_to_worker_" + suffix, dp::kToWorkerRingSize,
+                             sizeof(dp::ControlMessage));
+    w->from_worker = make_ring("sluice_from_worker_" + suffix, dp::kFromWorkerRingSize,
+                               sizeof(dp::WorkerMessage));
     if (id == 0) {
       w->from_kernel = make_ring("sluice_from_kernel");
       to_wire = w->from_kernel;

@@ -66,8 +66,9 @@ class Appliance {
  private:
   Appliance() = default;
   Result<void> start_workers();
-  rte_ring* make_ring(const std::string& name, unsigned size = kRingSize);  // owned by it
-  rte_ring* make_message_ring(const std::string& name, unsigned element_size, unsigned count);
+  // Owned by the appliance; pointer-sized elements unless told otherwise.
+  rte_ring* make_ring(const std::string& name, unsigned count = kRingSize,
+                      unsigned element_size = sizeof(void*));
   Result<void> connect_handoff_rings();
   void start_flow_steering();
   Result<void> publish(const config::Config& cfg);

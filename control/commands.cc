@@ -11,13 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string format_mac(const Mac& mac) {
-  char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac.bytes[0], mac.bytes[1],
-                mac.bytes[2], mac.bytes[3], mac.bytes[4], mac.bytes[5]);
-  return text;
-}
-
 json to_json(const VipView& v) {
   return {{"name", v.name},
           {"address", format_ip(v.address)},
@@ -126,27 +119,36 @@ bool changes_state(const Command& command) {
          !std::holds_alternative<ShowNeighbours>(command);
 }
 
-json run(ControlApi& api, const Command& command) {
-  return std::visit(
-      [&api](const auto& c) -> json {
+// Answers through `reply`: at once, or (show conns) when every worker has answered.
+void run(ControlApi& api, uint64_t now_ms, const Command& command, const Reply& reply) {
+  const auto answer = [&reply](const json& j) { reply(render(j)); };
+  std::visit(
+      [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<T, ShowVips>) return ok(to_json(api.vips()));
-        if constexpr (std::is_same_v<T, ShowServers>) return ok(to_json(api.servers()));
-        if constexpr (std::is_same_v<T, ShowStats>) return ok(to_json(api.stats()));
-        if constexpr (std::is_same_v<T, ShowPersistence>) return ok(to_json(api.persistence()));
-        if constexpr (std::is_same_v<T, ShowNeighbours>) return ok(to_json(api.neighbours()));
-        if constexpr (std::is_same_v<T, ShowConns>) return failed("show conns is answered later");
+        if constexpr (std::is_same_v<T, ShowVips>) answer(ok(to_json(api.vips())));
+        if constexpr (std::is_same_v<T, ShowServers>) answer(ok(to_json(api.servers())));
+        if constexpr (std::is_same_v<T, ShowStats>) answer(ok(to_json(api.stats())));
+        if constexpr (std::is_same_v<T, ShowPersistence>) answer(ok(to_json(api.persistence())));
+        if constexpr (std::is_same_v<T, ShowNeighbours>) answer(ok(to_json(api.neighbours())));
+        if constexpr (std::is_same_v<T, ShowConns>) {
+          api.connections(now_ms, [reply](Result<ConnList> list) {
+            if (!list) return reply(render(failed(list.error())));
+            if (!list->unanswered.empty()) {
+              return reply(render(failed("worker " + std::to_string(list->unanswered.front()) +
+                                         " did not answer within 2 s")));
+            }
+            reply(render(ok(to_json(list->conns))));
+          });
+        }
         if constexpr (std::is_same_v<T, ClearPersistence>) {
-          return ok("cleared " + std::to_string(api.clear_persistence()) + " persistence entries");
+          answer(ok("cleared " + std::to_string(api.clear_persistence()) + " persistence entries"));
         }
         if constexpr (std::is_same_v<T, Reload>) {
-          return from(api.reload(), ("reloaded " + api.config_file()).c_str());
+          answer(from(api.reload(), ("reloaded " + api.config_file()).c_str()));
         }
         if constexpr (std::is_same_v<T, SetServer>) {
-          const ServerRef server{c.service, c.protocol, c.server};
-          return from(c.state ? api.set_admin_state(server, *c.state)
-                              : api.set_weight(server, *c.weight),
-                      "changed");
+          answer(from(c.state ? api.set_admin_state(c, *c.state) : api.set_weight(c, *c.weight),
+                      "changed"));
         }
       },
       command);
@@ -164,15 +166,7 @@ void execute(ControlApi& api, uint64_t now_ms, std::string_view line, ControlAcc
     return reply(render(failed(std::string("permission denied: this needs ") +
                                to_string(needed) + " access to the control socket")));
   }
-  if (!std::holds_alternative<ShowConns>(command)) return reply(render(run(api, command)));
-  api.connections(now_ms, [reply](Result<ConnList> list) {
-    if (!list) return reply(render(failed(list.error())));
-    if (!list->unanswered.empty()) {
-      return reply(render(failed("worker " + std::to_string(list->unanswered.front()) +
-                                 " did not answer within 2 s")));
-    }
-    reply(render(ok(to_json(list->conns))));
-  });
+  run(api, now_ms, command, reply);
 }
 
 }  // namespace sluice::control

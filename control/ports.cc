@@ -31,13 +31,6 @@ std::string dpdk_error(const char* step, int rc) {
   return std::string(step) + ": " + rte_strerror(rc < 0 ? -rc : rc);
 }
 
-std::string mac_text(const Mac& mac) {
-  char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac.bytes[0], mac.bytes[1],
-                mac.bytes[2], mac.bytes[3], mac.bytes[4], mac.bytes[5]);
-  return text;
-}
-
 // Kernel-side set-up of a TAP twin goes through iproute2: a one-off at start, and the same
 // commands an operator would type, which makes the log easy to follow.
 Result<void> run_ip(std::vector<std::string> args) {
@@ -137,7 +130,7 @@ Result<void> start_interface(const config::Interface& ifc, uint16_t workers, siz
 
   // The TAP twin carries the same MAC, so what the kernel sends needs no rewriting.
   const std::string tap_name = "net_tap_sluice" + std::to_string(index);
-  const std::string tap_args = "iface=" + ifc.tap + ",mac=" + mac_text(out.mac);
+  const std::string tap_args = "iface=" + ifc.tap + ",mac=" + format_mac(out.mac);
   if (int rc = rte_vdev_init(tap_name.c_str(), tap_args.c_str()); rc != 0) {
     return Error{dpdk_error(("TAP twin " + ifc.tap).c_str(), rc)};
   }

@@ -166,5 +166,9 @@ TEST(ParseEndpoint, TakesBracketedIpv6) {
   }
 }
 
+TEST(MacText, ColonSeparatedLowercaseHex) {
+  EXPECT_EQ(format_mac(Mac{{0x02, 0x00, 0xc6, 0x12, 0xab, 0xff}}), "02:00:c6:12:ab:ff");
+}
+
 }  // namespace
 }  // namespace sluice::config

@@ -4,14 +4,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
 namespace sluice::control {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Runs the loop until stop() or 5 s (a bound, not a timing goal).
 void run_bounded(EventLoop& loop) {
@@ -99,10 +96,8 @@ TEST(EventLoop, ASpinnerRunsEveryTurnUntilStopped) {
     }
   });
   spin.start();
-  const auto t0 = Clock::now();
   run_bounded(loop);
   EXPECT_EQ(turns, 100);
-  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(4));  // did not wait for the guard
 }
 
 }  // namespace
