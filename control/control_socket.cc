@@ -26,6 +26,7 @@ struct ControlSocket::Client {
   bool line_complete = false;
   std::string reply;  // kept until written: libuv writes from it
   uv_write_t write{};
+  uv_shutdown_t shutdown{};
   char read_buffer[4096];
 };
 
@@ -184,16 +185,17 @@ void ControlSocket::accept_one() {
   c.deadline = loop_.timer([this, id = c.id] { drop(id); });
   c.deadline.start(options_.line_timeout_ms, 0);
   uv_read_start(
-      stream,
-      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-        auto* client = static_cast<Client*>(h->data);
-        *buf = uv_buf_init(client->read_buffer, sizeof client->read_buffer);
-      },
+      stream, &ControlSocket::lend_read_buffer,
       [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
         auto* client = static_cast<Client*>(s->data);
         if (n < 0) return client->owner->drop(client->id);  // EOF before a line, or an error
         client->owner->on_data(*client, std::string_view(buf->base, static_cast<size_t>(n)));
       });
+}
+
+void ControlSocket::lend_read_buffer(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* client = static_cast<Client*>(handle->data);
+  *buf = uv_buf_init(client->read_buffer, sizeof client->read_buffer);
 }
 
 void ControlSocket::on_data(Client& c, std::string_view bytes) {
@@ -221,11 +223,31 @@ void ControlSocket::answer(uint64_t id, std::string text) {
   c.reply = std::move(text);
   uv_buf_t buf = uv_buf_init(c.reply.data(), static_cast<unsigned>(c.reply.size()));
   const int rc = uv_write(&c.write, reinterpret_cast<uv_stream_t*>(&c.pipe), &buf, 1,
-                          [](uv_write_t* w, int) {
+                          [](uv_write_t* w, int status) {
                             auto* client = static_cast<Client*>(w->handle->data);
-                            client->owner->drop(client->id);
+                            if (status != 0) return client->owner->drop(client->id);
+                            client->owner->linger(*client);
                           });
   if (rc != 0) drop(id);
+}
+
+// Closing a Unix socket that still holds unread bytes (the rest of an over-long line, or
+// anything sent after the newline) makes the client's next read fail with ECONNRESET
+// instead of ending cleanly after the reply. So: end our side, swallow what the client
+// still sends until it closes, and close at `linger_timeout_ms` at the latest.
+void ControlSocket::linger(Client& c) {
+  c.deadline.start(options_.linger_timeout_ms, 0);
+  auto* stream = reinterpret_cast<uv_stream_t*>(&c.pipe);
+  const int rc = uv_shutdown(&c.shutdown, stream, [](uv_shutdown_t* s, int status) {
+    auto* client = static_cast<Client*>(s->handle->data);
+    if (status != 0) return client->owner->drop(client->id);
+    uv_read_start(s->handle, &ControlSocket::lend_read_buffer,
+                  [](uv_stream_t* st, ssize_t n, const uv_buf_t*) {
+                    auto* cl = static_cast<Client*>(st->data);
+                    if (n < 0) cl->owner->drop(cl->id);  // the client closed: now we may
+                  });
+  });
+  if (rc != 0) drop(c.id);
 }
 
 // Closes a client's connection; its memory goes when libuv has let go of the pipe.

@@ -36,6 +36,7 @@ struct ControlSocketOptions {
   size_t max_clients = 256;
   uint64_t line_timeout_ms = 5000;
   uint64_t reply_timeout_ms = 10000;
+  uint64_t linger_timeout_ms = 1000;  // after the reply, for the client to close first
 };
 
 // The answer to one request: call it once, now or later. A client that left by then is not
@@ -66,6 +67,8 @@ class ControlSocket {
   void make_room();
   void on_data(Client& c, std::string_view bytes);
   void answer(uint64_t id, std::string text);
+  void linger(Client& c);
+  static void lend_read_buffer(uv_handle_t* handle, size_t size, uv_buf_t* buf);
   void drop(uint64_t id);
   ControlAccess access_of(int fd) const;
 

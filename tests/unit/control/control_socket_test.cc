@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -115,6 +116,7 @@ TEST_F(ControlSocketTest, AnswersOneLinePerConnection) {
   EXPECT_EQ(request("show vips\nignored\n"), "echo show vips\n");
   ASSERT_EQ(lines_.size(), 1u);
   EXPECT_EQ(accesses_[0], ControlAccess::full);  // the test runs as root
+  pump_until([&] { return socket_->clients() == 0; });  // gone once the client has closed
   EXPECT_EQ(socket_->clients(), 0u);
 }
 
@@ -251,6 +253,46 @@ TEST_F(ControlSocketTest, LateAnswers) {
   held_[0]("again\n");  // the client is gone: ignored
   socket_.reset();
   held_[0]("after close\n");  // the socket is gone: ignored
+}
+
+// Bytes a client sent after its line stay unread; closing over them would make the client's
+// read fail with ECONNRESET after the reply instead of ending cleanly. The socket ends its
+// side first and waits for the client to close.
+TEST_F(ControlSocketTest, ReplyEndsCleanlyWhenTheClientSentMore) {
+  open();
+  hold_replies_ = true;
+  std::string reply;
+  int last_recv = 1;
+  int last_errno = 0;
+  std::atomic<bool> line_taken{false};
+  std::atomic<bool> finished{false};
+  std::thread client([&] {
+    const int fd = connect_to(path_);
+    send(fd, "show conns\n", 11, MSG_NOSIGNAL);
+    while (!line_taken) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    send(fd, "more bytes", 10, MSG_NOSIGNAL);  // after the line: never read as a request
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    line_taken = false;  // tells the loop the bytes are queued
+    char buf[256];
+    ssize_t n = 0;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
+    last_recv = static_cast<int>(n);
+    last_errno = errno;
+    close(fd);
+    finished = true;
+  });
+  pump_until([&] { return held_.size() == 1; });
+  ASSERT_EQ(held_.size(), 1u);
+  line_taken = true;
+  pump_until([&] { return !line_taken.load(); });
+  held_[0]("answer\n");
+  pump_until([&] { return finished.load(); });
+  client.join();
+  EXPECT_EQ(reply, "answer\n");
+  EXPECT_EQ(last_recv, 0) << "the read after the reply failed: " << std::strerror(last_errno);
+  pump_until([&] { return socket_->clients() == 0; });
+  EXPECT_EQ(socket_->clients(), 0u);
+  EXPECT_EQ(lines_.size(), 1u);
 }
 
 // A client that does not read a large answer is dropped at its deadline and does not hold
