@@ -32,6 +32,22 @@ namespace sluice {
 #define SLUICE_ON_REMOVE(X) X(OnRemove, keep) X(OnRemove, cut)
 // What a control-socket client may do: nothing, show (read), or change too (full).
 #define SLUICE_CONTROL_ACCESS(X) X(ControlAccess, none) X(ControlAccess, read) X(ControlAccess, full)
+// How a real server's health is checked (docs/configuration.md, `health_check.type`): on and
+// off are ldirectord's always-up and always-down.
+#define SLUICE_CHECK_TYPES(X)                                                               \
+  X(CheckType, connect) X(CheckType, http) X(CheckType, https) X(CheckType, ping)           \
+      X(CheckType, dns) X(CheckType, udp) X(CheckType, external) X(CheckType, on) X(CheckType, off)
+#define SLUICE_HTTP_METHODS(X) X(HttpMethod, GET) X(HttpMethod, HEAD)
+// DNS record types a dns check may ask for (their numbers, RFC 1035 and 3596).
+#define SLUICE_DNS_TYPES(X)                                                                  \
+  X(DnsType, A, 1) X(DnsType, NS, 2) X(DnsType, CNAME, 5) X(DnsType, SOA, 6) X(DnsType, PTR, 12) \
+      X(DnsType, MX, 15) X(DnsType, TXT, 16) X(DnsType, AAAA, 28) X(DnsType, SRV, 33)
+// How a real server reports its load: the feedback agent's TCP reply, or an HTTP URL's body.
+#define SLUICE_FEEDBACK_TYPES(X) X(FeedbackType, agent) X(FeedbackType, http)
+// A checked server's health as shown: rising is down and counting successes towards `rise`,
+// falling is up and counting failures towards `fall`; unchecked has no check configured.
+#define SLUICE_HEALTH(X) \
+  X(Health, unchecked) X(Health, up) X(Health, down) X(Health, rising) X(Health, falling)
 
 #define SLUICE_ENUMERATOR(type, name, ...) name __VA_OPT__(= __VA_ARGS__),
 enum class Protocol : uint8_t { SLUICE_PROTOCOLS(SLUICE_ENUMERATOR) };
@@ -40,6 +56,11 @@ enum class Scheduler : uint8_t { SLUICE_SCHEDULERS(SLUICE_ENUMERATOR) };
 enum class AdminState : uint8_t { SLUICE_ADMIN_STATES(SLUICE_ENUMERATOR) };
 enum class ControlAccess : uint8_t { SLUICE_CONTROL_ACCESS(SLUICE_ENUMERATOR) };
 enum class OnRemove : uint8_t { SLUICE_ON_REMOVE(SLUICE_ENUMERATOR) };
+enum class CheckType : uint8_t { SLUICE_CHECK_TYPES(SLUICE_ENUMERATOR) };
+enum class HttpMethod : uint8_t { SLUICE_HTTP_METHODS(SLUICE_ENUMERATOR) };
+enum class DnsType : uint16_t { SLUICE_DNS_TYPES(SLUICE_ENUMERATOR) };
+enum class FeedbackType : uint8_t { SLUICE_FEEDBACK_TYPES(SLUICE_ENUMERATOR) };
+enum class Health : uint8_t { SLUICE_HEALTH(SLUICE_ENUMERATOR) };
 #undef SLUICE_ENUMERATOR
 
 // Every value of an enum and its name, in declaration order.
@@ -60,6 +81,11 @@ SLUICE_VOCABULARY(Scheduler, SLUICE_SCHEDULERS)
 SLUICE_VOCABULARY(AdminState, SLUICE_ADMIN_STATES)
 SLUICE_VOCABULARY(ControlAccess, SLUICE_CONTROL_ACCESS)
 SLUICE_VOCABULARY(OnRemove, SLUICE_ON_REMOVE)
+SLUICE_VOCABULARY(CheckType, SLUICE_CHECK_TYPES)
+SLUICE_VOCABULARY(HttpMethod, SLUICE_HTTP_METHODS)
+SLUICE_VOCABULARY(DnsType, SLUICE_DNS_TYPES)
+SLUICE_VOCABULARY(FeedbackType, SLUICE_FEEDBACK_TYPES)
+SLUICE_VOCABULARY(Health, SLUICE_HEALTH)
 #undef SLUICE_VOCABULARY
 #undef SLUICE_NAME
 #undef SLUICE_VALUE

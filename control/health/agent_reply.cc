@@ -1,0 +1,1 @@
+#include "control/health/agent_reply.h"
