@@ -28,8 +28,9 @@ namespace sluice {
   X(Scheduler, rr) X(Scheduler, wrr) X(Scheduler, lc) X(Scheduler, wlc) X(Scheduler, sh) \
       X(Scheduler, dh) X(Scheduler, first) X(Scheduler, maglev)
 #define SLUICE_ADMIN_STATES(X) X(AdminState, online) X(AdminState, drain) X(AdminState, halt)
-// What a reload does to the established connections of a real server it removes.
-#define SLUICE_ON_REMOVE(X) X(OnRemove, keep) X(OnRemove, cut)
+// What becomes of a real server's established connections when a reload removes it
+// (on_remove) or its health check fails (on_failure).
+#define SLUICE_KEEP_OR_CUT(X) X(KeepOrCut, keep) X(KeepOrCut, cut)
 // What a control-socket client may do: nothing, show (read), or change too (full).
 #define SLUICE_CONTROL_ACCESS(X) X(ControlAccess, none) X(ControlAccess, read) X(ControlAccess, full)
 // How a real server's health is checked (docs/configuration.md, `health_check.type`): on and
@@ -55,7 +56,7 @@ enum class Mode : uint8_t { SLUICE_MODES(SLUICE_ENUMERATOR) };
 enum class Scheduler : uint8_t { SLUICE_SCHEDULERS(SLUICE_ENUMERATOR) };
 enum class AdminState : uint8_t { SLUICE_ADMIN_STATES(SLUICE_ENUMERATOR) };
 enum class ControlAccess : uint8_t { SLUICE_CONTROL_ACCESS(SLUICE_ENUMERATOR) };
-enum class OnRemove : uint8_t { SLUICE_ON_REMOVE(SLUICE_ENUMERATOR) };
+enum class KeepOrCut : uint8_t { SLUICE_KEEP_OR_CUT(SLUICE_ENUMERATOR) };
 enum class CheckType : uint8_t { SLUICE_CHECK_TYPES(SLUICE_ENUMERATOR) };
 enum class HttpMethod : uint8_t { SLUICE_HTTP_METHODS(SLUICE_ENUMERATOR) };
 enum class DnsType : uint16_t { SLUICE_DNS_TYPES(SLUICE_ENUMERATOR) };
@@ -80,7 +81,7 @@ SLUICE_VOCABULARY(Mode, SLUICE_MODES)
 SLUICE_VOCABULARY(Scheduler, SLUICE_SCHEDULERS)
 SLUICE_VOCABULARY(AdminState, SLUICE_ADMIN_STATES)
 SLUICE_VOCABULARY(ControlAccess, SLUICE_CONTROL_ACCESS)
-SLUICE_VOCABULARY(OnRemove, SLUICE_ON_REMOVE)
+SLUICE_VOCABULARY(KeepOrCut, SLUICE_KEEP_OR_CUT)
 SLUICE_VOCABULARY(CheckType, SLUICE_CHECK_TYPES)
 SLUICE_VOCABULARY(HttpMethod, SLUICE_HTTP_METHODS)
 SLUICE_VOCABULARY(DnsType, SLUICE_DNS_TYPES)

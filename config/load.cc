@@ -18,6 +18,7 @@
 #include "config/lcores.h"
 #include "config/ports.h"
 #include "config/validate.h"
+#include "config/load_health.h"
 #include "config/yaml_reader.h"
 
 namespace sluice::config {
@@ -387,11 +388,16 @@ std::optional<std::vector<Protocol>> read_protocols(Context& cx, const Element& 
   return fail(cx, e, "unknown protocol " + quote(name) + " (expected " + expected + ")");
 }
 
-std::optional<RealServer> parse_real_server(Context& cx, const Element& e) {
+// `vs` is the service as parsed so far: its health_check and feedback are what the server's
+// own keys of those names change.
+std::optional<RealServer> parse_real_server(Context& cx, const Element& e,
+                                            const VirtualService& vs) {
   const ErrorWatch watch(cx);
   RealServer rs;
   rs.origin = e.origin;
-  const Fields f(cx, e, {"address", "port", "weight", "state", "max_conns", "min_conns"});
+  const Fields f(cx, e,
+                 {"address", "port", "weight", "state", "max_conns", "min_conns", "health_check",
+                  "feedback"});
   if (auto v = f.require("address")) set(rs.address, read_unicast(cx, *v, "real server"));
   if (auto v = f.get("port")) set(rs.port, read_integer(cx, *v, kPort, "a port number"));
   if (auto v = f.get("weight")) set(rs.weight, read_integer(cx, *v, kWeight));
@@ -404,6 +410,12 @@ std::optional<RealServer> parse_real_server(Context& cx, const Element& e) {
                "min_conns must be below max_conns (the threshold to take new "
                "connections again after reaching max_conns)");
     }
+  }
+  if (auto v = f.get("health_check")) {
+    rs.health_check = parse_health_check(cx, *v, vs.health_check.value_or(HealthCheck{}));
+  }
+  if (auto v = f.get("feedback")) {
+    rs.feedback = parse_feedback(cx, *v, vs.feedback.value_or(Feedback{}));
   }
   if (!watch.clean()) return std::nullopt;
   return rs;
@@ -432,10 +444,17 @@ std::vector<Item> parse_list(Context& cx, const std::vector<Element>& items,
   return parsed;
 }
 
-std::vector<RealServer> parse_real_servers(Context& cx, const Element& e) {
+std::vector<RealServer> parse_real_servers(Context& cx, const Element& e,
+                                           const VirtualService& vs) {
   const std::optional<std::vector<Element>> items = read_list(cx, e);
   if (!items) return {};
-  return parse_list(cx, *items, parse_real_server);
+  std::vector<RealServer> parsed;
+  for (const Element& item : *items) {
+    if (std::optional<RealServer> rs = parse_real_server(cx, item, vs)) {
+      parsed.push_back(std::move(*rs));
+    }
+  }
+  return parsed;
 }
 
 struct ParsedListener {
@@ -557,7 +576,7 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   const Fields f(cx, e,
                  {"name", "address", "ports", "except_ports", "protocol", "listeners", "mode",
                   "scheduler", "real_servers", "fallback", "snat_pool", "persistence",
-                  "timeouts", "on_remove"});
+                  "timeouts", "on_remove", "health_check", "feedback", "on_failure"});
   if (auto v = f.require("name")) {
     set(vs.name, read_name(cx, *v, "virtual service name", kServiceName));
   }
@@ -570,10 +589,13 @@ std::optional<ParsedService> parse_virtual_service(Context& cx, const Element& e
   if (auto v = f.get("scheduler")) set(vs.scheduler, read_enum<Scheduler>(cx, *v, "scheduler"));
   vs.timeouts = timeouts;
   if (auto v = section(f, "timeouts")) parse_timeouts(cx, *v, vs.timeouts);
-  if (auto v = f.get("on_remove")) set(vs.on_remove, read_enum<OnRemove>(cx, *v, "on_remove"));
+  if (auto v = f.get("on_remove")) set(vs.on_remove, read_enum<KeepOrCut>(cx, *v, "on_remove"));
+  if (auto v = f.get("on_failure")) set(vs.on_failure, read_enum<KeepOrCut>(cx, *v, "on_failure"));
+  if (auto v = section(f, "health_check")) vs.health_check = parse_health_check(cx, *v, {});
+  if (auto v = section(f, "feedback")) vs.feedback = parse_feedback(cx, *v, {});
   // Errors of the service itself leave it out; a bad real server leaves out only that server.
   const bool service_clean = watch.clean();
-  if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v);
+  if (auto v = f.require("real_servers")) vs.real_servers = parse_real_servers(cx, *v, vs);
   if (auto v = f.get("fallback")) vs.fallback = parse_fallback(cx, *v);
   if (auto v = f.get("persistence")) vs.persistence = parse_persistence(cx, *v);
   if (auto v = f.get("snat_pool")) {
@@ -617,7 +639,7 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   Config& config = draft.config;
   const Fields top(cx, Element{root, locate(root, "")},
                    {"eal", "workers", "control", "interfaces", "routes", "connections",
-                    "neighbours", "virtual_services"});
+                    "neighbours", "health", "virtual_services"});
   if (!top.is_mapping()) return draft;
   if (auto v = section(top, "eal")) parse_eal(cx, *v, config.eal);
   if (auto v = section(top, "workers")) parse_workers(cx, *v, config.workers);
@@ -630,6 +652,7 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   draft.routes_complete = routes.clean();
   if (auto v = section(top, "connections")) parse_connections(cx, *v, config.connections);
   if (auto v = section(top, "neighbours")) parse_neighbours(cx, *v, config.neighbours);
+  if (auto v = section(top, "health")) parse_health_settings(cx, *v, config.health);
   if (auto v = top.get("virtual_services")) parse_virtual_services(cx, *v, draft);
   return draft;
 }

@@ -51,6 +51,20 @@ std::string format_ports(const PortSet& ports) {
   return "all except " + format_ranges(ports.except);
 }
 
+std::optional<uint16_t> check_port(const VirtualService& vs, const RealServer& rs,
+                                   const HealthCheck& check) {
+  if (check.type == CheckType::ping || check.type == CheckType::on ||
+      check.type == CheckType::off) {
+    return std::nullopt;
+  }
+  if (check.port) return check.port;
+  if (rs.port) return rs.port;
+  for (const Listener& l : vs.listeners) {
+    if (!l.ports.all && !l.ports.ranges.empty()) return l.ports.lowest();
+  }
+  return std::nullopt;
+}
+
 std::string port_name_of(const std::string& device) { return device.substr(0, device.find(',')); }
 
 const char* protocols_name(const std::vector<Protocol>& protocols) {

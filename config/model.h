@@ -13,6 +13,7 @@
 
 #include "common/ip_address.h"
 #include "common/names.h"
+#include "common/status_ranges.h"
 
 namespace sluice::config {
 
@@ -73,7 +74,7 @@ struct Neighbours {
 
 // What becomes of the established connections of a real server that a reload removes: keep
 // forwarding them until they end, as IPVS does (expire_nodest_conn=0), or cut them at their
-// next packet, as a halt does. (OnRemove's names are in common/names.h.)
+// next packet, as a halt does. (KeepOrCut's names are in common/names.h.)
 
 // Ports first..last, both included.
 struct PortRange {
@@ -106,6 +107,57 @@ struct Listener {
   }
 };
 
+// How a real server's health is checked (docs/configuration.md, "Health checks"). Times are
+// milliseconds; the YAML gives seconds, fractions allowed. Defaults are HAProxy's (2 s, rise
+// 2, fall 3): a dead server leaves rotation within interval * fall + timeout, about 8 s.
+struct HealthCheck {
+  CheckType type = CheckType::connect;
+  // Where the check goes: by default the real server's address, and its port, or the
+  // service's lowest port when the server has none. One check serves every port of the
+  // service: its failure takes the server out of all of them.
+  std::optional<IpAddress> address;
+  std::optional<uint16_t> port;
+  uint32_t interval_ms = 2000;
+  uint32_t timeout_ms = 2000;
+  uint32_t rise = 2;
+  uint32_t fall = 3;
+  // http, https: ldirectord's checktype N ("N connects, then one negotiate"); 0: always full.
+  uint32_t connects_between = 0;
+  // http, https
+  HttpMethod method = HttpMethod::GET;
+  std::string path = "/";
+  std::string host;           // Host header and TLS server name; empty: the address
+  // 2xx and 3xx, as HAProxy's httpchk: a redirect (to a login page, to https) comes from a
+  // live server. ldirectord's negotiate takes 2xx only: "200-299" gives that.
+  std::vector<StatusRange> expect_status = {{200, 399}};
+  std::string expect_body;    // substring
+  std::string expect_body_regex;  // POSIX extended
+  bool expect_body_absent = false;  // the body must not contain / match them
+  bool verify_certificate = false;
+  std::string ca_file;
+  // dns: the question (keepalived's DNS_CHECK defaults: the root's SOA)
+  std::string query_name = ".";
+  DnsType query_type = DnsType::SOA;
+  // udp: what to send, and what the reply must contain (empty: any reply)
+  std::string payload;
+  std::string expect_reply;
+  // external: an executable, run as COMMAND VIP VPORT RIP RPORT (ldirectord's order), exit 0 = up
+  std::string command;
+  Origin origin;
+};
+
+// Where a real server reports how busy it is: the feedback agent (seeds 001-004, HAProxy's
+// agent-check) on a TCP port, or the body of an HTTP URL on it.
+struct Feedback {
+  FeedbackType type = FeedbackType::agent;
+  uint16_t port = 3333;
+  uint32_t interval_ms = 5000;
+  uint32_t timeout_ms = 2000;
+  std::string path = "/";  // http
+  std::string send;        // agent: text sent after connecting (HAProxy's agent-send)
+  Origin origin;
+};
+
 struct RealServer {
   IpAddress address;
   std::optional<uint16_t> port;  // absent: the port the client connected to
@@ -115,6 +167,10 @@ struct RealServer {
   // until it is below min_conns again (3/4 of max_conns when min_conns is 0). 0 = no limit.
   uint32_t max_conns = 0;
   uint32_t min_conns = 0;
+  // The service's health_check and feedback with what the server's own keys change; unset
+  // when the server sets none (the service's apply, if any).
+  std::optional<HealthCheck> health_check;
+  std::optional<Feedback> feedback;
   Origin origin;
 };
 
@@ -150,8 +206,20 @@ struct VirtualService {
   // sets itself in its own `timeouts` taking their place (long-lived idle sessions, such as
   // Skype for Business's, on some services only).
   Timeouts timeouts;
-  OnRemove on_remove = OnRemove::keep;
+  KeepOrCut on_remove = KeepOrCut::keep;
+  std::optional<HealthCheck> health_check;  // none: servers are unchecked (always up)
+  std::optional<Feedback> feedback;         // none: weights as configured
+  // What a failed health check does to the server's established connections: keep them (as
+  // ldirectord's quiescent servers) or cut them (IPVS expire_nodest_conn).
+  KeepOrCut on_failure = KeepOrCut::keep;
   Origin origin;
+  // The check and feedback that apply to one of its real servers.
+  const std::optional<HealthCheck>& check_of(const RealServer& rs) const {
+    return rs.health_check ? rs.health_check : health_check;
+  }
+  const std::optional<Feedback>& feedback_of(const RealServer& rs) const {
+    return rs.feedback ? rs.feedback : feedback;
+  }
 };
 
 struct Control {
@@ -162,17 +230,33 @@ struct Control {
   ControlAccess group_access = ControlAccess::read;
 };
 
+// What the health checker does beyond the checks themselves.
+struct HealthSettings {
+  // Run on every state change (health, admin, agent weight, fallback, reload) with the change
+  // as arguments (docs/operations.md, "Notifications"); empty: none.
+  std::string notify;
+  uint32_t max_scripts = 16;  // external checks and notify commands running at once
+  Origin origin;
+};
+
 struct Config {
   std::string file;  // the path it was read from
   Eal eal;
   Workers workers;
   Control control;
+  HealthSettings health;
   std::vector<Interface> interfaces;
   std::vector<Route> routes;
   Connections connections;
   Neighbours neighbours;
   std::vector<VirtualService> virtual_services;
 };
+
+// The port a check of `rs` goes to: the check's own, else the server's, else the service's
+// lowest listed port; nullopt for checks without a port (ping, on, off) and when the service
+// listens on every port and neither the check nor the server names one.
+std::optional<uint16_t> check_port(const VirtualService& vs, const RealServer& rs,
+                                   const HealthCheck& check);
 
 // "tcp", "udp" or "both", as the YAML spells them.
 const char* protocols_name(const std::vector<Protocol>& protocols);

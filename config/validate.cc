@@ -401,6 +401,23 @@ void check_lcores(const Config& config, Context& cx) {
                " (one more runs the control plane)");
 }
 
+// A check that needs a port must find one (config::check_port): a service on every port
+// does not say which.
+void check_health_ports(const Config& config, Context& cx) {
+  for (const VirtualService& vs : config.virtual_services) {
+    for (const RealServer& rs : vs.real_servers) {
+      const std::optional<HealthCheck>& check = vs.check_of(rs);
+      if (!check || check->type == CheckType::ping || check->type == CheckType::on ||
+          check->type == CheckType::off || check_port(vs, rs, *check)) {
+        continue;
+      }
+      cx.error(check->origin, "health_check needs a port: virtual service " + quote(vs.name) +
+                                  " listens on every port and real server " +
+                                  format_ip(rs.address) + " names none");
+    }
+  }
+}
+
 }  // namespace
 
 void validate(const Draft& draft, Context& cx) {
@@ -411,6 +428,7 @@ void validate(const Draft& draft, Context& cx) {
   check_interfaces(draft.config, cx);
   check_routes(draft.config, topology, cx);
   check_virtual_services(draft, topology, cx);
+  check_health_ports(draft.config, cx);
 }
 
 }  // namespace sluice::config

@@ -53,6 +53,19 @@ std::string range_text(Range range) {
   return std::to_string(range.min) + ".." + std::to_string(range.max);
 }
 
+// 500 -> "0.5", 2000 -> "2": seconds as the YAML writes them.
+std::string seconds(uint32_t ms) {
+  std::string text = std::to_string(ms / 1000);
+  if (ms % 1000 == 0) return text;
+  char fraction[5];
+  std::snprintf(fraction, sizeof fraction, ".%03u", ms % 1000);
+  text += fraction;
+  while (text.back() == '0') text.pop_back();
+  return text;
+}
+
+std::string seconds_text(Range ms) { return seconds(ms.min) + ".." + seconds(ms.max) + " s"; }
+
 }  // namespace
 
 void Context::error(const Origin& where, std::string message) {
@@ -189,6 +202,35 @@ std::optional<uint32_t> read_integer(Context& cx, const Element& e, Range range,
   if (negative || !fits || value < range.min || value > range.max) {
     return fail(cx, e,
                 "out of range: " + printable(text) + " (expected " + range_text(range) + ")");
+  }
+  return static_cast<uint32_t>(value);
+}
+
+std::optional<uint32_t> read_seconds_ms(Context& cx, const Element& e, Range ms) {
+  const std::string expected = "expected seconds (such as 2 or 0.5)";
+  if (is_quoted_scalar(e.node)) return fail(cx, e, expected + ", not a quoted string");
+  if (!is_plain_scalar(e.node)) return fail(cx, e, expected);
+  const std::string_view text = e.node.Scalar();
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  if (!all_digits(whole) || (dot != std::string_view::npos && !all_digits(fraction))) {
+    return fail(cx, e, expected);
+  }
+  if (fraction.size() > 3) return fail(cx, e, "more precise than a millisecond: " + quote(text));
+  if (whole.size() > 1 && whole.front() == '0') {
+    return fail(cx, e, "leading zeros are not allowed: " + quote(text));
+  }
+  uint64_t value = 0;
+  const bool fits = whole.size() <= 7;  // 10^7 s is far beyond any range here
+  if (fits) std::from_chars(whole.data(), whole.data() + whole.size(), value);
+  value *= 1000;
+  uint64_t millis = 0;
+  std::from_chars(fraction.data(), fraction.data() + fraction.size(), millis);
+  for (size_t i = fraction.size(); i < 3; ++i) millis *= 10;
+  value += millis;
+  if (!fits || value < ms.min || value > ms.max) {
+    return fail(cx, e, "out of range: " + printable(text) + " (expected " + seconds_text(ms) + ")");
   }
   return static_cast<uint32_t>(value);
 }

@@ -105,6 +105,9 @@ struct Range {
 // A plain decimal integer in `range`; `noun` names what was expected ("a port number").
 std::optional<uint32_t> read_integer(Context& cx, const Element& e, Range range,
                                      std::string_view noun = "an integer");
+// Seconds as the YAML gives durations, "2" or "0.5" (to the millisecond), in milliseconds
+// within `ms`.
+std::optional<uint32_t> read_seconds_ms(Context& cx, const Element& e, Range ms);
 std::optional<bool> read_bool(Context& cx, const Element& e);
 // Any scalar, so `name: 80` is the string "80".
 std::optional<std::string> read_string(Context& cx, const Element& e);

@@ -6,7 +6,9 @@
 #include <cstring>
 #include <map>
 
+#include "control/admin_state_file.h"
 #include "control/compile/compile.h"
+#include <rte_log.h>
 #include "dataplane/drop_reasons.h"
 
 namespace sluice::control {
@@ -46,8 +48,10 @@ ConnView conn_view(const C& c, uint16_t worker, uint32_t worker_now, bool ipv6) 
 
 }  // namespace
 
-ControlApi::ControlApi(Appliance& appliance, WorkerChannels& channels)
-    : appliance_(appliance), channels_(channels) {}
+ControlApi::ControlApi(Appliance& appliance, WorkerChannels& channels, std::string state_file)
+    : appliance_(appliance), channels_(channels), state_file_(std::move(state_file)) {
+  after_change();  // what serves at start is the baseline, not an event
+}
 
 const std::string& ControlApi::config_file() const { return appliance_.config().file; }
 
@@ -82,21 +86,28 @@ std::vector<ServerView> ControlApi::servers() const {
       const bool fallback = k == vs.real_servers.size();
       const config::RealServer& rs = fallback ? *vs.fallback : vs.real_servers[k];
       const dp::RealServerEntry& s = snap.servers[snap.services[v].first_server + k];
-      // A server without a port takes the client's: shown with the service's lowest port
-      // (as `set server` addresses it), or `*` when the service listens on every port.
-      const std::string port = rs.port              ? std::to_string(*rs.port)
-                               : listener.ports.all ? "*"
-                                                    : std::to_string(listener.ports.lowest());
       const auto load = [&](auto read) { return sum_workers(appliance_, read); };
+      const ServerKey key = key_of(vs, rs, fallback);
+      Override by_operator;
+      if (auto it = appliance_.overrides().find(key); it != appliance_.overrides().end()) {
+        by_operator = it->second;
+      }
+      const RunState* run = appliance_.run_state(key);
+      const std::optional<config::HealthCheck>& check = vs.check_of(rs);
       out.push_back(
           {.service = vs.name,
            .fallback = fallback,
            .vip = listener.address,
            .ports = config::format_ports(listener.ports),
            .protocol = config::protocols_name(listener.protocols),
-           .server = format_host(s.address) + ":" + port,
+           .server = server_label(vs, rs),
+           .state = by_operator.state.value_or(rs.state),
+           .configured_weight = by_operator.weight.value_or(rs.weight),
+           .check = check && !fallback ? std::optional(check->type) : std::nullopt,
+           .run = run != nullptr ? *run : RunState{},
+           .effective_state = s.state,
            .weight = s.weight,
-           .state = s.state,
+           .decided_by = effective(rs, by_operator, run, vs.on_failure).decided_by,
            .reachable = s.reachable,
            .conns = {
                .active = load([&](auto& w) { return w.stats.server_load[s.id].active.get(); }),
@@ -208,14 +219,76 @@ std::vector<NeighbourView> ControlApi::neighbours() const {
 }
 
 Result<void> ControlApi::set_admin_state(const ServerRef& server, AdminState state) {
-  return appliance_.override_server(server, {.state = state, .weight = std::nullopt});
+  Result<ServerKey> key = appliance_.override_server(server, {.state = state, .weight = std::nullopt});
+  if (!key) return Error{key.error()};
+  announce({.kind = "admin", .service = key.value().service, .server = server_label(server),
+            .from = "", .to = to_string(state), .reason = "sluicectl"});
+  keep_admin_state();
+  after_change();
+  return {};
 }
 
 Result<void> ControlApi::set_weight(const ServerRef& server, uint32_t weight) {
-  return appliance_.override_server(server, {.state = std::nullopt, .weight = weight});
+  Result<ServerKey> key = appliance_.override_server(server, {.state = std::nullopt, .weight = weight});
+  if (!key) return Error{key.error()};
+  announce({.kind = "weight", .service = key.value().service, .server = server_label(server),
+            .from = "", .to = std::to_string(weight), .reason = "sluicectl"});
+  keep_admin_state();
+  after_change();
+  return {};
 }
 
-Result<void> ControlApi::reload() { return appliance_.reload(); }
+Result<void> ControlApi::reload() {
+  Result<void> r = appliance_.reload();
+  announce({.kind = "reload", .service = "", .server = "", .from = "",
+            .to = r ? "taken" : "refused", .reason = r ? appliance_.config().file : r.error()});
+  if (!r) return r;
+  if (reloaded_) reloaded_();
+  after_change();
+  return r;
+}
+
+Result<void> ControlApi::report_health(const std::vector<std::pair<ServerKey, RunState>>& changes) {
+  Result<void> r = appliance_.set_run_states(changes);
+  after_change();
+  return r;
+}
+
+void ControlApi::announce(const Event& e) const {
+  if (sink_) sink_(e);
+}
+
+void ControlApi::keep_admin_state() const {
+  if (state_file_.empty()) return;
+  if (Result<void> r = write_admin_state(state_file_, appliance_.overrides()); !r) {
+    RTE_LOG(WARNING, USER1, "sluiced: operator state not kept: %s\n", r.error().c_str());
+  }
+}
+
+// A service whose real servers can take no new connection sends them to its fallback (or
+// refuses them): worth an event each way.
+void ControlApi::after_change() {
+  const dp::Snapshot& snap = appliance_.snapshot();
+  const auto& services = appliance_.config().virtual_services;
+  std::map<std::string, bool> now;
+  for (size_t v = 0; v < services.size(); ++v) {
+    const dp::VirtualServiceEntry& entry = snap.services[v];
+    bool serving = false;
+    for (uint32_t k = 0; k < entry.server_count; ++k) {
+      serving = serving || snap.servers[entry.first_server + k].available();
+    }
+    now[services[v].name] = serving;
+    const auto before = serving_.find(services[v].name);
+    if (before == serving_.end() || before->second == serving) continue;
+    const bool fallback = services[v].fallback.has_value();
+    announce({.kind = fallback ? "fallback" : "service", .service = services[v].name,
+              .server = fallback ? format_ip(services[v].fallback->address) : "",
+              .from = "", .to = fallback ? (serving ? "given back" : "taken") : (serving ? "up" : "down"),
+              .reason = serving ? "a real server takes connections again"
+                                : "no real server takes new connections"});
+  }
+  serving_ = std::move(now);
+}
 
 uint32_t ControlApi::clear_persistence() {
   return appliance_.persistence().clear(appliance_.worker_now());

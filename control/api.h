@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "common/names.h"
 #include "common/result.h"
 #include "control/appliance.h"
+#include "control/events.h"
 #include "control/worker_channels.h"
 
 namespace sluice::control {
@@ -41,8 +43,15 @@ struct ServerView {
   std::string ports;
   const char* protocol = "";
   std::string server;  // ADDRESS:PORT as `set server` takes it (ADDRESS:* for any port)
-  uint32_t weight = 0;
-  AdminState state = AdminState::online;
+  // Each source apart (health/combine.h says how they combine):
+  AdminState state = AdminState::online;  // the operator's: the file's, or sluicectl's
+  uint32_t configured_weight = 0;         // likewise
+  std::optional<CheckType> check;         // none: unchecked
+  RunState run;                           // what the check and the agent found
+  // ...and what the workers do with it:
+  AdminState effective_state = AdminState::online;
+  uint32_t weight = 0;                 // the weight the scheduler uses
+  std::string decided_by;              // the rule that keeps it from new connections, if any
   bool reachable = true;  // its next hop's MAC is known (else it takes no new connections)
   ConnCounts conns;
 };
@@ -102,7 +111,13 @@ class ControlApi {
   // Connections listed per worker at most.
   static constexpr uint32_t kConnListLimit = 10000;
 
-  ControlApi(Appliance& appliance, WorkerChannels& channels);
+  // `state_file`: where the operator's changes are kept (admin_state_file.h); empty: nowhere.
+  ControlApi(Appliance& appliance, WorkerChannels& channels, std::string state_file = {});
+
+  // Every state change is told to `sink` (control/event_log.h), once.
+  void on_event(std::function<void(const Event&)> sink) { sink_ = std::move(sink); }
+  // Runs after every reload that was taken (the health checker takes the new servers).
+  void on_reload(std::function<void()> hook) { reloaded_ = std::move(hook); }
 
   std::vector<VipView> vips() const;
   std::vector<ServerView> servers() const;
@@ -117,10 +132,24 @@ class ControlApi {
   Result<void> reload();
   uint32_t clear_persistence();
   const std::string& config_file() const;
+  const config::Config& config() const { return appliance_.config(); }
+  // What health checks and agents found (control/health_checks.h), as one batch: the
+  // workers hear of it by one snapshot publication.
+  Result<void> report_health(const std::vector<std::pair<ServerKey, RunState>>& changes);
+  // Tells the sink of the events the checker saw (health and agent changes).
+  void announce(const Event& e) const;
 
  private:
+  void after_change();  // fallbacks taken or given back
+  void keep_admin_state() const;
+
   Appliance& appliance_;
   WorkerChannels& channels_;
+  std::string state_file_;
+  std::function<void(const Event&)> sink_;
+  std::function<void()> reloaded_;
+  // Per service name: could one of its real servers take a new connection at the last look?
+  std::map<std::string, bool> serving_;
 };
 
 }  // namespace sluice::control

@@ -69,6 +69,7 @@ std::optional<std::string> restart_only_change(const config::Config& running,
   if (!same_interfaces()) return "interfaces";
   if (running.connections.capacity != next.connections.capacity) return "connections.capacity";
   if (running.control.socket != next.control.socket) return "control.socket";
+  if (running.health.max_scripts != next.health.max_scripts) return "health.max_scripts";
   return std::nullopt;
 }
 
@@ -89,9 +90,26 @@ uint64_t monotonic_ms() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
-Result<std::unique_ptr<Appliance>> Appliance::start(config::Config cfg) {
+namespace {
+
+// The entries of `all` whose server the configuration still has.
+template <class Map>
+Map of_configured_servers(const config::Config& cfg, const Map& all) {
+  Map kept;
+  for (const config::VirtualService& vs : cfg.virtual_services) {
+    for (const config::RealServer& rs : vs.real_servers) {
+      if (auto it = all.find(key_of(vs, rs)); it != all.end()) kept.insert(*it);
+    }
+  }
+  return kept;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Appliance>> Appliance::start(config::Config cfg, Overrides restored) {
   std::unique_ptr<Appliance> a(new Appliance());
   a->cfg_ = std::move(cfg);
+  a->overrides_ = of_configured_servers(a->cfg_, restored);
   if (rte_lcore_count() < a->cfg_.workers.count + 1) {
     return Error{"eal.lcores gives " + std::to_string(rte_lcore_count()) + " lcores; " +
                  std::to_string(a->cfg_.workers.count) + " workers need " +
@@ -284,7 +302,7 @@ Result<void> Appliance::publish(const config::Config& cfg) {
                                [id](const dp::WorkerCtx* w) { return dp::holds_connections(*w, id); });
   };
   CompileResult r = compile(cfg, generation_ + 1, ids, overrides_, slot_for,
-                            {publisher_->current(), has_connections});
+                            {publisher_->current(), has_connections}, run_states_);
   if (!r) {
     neighbours_->retain(neighbour_slots_of(publisher_->current()));
     return Error{r.error()};
@@ -353,15 +371,9 @@ Result<void> Appliance::reload_file() {
   if (Result<void> published = publish(next); !published) {
     return Error{cfg_.file + ": " + published.error()};
   }
-  // Overrides of real servers that left the file go with them.
-  control::Overrides kept;
-  for (const config::VirtualService& vs : next.virtual_services) {
-    for (const config::RealServer& rs : vs.real_servers) {
-      const control::ServerKey key = control::key_of(vs, rs);
-      if (auto it = overrides_.find(key); it != overrides_.end()) kept.insert(*it);
-    }
-  }
-  overrides_ = std::move(kept);
+  // Overrides and health of real servers that left the file go with them.
+  overrides_ = of_configured_servers(next, overrides_);
+  run_states_ = of_configured_servers(next, run_states_);
   neighbours_->set_timeout(next.neighbours.timeout);
   if (Result<void> r = flows_.update(plan_flow_rules(next)); !r) {
     RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", r.error().c_str());
@@ -373,7 +385,7 @@ Result<void> Appliance::reload_file() {
   return {};
 }
 
-Result<void> Appliance::override_server(const ServerRef& change, const Override& what) {
+Result<ServerKey> Appliance::override_server(const ServerRef& change, const Override& what) {
   const config::VirtualService* service = service_of(cfg_, change);
   if (service == nullptr) return Error{"no virtual service serves that address and port"};
   const config::RealServer* server = nullptr;
@@ -384,20 +396,42 @@ Result<void> Appliance::override_server(const ServerRef& change, const Override&
     return Error{"virtual service " + service->name + " has no such real server"};
   }
   const Overrides before = overrides_;
-  Override& o = overrides_[key_of(*service, *server)];
+  const ServerKey key = key_of(*service, *server);
+  Override& o = overrides_[key];
   if (what.state) o.state = what.state;
   if (what.weight) o.weight = what.weight;
   Result<void> published = publish(cfg_);
   if (!published) {
     overrides_ = before;
-    return published;
+    return Error{published.error()};
   }
   const std::string change_text = what.state ? std::string("state ") + to_string(*what.state)
                                              : "weight " + std::to_string(*what.weight);
   RTE_LOG(NOTICE, USER1, "sluiced: set server %s %s (generation %lu)\n",
           config::server_name(*service, *server).c_str(), change_text.c_str(),
           static_cast<unsigned long>(generation_));
-  return {};
+  return key;
+}
+
+const RunState* Appliance::run_state(const ServerKey& key) const {
+  const auto it = run_states_.find(key);
+  return it == run_states_.end() ? nullptr : &it->second;
+}
+
+Result<void> Appliance::set_run_states(const std::vector<std::pair<ServerKey, RunState>>& changes) {
+  bool workers_see_it = false;
+  const RunStates before = run_states_;
+  for (const auto& [key, state] : changes) {
+    RunState& kept = run_states_[key];
+    workers_see_it = workers_see_it || kept.health != state.health ||
+                     kept.agent_percent != state.agent_percent ||
+                     kept.agent_admin != state.agent_admin || kept.agent_up != state.agent_up;
+    kept = state;
+  }
+  if (!workers_see_it) return {};
+  Result<void> published = publish(cfg_);
+  if (!published) run_states_ = before;  // reported again at the next change
+  return published;
 }
 
 }  // namespace sluice::control

@@ -31,8 +31,10 @@ namespace sluice::control {
 
 class Appliance {
  public:
-  // Call after rte_eal_init. Fails with what could not start.
-  static Result<std::unique_ptr<Appliance>> start(config::Config cfg);
+  // Call after rte_eal_init. Fails with what could not start. `restored`: the operator's
+  // overrides kept from the last run (control/admin_state_file.h); those naming servers no
+  // longer configured are dropped.
+  static Result<std::unique_ptr<Appliance>> start(config::Config cfg, Overrides restored = {});
   ~Appliance();
   Appliance(const Appliance&) = delete;
   Appliance& operator=(const Appliance&) = delete;
@@ -49,7 +51,14 @@ class Appliance {
   // running configuration is kept. Logs what changed, or the first error.
   Result<void> reload();
   // Applies a run-time override (state and/or weight) of one real server; logs the change.
-  Result<void> override_server(const ServerRef& server, const Override& change);
+  // Returns the server's key.
+  Result<ServerKey> override_server(const ServerRef& server, const Override& change);
+  // Takes what health checks and agents found; publishes a snapshot when what the workers
+  // see changes (one publication for the whole batch).
+  Result<void> set_run_states(const std::vector<std::pair<ServerKey, RunState>>& changes);
+  const Overrides& overrides() const { return overrides_; }
+  // nullptr when nothing was reported for that server.
+  const RunState* run_state(const ServerKey& key) const;
 
   const config::Config& config() const { return cfg_; }
   const dp::Snapshot& snapshot() const { return *publisher_->current(); }
@@ -83,6 +92,7 @@ class Appliance {
   std::unique_ptr<Publisher> publisher_;
   control::ServerIds ids_;
   control::Overrides overrides_;
+  control::RunStates run_states_;
   uint64_t generation_ = 0;
   std::set<uint16_t> awaiting_neighbours_;  // slots of servers published as not reachable yet
   std::vector<std::unique_ptr<dp::ConnTable>> tables_;

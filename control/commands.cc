@@ -21,6 +21,18 @@ json to_json(const VipView& v) {
           {"servers", v.servers}};
 }
 
+// The agent's last word on each of its subjects; null when it said nothing of it.
+json agent_json(const RunState& run) {
+  if (!run.has_agent) return nullptr;
+  const auto admin = [](health::AgentAdmin a) {
+    return a == health::AgentAdmin::ready ? "ready" : a == health::AgentAdmin::drain ? "drain" : "maint";
+  };
+  return {{"percent", run.agent_percent ? json(*run.agent_percent) : json(nullptr)},
+          {"admin", run.agent_admin ? json(admin(*run.agent_admin)) : json(nullptr)},
+          {"up", run.agent_up ? json(*run.agent_up) : json(nullptr)},
+          {"result", run.agent_result}};
+}
+
 json to_json(const ServerView& s) {
   return {{"vip", s.service},
           {"role", s.fallback ? "fallback" : "real"},
@@ -28,8 +40,16 @@ json to_json(const ServerView& s) {
           {"ports", s.ports},
           {"protocol", s.protocol},
           {"server", s.server},
-          {"weight", s.weight},
           {"state", to_string(s.state)},
+          {"configured_weight", s.configured_weight},
+          {"check", s.check ? to_string(*s.check) : "none"},
+          {"health", to_string(s.run.health)},
+          {"check_result", s.run.check_result},
+          {"health_since", s.run.health_since},
+          {"agent", agent_json(s.run)},
+          {"effective_state", to_string(s.effective_state)},
+          {"weight", s.weight},
+          {"decided_by", s.decided_by},
           {"reachable", s.reachable},
           {"active_conns", s.conns.active},
           {"inactive_conns", s.conns.inactive},

@@ -27,4 +27,20 @@ inline bool names_server(const ServerRef& ref, const config::RealServer& rs) {
   return rs.port.value_or(ref.service.port) == ref.server.port;
 }
 
+// How show servers, set server and events name a real server of a service: ADDRESS:PORT,
+// the port being the server's own, else the service's lowest (a server without port takes
+// the client's), or ADDRESS:* when the service listens on every port.
+inline std::string server_label(const config::VirtualService& vs, const config::RealServer& rs) {
+  const config::Listener& first = vs.listeners.front();
+  const std::string port = rs.port             ? std::to_string(*rs.port)
+                           : first.ports.all   ? "*"
+                                               : std::to_string(first.ports.lowest());
+  return format_host(rs.address) + ":" + port;
+}
+
+inline std::string server_label(const ServerRef& ref) {
+  return format_host(ref.server.address) + ":" +
+         (ref.server.port == 0 ? "*" : std::to_string(ref.server.port));
+}
+
 }  // namespace sluice::control

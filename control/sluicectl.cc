@@ -116,19 +116,33 @@ void print_vips(const json& r) {
   print_table({"NAME", "ADDRESS", "PORTS", "PROTO", "MODE", "SCHED", "SERVERS"}, rows);
 }
 
+// The agent's words as one cell: "75%", "drain 50%", "down"; "-" without an agent.
+std::string agent_cell(const json& agent) {
+  if (!agent.is_object()) return "-";
+  std::string cell;
+  const auto add = [&cell](const std::string& word) { cell += (cell.empty() ? "" : " ") + word; };
+  if (field(agent, "up").is_boolean()) add(field(agent, "up").get<bool>() ? "up" : "down");
+  if (field(agent, "admin").is_string()) add(field(agent, "admin").get<std::string>());
+  if (field(agent, "percent").is_number()) add(text(field(agent, "percent")) + "%");
+  return cell.empty() ? "?" : cell;
+}
+
 void print_servers(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& s : list(r)) {
+    std::string health = text(field(s, "health"));
+    if (text(field(s, "check_result")) != "") health += " (" + text(field(s, "check_result")) + ")";
     rows.push_back({text(field(s, "vip")),
                     text(field(s, "vip_address")) + ":" + text(field(s, "ports")) + "/" +
                         text(field(s, "protocol")),
-                    text(field(s, "server")), text(field(s, "role")), text(field(s, "weight")),
-                    text(field(s, "state")), text(field(s, "active_conns")),
-                    text(field(s, "inactive_conns")), text(field(s, "total_conns")),
-                    text(field(s, "packets"))});
+                    text(field(s, "server")), text(field(s, "role")), text(field(s, "state")),
+                    health, agent_cell(field(s, "agent")),
+                    text(field(s, "weight")) + "/" + text(field(s, "configured_weight")),
+                    text(field(s, "active_conns")), text(field(s, "inactive_conns")),
+                    text(field(s, "total_conns")), text(field(s, "decided_by"))});
   }
-  print_table({"VIP", "SERVICE", "SERVER", "ROLE", "WEIGHT", "STATE", "ACTIVE", "INACT", "TOTAL",
-               "PACKETS"},
+  print_table({"VIP", "SERVICE", "SERVER", "ROLE", "STATE", "HEALTH", "AGENT", "WEIGHT", "ACTIVE",
+               "INACT", "TOTAL", "OUT BECAUSE"},
               rows);
 }
 

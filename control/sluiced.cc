@@ -16,8 +16,12 @@
 #include <vector>
 
 #include "config/load.h"
+#include "control/admin_state_file.h"
 #include "control/api.h"
 #include "control/appliance.h"
+#include "control/event_log.h"
+#include "control/health/probes.h"
+#include "control/health_checks.h"
 #include "control/commands.h"
 #include "control/control_socket.h"
 #include "control/event_loop.h"
@@ -81,6 +85,7 @@ sigset_t block_signals() {
 //   reclamation  every 10 ms: free snapshots no worker can still read
 //   signals      SIGHUP reloads, SIGINT/SIGTERM stop (a signalfd, so no async handlers)
 //   control socket clients, each with its own buffers and deadlines
+//   health       each real server's check and agent on its own timer (health_checks.h)
 constexpr uint64_t kRingPollMs = 1;  // the exception path (ping, ARP, ssh) waits at most this
 constexpr uint64_t kNeighbourTickMs = 100;
 constexpr uint64_t kReclaimMs = 10;
@@ -168,13 +173,31 @@ int main(int argc, char** argv) {
         [&](std::string_view line, ControlAccess access, const control::Reply& reply) {
           control::execute(*api, loop.now_ms(), line, access, reply);
         });
+    // The operator's drains and halts outlive a restart (admin_state_file.h).
+    const std::string state_file = control::admin_state_path(cfg->control.socket);
+    Result<control::Overrides> restored = control::read_admin_state(state_file);
+    if (!restored) {
+      RTE_LOG(WARNING, USER1, "sluiced: starting without the operator's saved states: %s\n",
+              restored.error().c_str());
+    }
     Result<std::unique_ptr<control::Appliance>> started =
-        socket ? control::Appliance::start(std::move(*cfg)) : Error{socket.error()};
+        !socket ? Error{socket.error()}
+                : control::Appliance::start(std::move(*cfg),
+                                            restored ? restored.value() : control::Overrides{});
     if (started) {
       control::Appliance* appliance = started.value().get();
       control::WorkerChannels channels(appliance->worker_rings());
-      control::ControlApi the_api(*appliance, channels);
+      control::ControlApi the_api(*appliance, channels, state_file);
       api = &the_api;
+      control::health::Probes probes(loop, appliance->config().health.max_scripts);
+      control::EventLog events(probes, appliance->config().health.notify);
+      the_api.on_event([&events](const control::Event& e) { events.record(e); });
+      control::HealthChecks checks(loop, the_api, probes);
+      the_api.on_reload([&] {
+        events.set_notify(appliance->config().health.notify);
+        checks.configure(appliance->config());
+      });
+      checks.configure(appliance->config());
       RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
               appliance->config().control.socket.c_str());
       serve(loop, *appliance, channels, the_api, signals);

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "common/bounds.h"
+#include "control/health/combine.h"
 #include "dataplane/hash_tables.h"
 
 namespace sluice::control {
@@ -97,6 +98,8 @@ struct ServerCompiler {
   const Config& cfg;
   ServerIds& ids;
   const Overrides& overrides;
+  const RunStates& run_states;
+  KeepOrCut on_failure;  // of the service
   const NeighbourSlotFor& neighbour_slot;
   const dp::ConnTimeouts& timeouts;  // of the service
   dp::Snapshot& snap;
@@ -116,12 +119,15 @@ struct ServerCompiler {
     if (!neighbour) return Error{"more than " + std::to_string(kMaxNeighbours) + " next hops"};
     Override o;
     if (auto it = overrides.find(key); it != overrides.end()) o = it->second;
+    const auto run = run_states.find(key);
+    const health::Effective e =
+        effective(rs, o, run == run_states.end() ? nullptr : &run->second, on_failure);
     const dp::RealServerEntry server{
         .id = *id,
         .address = rs.address,
         .port = rs.port.value_or(0),
-        .weight = static_cast<uint16_t>(o.weight.value_or(rs.weight)),
-        .state = o.state.value_or(rs.state),
+        .weight = static_cast<uint16_t>(e.weight),
+        .state = e.state,
         .max_conns = per_worker(rs.max_conns),
         .min_conns = per_worker(rs.min_conns),
         .reachable = neighbour->resolved,
@@ -255,9 +261,24 @@ void keep_removed(dp::Snapshot& snap, const Previous& previous) {
 
 }  // namespace
 
+health::Effective effective(const RealServer& rs, const Override& by_operator,
+                            const RunState* run, KeepOrCut on_failure) {
+  health::ServerSources sources;
+  sources.admin = by_operator.state.value_or(rs.state);
+  sources.weight = by_operator.weight.value_or(rs.weight);
+  sources.on_failure = on_failure;
+  if (run != nullptr) {
+    sources.health = run->health;
+    sources.agent_percent = run->agent_percent;
+    sources.agent_admin = run->agent_admin;
+    sources.agent_up = run->agent_up;
+  }
+  return health::combine(sources);
+}
+
 CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
                       const Overrides& overrides, const NeighbourSlotFor& neighbour_slot,
-                      const Previous& previous) {
+                      const Previous& previous, const RunStates& run_states) {
   auto snap = std::make_unique<dp::Snapshot>();
   snap->generation = generation;
   snap->timeouts = conn_timeouts(cfg.connections.timeouts);
@@ -282,8 +303,9 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
         .server_count = static_cast<uint32_t>(vs.real_servers.size()),
         .timeouts = conn_timeouts(vs.timeouts),
     };
-    entry.keep_removed = vs.on_remove == OnRemove::keep;
-    ServerCompiler servers{cfg, ids, overrides, neighbour_slot, entry.timeouts, *snap};
+    entry.keep_removed = vs.on_remove == KeepOrCut::keep;
+    ServerCompiler servers{cfg,           ids,           overrides, run_states, vs.on_failure,
+                           neighbour_slot, entry.timeouts, *snap};
     for (const RealServer& rs : vs.real_servers) {
       if (Result<void> r = servers.add(key_of(vs, rs), rs); !r) return Error{r.error()};
     }

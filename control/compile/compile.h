@@ -15,6 +15,8 @@
 
 #include "common/result.h"
 #include "config/model.h"
+#include "control/health/agent_reply.h"
+#include "control/health/combine.h"
 #include "dataplane/snapshot.h"
 
 namespace sluice::control {
@@ -52,6 +54,21 @@ struct Override {
   std::optional<uint32_t> weight;
 };
 using Overrides = std::map<ServerKey, Override>;
+
+// What the health check and the feedback agent last found about one real server
+// (control/health_checks.cc keeps it current). The workers get its combination with the
+// operator's state and weight (control/health/combine.h); the rest is for show servers.
+struct RunState {
+  Health health = Health::unchecked;
+  std::string check_result;    // the last check's result ("HTTP 503"); empty before one ended
+  int64_t health_since = 0;    // when health last changed: seconds since the epoch (0: never)
+  bool has_agent = false;      // a feedback agent is polled
+  std::optional<uint32_t> agent_percent;
+  std::optional<health::AgentAdmin> agent_admin;
+  std::optional<bool> agent_up;
+  std::string agent_result;    // the last reply, or why there was none
+};
+using RunStates = std::map<ServerKey, RunState>;
 
 // Where packets to an address leave: an interface index and the next hop on it.
 struct NextHop {
@@ -95,6 +112,11 @@ struct Previous {
 // pass a copy and keep it only on success.
 CompileResult compile(const config::Config& cfg, uint64_t generation, ServerIds& ids,
                       const Overrides& overrides, const NeighbourSlotFor& neighbour_slot,
-                      const Previous& previous = {});
+                      const Previous& previous = {}, const RunStates& run_states = {});
+
+// A real server's state and weight as the workers get them: the file's, the operator's
+// override on top, combined with what its health check and agent found.
+health::Effective effective(const config::RealServer& rs, const Override& by_operator,
+                            const RunState* run, KeepOrCut on_failure);
 
 }  // namespace sluice::control

@@ -3,7 +3,7 @@
 namespace sluice::control::health {
 
 Effective combine(const ServerSources& s) {
-  const AdminState failed = s.on_failure == OnRemove::cut ? AdminState::halt : AdminState::drain;
+  const AdminState failed = s.on_failure == KeepOrCut::cut ? AdminState::halt : AdminState::drain;
   if (s.admin == AdminState::halt) return {AdminState::halt, s.weight, "operator halt"};
   if (s.health == Health::down) return {failed, s.weight, "health down"};
   if (s.health == Health::rising) return {failed, s.weight, "health rising"};

@@ -28,7 +28,7 @@ struct ServerSources {
   std::optional<uint32_t> agent_percent;  // nullopt: no agent, or no percentage reported yet
   std::optional<AgentAdmin> agent_admin;  // held until the agent says otherwise
   std::optional<bool> agent_up;           // likewise
-  OnRemove on_failure = OnRemove::keep;   // the service's choice for a failed server's connections
+  KeepOrCut on_failure = KeepOrCut::keep;   // the service's choice for a failed server's connections
 };
 
 struct Effective {

@@ -15,19 +15,9 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/status_ranges.h"
 
 namespace sluice::control::health {
-
-struct StatusRange {
-  uint16_t first = 0;
-  uint16_t last = 0;
-  bool operator==(const StatusRange&) const = default;
-};
-
-// "200-299,302" or "200": codes 100..599, ranges first-last; Error says what is wrong.
-Result<std::vector<StatusRange>> parse_status_ranges(std::string_view text);
-// Back to text: "200-299,302".
-std::string format_status_ranges(const std::vector<StatusRange>& ranges);
 
 struct BodyRule {
   std::string contains;  // substring; empty: none

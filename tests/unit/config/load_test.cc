@@ -1101,11 +1101,11 @@ TEST(LoadTimeouts, AServicesTimeoutsAreCheckedLikeTheGlobalOnes) {
 
 TEST(LoadOnRemove, KeepIsTheDefaultAndCutIsTheOtherChoice) {
   EXPECT_EQ(load_valid(kOneService + "    real_servers: []\n").virtual_services.at(0).on_remove,
-            OnRemove::keep);
+            KeepOrCut::keep);
   EXPECT_EQ(load_valid(kOneService + "    on_remove: cut\n    real_servers: []\n")
                 .virtual_services.at(0)
                 .on_remove,
-            OnRemove::cut);
+            KeepOrCut::cut);
   EXPECT_EQ(errors_of(kOneService + "    on_remove: drop\n    real_servers: []\n"),
             (Lines{"test.yaml:10:16: virtual_services[0].on_remove: unknown on_remove 'drop' "
                    "(expected keep or cut)"}));

@@ -225,7 +225,7 @@ TEST(Compile, ARemovedServersConnectionsKeepTheirWayUntilTheyEnd) {
   EXPECT_FALSE(ended.snap->fate_by_id[gone].forward);
 }
 
-TEST(Compile, OnRemoveCutOrAHaltCutsARemovedServersConnections) {
+TEST(Compile, KeepOrCutCutOrAHaltCutsARemovedServersConnections) {
   const auto connected = [](uint32_t) { return true; };
   ServerIds ids;
   const std::string cut = kBase + std::string("    on_remove: cut\n");
