@@ -4,10 +4,12 @@
 //   - HAProxy's agent-check: words separated by spaces, tabs or commas, in any order:
 //     "NN%" (weight percentage), "ready" / "drain" / "maint" (administrative), "up" /
 //     "down" / "fail" / "stopped" (operational; the last three may carry "#reason" after them).
+//     As in HAProxy, everything after the first '#' is the reason, not words.
 // Only the first line counts (ended by '\r', '\n' or the end of the text); words are matched
 // case-insensitively; a word not understood is kept in `unknown` (the caller logs it) and
 // changes nothing. Percentages above 100 are taken as 100: an agent may lower a server's weight,
-// never raise it above what the operator configured.
+// never raise it above what the operator configured. A word of the first line that the cut at
+// kMaxAgentReply splits may be a piece of another ("75%" cut to "7"): it goes to `unknown`.
 // Thread safety: pure function.
 #pragma once
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "common/names.h"
 #include "control/health/agent_reply.h"
@@ -38,8 +39,9 @@ struct Effective {
   uint32_t weight = 0;
   // The rule that decided, for show servers and logs: "operator halt", "health down",
   // "health rising", "agent down", "operator drain", "agent maint", "agent drain",
-  // "agent 0%", or "" when the server takes new connections.
-  const char* decided_by = "";
+  // "agent 0%", or "" when the server takes new connections. A view of a literal, so that ==
+  // compares the words (a const char* would compare where they happen to be stored).
+  std::string_view decided_by = "";
   bool operator==(const Effective&) const = default;
 };
 
