@@ -107,7 +107,7 @@ std::vector<ServerView> ControlApi::servers() const {
            .run = run != nullptr ? *run : RunState{},
            .effective_state = s.state,
            .weight = s.weight,
-           .decided_by = effective(rs, by_operator, run, vs.on_failure).decided_by,
+           .decided_by = std::string(effective(rs, by_operator, run, vs.on_failure).decided_by),
            .reachable = s.reachable,
            .conns = {
                .active = load([&](auto& w) { return w.stats.server_load[s.id].active.get(); }),

@@ -1099,7 +1099,7 @@ TEST(LoadTimeouts, AServicesTimeoutsAreCheckedLikeTheGlobalOnes) {
                    "(expected 1..2592000)"}));
 }
 
-TEST(LoadOnRemove, KeepIsTheDefaultAndCutIsTheOtherChoice) {
+TEST(LoadKeepOrCut, KeepIsTheDefaultAndCutIsTheOtherChoice) {
   EXPECT_EQ(load_valid(kOneService + "    real_servers: []\n").virtual_services.at(0).on_remove,
             KeepOrCut::keep);
   EXPECT_EQ(load_valid(kOneService + "    on_remove: cut\n    real_servers: []\n")

@@ -49,7 +49,7 @@ TEST(Combine, HealthDownAndRisingTakeNoNewConnections) {
 // IPVS's expire_nodest_conn: a failed server's connections are cut when the service says so.
 TEST(Combine, OnFailureCutHaltsAFailedServer) {
   ServerSources s = online();
-  s.on_failure = OnRemove::cut;
+  s.on_failure = KeepOrCut::cut;
   s.health = Health::down;
   EXPECT_EQ(combine(s), (Effective{AdminState::halt, kWeight, "health down"}));
   s.health = Health::rising;
@@ -62,7 +62,7 @@ TEST(Combine, OnFailureCutHaltsAFailedServer) {
 // Cut is for failures only: a drain, the operator's or the agent's, lets connections finish.
 TEST(Combine, OnFailureCutLeavesDrainsAlone) {
   ServerSources s = online();
-  s.on_failure = OnRemove::cut;
+  s.on_failure = KeepOrCut::cut;
   s.admin = AdminState::drain;
   EXPECT_EQ(combine(s), (Effective{AdminState::drain, kWeight, "operator drain"}));
   s.admin = AdminState::online;
