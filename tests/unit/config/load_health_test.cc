@@ -106,8 +106,8 @@ TEST(LoadHealth, BadValuesAreNamedWithLineAndColumn) {
              "(expected 1..65535)"}));
   EXPECT_EQ(errors_of(with("    health_check: { type: http, expect_status: 99, "
                            "expect_body_regex: \"((\" }\n")),
-            (Lines{"test.yaml:10:48: virtual_services[0].health_check.expect_status: \"99\" is not "
-                   "a status code (100..599) or a range of them (200-299)",
+            (Lines{"test.yaml:10:48: virtual_services[0].health_check.expect_status: status "
+                   "\"99\" is out of range (expected codes 100..599)",
                    "test.yaml:10:71: virtual_services[0].health_check.expect_body_regex: invalid "
                    "regular expression '((': Unmatched ( or \\("}));
 }
