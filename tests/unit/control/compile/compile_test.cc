@@ -39,9 +39,16 @@ struct Compiled {
   std::vector<NextHop> hops;
 };
 
+Compiled run(const Config& cfg, ServerIds& ids, const Overrides& o, const Previous& previous,
+             std::optional<IpAddress> unresolved, const RunStates& run_states);
+Compiled run_with(const Config& cfg, ServerIds& ids, const RunStates& run_states) {
+  return run(cfg, ids, {}, {}, std::nullopt, run_states);
+}
+
 // Next hops get slots in order; all resolved unless `unresolved` names one.
 Compiled run(const Config& cfg, ServerIds& ids, const Overrides& o = {},
-             const Previous& previous = {}, std::optional<IpAddress> unresolved = {}) {
+             const Previous& previous = {}, std::optional<IpAddress> unresolved = {},
+             const RunStates& run_states = {}) {
   Compiled c;
   CompileResult r = compile(
       cfg, 1, ids, o,
@@ -50,7 +57,7 @@ Compiled run(const Config& cfg, ServerIds& ids, const Overrides& o = {},
         return NeighbourSlot{.slot = static_cast<uint16_t>(c.hops.size() - 1),
                              .resolved = h.address != unresolved};
       },
-      previous);
+      previous, run_states);
   if (!r) {
     ADD_FAILURE() << r.error();
     return c;
@@ -225,7 +232,7 @@ TEST(Compile, ARemovedServersConnectionsKeepTheirWayUntilTheyEnd) {
   EXPECT_FALSE(ended.snap->fate_by_id[gone].forward);
 }
 
-TEST(Compile, KeepOrCutCutOrAHaltCutsARemovedServersConnections) {
+TEST(Compile, OnRemoveCutOrAHaltCutsARemovedServersConnections) {
   const auto connected = [](uint32_t) { return true; };
   ServerIds ids;
   const std::string cut = kBase + std::string("    on_remove: cut\n");
@@ -243,6 +250,31 @@ TEST(Compile, KeepOrCutCutOrAHaltCutsARemovedServersConnections) {
   const Compiled removed =
       run(load(without_22(kBase)), ids2, {}, {was_halted.snap.get(), connected});
   EXPECT_FALSE(removed.snap->fate_by_id[was_halted.snap->servers[1].id].forward);
+}
+
+// What health checks and agents found reaches the workers combined with the operator's
+// state (health/combine.h): down takes no new connections and keeps the established ones,
+// unless the service cuts them; the agent scales the weight.
+TEST(Compile, RunStatesReachTheWorkers) {
+  ServerIds ids;
+  const Config cfg = load(kBase);
+  const config::VirtualService& vs = cfg.virtual_services[0];
+  RunStates run;
+  run[key_of(vs, vs.real_servers[0])].health = Health::down;
+  run[key_of(vs, vs.real_servers[1])].agent_percent = 50;
+  const Compiled c = run_with(cfg, ids, run);
+  EXPECT_EQ(c.snap->servers[0].state, AdminState::drain);
+  EXPECT_FALSE(c.snap->servers[0].available());
+  EXPECT_TRUE(c.snap->fate_by_id[c.snap->servers[0].id].forward);
+  EXPECT_EQ(c.snap->servers[1].weight, 3);  // floor(6 * 50 / 100)
+  EXPECT_EQ(c.snap->services[0].max_weight, 3);  // the down server left wrr
+
+  ServerIds ids2;
+  const Config cut = load(kBase + std::string("    on_failure: cut\n"));
+  RunStates down;
+  down[key_of(cut.virtual_services[0], cut.virtual_services[0].real_servers[0])].health = Health::down;
+  const Compiled cutting = run_with(cut, ids2, down);
+  EXPECT_FALSE(cutting.snap->fate_by_id[cutting.snap->servers[0].id].forward);
 }
 
 TEST(Compile, OverridesReplaceTheFilesStateAndWeight) {
