@@ -152,7 +152,7 @@ void HealthChecks::run_check(Server& s) {
   const auto judged = [this, key = s.key, serial = s.serial](const ProbeResult& r) {
     on_check(key, serial, r.ok, r.reason);
   };
-  const health::Endpoint to{c.address.value_or(s.address), s.check_port.value_or(0)};
+  const Endpoint to{c.address.value_or(s.address), s.check_port.value_or(0)};
   switch (c.type) {
     case CheckType::http:
     case CheckType::https:
@@ -224,7 +224,7 @@ void HealthChecks::poll_agent(Server& s) {
   if (s.polling) return;
   s.polling = true;
   const config::Feedback& f = *s.feedback;
-  const health::Endpoint to{s.address, f.port};
+  const Endpoint to{s.address, f.port};
   const auto heard = [this, key = s.key, serial = s.serial](const ProbeResult& r) {
     on_agent(key, serial, r);
   };

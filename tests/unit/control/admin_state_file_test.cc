@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/ip_text.h"
+
 namespace sluice::control {
 namespace {
 
