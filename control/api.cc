@@ -273,9 +273,11 @@ void ControlApi::after_change() {
   std::map<std::string, bool> now;
   for (size_t v = 0; v < services.size(); ++v) {
     const dp::VirtualServiceEntry& entry = snap.services[v];
+    // Whether a next hop is resolved yet is not the operator's news (all start unresolved).
     bool serving = false;
     for (uint32_t k = 0; k < entry.server_count; ++k) {
-      serving = serving || snap.servers[entry.first_server + k].available();
+      const dp::RealServerEntry& s = snap.servers[entry.first_server + k];
+      serving = serving || (s.state == AdminState::online && s.weight > 0);
     }
     now[services[v].name] = serving;
     const auto before = serving_.find(services[v].name);
