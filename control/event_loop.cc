@@ -61,4 +61,6 @@ void EventLoop::stop() { uv_stop(&loop_); }
 void EventLoop::run_once_nowait() { uv_run(&loop_, UV_RUN_NOWAIT); }
 uint64_t EventLoop::now_ms() const { return uv_now(&loop_); }
 
+void EventLoop::update_time() { uv_update_time(&loop_); }
+
 }  // namespace sluice::control

@@ -108,6 +108,7 @@ class EventLoop {
   // One turn without waiting (tests and benchmarks).
   void run_once_nowait();
   uint64_t now_ms() const;  // the loop's cached monotonic clock, milliseconds
+  void update_time();       // refreshes that clock after long work within a handler
   uv_loop_t* uv() { return &loop_; }
 
  private:

@@ -1,8 +1,9 @@
 // Runs every real server's health check and feedback agent on the event loop, and tells the
 // control API what they find: an adapter over it, as the CLI is. One check per real server of
 // a service, on one port, whatever ports the service has: its failure takes the server out
-// of all of them. Results reach the workers in batches: every change seen in one turn of the
-// loop is one snapshot publication (docs/performance.md measures why not one message each).
+// of all of them. Results reach the workers in batches: the changes seen since the last
+// publication are one snapshot publication (docs/performance.md measures why not one message
+// each), and publications take at most a fifth of the control thread.
 // Thread safety: the event loop's thread only.
 #pragma once
 
@@ -47,6 +48,8 @@ class HealthChecks {
   std::map<ServerKey, std::unique_ptr<Server>> servers_;
   std::set<ServerKey> batch_;
   Timer flush_;
+  bool flush_pending_ = false;
+  uint64_t next_flush_ms_ = 0;  // publications are spaced (flush() says why)
   uint64_t next_serial_ = 1;
   std::minstd_rand random_;
 };
