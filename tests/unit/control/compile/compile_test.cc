@@ -277,6 +277,28 @@ TEST(Compile, RunStatesReachTheWorkers) {
   EXPECT_FALSE(cutting.snap->fate_by_id[cutting.snap->servers[0].id].forward);
 }
 
+// A maglev table is copied from the previous snapshot when its service's servers are the
+// same, and built again when they changed: either way it is the table a fresh compile builds.
+TEST(Compile, HashTablesAreReusedOnlyWhenTheirServersAreTheSame) {
+  std::string yaml = kBase;
+  yaml.replace(yaml.find("scheduler: wrr"), 14, "scheduler: maglev");
+  const Config cfg = load(yaml);
+  const config::VirtualService& vs = cfg.virtual_services[0];
+  ServerIds ids;
+  const Compiled before = run_with(cfg, ids, {});
+  RunStates down;
+  down[key_of(vs, vs.real_servers[0])].health = Health::down;
+  for (const RunStates& states : {RunStates{}, down}) {
+    ServerIds fresh_ids, reused_ids;
+    const Compiled fresh = run_with(cfg, fresh_ids, states);
+    const Compiled reused = run(cfg, reused_ids, {}, {before.snap.get(), [](uint32_t) { return false; }},
+                                std::nullopt, states);
+    EXPECT_EQ(reused.snap->tables, fresh.snap->tables);
+  }
+  ServerIds ids2;
+  EXPECT_NE(run_with(cfg, ids2, down).snap->tables, before.snap->tables);
+}
+
 TEST(Compile, OverridesReplaceTheFilesStateAndWeight) {
   ServerIds ids;
   const Config cfg = load(kBase);
