@@ -121,6 +121,7 @@ Result<std::unique_ptr<Appliance>> Appliance::start(config::Config cfg, Override
                  " (raise eal.memory_mb)"};
   }
   if (Result<void> r = start_interfaces(a->cfg_, a->pool_, a->interfaces_); !r) return Error{r.error()};
+  if (Result<void> r = set_kernel_routes(nullptr, a->cfg_); !r) return Error{r.error()};
   a->neighbours_ = std::make_unique<NeighbourCtl>(a->neighbour_slots_, a->cfg_.neighbours.timeout);
   a->publisher_ = std::make_unique<Publisher>(a->cfg_.workers.count);
   if (Result<void> r = a->publish(a->cfg_); !r) return Error{r.error()};
@@ -375,6 +376,10 @@ Result<void> Appliance::reload_file() {
   overrides_ = of_configured_servers(next, overrides_);
   run_states_ = of_configured_servers(next, run_states_);
   neighbours_->set_timeout(next.neighbours.timeout);
+  if (Result<void> r = set_kernel_routes(&cfg_, next); !r) {
+    RTE_LOG(WARNING, USER1, "sluiced: kernel routes not all set (health checks of routed servers may fail): %s\n",
+            r.error().c_str());
+  }
   if (Result<void> r = flows_.update(plan_flow_rules(next)); !r) {
     RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", r.error().c_str());
   }

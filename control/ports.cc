@@ -253,6 +253,51 @@ Result<void> start_interfaces(const config::Config& cfg, rte_mempool* pool,
   return {};
 }
 
+namespace {
+
+// The TAP twin the kernel reaches a route's next hop through.
+const config::Interface* interface_towards(const config::Config& cfg, const IpAddress& via) {
+  for (const config::Interface& ifc : cfg.interfaces) {
+    for (const Prefix& p : ifc.addresses) {
+      if (p.contains(via)) return &ifc;
+    }
+  }
+  return nullptr;
+}
+
+bool has_route(const config::Config& cfg, const config::Route& r) {
+  for (const config::Route& other : cfg.routes) {
+    if (other.prefix.address == r.prefix.address && other.prefix.length == r.prefix.length &&
+        other.via == r.via) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<void> set_kernel_routes(const config::Config* running, const config::Config& next) {
+  if (running != nullptr) {
+    for (const config::Route& r : running->routes) {
+      if (has_route(next, r)) continue;
+      // Gone already (the interface went down, an operator removed it) is what we wanted.
+      static_cast<void>(run_ip({"route", "del", format_prefix(r.prefix), "via", format_ip(r.via)}));
+    }
+  }
+  for (const config::Route& r : next.routes) {
+    if (running != nullptr && has_route(*running, r)) continue;
+    const config::Interface* ifc = interface_towards(next, r.via);
+    if (ifc == nullptr) continue;  // validation refuses such a route
+    if (Result<void> added = run_ip({"route", "replace", format_prefix(r.prefix), "via",
+                                     format_ip(r.via), "dev", ifc->tap});
+        !added) {
+      return added;
+    }
+  }
+  return {};
+}
+
 void stop_interfaces(const std::vector<DataInterface>& interfaces) {
   for (const DataInterface& d : interfaces) {
     if (d.tap_open) {

@@ -39,6 +39,11 @@ struct DataInterface {
 Result<void> start_interfaces(const config::Config& cfg, rte_mempool* pool,
                              std::vector<DataInterface>& out);
 void stop_interfaces(const std::vector<DataInterface>& interfaces);
+// The configuration's routes in the kernel too, through the TAP twins, so that the kernel's
+// sockets (health checks of routed real servers, such as tun's) reach what the workers reach.
+// `running`: the routes installed before (nullptr at start): those no longer configured go.
+// Runs ip(8): a few milliseconds per changed route, at start and at reloads that change them.
+Result<void> set_kernel_routes(const config::Config* running, const config::Config& next);
 
 // Slots of every ring between threads (workers, the control thread): one is kept empty.
 inline constexpr unsigned kRingSize = 1024;

@@ -133,9 +133,23 @@ $(nat_real_servers_yaml | sed '$ s|}$|, health_check: { verify_certificate: true
       - { address: 198.18.1.22, port: 8080, health_check: { command: $E2E_TMP/fail.sh } }
       - { address: 198.18.1.23, port: 8080, health_check: { command: $E2E_TMP/hang.sh } }
 
+  - name: hc-routed
+    address: $VIP_NAT
+    ports: [86]
+    protocol: tcp
+    mode: nat
+    health_check: { type: connect, interval: 0.5, timeout: 0.4 }
+    real_servers:
+      - { address: 198.19.77.1, port: 8080 }
+
+routes:
+  - { prefix: 198.19.77.0/24, via: 198.18.1.23 }
+
 health:
   notify: $E2E_TMP/notify.sh
 EOF
+# hc-routed's server is behind a route: an address on nat3's loopback.
+ip -n sl-nat3 addr add 198.19.77.1/32 dev lo
 daemon_start "$config"
 wait_http "http://$VIP_NAT/"
 
@@ -148,7 +162,9 @@ health_is() { [ "$(health_of "$1" "$2" health)" = "$3" ]; }
 
 # ---------------------------------------------------------------- every check type's first verdict
 step "first verdicts"
+# Every check starts within its first interval: wait for the verdicts that are not "up".
 wait_until 10 "hc-https nat3 down" health_is hc-https "${RIP[nat3]}" down || true
+wait_until 10 "hc-dns nat3 down" health_is hc-dns 198.18.1.23:5353 down || true
 for s in nat1 nat2 nat3; do
   check_eq "web-nat: $s is up (http check)" up "$(health_of web-nat "${RIP[$s]}" health)"
 done
@@ -166,6 +182,9 @@ check_eq "hc-script: the script got vip vport rip rport" "$VIP_NAT 84 198.18.1.2
 check_eq "hc-script: nat2 says script exit 2" "script exit 2" "$(health_of hc-script "${RIP[nat2]}" check_result)"
 check_match "hc-script: nat3's hanging script was killed at its timeout" 'killed at its timeout' \
   "$(health_of hc-script "${RIP[nat3]}" check_result)"
+check_match "the kernel routes 198.19.77.0/24 through the TAP twin too" 'via 198.18.1.23 dev sl-tap1' \
+  "$(ip -n "$LB_NS" route show 198.19.77.0/24)"
+check_eq "hc-routed: a real server behind a route is checked up" up "$(health_of hc-routed 198.19.77.1:8080 health)"
 # The hanging script runs again every second and is killed after 0.5 s, its sleep with it
 # (the whole process group): never more than one at a time.
 most=0
