@@ -57,7 +57,7 @@ Result<HttpExpect> HttpExpect::make(std::vector<StatusRange> statuses, BodyRule 
   return expect;
 }
 
-std::optional<std::string> HttpExpect::mismatch(int status, std::string_view body) const {
+std::optional<std::string> HttpExpect::mismatch(int status, const std::string& body) const {
   if (!status_in(statuses_, status)) return "HTTP " + std::to_string(status);
   const bool want = !body_.absent;
   if (!body_.contains.empty() && (body.find(body_.contains) != std::string_view::npos) != want) {
