@@ -27,7 +27,19 @@ E2E_BG_PIDS+=("$!")
 
 config=$E2E_TMP/sluice.yaml
 config_from_demo "$config" "/name: web-nat/,/real_servers/ s|scheduler: rr|scheduler: wrr\n    feedback: { type: agent, port: 3333, interval: 0.3, timeout: 0.25 }|; /port: 8080, weight: 1/ s|weight: 1|weight: 100|"
+echo 25 >/run/sluice-lab/www/nat3/load  # the http feedback method reads it
 cat >>"$config" <<EOF
+
+  - name: fb-http
+    address: $VIP_NAT
+    ports: [88]
+    protocol: tcp
+    mode: nat
+    scheduler: wrr
+    feedback: { type: http, port: 8080, path: /load, interval: 0.3, timeout: 0.25 }
+    real_servers:
+      - { address: 198.18.1.22, port: 8080, weight: 100 }
+      - { address: 198.18.1.23, port: 8080, weight: 100 }
 
   - name: hc-hostile
     address: $VIP_NAT
@@ -95,6 +107,13 @@ E2E_BG_PIDS+=("$!")
 wait_until 5 "nat2's agent timed out" bash -c "$SLUICECTL --socket $SOCKET --json show servers | grep -q 'timeout after 0.25 s'" || true
 check_match "an agent that never closes times out" 'timeout after 0.25 s' "$(field_of web-nat "${RIP[nat2]}" agent)"
 check_eq "and nat2 keeps its last weight" 100 "$(field_of web-nat "${RIP[nat2]}" weight)"
+
+# ---------------------------------------------------------------- the http feedback method
+step "http feedback: nat3 serves /load = 25, nat2 has no such page"
+wait_until 5 "nat3 at 25" bash -c "[ \"\$($SLUICECTL --socket $SOCKET --json show servers | jq -r '.[] | select(.vip == \"fb-http\" and .server == \"${RIP[nat3]}\") | .weight')\" = 25 ]" || true
+check_eq "fb-http: nat3's weight is 25 of 100 (its page says 25)" 25 "$(field_of fb-http "${RIP[nat3]}" weight)"
+check_eq "fb-http: nat2 keeps 100 (HTTP 404 is not a report)" 100 "$(field_of fb-http "${RIP[nat2]}" weight)"
+check_match "fb-http: show servers says why" 'HTTP 404' "$(field_of fb-http "${RIP[nat2]}" agent)"
 
 # ---------------------------------------------------------------- hostile check targets
 step "http checks of targets that never answer, reset, or send 1 MB"

@@ -133,6 +133,27 @@ $(nat_real_servers_yaml | sed '$ s|}$|, health_check: { verify_certificate: true
       - { address: 198.18.1.22, port: 8080, health_check: { command: $E2E_TMP/fail.sh } }
       - { address: 198.18.1.23, port: 8080, health_check: { command: $E2E_TMP/hang.sh } }
 
+  - name: hc-udpcheck
+    address: $VIP_NAT
+    ports: [56]
+    protocol: udp
+    mode: nat
+    health_check: { type: udp, payload: "sluice check", expect_reply: nat, interval: 0.5, timeout: 0.4 }
+    real_servers:
+      - { address: 198.18.1.21, port: 5353 }
+      - { address: 198.18.1.22, port: 5353, health_check: { expect_reply: nomatch } }
+      - { address: 198.18.1.23, port: 5354 }
+
+  - name: hc-onoff
+    address: $VIP_NAT
+    ports: [87]
+    protocol: tcp
+    mode: nat
+    health_check: { type: on }
+    real_servers:
+      - { address: 198.18.1.21, port: 8080 }
+      - { address: 198.18.1.22, port: 8080, health_check: { type: off } }
+
   - name: hc-routed
     address: $VIP_NAT
     ports: [86]
@@ -182,6 +203,18 @@ check_eq "hc-script: the script got vip vport rip rport" "$VIP_NAT 84 198.18.1.2
 check_eq "hc-script: nat2 says script exit 2" "script exit 2" "$(health_of hc-script "${RIP[nat2]}" check_result)"
 check_match "hc-script: nat3's hanging script was killed at its timeout" 'killed at its timeout' \
   "$(health_of hc-script "${RIP[nat3]}" check_result)"
+wait_until 10 "hc-udpcheck nat3 down" health_is hc-udpcheck 198.18.1.23:5354 down || true
+check_eq "hc-udpcheck: nat1 replies to the payload" "up reply" \
+  "$(health_of hc-udpcheck 198.18.1.21:5353 health) $(health_of hc-udpcheck 198.18.1.21:5353 check_result)"
+check_eq "hc-udpcheck: nat2's reply lacks the expected text" 'down reply does not contain "nomatch"' \
+  "$(health_of hc-udpcheck 198.18.1.22:5353 health) $(health_of hc-udpcheck 198.18.1.22:5353 check_result)"
+check_eq "hc-udpcheck: nothing listens on nat3:5354" "down port unreachable" \
+  "$(health_of hc-udpcheck 198.18.1.23:5354 health) $(health_of hc-udpcheck 198.18.1.23:5354 check_result)"
+check_eq "hc-onoff: type on is up" up "$(health_of hc-onoff "${RIP[nat1]}" health)"
+check_eq "hc-onoff: type off is down" "down check type off" \
+  "$(health_of hc-onoff "${RIP[nat2]}" health) $(health_of hc-onoff "${RIP[nat2]}" check_result)"
+http_burst "http://$VIP_NAT:87/" 6 >"$E2E_TMP/onoff.txt"
+check_eq "hc-onoff: only the server that is on answers" 6 "$(count_of nat1 "$E2E_TMP/onoff.txt")"
 check_match "the kernel routes 198.19.77.0/24 through the TAP twin too" 'via 198.18.1.23 dev sl-tap1' \
   "$(ip -n "$LB_NS" route show 198.19.77.0/24)"
 check_eq "hc-routed: a real server behind a route is checked up" up "$(health_of hc-routed 198.19.77.1:8080 health)"
@@ -282,5 +315,6 @@ say "reload: $out"
 check_match "the reload is refused naming file:line:column and the key" \
   "sluice.yaml:[0-9]+:[0-9]+: .*health_check.path: path applies to http and https checks" "$out"
 check "sluiced still answers" ctl show servers
+check_match "notify heard the refused reload" '^reload +refused' "$(cat "$NOTIFIED")"
 
 e2e_end

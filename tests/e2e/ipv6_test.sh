@@ -66,6 +66,7 @@ cat >>"$config" <<'YAML'
     protocol: tcp
     mode: tun
     scheduler: rr
+    health_check: { type: ping, interval: 0.5, timeout: 0.4 }
     real_servers:
       - { address: "2001:2::21" }
       - { address: "2001:2::22" }
@@ -172,6 +173,12 @@ check_eq "show vips lists the IPv6 services" 4 \
   "$(ctl_json show vips | jq '[.[] | select(.address | contains(":"))] | length')"
 check_eq "no IPv6 packet dropped as malformed" 0 \
   "$(ctl_json show stats | jq '.drops.truncated_ipv6 + .drops.bad_ipv6_header + .drops.bad_ipv6_length')"
+
+step "ICMPv6 echo checks of the tun servers"
+for i in 1 2 3; do
+  check_eq "web6-tun: dr$i answers the ping check" "up echo reply" \
+    "$(ctl_json show servers | jq -r --arg s "[2001:2::2$i]:80" '.[] | select(.vip == "web6-tun" and .server == $s) | "\(.health) \(.check_result)"')"
+done
 
 step "IPv4 still balances beside it"
 http_burst "http://$VIP_NAT/" 9 >"$E2E_TMP/v4.txt"
