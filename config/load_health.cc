@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/ip_text.h"
+
 namespace sluice::config {
 namespace {
 
@@ -75,16 +77,27 @@ std::optional<std::string> read_url_path(Context& cx, const Element& e) {
   return path;
 }
 
-// A Host header and TLS server name: a DNS name or an address as text.
-std::optional<std::string> read_host(Context& cx, const Element& e) {
-  std::optional<std::string> host = read_text(cx, e, kMaxHostName);
-  if (!host) return std::nullopt;
-  const bool valid = std::all_of(host->begin(), host->end(), [](char c) {
+std::optional<std::string> read_dns_name(Context& cx, const Element& e, const char* what) {
+  std::optional<std::string> name = read_text(cx, e, kMaxHostName);
+  if (!name) return std::nullopt;
+  const bool valid = !name->empty() && std::all_of(name->begin(), name->end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == ':' || c == '_';
+           c == '.' || c == '-' || c == '_';
   });
   if (!valid) {
-    return fail(cx, e, "host " + quote(*host) + " must be a name or an address (letters, digits, '.', '-', ':', '_')");
+    return fail(cx, e, std::string(what) + " " + quote(*name) +
+                           " must be a DNS name (letters, digits, '.', '-', '_')");
+  }
+  return name;
+}
+
+// A Host header and TLS server name: a DNS name. Not an address: the check goes to the real
+// server's address anyway, and an address can be no TLS server name.
+std::optional<std::string> read_host(Context& cx, const Element& e) {
+  std::optional<std::string> host = read_dns_name(cx, e, "host");
+  if (host && parse_ip(*host)) {
+    return fail(cx, e, "host " + quote(*host) + " must be a name, not an address (the check "
+                       "goes to the server's address; host is the Host header and TLS name)");
   }
   return host;
 }
@@ -168,7 +181,7 @@ std::optional<HealthCheck> parse_health_check(Context& cx, const Element& e,
   if (auto v = f.get("expect_body_absent")) set(hc.expect_body_absent, read_bool(cx, *v));
   if (auto v = f.get("verify_certificate")) set(hc.verify_certificate, read_bool(cx, *v));
   if (auto v = f.get("ca_file")) set(hc.ca_file, read_file_path(cx, *v, false));
-  if (auto v = f.get("query_name")) set(hc.query_name, read_host(cx, *v));
+  if (auto v = f.get("query_name")) set(hc.query_name, read_dns_name(cx, *v, "query_name"));
   if (auto v = f.get("query_type")) set(hc.query_type, read_enum<DnsType>(cx, *v, "query type"));
   if (auto v = f.get("payload")) set(hc.payload, read_text(cx, *v, kMaxCheckText));
   if (auto v = f.get("expect_reply")) set(hc.expect_reply, read_text(cx, *v, kMaxCheckText));

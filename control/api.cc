@@ -3,6 +3,7 @@
 #include <rte_byteorder.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -219,33 +220,43 @@ std::vector<NeighbourView> ControlApi::neighbours() const {
 }
 
 Result<void> ControlApi::set_admin_state(const ServerRef& server, AdminState state) {
-  Result<ServerKey> key = appliance_.override_server(server, {.state = state, .weight = std::nullopt});
-  if (!key) return Error{key.error()};
-  announce({.kind = "admin", .service = key.value().service, .server = server_label(server),
-            .from = "", .to = to_string(state), .reason = "sluicectl"});
-  keep_admin_state();
-  after_change();
-  return {};
+  return change_server(server, {.state = state, .weight = std::nullopt}, "admin");
 }
 
 Result<void> ControlApi::set_weight(const ServerRef& server, uint32_t weight) {
-  Result<ServerKey> key = appliance_.override_server(server, {.state = std::nullopt, .weight = weight});
-  if (!key) return Error{key.error()};
-  announce({.kind = "weight", .service = key.value().service, .server = server_label(server),
-            .from = "", .to = std::to_string(weight), .reason = "sluicectl"});
+  return change_server(server, {.state = std::nullopt, .weight = weight}, "weight");
+}
+
+Result<void> ControlApi::change_server(const ServerRef& server, const Override& what,
+                                       const char* kind) {
+  Result<Appliance::OverrideChange> change = appliance_.override_server(server, what);
+  if (!change) return Error{change.error()};
+  const Appliance::OverrideChange& c = change.value();
   keep_admin_state();
+  if (c.from == c.to) return {};  // nothing changed: no event
+  announce({.kind = kind, .service = c.key.service, .server = c.server, .from = c.from, .to = c.to,
+            .reason = "sluicectl, generation " + std::to_string(c.generation)});
   after_change();
   return {};
 }
 
+// Every reload is an event, taken or refused, so that the log explains each generation.
 Result<void> ControlApi::reload() {
-  Result<void> r = appliance_.reload();
-  announce({.kind = "reload", .service = "", .server = "", .from = "",
-            .to = r ? "taken" : "refused", .reason = r ? appliance_.config().file : r.error()});
-  if (!r) return r;
+  Result<std::string> r = appliance_.reload();
+  if (!r) {
+    const std::string& error = r.error();
+    const auto more = std::count(error.begin(), error.end(), '\n');
+    announce({.kind = "reload", .service = "", .server = "", .from = "", .to = "refused",
+              .reason = error.substr(0, error.find('\n')) +
+                        (more == 0 ? "" : " (+" + std::to_string(more) + " more)")});
+    return Error{error};
+  }
+  announce({.kind = "reload", .service = "", .server = "", .from = "", .to = "taken",
+            .reason = r.value()});
+  keep_admin_state();  // overrides of servers the file no longer has are gone
   if (reloaded_) reloaded_();
   after_change();
-  return r;
+  return {};
 }
 
 Result<void> ControlApi::report_health(const std::vector<std::pair<ServerKey, RunState>>& changes) {

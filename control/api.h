@@ -140,6 +140,7 @@ class ControlApi {
   void announce(const Event& e) const;
 
  private:
+  Result<void> change_server(const ServerRef& server, const Override& what, const char* kind);
   void after_change();  // fallbacks taken or given back
   void keep_admin_state() const;
 

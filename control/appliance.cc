@@ -104,6 +104,16 @@ Map of_configured_servers(const config::Config& cfg, const Map& all) {
   return kept;
 }
 
+// Only the kernel's own sockets (health checks of routed servers) need the routes: a failure
+// is worth a warning, not a refused start or reload.
+void kernel_routes(const config::Config* running, const config::Config& next) {
+  if (Result<void> r = set_kernel_routes(running, next); !r) {
+    RTE_LOG(WARNING, USER1,
+            "sluiced: kernel routes not all set (health checks of routed servers may fail): %s\n",
+            r.error().c_str());
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Appliance>> Appliance::start(config::Config cfg, Overrides restored) {
@@ -121,7 +131,7 @@ Result<std::unique_ptr<Appliance>> Appliance::start(config::Config cfg, Override
                  " (raise eal.memory_mb)"};
   }
   if (Result<void> r = start_interfaces(a->cfg_, a->pool_, a->interfaces_); !r) return Error{r.error()};
-  if (Result<void> r = set_kernel_routes(nullptr, a->cfg_); !r) return Error{r.error()};
+  kernel_routes(nullptr, a->cfg_);
   a->neighbours_ = std::make_unique<NeighbourCtl>(a->neighbour_slots_, a->cfg_.neighbours.timeout);
   a->publisher_ = std::make_unique<Publisher>(a->cfg_.workers.count);
   if (Result<void> r = a->publish(a->cfg_); !r) return Error{r.error()};
@@ -344,20 +354,7 @@ void Appliance::tick_neighbours(uint64_t now_ms) {
 
 void Appliance::reclaim_snapshots() { publisher_->reclaim(); }
 
-// Every reload is logged once, taken or refused, so that the log explains each generation.
-Result<void> Appliance::reload() {
-  Result<void> r = reload_file();
-  if (!r) {
-    const std::string& error = r.error();
-    const auto more = std::count(error.begin(), error.end(), '\n');
-    const std::string first = error.substr(0, error.find('\n'));
-    RTE_LOG(ERR, USER1, "sluiced: reload refused, running configuration kept: %s%s\n",
-            first.c_str(), more == 0 ? "" : (" (+" + std::to_string(more) + " more)").c_str());
-  }
-  return r;
-}
-
-Result<void> Appliance::reload_file() {
+Result<std::string> Appliance::reload() {
   config::LoadResult loaded = config::load_file(cfg_.file);
   if (!loaded.config) {
     std::string text;
@@ -376,21 +373,16 @@ Result<void> Appliance::reload_file() {
   overrides_ = of_configured_servers(next, overrides_);
   run_states_ = of_configured_servers(next, run_states_);
   neighbours_->set_timeout(next.neighbours.timeout);
-  if (Result<void> r = set_kernel_routes(&cfg_, next); !r) {
-    RTE_LOG(WARNING, USER1, "sluiced: kernel routes not all set (health checks of routed servers may fail): %s\n",
-            r.error().c_str());
-  }
+  kernel_routes(&cfg_, next);
   if (Result<void> r = flows_.update(plan_flow_rules(next)); !r) {
     RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", r.error().c_str());
   }
   const std::string changes = config::describe_changes(cfg_, next);
   cfg_ = std::move(next);
-  RTE_LOG(NOTICE, USER1, "sluiced: reloaded %s (generation %lu): %s\n", cfg_.file.c_str(),
-          static_cast<unsigned long>(generation_), changes.c_str());
-  return {};
+  return "generation " + std::to_string(generation_) + ": " + changes;
 }
 
-Result<ServerKey> Appliance::override_server(const ServerRef& change, const Override& what) {
+Result<Appliance::OverrideChange> Appliance::override_server(const ServerRef& change, const Override& what) {
   const config::VirtualService* service = service_of(cfg_, change);
   if (service == nullptr) return Error{"no virtual service serves that address and port"};
   const config::RealServer* server = nullptr;
@@ -410,12 +402,16 @@ Result<ServerKey> Appliance::override_server(const ServerRef& change, const Over
     overrides_ = before;
     return Error{published.error()};
   }
-  const std::string change_text = what.state ? std::string("state ") + to_string(*what.state)
-                                             : "weight " + std::to_string(*what.weight);
-  RTE_LOG(NOTICE, USER1, "sluiced: set server %s %s (generation %lu)\n",
-          config::server_name(*service, *server).c_str(), change_text.c_str(),
-          static_cast<unsigned long>(generation_));
-  return key;
+  const auto text = [](const Override& o, const config::RealServer& rs, bool state) {
+    return state ? std::string(to_string(o.state.value_or(rs.state)))
+                 : std::to_string(o.weight.value_or(rs.weight));
+  };
+  const Override was = before.contains(key) ? before.at(key) : Override{};
+  return OverrideChange{.key = key,
+                        .server = server_label(*service, *server),
+                        .from = text(was, *server, what.state.has_value()),
+                        .to = text(o, *server, what.state.has_value()),
+                        .generation = generation_};
 }
 
 const RunState* Appliance::run_state(const ServerKey& key) const {
@@ -425,7 +421,6 @@ const RunState* Appliance::run_state(const ServerKey& key) const {
 
 Result<void> Appliance::set_run_states(const std::vector<std::pair<ServerKey, RunState>>& changes) {
   bool workers_see_it = false;
-  const RunStates before = run_states_;
   for (const auto& [key, state] : changes) {
     RunState& kept = run_states_[key];
     workers_see_it = workers_see_it || kept.health != state.health ||
@@ -433,10 +428,9 @@ Result<void> Appliance::set_run_states(const std::vector<std::pair<ServerKey, Ru
                      kept.agent_admin != state.agent_admin || kept.agent_up != state.agent_up;
     kept = state;
   }
-  if (!workers_see_it) return {};
-  Result<void> published = publish(cfg_);
-  if (!published) run_states_ = before;  // reported again at the next change
-  return published;
+  // Kept even when the publication fails: the next one that succeeds (any change, a
+  // neighbour resolving) carries them.
+  return workers_see_it ? publish(cfg_) : Result<void>{};
 }
 
 }  // namespace sluice::control

@@ -47,12 +47,17 @@ class Appliance {
   // Frees snapshots no worker can still read.
   void reclaim_snapshots();
 
-  // Re-reads the config file. On failure the error holds every error, one per line, and the
-  // running configuration is kept. Logs what changed, or the first error.
-  Result<void> reload();
-  // Applies a run-time override (state and/or weight) of one real server; logs the change.
-  // Returns the server's key.
-  Result<ServerKey> override_server(const ServerRef& server, const Override& change);
+  // Re-reads the config file. Returns the generation and what changed; on failure the error
+  // holds every error, one per line, and the running configuration is kept.
+  Result<std::string> reload();
+  // Applies a run-time override (state or weight) of one real server.
+  struct OverrideChange {
+    ServerKey key;
+    std::string server;    // as show servers names it
+    std::string from, to;  // the operator's state (or weight) before and after
+    uint64_t generation = 0;
+  };
+  Result<OverrideChange> override_server(const ServerRef& server, const Override& change);
   // Takes what health checks and agents found; publishes a snapshot when what the workers
   // see changes (one publication for the whole batch).
   Result<void> set_run_states(const std::vector<std::pair<ServerKey, RunState>>& changes);
@@ -81,7 +86,6 @@ class Appliance {
   Result<void> connect_handoff_rings();
   void start_flow_steering();
   Result<void> publish(const config::Config& cfg);
-  Result<void> reload_file();  // reload() without its log line
 
   config::Config cfg_;
   rte_mempool* pool_ = nullptr;

@@ -29,7 +29,7 @@ struct HealthChecks::Server {
   health::CheckState state;
   health::NegotiateSchedule schedule;
   RunState run;
-  std::string agent_said;  // the agent's state as last announced ("50%", "drain", "down")
+  RunState announced;  // the agent's words as the last event told them
   Timer check_timer;
   Timer agent_timer;
   bool checking = false;
@@ -38,17 +38,29 @@ struct HealthChecks::Server {
 
 namespace {
 
-std::string agent_text(const RunState& run) {
+// The agent's words as events and show servers name them: "down", "drain 50%", "75%", or
+// "normal" when it reports nothing out of the ordinary.
+std::string agent_words(const RunState& run) {
   std::string text;
   const auto add = [&text](const std::string& word) { text += (text.empty() ? "" : " ") + word; };
   if (run.agent_up) add(*run.agent_up ? "up" : "down");
-  if (run.agent_admin) {
-    add(*run.agent_admin == health::AgentAdmin::ready   ? "ready"
-        : *run.agent_admin == health::AgentAdmin::drain ? "drain"
-                                                        : "maint");
-  }
-  if (run.agent_percent) add(std::to_string(*run.agent_percent) + "%");
+  if (run.agent_admin) add(*run.agent_admin == health::AgentAdmin::drain ? "drain" : "maint");
   return text;
+}
+
+std::string agent_text(const RunState& run) {
+  std::string text = agent_words(run);
+  if (run.agent_percent) text += (text.empty() ? "" : " ") + std::to_string(*run.agent_percent) + "%";
+  return text.empty() ? "normal" : text;
+}
+
+// The seeds' agents report idle CPU, which moves at nearly every poll: an event (and a notify
+// command) for each would flood both. News is a change of words, a weight reaching or
+// leaving 0, or a move of 10 points or more since the last event; show servers has the rest.
+bool agent_news(const RunState& was, const RunState& now) {
+  const uint32_t before = was.agent_percent.value_or(100), after = now.agent_percent.value_or(100);
+  const uint32_t moved = before > after ? before - after : after - before;
+  return agent_words(was) != agent_words(now) || (before == 0) != (after == 0) || moved >= 10;
 }
 
 int64_t wall_clock() { return static_cast<int64_t>(std::time(nullptr)); }
@@ -95,36 +107,62 @@ void HealthChecks::configure(const config::Config& cfg) {
           if (expect) s->expect = std::move(expect).value();  // the loader compiled it already
         }
       }
-      // A server keeps what was found about it; what no longer applies is forgotten.
-      if (auto old = servers_.find(s->key); old != servers_.end()) {
-        s->state = old->second->state;
-        s->run = old->second->run;
-        s->agent_said = old->second->agent_said;
-      }
-      if (!s->check) {
-        s->state = {};
-        s->run.health = Health::unchecked;
-        s->run.check_result.clear();
-      } else if (s->check->type == CheckType::on || s->check->type == CheckType::off) {
-        s->run.health = s->check->type == CheckType::on ? Health::up : Health::down;
-        s->run.check_result = std::string("check type ") + to_string(s->check->type);
-      } else if (s->run.health == Health::unchecked) {
-        s->run.health = s->state.health();
-      }
-      s->run.has_agent = s->feedback.has_value();
-      if (!s->feedback) {
-        s->run.agent_percent.reset();
-        s->run.agent_admin.reset();
-        s->run.agent_up.reset();
-        s->run.agent_result.clear();
-        s->agent_said.clear();
-      }
+      const auto old = servers_.find(s->key);
+      carry_over(*s, old == servers_.end() ? nullptr : old->second.get());
       start_timers(*s);
       report(*s);
       next.emplace(s->key, std::move(s));
     }
   }
   servers_ = std::move(next);
+}
+
+namespace {
+
+// A check that runs: not none, on or off.
+bool probing(const std::optional<config::HealthCheck>& check) {
+  return check && check->type != CheckType::on && check->type != CheckType::off;
+}
+
+bool serving(Health h) { return h == Health::up || h == Health::falling || h == Health::unchecked; }
+
+}  // namespace
+
+// What was found about a server survives a reload while it still means something: the health
+// found by the same kind of check (a new path or interval keeps it; a server that was not
+// checked, or was on or off, or is now checked another way starts afresh, up until its first
+// result), and the agent's words while there is an agent. A change the configuration makes
+// (type off, a check removed) is an event like any other.
+void HealthChecks::carry_over(Server& s, const Server* old) {
+  if (old != nullptr && probing(s.check) && probing(old->check) &&
+      old->check->type == s.check->type) {
+    s.state = old->state;
+    s.run.check_result = old->run.check_result;
+    s.run.health_since = old->run.health_since;
+  }
+  if (old != nullptr && s.feedback && old->feedback) {
+    s.run.agent_percent = old->run.agent_percent;
+    s.run.agent_admin = old->run.agent_admin;
+    s.run.agent_up = old->run.agent_up;
+    s.run.agent_result = old->run.agent_result;
+    s.announced = old->announced;
+  }
+  s.run.has_agent = s.feedback.has_value();
+  if (!s.check) {
+    s.run.health = Health::unchecked;
+  } else if (!probing(s.check)) {
+    s.run.health = s.check->type == CheckType::on ? Health::up : Health::down;
+    s.run.check_result = std::string("check type ") + to_string(s.check->type);
+  } else {
+    s.run.health = s.state.health();
+  }
+  const Health before = old != nullptr ? old->run.health : Health::unchecked;
+  if (serving(before) != serving(s.run.health)) {
+    s.run.health_since = wall_clock();
+    api_.announce({.kind = "health", .service = s.service, .server = s.label,
+                   .from = serving(before) ? "up" : "down",
+                   .to = serving(s.run.health) ? "up" : "down", .reason = "configuration"});
+  }
 }
 
 void HealthChecks::start_timers(Server& s) {
@@ -248,6 +286,7 @@ void HealthChecks::on_agent(const ServerKey& key, uint64_t serial, const ProbeRe
   Server* s = find(key, serial);
   if (s == nullptr) return;
   s->polling = false;
+  const RunState was = s->run;
   std::string result = r.reason;
   const bool http = s->feedback->type == FeedbackType::http;
   if (r.ok && (!http || (r.status >= 200 && r.status <= 299))) {
@@ -269,16 +308,15 @@ void HealthChecks::on_agent(const ServerKey& key, uint64_t serial, const ProbeRe
               s->service.c_str(), s->label.c_str(), reply.unknown.front().substr(0, 32).c_str());
     }
   }
-  const bool result_changed = s->run.agent_result != result;
+  const bool changed = s->run.agent_result != result || s->run.agent_percent != was.agent_percent ||
+                       s->run.agent_admin != was.agent_admin || s->run.agent_up != was.agent_up;
   s->run.agent_result = result;
-  const std::string said = agent_text(s->run);
-  if (said != s->agent_said) {
+  if (agent_news(s->announced, s->run)) {
     api_.announce({.kind = "agent", .service = s->service, .server = s->label,
-                   .from = s->agent_said, .to = said, .reason = result});
-    s->agent_said = said;
-    return report(*s);
+                   .from = agent_text(s->announced), .to = agent_text(s->run), .reason = result});
+    s->announced = s->run;
   }
-  if (result_changed) report(*s);
+  if (changed) report(*s);
 }
 
 void HealthChecks::report(Server& s) {
@@ -306,10 +344,11 @@ void HealthChecks::flush() {
   if (Result<void> r = api_.report_health(changes); !r) {
     RTE_LOG(WARNING, USER1, "sluiced: health changes not published: %s\n", r.error().c_str());
   }
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
   loop_.update_time();
-  next_flush_ms_ = loop_.now_ms() + 4 * static_cast<uint64_t>(took.count());
+  // Rounded up: a 0.9 ms publication still waits 4 ms.
+  next_flush_ms_ = loop_.now_ms() + (4 * static_cast<uint64_t>(took.count()) + 999) / 1000;
 }
 
 }  // namespace sluice::control

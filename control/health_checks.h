@@ -33,6 +33,7 @@ class HealthChecks {
 
  private:
   struct Server;
+  void carry_over(Server& s, const Server* old);
   void start_timers(Server& s);
   void run_check(Server& s);
   void on_check(const ServerKey& key, uint64_t serial, bool success, const std::string& reason);

@@ -285,16 +285,19 @@ Result<void> set_kernel_routes(const config::Config* running, const config::Conf
       static_cast<void>(run_ip({"route", "del", format_prefix(r.prefix), "via", format_ip(r.via)}));
     }
   }
+  // Every route, every time ("replace" is idempotent): one that failed before is tried again,
+  // and one failure does not keep the others out.
+  std::string failed;
   for (const config::Route& r : next.routes) {
-    if (running != nullptr && has_route(*running, r)) continue;
     const config::Interface* ifc = interface_towards(next, r.via);
     if (ifc == nullptr) continue;  // validation refuses such a route
     if (Result<void> added = run_ip({"route", "replace", format_prefix(r.prefix), "via",
                                      format_ip(r.via), "dev", ifc->tap});
         !added) {
-      return added;
+      failed += (failed.empty() ? "" : "; ") + added.error();
     }
   }
+  if (!failed.empty()) return Error{failed};
   return {};
 }
 

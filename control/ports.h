@@ -42,7 +42,8 @@ void stop_interfaces(const std::vector<DataInterface>& interfaces);
 // The configuration's routes in the kernel too, through the TAP twins, so that the kernel's
 // sockets (health checks of routed real servers, such as tun's) reach what the workers reach.
 // `running`: the routes installed before (nullptr at start): those no longer configured go.
-// Runs ip(8): a few milliseconds per changed route, at start and at reloads that change them.
+// Runs ip(8), a few milliseconds per route, at start and at every reload; fails with every
+// route it could not set (each is tried again at the next reload).
 Result<void> set_kernel_routes(const config::Config* running, const config::Config& next);
 
 // Slots of every ring between threads (workers, the control thread): one is kept empty.

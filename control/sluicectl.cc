@@ -124,7 +124,7 @@ std::string agent_cell(const json& agent) {
   if (field(agent, "up").is_boolean()) add(field(agent, "up").get<bool>() ? "up" : "down");
   if (field(agent, "admin").is_string()) add(field(agent, "admin").get<std::string>());
   if (field(agent, "percent").is_number()) add(text(field(agent, "percent")) + "%");
-  return cell.empty() ? "?" : cell;
+  return cell.empty() ? "normal" : cell;
 }
 
 void print_servers(const json& r) {

@@ -190,7 +190,8 @@ int main(int argc, char** argv) {
       control::ControlApi the_api(*appliance, channels, state_file);
       api = &the_api;
       control::health::Probes probes(loop, appliance->config().health.max_scripts);
-      control::EventLog events(probes, appliance->config().health.notify);
+      control::EventLog events(probes, appliance->config().health.notify,
+                               appliance->config().health.max_scripts);
       the_api.on_event([&events](const control::Event& e) { events.record(e); });
       control::HealthChecks checks(loop, the_api, probes);
       the_api.on_reload([&] {

@@ -3,13 +3,14 @@
 //   1. operator halt: no traffic; established connections cut.
 //   2. health down (or rising: not yet back): no new connections; established ones continue,
 //      or are cut when the service says `on_failure: cut` (IPVS expire_nodest_conn).
-//   3. agent down (down, fail, stopped, until it says up): as health down.
+//   3. agent down (its last reply said down, fail or stopped): as health down.
 //   4. operator drain: no new connections; established ones continue.
-//   5. agent maint or drain (until it says ready): as operator drain.
+//   5. agent maint or drain (its last reply said so): as operator drain.
 //   6. otherwise online, with the operator's weight scaled by the agent's percentage
 //      (floor(weight * percent / 100), the seeds' formula; 0% takes no new connections).
 // Health down beats agent up, and the operator's halt beats everything. Only the operator
-// undoes the operator's state, only the agent its own words.
+// undoes the operator's state; the agent's words last until its next usable reply
+// (control/health_checks.cc reads each reply as the agent's whole word).
 // Thread safety: pure function.
 #pragma once
 
@@ -27,9 +28,9 @@ struct ServerSources {
   uint32_t weight = 1;                    // likewise
   Health health = Health::unchecked;
   std::optional<uint32_t> agent_percent;  // nullopt: no agent, or no percentage reported yet
-  std::optional<AgentAdmin> agent_admin;  // held until the agent says otherwise
-  std::optional<bool> agent_up;           // likewise
-  KeepOrCut on_failure = KeepOrCut::keep;   // the service's choice for a failed server's connections
+  std::optional<AgentAdmin> agent_admin;  // its last usable reply's administrative word
+  std::optional<bool> agent_up;           // its last usable reply's operational word
+  KeepOrCut on_failure = KeepOrCut::keep;  // what a failed server's connections become
 };
 
 struct Effective {

@@ -170,7 +170,13 @@ TEST(LoadHealth, OversizedTextIsRefused) {
   EXPECT_NE(errors[0].find("longer than 1024 bytes"), std::string::npos);
   const Lines host = errors_of(with("    health_check: { type: http, host: \"a b\" }\n"));
   ASSERT_EQ(host.size(), 1u);
-  EXPECT_NE(host[0].find("must be a name or an address"), std::string::npos);
+  EXPECT_NE(host[0].find("must be a DNS name"), std::string::npos);
+  for (const char* address : {"198.18.1.21", "\"2001:db8::1\""}) {
+    const Lines literal =
+        errors_of(with(std::string("    health_check: { type: https, host: ") + address + " }\n"));
+    ASSERT_EQ(literal.size(), 1u) << address;
+    EXPECT_NE(literal[0].find("must be a name, not an address"), std::string::npos) << literal[0];
+  }
 }
 
 TEST(LoadHealth, FeedbackKeysOfTheOtherTypeAreRefused) {
