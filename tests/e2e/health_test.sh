@@ -306,6 +306,20 @@ check_eq "nat2 is still drained after the restart" drain "$(health_of web-nat "$
 ctl set server "$VIP_NAT:80" "${RIP[nat2]}" state online >/dev/null
 check_eq "and online when the operator says so" online "$(health_of web-nat "${RIP[nat2]}" state)"
 
+# ---------------------------------------------------------------- a reload turns a check off and back
+step "reload: nat3's check of web-nat turned off, then back to http"
+reload_with() { sed "$1" "$config" >"$config.tmp" && mv "$config.tmp" "$config" && ctl reload >/dev/null; }
+reload_with 's|{ address: 198.18.1.23, port: 8080, weight: 1 }|{ address: 198.18.1.23, port: 8080, weight: 1, health_check: { type: off } }|'
+check_eq "web-nat: nat3 is down, its check type off" "down check type off" \
+  "$(health_of web-nat "${RIP[nat3]}" health) $(health_of web-nat "${RIP[nat3]}" check_result)"
+check_match "notify heard: the configuration took nat3 down" '^health web-nat 198.18.1.23:8080 up down configuration' "$(cat "$NOTIFIED")"
+reload_with 's|, health_check: { type: off } }| }|'
+wait_until 5 "nat3 checked again" bash -c "$SLUICECTL --socket $SOCKET --json show servers | jq -e '.[] | select(.vip == \"web-nat\" and .server == \"${RIP[nat3]}\" and .check_result == \"HTTP 200\")' >/dev/null" || true
+check_eq "web-nat: nat3 is up again under its http check" "up HTTP 200" \
+  "$(health_of web-nat "${RIP[nat3]}" health) $(health_of web-nat "${RIP[nat3]}" check_result)"
+http_burst "http://$VIP_NAT/" 9 >"$E2E_TMP/nat3_back.txt"
+check_eq "nat3 takes connections again" 3 "$(count_of nat3 "$E2E_TMP/nat3_back.txt")"
+
 # ---------------------------------------------------------------- a bad key in a reload
 step "reload with a key that does not apply to the check type"
 sed 's|health_check: { type: ping, interval|health_check: { type: ping, path: /x, interval|' "$config" >"$config.tmp"
