@@ -77,29 +77,28 @@ std::optional<std::string> read_url_path(Context& cx, const Element& e) {
   return path;
 }
 
-std::optional<std::string> read_dns_name(Context& cx, const Element& e, const char* what) {
-  std::optional<std::string> name = read_text(cx, e, kMaxHostName);
-  if (!name) return std::nullopt;
-  const bool valid = !name->empty() && std::all_of(name->begin(), name->end(), [](char c) {
+bool is_dns_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '.' || c == '-' || c == '_';
   });
-  if (!valid) {
+}
+
+// A DNS name; with `no_address`, an address is refused with why.
+std::optional<std::string> read_dns_name(Context& cx, const Element& e, const char* what,
+                                         bool no_address = false) {
+  std::optional<std::string> name = read_text(cx, e, kMaxHostName);
+  if (!name) return std::nullopt;
+  if (no_address && parse_ip(*name)) {
+    return fail(cx, e, std::string(what) + " " + quote(*name) +
+                           " must be a name, not an address (the check goes to the server's "
+                           "address; host is the Host header and TLS name)");
+  }
+  if (!is_dns_name(*name)) {
     return fail(cx, e, std::string(what) + " " + quote(*name) +
                            " must be a DNS name (letters, digits, '.', '-', '_')");
   }
   return name;
-}
-
-// A Host header and TLS server name: a DNS name. Not an address: the check goes to the real
-// server's address anyway, and an address can be no TLS server name.
-std::optional<std::string> read_host(Context& cx, const Element& e) {
-  std::optional<std::string> host = read_dns_name(cx, e, "host");
-  if (host && parse_ip(*host)) {
-    return fail(cx, e, "host " + quote(*host) + " must be a name, not an address (the check "
-                       "goes to the server's address; host is the Host header and TLS name)");
-  }
-  return host;
 }
 
 std::optional<std::vector<StatusRange>> read_statuses(Context& cx, const Element& e) {
@@ -174,7 +173,9 @@ std::optional<HealthCheck> parse_health_check(Context& cx, const Element& e,
   }
   if (auto v = f.get("method")) set(hc.method, read_enum<HttpMethod>(cx, *v, "method"));
   if (auto v = f.get("path")) set(hc.path, read_url_path(cx, *v));
-  if (auto v = f.get("host")) set(hc.host, read_host(cx, *v));
+  // Not an address: the check goes to the server's address anyway, and an address can be
+  // no TLS server name.
+  if (auto v = f.get("host")) set(hc.host, read_dns_name(cx, *v, "host", true));
   if (auto v = f.get("expect_status")) set(hc.expect_status, read_statuses(cx, *v));
   if (auto v = f.get("expect_body")) set(hc.expect_body, read_text(cx, *v, kMaxCheckText));
   if (auto v = f.get("expect_body_regex")) set(hc.expect_body_regex, read_regex(cx, *v));
