@@ -68,7 +68,8 @@ bool same_settings(const VirtualService& a, const VirtualService& b) {
   };
   return listens(a) == listens(b) && a.mode == b.mode && a.scheduler == b.scheduler &&
          fallback(a) == fallback(b) && a.snat_pool == b.snat_pool &&
-         a.persistence == b.persistence && a.timeouts == b.timeouts && a.on_remove == b.on_remove;
+         a.persistence == b.persistence && a.timeouts == b.timeouts && a.on_remove == b.on_remove &&
+         a.on_failure == b.on_failure;
 }
 
 struct ServerItem {
@@ -126,7 +127,13 @@ std::string describe_changes(const Config& before, const Config& after) {
   compare(servers_of(before), servers_of(after), servers,
           [](const ServerItem& s) { return server_name(*s.service, *s.server, s.fallback); },
           [](const ServerItem& a, const ServerItem& b) {
-            return std::tie(a.server->weight, a.server->state, a.server->max_conns,
+            // A server's check and agent are its service's unless it has its own.
+            const bool same_health =
+                a.fallback || (same_check(a.service->check_of(*a.server), b.service->check_of(*b.server)) &&
+                               same_feedback(a.service->feedback_of(*a.server),
+                                             b.service->feedback_of(*b.server)));
+            return same_health &&
+                   std::tie(a.server->weight, a.server->state, a.server->max_conns,
                             a.server->min_conns) == std::tie(b.server->weight, b.server->state,
                                                              b.server->max_conns,
                                                              b.server->min_conns);
@@ -137,6 +144,7 @@ std::string describe_changes(const Config& before, const Config& after) {
     others.push_back("connections.timeouts");
   }
   if (before.neighbours.timeout != after.neighbours.timeout) others.push_back("neighbours.timeout");
+  if (before.health.notify != after.health.notify) others.push_back("health.notify");
 
   std::string out;
   for (const std::string& part : {section("services", services),

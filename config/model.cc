@@ -1,5 +1,7 @@
 #include "config/model.h"
 
+#include <tuple>
+
 #include <algorithm>
 
 namespace sluice::config {
@@ -49,6 +51,35 @@ std::string format_ports(const PortSet& ports) {
   if (!ports.all) return format_ranges(ports.ranges);
   if (ports.except.empty()) return "all";
   return "all except " + format_ranges(ports.except);
+}
+
+namespace {
+
+auto keys_of(const HealthCheck& h) {
+  return std::tie(h.type, h.address, h.port, h.interval_ms, h.timeout_ms, h.rise, h.fall,
+                  h.connects_between, h.method, h.path, h.host, h.expect_status, h.expect_body,
+                  h.expect_body_regex, h.expect_body_absent, h.verify_certificate, h.ca_file,
+                  h.query_name, h.query_type, h.payload, h.expect_reply, h.command);
+}
+
+auto keys_of(const Feedback& f) {
+  return std::tie(f.type, f.port, f.interval_ms, f.timeout_ms, f.path, f.send);
+}
+
+template <class T>
+bool same_keys(const std::optional<T>& a, const std::optional<T>& b) {
+  if (!a || !b) return a.has_value() == b.has_value();
+  return keys_of(*a) == keys_of(*b);
+}
+
+}  // namespace
+
+bool same_check(const std::optional<HealthCheck>& a, const std::optional<HealthCheck>& b) {
+  return same_keys(a, b);
+}
+
+bool same_feedback(const std::optional<Feedback>& a, const std::optional<Feedback>& b) {
+  return same_keys(a, b);
 }
 
 std::optional<uint16_t> check_port(const VirtualService& vs, const RealServer& rs,

@@ -252,6 +252,10 @@ struct Config {
   std::vector<VirtualService> virtual_services;
 };
 
+// Do two checks (feedbacks) do the same, whatever lines of the file they came from?
+bool same_check(const std::optional<HealthCheck>& a, const std::optional<HealthCheck>& b);
+bool same_feedback(const std::optional<Feedback>& a, const std::optional<Feedback>& b);
+
 // The port a check of `rs` goes to: the check's own, else the server's, else the service's
 // lowest listed port; nullopt for checks without a port (ping, on, off) and when the service
 // listens on every port and neither the check nor the server names one.

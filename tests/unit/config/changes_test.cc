@@ -60,6 +60,18 @@ INSTANTIATE_TEST_SUITE_P(
                    "removed dns 198.18.1.21:*"},
         ChangeCase{edited("mode: nat\n", "mode: nat\n    fallback: { address: 198.18.1.99 }\n"),
                    "services: changed web. real servers: added web 198.18.1.99:* (fallback)"},
+        // A service's check is its servers' check: each of them changed.
+        ChangeCase{edited("mode: nat\n", "mode: nat\n    health_check: { type: connect }\n"),
+                   "real servers: changed web 198.18.1.21:8080, web 198.18.1.22:8080"},
+        ChangeCase{edited("198.18.1.22, port: 8080 }",
+                          "198.18.1.22, port: 8080, health_check: { type: off } }"),
+                   "real servers: changed web 198.18.1.22:8080"},
+        ChangeCase{edited("198.18.1.22, port: 8080 }",
+                          "198.18.1.22, port: 8080, feedback: { port: 4444 } }"),
+                   "real servers: changed web 198.18.1.22:8080"},
+        ChangeCase{edited("mode: nat\n", "mode: nat\n    on_failure: cut\n"),
+                   "services: changed web"},
+        ChangeCase{kBefore + "health: { notify: /bin/true }\n", "also changed: health.notify"},
         ChangeCase{kBefore + "connections: { timeouts: { tcp: 60 } }\n"
                              "routes: [{ prefix: 198.19.0.0/16, via: 198.18.1.254 }]\n",
                    "services: changed dns, web. also changed: routes, connections.timeouts"}));
