@@ -17,17 +17,20 @@ uint16_t fold(uint32_t sum) {
   return static_cast<uint16_t>(~sum & 0xffff);
 }
 
-std::span<const uint8_t> address_bytes(const IpAddress& a) {
-  return a.is_v4() ? std::span<const uint8_t>(a.bytes.data() + 12, 4)
-                   : std::span<const uint8_t>(a.bytes.data(), 16);
+// An address as a packet of the family carries it: IPv4 4 bytes, IPv6 16, even for an IPv6
+// address that looks like a mapped IPv4 one (::ffff:a.b.c.d), which IpAddress cannot tell apart.
+std::span<const uint8_t> address_bytes(const IpAddress& a, bool v4) {
+  return v4 ? std::span<const uint8_t>(a.bytes.data() + 12, 4)
+            : std::span<const uint8_t>(a.bytes.data(), 16);
 }
 
 // RFC 5798 5.2.8: the pseudo-header of RFC 768 (IPv4) or RFC 8200 8.1 (IPv6), then the
 // message with its checksum field as it is (zero when computing, the sent value when checking).
 uint16_t checksum(std::span<const uint8_t> message, const IpAddress& source,
                   const IpAddress& destination) {
-  uint32_t sum = add_words(0, address_bytes(source));
-  sum = add_words(sum, address_bytes(destination));
+  const bool v4 = source.is_v4();
+  uint32_t sum = add_words(0, address_bytes(source, v4));
+  sum = add_words(sum, address_bytes(destination, v4));
   sum += kVrrpProtocol;
   sum += static_cast<uint32_t>(message.size());  // IPv4 16 bits, IPv6 32: a VRRP message fits both
   return fold(add_words(sum, message));
@@ -84,6 +87,7 @@ ParsedAdvert parse_advert(std::span<const uint8_t> message, const IpAddress& sou
 
 std::vector<uint8_t> build_advert(const Advert& advert, const IpAddress& source,
                                   const IpAddress& destination) {
+  const bool v4 = source.is_v4();
   std::vector<uint8_t> m(kVrrpHeader);
   m[0] = kVrrpVersion << 4 | kVrrpAdvertisement;
   m[1] = advert.vrid;
@@ -92,7 +96,7 @@ std::vector<uint8_t> build_advert(const Advert& advert, const IpAddress& source,
   m[4] = static_cast<uint8_t>(advert.interval_cs >> 8 & 0x0f);
   m[5] = static_cast<uint8_t>(advert.interval_cs & 0xff);
   for (const IpAddress& a : advert.addresses) {
-    const std::span<const uint8_t> bytes = address_bytes(a);
+    const std::span<const uint8_t> bytes = address_bytes(a, v4);
     m.insert(m.end(), bytes.begin(), bytes.end());
   }
   const uint16_t sum = checksum(m, source, destination);

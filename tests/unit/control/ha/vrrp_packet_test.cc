@@ -63,6 +63,17 @@ TEST(VrrpPacket, UnicastPeersChecksumTheirOwnAddresses) {
   EXPECT_EQ(parse_advert(m, ip("198.18.0.2"), ip("198.18.0.3"), 255).advert->interval_cs, 4095);
 }
 
+// Found by the fuzz target: an IPv6 advert may carry an address that looks like a mapped IPv4
+// one; it is written back in 16 bytes, as it came.
+TEST(VrrpPacket, AnIpv6AdvertKeepsSixteenBytesPerAddress) {
+  const Advert a{7, 100, 25, {IpAddress::v4(0xc612000a)}};  // ::ffff:198.18.0.10
+  const std::vector<uint8_t> m = build_advert(a, ip("fe80::2"), ip("ff02::12"));
+  EXPECT_EQ(m.size(), kVrrpHeader + 16);
+  const ParsedAdvert back = parse_advert(m, ip("fe80::2"), ip("ff02::12"), 255);
+  ASSERT_TRUE(back.advert) << to_string(back.drop);
+  EXPECT_EQ(back.advert->addresses, a.addresses);
+}
+
 TEST(VrrpPacket, HostileAdvertsAreRefusedWithWhy) {
   const IpAddress src = ip("198.18.0.2"), dst = ip("224.0.0.18");
   const auto drop_of = [&](std::vector<uint8_t> m, uint8_t ttl = 255) {
