@@ -230,6 +230,27 @@ struct Control {
   ControlAccess group_access = ControlAccess::read;
 };
 
+// One VRRP instance (RFC 5798): a virtual router on one data interface whose master owns a
+// set of floating addresses. IPv4 for now.
+struct HaInstance {
+  std::string name;       // in logs and show ha
+  std::string interface;  // an interfaces[].name: where adverts go and come from
+  uint8_t vrid = 0;       // 1..255, unique per interface
+  uint8_t priority = 100; // 1..255; 255 claims at once (the addresses' owner)
+  uint16_t interval_cs = 100;  // advertisement interval, centiseconds (RFC 5798: 1..4095)
+  bool preempt = true;
+  uint32_t preempt_delay_ms = 0;
+  // Unicast peers (clouds have no multicast); empty: multicast to 224.0.0.18.
+  std::vector<IpAddress> peers;
+  // The floating addresses: service addresses and snat pool addresses that move together.
+  std::vector<IpAddress> addresses;
+  Origin origin;
+};
+
+struct Ha {
+  std::vector<HaInstance> instances;
+};
+
 // What the health checker does beyond the checks themselves.
 struct HealthSettings {
   // Run on every state change (health, admin, agent weight, fallback, reload) with the change
@@ -245,6 +266,7 @@ struct Config {
   Workers workers;
   Control control;
   HealthSettings health;
+  Ha ha;
   std::vector<Interface> interfaces;
   std::vector<Route> routes;
   Connections connections;

@@ -9,6 +9,7 @@
 
 #include "common/ip_text.h"
 #include "config/lcores.h"
+#include "config/load_ha.h"
 // Plain constants (no DPDK): the sizes the data plane preallocates its tables for.
 #include "common/bounds.h"
 
@@ -429,6 +430,7 @@ void validate(const Draft& draft, Context& cx) {
   check_routes(draft.config, topology, cx);
   check_virtual_services(draft, topology, cx);
   check_health_ports(draft.config, cx);
+  validate_ha(draft.config, cx);
 }
 
 }  // namespace sluice::config

@@ -99,6 +99,25 @@ struct PersistenceView {
   int64_t expires_in = 0;
 };
 
+// One VRRP instance as show ha shows it (control/ha_instances.h fills it).
+struct HaView {
+  std::string name;
+  std::string interface;
+  uint8_t vrid = 0;
+  const char* state = "";          // initialize, backup, master, fault
+  uint8_t priority = 0;            // in force now
+  uint8_t configured_priority = 0;
+  uint16_t interval_cs = 0;        // ours
+  uint16_t master_interval_cs = 0; // the master's, as last heard
+  std::string master;              // the address of the master last heard ("" before any)
+  uint8_t master_priority = 0;
+  std::string last_change;         // why the state last changed
+  int64_t since = 0;               // when: seconds since the epoch (0: never)
+  std::vector<IpAddress> addresses;
+  uint64_t adverts_sent = 0, adverts_received = 0;
+  std::vector<std::pair<std::string_view, uint64_t>> drops;  // vrrp_* counters, every reason
+};
+
 struct NeighbourView {
   IpAddress address;
   std::string interface;
@@ -138,6 +157,9 @@ class ControlApi {
   Result<void> report_health(const std::vector<std::pair<ServerKey, RunState>>& changes);
   // Tells the sink of the events the checker saw (health and agent changes).
   void announce(const Event& e) const;
+  // The VRRP instances (control/ha_instances.h registers where they are read from).
+  std::vector<HaView> ha() const { return ha_source_ ? ha_source_() : std::vector<HaView>{}; }
+  void on_ha_view(std::function<std::vector<HaView>()> source) { ha_source_ = std::move(source); }
 
  private:
   Result<void> change_server(const ServerRef& server, const Override& what, const char* kind);
@@ -149,6 +171,7 @@ class ControlApi {
   std::string state_file_;
   std::function<void(const Event&)> sink_;
   std::function<void()> reloaded_;
+  std::function<std::vector<HaView>()> ha_source_;
   // Per service name: could one of its real servers take a new connection at the last look?
   std::map<std::string, bool> serving_;
 };

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "config/changes.h"
 #include "config/load.h"
@@ -70,6 +71,18 @@ std::optional<std::string> restart_only_change(const config::Config& running,
   if (running.connections.capacity != next.connections.capacity) return "connections.capacity";
   if (running.control.socket != next.control.socket) return "control.socket";
   if (running.health.max_scripts != next.health.max_scripts) return "health.max_scripts";
+  // VRRP instances are set up at start (sockets, timers) until reloading them is built.
+  const auto instances = [](const config::Config& c) {
+    std::vector<std::tuple<std::string, std::string, uint8_t, uint8_t, uint16_t, bool, uint32_t,
+                           std::vector<IpAddress>, std::vector<IpAddress>>>
+        out;
+    for (const config::HaInstance& i : c.ha.instances) {
+      out.emplace_back(i.name, i.interface, i.vrid, i.priority, i.interval_cs, i.preempt,
+                       i.preempt_delay_ms, i.peers, i.addresses);
+    }
+    return out;
+  };
+  if (instances(running) != instances(next)) return "ha";
   return std::nullopt;
 }
 

@@ -98,8 +98,9 @@ ParsedCommand parse_command(std::string_view line) {
     if (w[1] == "conns") return {Command{ShowConns{}}, {}};
     if (w[1] == "persistence") return {Command{ShowPersistence{}}, {}};
     if (w[1] == "neighbours") return {Command{ShowNeighbours{}}, {}};
+    if (w[1] == "ha") return {Command{ShowHa{}}, {}};
     return failure("unknown: show " + quoted(w[1]) +
-                   " (expected vips, servers, stats, conns, persistence or neighbours)");
+                   " (expected vips, servers, stats, conns, persistence, neighbours or ha)");
   }
   if (w[0] == "reload" && w.size() == 1) return {Command{Reload{}}, {}};
   if (w[0] == "clear" && w.size() == 2 && w[1] == "persistence") {
@@ -107,7 +108,7 @@ ParsedCommand parse_command(std::string_view line) {
   }
   if (w[0] == "set" && w.size() >= 2 && w[1] == "server") return parse_set_server(w);
   return failure("unknown command " + quoted(line) +
-                 " (expected show vips|servers|stats|conns|persistence|neighbours, set server ..., "
+                 " (expected show vips|servers|stats|conns|persistence|neighbours|ha, set server ..., "
                  "clear persistence, reload)");
 }
 

@@ -1,5 +1,6 @@
 // The control-socket language: one line, words separated by blanks.
 //   show vips | show servers | show stats | show conns | show persistence | show neighbours
+//   show ha
 //   clear persistence
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* state online|drain|halt
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* weight 0..65535
@@ -25,6 +26,7 @@ struct ShowConns {};
 struct Reload {};
 struct ShowPersistence {};
 struct ShowNeighbours {};
+struct ShowHa {};
 struct ClearPersistence {};
 struct SetServer : ServerRef {
   std::optional<AdminState> state;  // exactly one of state and weight is set
@@ -32,7 +34,7 @@ struct SetServer : ServerRef {
 };
 
 using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowConns, Reload, SetServer,
-                             ShowPersistence, ClearPersistence, ShowNeighbours>;
+                             ShowPersistence, ClearPersistence, ShowNeighbours, ShowHa>;
 
 // Longer lines are refused before any parsing.
 inline constexpr size_t kMaxCommandLength = 4096;

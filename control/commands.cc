@@ -57,6 +57,29 @@ json to_json(const ServerView& s) {
           {"packets", s.conns.packets}};
 }
 
+json to_json(const HaView& v) {
+  json addresses = json::array();
+  for (const IpAddress& a : v.addresses) addresses.push_back(format_ip(a));
+  json drops = json::object();
+  for (const auto& [name, count] : v.drops) drops[std::string(name)] = count;
+  return {{"name", v.name},
+          {"interface", v.interface},
+          {"vrid", v.vrid},
+          {"state", v.state},
+          {"priority", v.priority},
+          {"configured_priority", v.configured_priority},
+          {"interval_cs", v.interval_cs},
+          {"master", v.master},
+          {"master_priority", v.master_priority},
+          {"master_interval_cs", v.master_interval_cs},
+          {"last_change", v.last_change},
+          {"since", v.since},
+          {"addresses", addresses},
+          {"adverts_sent", v.adverts_sent},
+          {"adverts_received", v.adverts_received},
+          {"drops", drops}};
+}
+
 json to_json(const StatsView& v) {
   json drops = json::object();
   for (const auto& [name, count] : v.drops) drops[std::string(name)] = count;
@@ -136,7 +159,8 @@ bool changes_state(const Command& command) {
          !std::holds_alternative<ShowStats>(command) &&
          !std::holds_alternative<ShowConns>(command) &&
          !std::holds_alternative<ShowPersistence>(command) &&
-         !std::holds_alternative<ShowNeighbours>(command);
+         !std::holds_alternative<ShowNeighbours>(command) &&
+         !std::holds_alternative<ShowHa>(command);
 }
 
 // Answers through `reply`: at once, or (show conns) when every worker has answered.
@@ -150,6 +174,7 @@ void run(ControlApi& api, uint64_t now_ms, const Command& command, const Reply& 
         if constexpr (std::is_same_v<T, ShowStats>) answer(ok(to_json(api.stats())));
         if constexpr (std::is_same_v<T, ShowPersistence>) answer(ok(to_json(api.persistence())));
         if constexpr (std::is_same_v<T, ShowNeighbours>) answer(ok(to_json(api.neighbours())));
+        if constexpr (std::is_same_v<T, ShowHa>) answer(ok(to_json(api.ha())));
         if constexpr (std::is_same_v<T, ShowConns>) {
           api.connections(now_ms, [reply](Result<ConnList> list) {
             if (!list) return reply(render(failed(list.error())));

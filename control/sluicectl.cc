@@ -27,7 +27,7 @@ void usage(FILE* to) {
       "usage: sluicectl [--socket PATH] [--json] COMMAND\n"
       "commands:\n"
       "  show vips | show servers | show stats | show conns | show persistence\n"
-      "  show neighbours\n"
+      "  show neighbours | show ha\n"
       "  clear persistence\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535\n"
@@ -194,6 +194,21 @@ void print_neighbours(const json& r) {
   print_table({"ADDRESS", "INTERFACE", "MAC", "STATE", "EXPIRES"}, rows);
 }
 
+void print_ha(const json& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const json& h : list(r)) {
+    rows.push_back({text(field(h, "name")), text(field(h, "interface")), text(field(h, "vrid")),
+                    text(field(h, "state")),
+                    text(field(h, "priority")) + "/" + text(field(h, "configured_priority")),
+                    text(field(h, "master")) + " (" + text(field(h, "master_priority")) + ")",
+                    text(field(h, "adverts_sent")), text(field(h, "adverts_received")),
+                    text(field(h, "last_change"))});
+  }
+  print_table({"INSTANCE", "INTERFACE", "VRID", "STATE", "PRIORITY", "MASTER", "SENT", "RECEIVED",
+               "LAST CHANGE"},
+              rows);
+}
+
 void print_conns(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& c : list(r)) {
@@ -248,6 +263,8 @@ int main(int argc, char** argv) {
     print_stats(result);
   } else if (line == "show neighbours") {
     print_neighbours(result);
+  } else if (line == "show ha") {
+    print_ha(result);
   } else if (line == "show persistence") {
     print_persistence(result);
   } else if (line == "show conns") {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "control/appliance.h"
 #include "control/event_log.h"
 #include "control/health/probes.h"
+#include "control/ha_instances.h"
 #include "control/health_checks.h"
 #include "control/commands.h"
 #include "control/control_socket.h"
@@ -86,16 +88,24 @@ sigset_t block_signals() {
 //   signals      SIGHUP reloads, SIGINT/SIGTERM stop (a signalfd, so no async handlers)
 //   control socket clients, each with its own buffers and deadlines
 //   health       each real server's check and agent on its own timer (health_checks.h)
+//   ha           each VRRP instance's socket and timer (ha_instances.h)
 constexpr uint64_t kRingPollMs = 1;  // the exception path (ping, ARP, ssh) waits at most this
 constexpr uint64_t kNeighbourTickMs = 100;
 constexpr uint64_t kReclaimMs = 10;
 
-void on_signals(int sfd, control::EventLoop& loop, control::ControlApi& api) {
+// What a stop still has to say before the loop ends (VRRP masters hand over), and how long
+// the loop keeps turning for it to leave through the exception path.
+constexpr uint64_t kStopGraceMs = 50;
+
+void on_signals(int sfd, control::EventLoop& loop, control::ControlApi& api,
+                const std::function<void()>& before_stop, control::Timer& stop_timer) {
   signalfd_siginfo info{};
   while (read(sfd, &info, sizeof info) == sizeof info) {
     if (info.ssi_signo != SIGHUP) {
       RTE_LOG(NOTICE, USER1, "sluiced: signal %u, stopping\n", info.ssi_signo);
-      loop.stop();
+      before_stop();
+      stop_timer = loop.timer([&loop] { loop.stop(); });
+      stop_timer.start(kStopGraceMs, 0);
       return;
     }
     static_cast<void>(api.reload());  // logs what it changed, or why it was refused
@@ -103,10 +113,11 @@ void on_signals(int sfd, control::EventLoop& loop, control::ControlApi& api) {
 }
 
 void serve(control::EventLoop& loop, control::Appliance& appliance, control::WorkerChannels& channels,
-           control::ControlApi& api, const sigset_t& signals) {
+           control::ControlApi& api, const sigset_t& signals, const std::function<void()>& before_stop) {
   const int sfd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+  control::Timer stop_timer;
   control::FdWatch signal_watch =
-      loop.watch(sfd, UV_READABLE, [&] { on_signals(sfd, loop, api); });
+      loop.watch(sfd, UV_READABLE, [&] { on_signals(sfd, loop, api, before_stop, stop_timer); });
   control::Spinner keep_polling;
   const auto poll_rings = [&] {
     const uint64_t now = loop.now_ms();
@@ -199,9 +210,10 @@ int main(int argc, char** argv) {
         checks.configure(appliance->config());
       });
       checks.configure(appliance->config());
+      control::HaInstances ha(loop, the_api, appliance->config());
       RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
               appliance->config().control.socket.c_str());
-      serve(loop, *appliance, channels, the_api, signals);
+      serve(loop, *appliance, channels, the_api, signals, [&ha] { ha.stop(); });
       status = 0;
     } else {
       std::fprintf(stderr, "sluiced: %s\n", started.error().c_str());

@@ -1,0 +1,51 @@
+// The configured VRRP instances (config `ha`), spoken on the event loop through the kernel's
+// sockets on the TAP twins: one raw socket of protocol 112 per instance, bound to its
+// interface's twin, in the 224.0.0.18 group (or sending to its unicast peers), TTL 255. Each
+// instance's state machine (control/ha/vrrp_state.h) gets the adverts and its timer; what it
+// decides is done here (send, log the transition as an event), and show ha reads it through
+// the control API. Stopping sluiced cleanly sends priority 0 from every master, so the peer
+// takes over at once.
+//
+// Not yet: the floating addresses do not follow the state (the data plane answers for every
+// VIP), nor connection sync, tracking, the operator's commands or the cloud mode (issue 9).
+// Thread safety: the event loop's thread only.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "config/model.h"
+#include "control/api.h"
+#include "control/event_loop.h"
+#include "control/ha/vrrp_state.h"
+
+namespace sluice::control {
+
+class HaInstances {
+ public:
+  HaInstances(EventLoop& loop, ControlApi& api, const config::Config& cfg);
+  ~HaInstances();
+  HaInstances(const HaInstances&) = delete;
+  HaInstances& operator=(const HaInstances&) = delete;
+
+  // A clean stop: masters send priority 0 (the peer takes over after its Skew_Time instead of
+  // its Master_Down_Interval) and every instance goes quiet. The adverts leave through the
+  // exception path, so the loop must turn a little longer (sluiced.cc).
+  void stop();
+
+  std::vector<HaView> views() const;
+
+ private:
+  struct Instance;
+  void act(Instance& in, const ha::VrrpActions& actions);
+  void send(Instance& in, uint8_t priority);
+  void receive(Instance& in);
+  void arm(Instance& in);
+
+  EventLoop& loop_;
+  ControlApi& api_;
+  std::vector<std::unique_ptr<Instance>> instances_;
+};
+
+}  // namespace sluice::control
