@@ -1,0 +1,74 @@
+// The loader's `ha` section: VRRP instances, and every way one can be wrong, with the line.
+#include <gtest/gtest.h>
+
+#include "tests/unit/config/load_support.h"
+
+namespace sluice::config {
+namespace {
+
+// kOneService (web at 198.18.0.10, nat) with one real server, then `ha` text.
+std::string with_ha(const std::string& ha) {
+  return kOneService + "    real_servers: [{ address: 198.18.1.21, port: 8080 }]\n" + ha;
+}
+
+TEST(LoadHa, AnInstanceIsRead) {
+  const Config c = load_valid(with_ha(
+      "ha:\n  instances:\n"
+      "    - { name: front, interface: front, vrid: 51, priority: 150, interval: 0.2,\n"
+      "        preempt: false, preempt_delay: 30, peers: [198.18.0.3], addresses: [198.18.0.10] }\n"));
+  ASSERT_EQ(c.ha.instances.size(), 1u);
+  const HaInstance& in = c.ha.instances[0];
+  EXPECT_EQ(in.name, "front");
+  EXPECT_EQ(in.interface, "front");
+  EXPECT_EQ(in.vrid, 51);
+  EXPECT_EQ(in.priority, 150);
+  EXPECT_EQ(in.interval_cs, 20);
+  EXPECT_FALSE(in.preempt);
+  EXPECT_EQ(in.preempt_delay_ms, 30000u);
+  EXPECT_EQ(in.peers, (std::vector{ip("198.18.0.3")}));
+  EXPECT_EQ(in.addresses, (std::vector{ip("198.18.0.10")}));
+}
+
+TEST(LoadHa, DefaultsAreKeepalivedsAndNoSectionIsNoInstance) {
+  EXPECT_TRUE(load_valid(with_ha("")).ha.instances.empty());
+  const HaInstance in = load_valid(with_ha("ha:\n  instances:\n    - { name: a, interface: front, "
+                                           "vrid: 1, addresses: [198.18.0.10] }\n"))
+                            .ha.instances.at(0);
+  EXPECT_EQ(in.priority, 100);
+  EXPECT_EQ(in.interval_cs, 100);
+  EXPECT_TRUE(in.preempt);
+  EXPECT_TRUE(in.peers.empty());
+}
+
+TEST(LoadHa, BadValuesAreNamed) {
+  const Lines errors = errors_of(with_ha(
+      "ha:\n  instances:\n"
+      "    - { name: a, interface: front, vrid: 0, priority: 256, interval: 0.005,\n"
+      "        addresses: [\"2001:db8::1\"] }\n"));
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_NE(errors[0].find("instances[0].vrid: out of range: 0 (expected 1..255)"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("priority: out of range: 256"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find("interval: out of range: 0.005"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[3].find("must be IPv4 addresses"), std::string::npos) << errors[3];
+  const Lines cs = errors_of(with_ha("ha:\n  instances:\n    - { name: a, interface: front, vrid: 1, "
+                                     "interval: 0.125, addresses: [198.18.0.10] }\n"));
+  ASSERT_EQ(cs.size(), 1u);
+  EXPECT_NE(cs[0].find("hundredths of a second"), std::string::npos) << cs[0];
+}
+
+TEST(LoadHa, WhatNeedsTheWholeFileIsChecked) {
+  const Lines errors = errors_of(with_ha(
+      "ha:\n  instances:\n"
+      "    - { name: a, interface: nowhere, vrid: 1, addresses: [198.18.0.99] }\n"
+      "    - { name: a, interface: front, vrid: 2, addresses: [198.18.0.10] }\n"
+      "    - { name: b, interface: front, vrid: 2, addresses: [198.18.0.10] }\n"));
+  ASSERT_EQ(errors.size(), 5u);
+  EXPECT_NE(errors[0].find("no interface named nowhere"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("198.18.0.99 is no virtual service or snat pool address"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find("instance name a is used twice"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[3].find("vrid 2 is used twice on front"), std::string::npos) << errors[3];
+  EXPECT_NE(errors[4].find("198.18.0.10 floats in two instances"), std::string::npos) << errors[4];
+}
+
+}  // namespace
+}  // namespace sluice::config
