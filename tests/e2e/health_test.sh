@@ -198,6 +198,8 @@ check_eq "hc-dns: nat2 (dnsmasq answers check.test) is up" up "$(health_of hc-dn
 check_eq "hc-dns: nat3 (no DNS server) is down" down "$(health_of hc-dns 198.18.1.23:5353 health)"
 say "hc-dns nat3: $(health_of hc-dns 198.18.1.23:5353 check_result)"
 wait_until 10 "hc-script nat3 killed" health_is hc-script "${RIP[nat3]}" down || true
+wait_until 10 "hc-script nat2 failed" health_is hc-script "${RIP[nat2]}" down || true
+wait_until 10 "hc-script nat1's script ran" test -s "$E2E_TMP/pass.args" || true
 check_eq "hc-script: nat1 (script exits 0) is up" up "$(health_of hc-script "${RIP[nat1]}" health)"
 check_eq "hc-script: the script got vip vport rip rport" "$VIP_NAT 84 198.18.1.21 8080 198.18.1.21" "$(cat "$E2E_TMP/pass.args")"
 check_eq "hc-script: nat2 says script exit 2" "script exit 2" "$(health_of hc-script "${RIP[nat2]}" check_result)"
