@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "control/appliance.h"
 #include "control/events.h"
+#include "control/ha_command.h"
 #include "control/worker_channels.h"
 
 namespace sluice::control {
@@ -112,6 +113,7 @@ struct HaView {
   std::string master;              // the address of the master last heard ("" before any)
   uint8_t master_priority = 0;
   std::string last_change;         // why the state last changed
+  bool maintenance = false;        // the operator keeps it backup
   int64_t since = 0;               // when: seconds since the epoch (0: never)
   std::vector<IpAddress> addresses;
   uint64_t adverts_sent = 0, adverts_received = 0;
@@ -160,6 +162,12 @@ class ControlApi {
   // The VRRP instances (control/ha_instances.h registers where they are read from).
   std::vector<HaView> ha() const { return ha_source_ ? ha_source_() : std::vector<HaView>{}; }
   void on_ha_view(std::function<std::vector<HaView>()> source) { ha_source_ = std::move(source); }
+  Result<void> ha_command(const HaCommand& c) {
+    return ha_control_ ? ha_control_(c) : Result<void>{Error{"no VRRP instance is configured"}};
+  }
+  void on_ha_command(std::function<Result<void>(const HaCommand&)> control) {
+    ha_control_ = std::move(control);
+  }
 
  private:
   Result<void> change_server(const ServerRef& server, const Override& what, const char* kind);
@@ -172,6 +180,7 @@ class ControlApi {
   std::function<void(const Event&)> sink_;
   std::function<void()> reloaded_;
   std::function<std::vector<HaView>()> ha_source_;
+  std::function<Result<void>(const HaCommand&)> ha_control_;
   // Per service name: could one of its real servers take a new connection at the last look?
   std::map<std::string, bool> serving_;
 };

@@ -78,6 +78,26 @@ ParsedCommand parse_set_server(const std::vector<std::string_view>& w) {
   return {Command{s}, {}};
 }
 
+constexpr const char* kHaUsage =
+    "usage: ha failover [INSTANCE] | ha maintenance on|off [INSTANCE]";
+
+ParsedCommand parse_ha(const std::vector<std::string_view>& w) {
+  HaCommand c;
+  size_t instance_at = 0;
+  if (w.size() >= 2 && w[1] == "failover") {
+    c.failover = true;
+    instance_at = 2;
+  } else if (w.size() >= 3 && w[1] == "maintenance" && (w[2] == "on" || w[2] == "off")) {
+    c.maintenance = w[2] == "on";
+    instance_at = 3;
+  } else {
+    return failure(kHaUsage);
+  }
+  if (w.size() > instance_at + 1) return failure(kHaUsage);
+  if (w.size() == instance_at + 1) c.instance = std::string(w[instance_at]);
+  return {Command{c}, {}};
+}
+
 }  // namespace
 
 ParsedCommand parse_command(std::string_view line) {
@@ -107,9 +127,10 @@ ParsedCommand parse_command(std::string_view line) {
     return {Command{ClearPersistence{}}, {}};
   }
   if (w[0] == "set" && w.size() >= 2 && w[1] == "server") return parse_set_server(w);
+  if (w[0] == "ha") return parse_ha(w);
   return failure("unknown command " + quoted(line) +
-                 " (expected show vips|servers|stats|conns|persistence|neighbours|ha, set server ..., "
-                 "clear persistence, reload)");
+                 " (expected show vips|servers|stats|conns|persistence|neighbours|ha, "
+                 "set server ..., ha ..., clear persistence, reload)");
 }
 
 }  // namespace sluice::control

@@ -5,6 +5,7 @@
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* state online|drain|halt
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* weight 0..65535
 //   reload
+//   ha failover [INSTANCE] | ha maintenance on|off [INSTANCE]
 // Thread safety: pure functions.
 #pragma once
 
@@ -15,6 +16,7 @@
 
 #include "common/ip_text.h"
 #include "config/model.h"
+#include "control/ha_command.h"
 #include "control/server_ref.h"
 
 namespace sluice::control {
@@ -34,7 +36,7 @@ struct SetServer : ServerRef {
 };
 
 using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowConns, Reload, SetServer,
-                             ShowPersistence, ClearPersistence, ShowNeighbours, ShowHa>;
+                             ShowPersistence, ClearPersistence, ShowNeighbours, ShowHa, HaCommand>;
 
 // Longer lines are refused before any parsing.
 inline constexpr size_t kMaxCommandLength = 4096;

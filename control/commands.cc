@@ -73,6 +73,7 @@ json to_json(const HaView& v) {
           {"master_priority", v.master_priority},
           {"master_interval_cs", v.master_interval_cs},
           {"last_change", v.last_change},
+          {"maintenance", v.maintenance},
           {"since", v.since},
           {"addresses", addresses},
           {"adverts_sent", v.adverts_sent},
@@ -175,6 +176,10 @@ void run(ControlApi& api, uint64_t now_ms, const Command& command, const Reply& 
         if constexpr (std::is_same_v<T, ShowPersistence>) answer(ok(to_json(api.persistence())));
         if constexpr (std::is_same_v<T, ShowNeighbours>) answer(ok(to_json(api.neighbours())));
         if constexpr (std::is_same_v<T, ShowHa>) answer(ok(to_json(api.ha())));
+        if constexpr (std::is_same_v<T, HaCommand>) {
+          const Result<void> r = api.ha_command(c);
+          answer(r ? ok("done") : failed(r.error()));
+        }
         if constexpr (std::is_same_v<T, ShowConns>) {
           api.connections(now_ms, [reply](Result<ConnList> list) {
             if (!list) return reply(render(failed(list.error())));

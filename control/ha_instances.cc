@@ -78,6 +78,7 @@ struct HaInstances::Instance {
   bool heard_master = false;
   uint8_t master_priority = 0;
   ha::VrrpState shown = ha::VrrpState::initialize;  // as the last event told it
+  bool maintenance = false;
   std::string last_change = "not started";
   int64_t since = 0;
   uint64_t sent = 0, received = 0;
@@ -124,6 +125,9 @@ HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config&
     act(ref, ref.vrrp.start(monotonic_now_ms()));
   }
   api_.on_ha_view([this] { return views(); });
+  api_.on_ha_command([this](const HaCommand& c) {
+    return c.failover ? failover(c.instance) : maintenance(c.instance, c.maintenance);
+  });
 }
 
 void HaInstances::stop() {
@@ -139,6 +143,7 @@ void HaInstances::stop() {
 HaInstances::~HaInstances() {
   stop();
   api_.on_ha_view({});
+  api_.on_ha_command({});
   for (auto& in : instances_) {
     if (in->fd < 0) continue;
     in->watch = FdWatch();
@@ -229,6 +234,34 @@ void HaInstances::receive(Instance& in) {
   }
 }
 
+Result<std::vector<HaInstances::Instance*>> HaInstances::select(const std::string& name) {
+  std::vector<Instance*> out;
+  for (auto& in : instances_) {
+    if (in->fd >= 0 && (name.empty() || in->config.name == name)) out.push_back(in.get());
+  }
+  if (out.empty()) {
+    return Error{name.empty() ? "no VRRP instance is running" : "no VRRP instance named " + name};
+  }
+  return out;
+}
+
+Result<void> HaInstances::failover(const std::string& name) {
+  Result<std::vector<Instance*>> chosen = select(name);
+  if (!chosen) return Error{chosen.error()};
+  for (Instance* in : chosen.value()) act(*in, in->vrrp.hand_over(monotonic_now_ms()));
+  return {};
+}
+
+Result<void> HaInstances::maintenance(const std::string& name, bool on) {
+  Result<std::vector<Instance*>> chosen = select(name);
+  if (!chosen) return Error{chosen.error()};
+  for (Instance* in : chosen.value()) {
+    act(*in, in->vrrp.set_maintenance(monotonic_now_ms(), on));
+    in->maintenance = on;
+  }
+  return {};
+}
+
 std::vector<HaView> HaInstances::views() const {
   std::vector<HaView> out;
   for (const auto& in : instances_) {
@@ -243,6 +276,7 @@ std::vector<HaView> HaInstances::views() const {
              .master = in->heard_master ? format_ip(in->master) : "",
              .master_priority = in->master_priority,
              .last_change = in->last_change,
+             .maintenance = in->maintenance,
              .since = in->since,
              .addresses = in->config.addresses,
              .adverts_sent = in->sent,

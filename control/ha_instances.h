@@ -35,6 +35,9 @@ class HaInstances {
   void stop();
 
   std::vector<HaView> views() const;
+  // sluicectl ha failover | ha maintenance on|off, for one instance by name or all ("").
+  Result<void> failover(const std::string& instance);
+  Result<void> maintenance(const std::string& instance, bool on);
 
  private:
   struct Instance;
@@ -42,6 +45,8 @@ class HaInstances {
   void send(Instance& in, uint8_t priority);
   void receive(Instance& in);
   void arm(Instance& in);
+  // The instances `name` selects ("" all); an error when none.
+  Result<std::vector<Instance*>> select(const std::string& name);
 
   EventLoop& loop_;
   ControlApi& api_;

@@ -32,6 +32,7 @@ void usage(FILE* to) {
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535\n"
       "  reload\n"
+      "  ha failover [INSTANCE] | ha maintenance on|off [INSTANCE]\n"
       "socket: --socket, else $SLUICE_SOCKET, else /run/sluice/sluiced.sock\n",
       to);
 }
@@ -198,7 +199,8 @@ void print_ha(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& h : list(r)) {
     rows.push_back({text(field(h, "name")), text(field(h, "interface")), text(field(h, "vrid")),
-                    text(field(h, "state")),
+                    text(field(h, "state")) +
+                        (field(h, "maintenance") == true ? " (maintenance)" : ""),
                     text(field(h, "priority")) + "/" + text(field(h, "configured_priority")),
                     text(field(h, "master")) + " (" + text(field(h, "master_priority")) + ")",
                     text(field(h, "adverts_sent")), text(field(h, "adverts_received")),

@@ -144,13 +144,17 @@ VrrpActions VrrpInstance::set_priority(uint64_t now_ms, uint8_t priority) {
 
 VrrpActions VrrpInstance::set_maintenance(uint64_t now_ms, bool on) {
   maintenance_ = on;
-  if (on && state_ == VrrpState::master) {
-    VrrpActions a = become_backup(now_ms, s_.interval_cs, "maintenance");
-    a.send_advert = true;  // priority 0: the peer takes over after its Skew_Time
-    a.advert_priority = 0;
-    return a;
-  }
-  return {};
+  return on ? step_down(now_ms, "maintenance") : VrrpActions{};
+}
+
+VrrpActions VrrpInstance::hand_over(uint64_t now_ms) { return step_down(now_ms, "failover"); }
+
+VrrpActions VrrpInstance::step_down(uint64_t now_ms, std::string why) {
+  if (state_ != VrrpState::master) return {};
+  VrrpActions a = become_backup(now_ms, s_.interval_cs, std::move(why));
+  a.send_advert = true;  // priority 0: the peer takes over after its Skew_Time
+  a.advert_priority = 0;
+  return a;
 }
 
 }  // namespace sluice::control::ha

@@ -58,6 +58,10 @@ class VrrpInstance {
   // and maintenance (stay backup, hand over if master).
   VrrpActions set_priority(uint64_t now_ms, uint8_t priority);
   VrrpActions set_maintenance(uint64_t now_ms, bool on);
+  // The operator's failover: a master steps down with priority 0, so that the peer takes
+  // over after its Skew_Time; it stays eligible (with preempt and a higher priority it takes
+  // the addresses back after a master-down interval, as keepalived does).
+  VrrpActions hand_over(uint64_t now_ms);
 
   VrrpState state() const { return state_; }
   uint8_t priority() const { return s_.priority; }
@@ -71,6 +75,7 @@ class VrrpInstance {
   uint64_t master_down_ms() const;
   VrrpActions become_master(uint64_t now_ms, std::string why);
   VrrpActions become_backup(uint64_t now_ms, uint16_t master_interval_cs, std::string why);
+  VrrpActions step_down(uint64_t now_ms, std::string why);
   bool may_claim() const { return s_.priority > 0 && !maintenance_; }
 
   VrrpSettings s_;

@@ -8,6 +8,7 @@
 #     decode in tshark as VRRPv3 with a good checksum and no expert warnings
 #   - keepalived comes back at 200: it preempts, sluice steps down
 #   - keepalived comes back at 50 instead: sluice stays master, keepalived says BACKUP
+#   - sluicectl ha maintenance on / off, ha failover: keepalived takes over, sluice takes back
 #   - sluice stops cleanly (priority 0): keepalived is master within a second
 # Not yet tested here (issue 9 goes on): floating addresses following the state, sync.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -139,6 +140,29 @@ start_keepalived 50
 sleep 2
 check_eq "sluice is still master" master "$(ha_field state)"
 check_eq "keepalived says BACKUP" BACKUP "$(tail -n1 "$STATES")"
+
+# ---------------------------------------------------------------- the operator's commands
+step "sluicectl ha maintenance on: sluice hands over and stays backup"
+check "sluicectl ha maintenance on front" ctl ha maintenance on front
+wait_until 5 "keepalived master" keepalived_says MASTER || true
+check_eq "keepalived (50) is master" MASTER "$(tail -n1 "$STATES")"
+check_eq "sluice is backup, in maintenance" "backup true" "$(ha_field state) $(ha_field maintenance)"
+sleep 2
+check_eq "and stays backup though its priority is higher" backup "$(ha_field state)"
+step "sluicectl ha maintenance off: sluice (100, preempt) takes the addresses back"
+check "sluicectl ha maintenance off" ctl ha maintenance off
+wait_until 5 "sluice master" ha_is master || true
+check_eq "sluice is master again" master "$(ha_field state)"
+wait_until 5 "keepalived backup" keepalived_says BACKUP || true
+check_eq "keepalived is backup again" BACKUP "$(tail -n1 "$STATES")"
+step "sluicectl ha failover: keepalived takes over (and sluice, preempting, takes back)"
+: >"$STATES"
+check "sluicectl ha failover" ctl ha failover
+wait_until 5 "keepalived master" grep -qx MASTER "$STATES" || true
+check "keepalived became master after the failover" grep -qx MASTER "$STATES"
+out=$(ctl ha failover nosuch 2>&1 || true)
+check_match "a failover of an unknown instance is refused" "no VRRP instance named nosuch" "$out"
+wait_until 5 "sluice master" ha_is master || true
 
 # ---------------------------------------------------------------- sluice stops cleanly
 step "sluice stops cleanly: keepalived takes over at once"

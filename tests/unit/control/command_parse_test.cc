@@ -19,6 +19,17 @@ TEST(CommandParse, ShowCommands) {
   EXPECT_TRUE(std::holds_alternative<ShowNeighbours>(*parse_command("show neighbours").command));
   EXPECT_TRUE(
       std::holds_alternative<ClearPersistence>(*parse_command("clear persistence").command));
+  EXPECT_TRUE(std::holds_alternative<ShowHa>(*parse_command("show ha").command));
+}
+
+TEST(CommandParse, HaCommands) {
+  const auto ha = [](const char* line) { return std::get<HaCommand>(*parse_command(line).command); };
+  EXPECT_TRUE(ha("ha failover").failover);
+  EXPECT_EQ(ha("ha failover front").instance, "front");
+  EXPECT_FALSE(ha("ha maintenance on").failover);
+  EXPECT_TRUE(ha("ha maintenance on").maintenance);
+  EXPECT_FALSE(ha("ha maintenance off back").maintenance);
+  EXPECT_EQ(ha("ha maintenance off back").instance, "back");
 }
 
 TEST(CommandParse, SetServerState) {
@@ -132,7 +143,10 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"set server 1.2.3.4:80 1.2.3.4:80 colour red", "usage"},
         Bad{std::string("show\0vips", 9), "control characters"},
         Bad{"show vips\r", "control characters"}, Bad{std::string(5000, 'a'), "longer than"},
-        Bad{std::string(4000, 'a'), "unknown command"}));
+        Bad{std::string(4000, 'a'), "unknown command"}, Bad{"ha", "usage: ha"},
+        Bad{"ha failover a b", "usage: ha"}, Bad{"ha maintenance", "usage: ha"},
+        Bad{"ha maintenance maybe", "usage: ha"}, Bad{"ha maintenance on a b", "usage: ha"},
+        Bad{"ha reboot", "usage: ha"}));
 
 }  // namespace
 }  // namespace sluice::control

@@ -165,5 +165,19 @@ TEST(VrrpState, MaintenanceHandsOverAndStaysBackup) {
   EXPECT_EQ(v.on_timer(v.deadline_ms()).entered, VrrpState::master);
 }
 
+TEST(VrrpState, FailoverHandsOverAndStaysEligible) {
+  VrrpInstance v(settings(100));
+  v.start(0);
+  EXPECT_FALSE(v.hand_over(100).send_advert);  // a backup has nothing to hand over
+  v.on_timer(3600);
+  const VrrpActions a = v.hand_over(4000);
+  EXPECT_EQ(a.entered, VrrpState::backup);
+  EXPECT_TRUE(a.send_advert);
+  EXPECT_EQ(a.advert_priority, 0);
+  EXPECT_EQ(a.why, "failover");
+  // Nobody took over: after the master-down interval it claims again.
+  EXPECT_EQ(v.on_timer(v.deadline_ms()).entered, VrrpState::master);
+}
+
 }  // namespace
 }  // namespace sluice::control::ha
