@@ -911,10 +911,10 @@ TEST(SigV4, NormalisationStopsAtTheRoot) {
 TEST(Ec2QueryBody, AddsTheVersionAndSortsByKey) {
   EXPECT_EQ(ec2_query_body({{"Action", "AssignPrivateIpAddresses"},
                             {"NetworkInterfaceId", "eni-0123456789abcdef0"},
-                            {"PrivateIpAddress.1", "10.0.1.5"},
+                            {"PrivateIpAddress.1", "198.18.1.5"},
                             {"AllowReassignment", "true"}}),
             "Action=AssignPrivateIpAddresses&AllowReassignment=true&"
-            "NetworkInterfaceId=eni-0123456789abcdef0&PrivateIpAddress.1=10.0.1.5&"
+            "NetworkInterfaceId=eni-0123456789abcdef0&PrivateIpAddress.1=198.18.1.5&"
             "Version=2016-11-15");
 }
 
@@ -922,23 +922,23 @@ TEST(Ec2QueryBody, AddsTheVersionAndSortsByKey) {
 // decodes the body as a form, where %20 and + both mean a space).
 TEST(Ec2QueryBody, EncodesKeysAndValues) {
   EXPECT_EQ(ec2_query_body({{"Action", "ReplaceRoute"},
-                            {"DestinationCidrBlock", "10.0.0.0/16"},
+                            {"DestinationCidrBlock", "198.19.0.0/16"},
                             {"Filter.1.Value.1", "a b+c=d&e~f"},
                             {"Tag.1.Value", std::string(kUtf8)}}),
-            "Action=ReplaceRoute&DestinationCidrBlock=10.0.0.0%2F16&"
+            "Action=ReplaceRoute&DestinationCidrBlock=198.19.0.0%2F16&"
             "Filter.1.Value.1=a%20b%2Bc%3Dd%26e~f&Tag.1.Value=%E1%88%B4&Version=2016-11-15");
 }
 
 // Byte order of the encoded keys, then of the values: ".1" < ".10" < ".2".
 TEST(Ec2QueryBody, SortsByEncodedKeyThenValue) {
   EXPECT_EQ(ec2_query_body({{"Action", "AssignPrivateIpAddresses"},
-                            {"PrivateIpAddress.2", "10.0.1.7"},
-                            {"PrivateIpAddress.10", "10.0.1.6"},
-                            {"PrivateIpAddress.1", "10.0.1.5"},
+                            {"PrivateIpAddress.2", "198.18.1.7"},
+                            {"PrivateIpAddress.10", "198.18.1.6"},
+                            {"PrivateIpAddress.1", "198.18.1.5"},
                             {"X", "b"},
                             {"X", "a"}}),
-            "Action=AssignPrivateIpAddresses&PrivateIpAddress.1=10.0.1.5&"
-            "PrivateIpAddress.10=10.0.1.6&PrivateIpAddress.2=10.0.1.7&Version=2016-11-15&"
+            "Action=AssignPrivateIpAddresses&PrivateIpAddress.1=198.18.1.5&"
+            "PrivateIpAddress.10=198.18.1.6&PrivateIpAddress.2=198.18.1.7&Version=2016-11-15&"
             "X=a&X=b");
 }
 
@@ -956,7 +956,7 @@ class Ec2Call : public testing::Test {
             ec2_query_body({{"Action", "AssociateAddress"},
                             {"AllocationId", "eipalloc-0123456789abcdef0"},
                             {"NetworkInterfaceId", "eni-0123456789abcdef0"},
-                            {"PrivateIpAddress", "10.0.1.5"},
+                            {"PrivateIpAddress", "198.18.1.5"},
                             {"AllowReassociation", "true"}})};
   }
   Signed sign(const Credentials& c) const {
@@ -976,14 +976,14 @@ TEST_F(Ec2Call, SignsTheSessionToken) {
             "x-amz-date:20240102T030405Z\n"
             "x-amz-security-token:IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN/+=\n\n"
             "content-type;host;x-amz-date;x-amz-security-token\n"
-            "ce0f6762d5d72be71115741cab1404353c54ef94855363fac0f5fb289f3bfe2e");
+            "f580ced8f0a89820c631c7a94e7238f49afb9baee40f77179ab28bb385f2688d");
   EXPECT_EQ(s.string_to_sign,
             "AWS4-HMAC-SHA256\n20240102T030405Z\n20240102/eu-west-1/ec2/aws4_request\n"
-            "3cb82cf528fc0311a32f597a0b7b1fb8e07ba355e8696b3b54bce21c76dc5358");
+            "ea385083046f8de36191243af0ebea7d812c5dc2f00c278ec722a5e70bbe8309");
   EXPECT_EQ(s.authorization,
             "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20240102/eu-west-1/ec2/aws4_request, "
             "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "
-            "Signature=39946606d280f64636eab5939aebbf4d251d953828253e4d96b16ca576e95887");
+            "Signature=81b9a71a60cfd3d77bc8bcf5c624b61a34b633c9aced7c3e5a98b9d0647efd95");
   EXPECT_EQ(s.headers[3], (std::pair<std::string, std::string>(
                               "X-Amz-Security-Token", "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN/+=")));
 }
