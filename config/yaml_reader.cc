@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/ip_text.h"
+#include "common/quoted_line.h"
 
 namespace sluice::config {
 namespace {
@@ -34,20 +35,7 @@ std::optional<std::string> scalar_text(Context& cx, const Element& e, std::strin
 }
 
 // Operator text made safe to print in a one-line message: control bytes escaped, long text cut.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text.substr(0, kMaxPrintedChars)) {
-    if (c >= 0x20 && c != 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-      out += escaped;
-    }
-  }
-  if (text.size() > kMaxPrintedChars) out += "...";
-  return out;
-}
+std::string printable(std::string_view text) { return sluice::printable(text, kMaxPrintedChars); }
 
 std::string range_text(Range range) {
   return std::to_string(range.min) + ".." + std::to_string(range.max);

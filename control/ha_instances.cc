@@ -24,13 +24,7 @@ constexpr size_t kMaxPacket = 2048;          // an IPv4 header and 255 addresses
 // Drops that are not the packet's fault but ours to refuse: an advert from outside the
 // configured unicast peers.
 constexpr std::string_view kNotAPeer = "not_a_peer";
-constexpr size_t kDropReasons = 8;  // VrrpDrop's seven, then not_a_peer
-
-uint64_t monotonic_now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1'000'000;
-}
+constexpr size_t kDropReasons = ha::kVrrpDrops + 1;  // VrrpDrop's, then not_a_peer
 
 sockaddr_in ipv4_socket_address(const IpAddress& a) {
   sockaddr_in sa{};
@@ -120,9 +114,9 @@ HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config&
     }
     Instance& ref = *in;
     in->watch = loop_.watch(in->fd, UV_READABLE, [this, &ref] { receive(ref); });
-    in->timer = loop_.timer([this, &ref] { act(ref, ref.vrrp.on_timer(monotonic_now_ms())); });
+    in->timer = loop_.timer([this, &ref] { act(ref, ref.vrrp.on_timer(monotonic_ms())); });
     instances_.push_back(std::move(in));
-    act(ref, ref.vrrp.start(monotonic_now_ms()));
+    act(ref, ref.vrrp.start(monotonic_ms()));
   }
   api_.on_ha_view([this] { return views(); });
   api_.on_ha_command([this](const HaCommand& c) {
@@ -155,7 +149,7 @@ HaInstances::~HaInstances() {
 void HaInstances::arm(Instance& in) {
   const uint64_t deadline = in.vrrp.deadline_ms();
   if (deadline == UINT64_MAX) return in.timer.stop();
-  const uint64_t now = monotonic_now_ms();
+  const uint64_t now = monotonic_ms();
   in.timer.start(deadline > now ? deadline - now : 0, 0);
 }
 
@@ -230,7 +224,7 @@ void HaInstances::receive(Instance& in) {
       in.master_priority = p.advert->priority;
       in.heard_master = true;
     }
-    act(in, in.vrrp.on_advert(monotonic_now_ms(), *p.advert, source));
+    act(in, in.vrrp.on_advert(monotonic_ms(), *p.advert, source));
   }
 }
 
@@ -248,7 +242,7 @@ Result<std::vector<HaInstances::Instance*>> HaInstances::select(const std::strin
 Result<void> HaInstances::failover(const std::string& name) {
   Result<std::vector<Instance*>> chosen = select(name);
   if (!chosen) return Error{chosen.error()};
-  for (Instance* in : chosen.value()) act(*in, in->vrrp.hand_over(monotonic_now_ms()));
+  for (Instance* in : chosen.value()) act(*in, in->vrrp.hand_over(monotonic_ms()));
   return {};
 }
 
@@ -256,7 +250,7 @@ Result<void> HaInstances::maintenance(const std::string& name, bool on) {
   Result<std::vector<Instance*>> chosen = select(name);
   if (!chosen) return Error{chosen.error()};
   for (Instance* in : chosen.value()) {
-    act(*in, in->vrrp.set_maintenance(monotonic_now_ms(), on));
+    act(*in, in->vrrp.set_maintenance(monotonic_ms(), on));
     in->maintenance = on;
   }
   return {};

@@ -47,6 +47,9 @@ enum class VrrpDrop : uint8_t {
   SLUICE_VRRP_DROPS(SLUICE_VRRP_DROP_ENUM)
 #undef SLUICE_VRRP_DROP_ENUM
 };
+#define SLUICE_VRRP_DROP_COUNT(name) +1
+inline constexpr size_t kVrrpDrops = 0 SLUICE_VRRP_DROPS(SLUICE_VRRP_DROP_COUNT);
+#undef SLUICE_VRRP_DROP_COUNT
 std::string_view to_string(VrrpDrop d);
 
 struct ParsedAdvert {

@@ -121,7 +121,8 @@ check_eq "a target that accepts and never answers is down" down "$(field_of hc-h
 check_match "  ...after its timeout" 'timeout after 0.5 s' "$(field_of hc-hostile "${RIP[nat1]}" check_result)"
 check_eq "a target that resets is down" down "$(field_of hc-hostile "${RIP[nat2]}" health)"
 say "reset target: $(field_of hc-hostile "${RIP[nat2]}" check_result)"
-check_eq "a target sending 1 MB is judged on what was read (HTTP 200: up)" up "$(field_of hc-hostile "${RIP[nat3]}" health)"
+check_eq "a target sending 1 MB is judged on what was read (HTTP 200: up)" "up HTTP 200" \
+  "$(field_of hc-hostile "${RIP[nat3]}" health) $(field_of hc-hostile "${RIP[nat3]}" check_result)"
 slowest=0
 for _ in $(seq 20); do
   t0=$(date +%s%N)

@@ -180,6 +180,12 @@ health_of() {
     '[.[] | select(.vip == $v and .server == $s)][0][$f] // empty'
 }
 health_is() { [ "$(health_of "$1" "$2" health)" = "$3" ]; }
+# verdict SERVICE RIP:PORT: "health result", once a check has ended (an unchecked-yet server
+# would read "up" with no result: the result shows the check ran).
+verdict() {
+  wait_until 10 "a check of $2 in $1 to end" bash -c "[ -n \"\$($SLUICECTL --socket $SOCKET --json show servers | jq -r --arg v '$1' --arg s '$2' '.[] | select(.vip == \$v and .server == \$s) | .check_result')\" ]" || true
+  echo "$(health_of "$1" "$2" health) $(health_of "$1" "$2" check_result)"
+}
 
 # ---------------------------------------------------------------- every check type's first verdict
 step "first verdicts"
@@ -187,20 +193,20 @@ step "first verdicts"
 wait_until 10 "hc-https nat3 down" health_is hc-https "${RIP[nat3]}" down || true
 wait_until 10 "hc-dns nat3 down" health_is hc-dns 198.18.1.23:5353 down || true
 for s in nat1 nat2 nat3; do
-  check_eq "web-nat: $s is up (http check)" up "$(health_of web-nat "${RIP[$s]}" health)"
+  check_eq "web-nat: $s is up (http check)" "up HTTP 200" "$(verdict web-nat "${RIP[$s]}")"
 done
 for s in nat1 nat2; do
-  check_eq "hc-https: $s is up (https, no verification)" up "$(health_of hc-https "${RIP[$s]}" health)"
+  check_eq "hc-https: $s is up (https, no verification)" "up HTTP 200" "$(verdict hc-https "${RIP[$s]}")"
 done
 check_eq "hc-https: nat3 is down (it verifies a self-signed certificate)" down "$(health_of hc-https "${RIP[nat3]}" health)"
 check_match "hc-https: nat3's reason is TLS" '^TLS' "$(health_of hc-https "${RIP[nat3]}" check_result)"
-check_eq "hc-dns: nat2 (dnsmasq answers check.test) is up" up "$(health_of hc-dns 198.18.1.22:5353 health)"
+check_eq "hc-dns: nat2 (dnsmasq answers check.test) is up" "up NOERROR" "$(verdict hc-dns 198.18.1.22:5353)"
 check_eq "hc-dns: nat3 (no DNS server) is down" down "$(health_of hc-dns 198.18.1.23:5353 health)"
 say "hc-dns nat3: $(health_of hc-dns 198.18.1.23:5353 check_result)"
 wait_until 10 "hc-script nat3 killed" health_is hc-script "${RIP[nat3]}" down || true
 wait_until 10 "hc-script nat2 failed" health_is hc-script "${RIP[nat2]}" down || true
 wait_until 10 "hc-script nat1's script ran" test -s "$E2E_TMP/pass.args" || true
-check_eq "hc-script: nat1 (script exits 0) is up" up "$(health_of hc-script "${RIP[nat1]}" health)"
+check_eq "hc-script: nat1 (script exits 0) is up" "up exit 0" "$(verdict hc-script "${RIP[nat1]}")"
 check_eq "hc-script: the script got vip vport rip rport" "$VIP_NAT 84 198.18.1.21 8080 198.18.1.21" "$(cat "$E2E_TMP/pass.args")"
 check_eq "hc-script: nat2 says script exit 2" "script exit 2" "$(health_of hc-script "${RIP[nat2]}" check_result)"
 check_match "hc-script: nat3's hanging script was killed at its timeout" 'killed at its timeout' \
@@ -212,14 +218,14 @@ check_eq "hc-udpcheck: nat2's reply lacks the expected text" 'down reply does no
   "$(health_of hc-udpcheck 198.18.1.22:5353 health) $(health_of hc-udpcheck 198.18.1.22:5353 check_result)"
 check_eq "hc-udpcheck: nothing listens on nat3:5354" "down port unreachable" \
   "$(health_of hc-udpcheck 198.18.1.23:5354 health) $(health_of hc-udpcheck 198.18.1.23:5354 check_result)"
-check_eq "hc-onoff: type on is up" up "$(health_of hc-onoff "${RIP[nat1]}" health)"
+check_eq "hc-onoff: type on is up" "up check type on" "$(verdict hc-onoff "${RIP[nat1]}")"
 check_eq "hc-onoff: type off is down" "down check type off" \
   "$(health_of hc-onoff "${RIP[nat2]}" health) $(health_of hc-onoff "${RIP[nat2]}" check_result)"
 http_burst "http://$VIP_NAT:87/" 6 >"$E2E_TMP/onoff.txt"
 check_eq "hc-onoff: only the server that is on answers" 6 "$(count_of nat1 "$E2E_TMP/onoff.txt")"
 check_match "the kernel routes 198.19.77.0/24 through the TAP twin too" 'via 198.18.1.23 dev sl-tap1' \
   "$(ip -n "$LB_NS" route show 198.19.77.0/24)"
-check_eq "hc-routed: a real server behind a route is checked up" up "$(health_of hc-routed 198.19.77.1:8080 health)"
+check_eq "hc-routed: a real server behind a route is checked up" "up connected" "$(verdict hc-routed 198.19.77.1:8080)"
 # The hanging script runs again every second and is killed after 0.5 s, its sleep with it
 # (the whole process group): no `sleep 30` of it lives 2 s or more.
 sleep 3
@@ -268,7 +274,7 @@ t0=$(date +%s%N)
 start_nginx nat1
 wait_until 10 "nat1 up" health_is web-nat "${RIP[nat1]}" up || true
 say "nat1 back $((($(date +%s%N) - t0) / 1000000)) ms after nginx started (rise 2)"
-check_eq "nat1 is up again" up "$(health_of web-nat "${RIP[nat1]}" health)"
+check_eq "nat1 is up again" "up HTTP 200" "$(verdict web-nat "${RIP[nat1]}")"
 http_burst "http://$VIP_NAT/" 30 >"$E2E_TMP/up.txt"
 say "with nat1 back: $(tally "$E2E_TMP/up.txt")"
 check_ge "nat1 takes new connections again" "$(count_of nat1 "$E2E_TMP/up.txt")" 5

@@ -107,11 +107,8 @@ TEST(VrrpPacket, HostileAdvertsAreRefusedWithWhy) {
 }
 
 TEST(VrrpPacket, EveryDropHasAName) {
-  for (VrrpDrop d : {VrrpDrop::truncated, VrrpDrop::bad_ttl, VrrpDrop::bad_version,
-                     VrrpDrop::bad_type, VrrpDrop::bad_length, VrrpDrop::bad_checksum,
-                     VrrpDrop::bad_interval}) {
-    EXPECT_NE(to_string(d), "?");
-  }
+  EXPECT_EQ(kVrrpDrops, 7u);
+  for (size_t i = 0; i < kVrrpDrops; ++i) EXPECT_NE(to_string(static_cast<VrrpDrop>(i)), "?");
 }
 
 }  // namespace
