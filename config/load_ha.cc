@@ -14,9 +14,15 @@ constexpr Range kPriority{1, 255};
 constexpr Range kIntervalMs{10, 40'950};
 constexpr Range kPreemptDelayMs{0, 3'600'000};
 constexpr size_t kMaxPeers = 16;
+constexpr Range kGarpRepeat{1, 100};
+constexpr Range kGarpIntervalMs{0, 1000};
+constexpr Range kGarpDelayMs{0, 3'600'000};
+constexpr Range kGarpRefreshMs{0, 86'400'000};
 
-std::optional<std::vector<IpAddress>> read_ipv4_list(Context& cx, const Element& e,
-                                                     size_t max, const char* what) {
+// Peers are IPv4 (the election is); floating addresses may be of either family.
+std::optional<std::vector<IpAddress>> read_address_list(Context& cx, const Element& e,
+                                                        size_t max, const char* what,
+                                                        bool ipv4_only) {
   const std::optional<std::vector<Element>> items = read_list(cx, e);
   if (!items) return std::nullopt;
   if (items->size() > max) {
@@ -26,7 +32,7 @@ std::optional<std::vector<IpAddress>> read_ipv4_list(Context& cx, const Element&
   for (const Element& item : *items) {
     const std::optional<IpAddress> ip = read_ip(cx, item);
     if (!ip) continue;
-    if (!ip->is_v4()) {
+    if (ipv4_only && !ip->is_v4()) {
       cx.error(item.origin, std::string(what) + " must be IPv4 addresses (IPv6 VRRP is not built yet)");
       continue;
     }
@@ -35,12 +41,20 @@ std::optional<std::vector<IpAddress>> read_ipv4_list(Context& cx, const Element&
   return out;
 }
 
+void parse_garp(Context& cx, const Element& e, Garp& garp) {
+  const Fields f(cx, e, {"repeat", "interval", "delay", "refresh"});
+  if (auto v = f.get("repeat")) set(garp.repeat, read_integer(cx, *v, kGarpRepeat));
+  if (auto v = f.get("interval")) set(garp.interval_ms, read_seconds_ms(cx, *v, kGarpIntervalMs));
+  if (auto v = f.get("delay")) set(garp.delay_ms, read_seconds_ms(cx, *v, kGarpDelayMs));
+  if (auto v = f.get("refresh")) set(garp.refresh_ms, read_seconds_ms(cx, *v, kGarpRefreshMs));
+}
+
 std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
   const size_t errors_before = cx.error_count();
   HaInstance in;
   in.origin = e.origin;
   const Fields f(cx, e, {"name", "interface", "vrid", "priority", "interval", "preempt",
-                         "preempt_delay", "peers", "addresses"});
+                         "preempt_delay", "peers", "addresses", "garp"});
   if (!f.is_mapping()) return std::nullopt;
   if (auto v = f.require("name")) set(in.name, read_string(cx, *v));
   if (auto v = f.require("interface")) set(in.interface, read_string(cx, *v));
@@ -57,12 +71,37 @@ std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
   }
   if (auto v = f.get("preempt")) set(in.preempt, read_bool(cx, *v));
   if (auto v = f.get("preempt_delay")) set(in.preempt_delay_ms, read_seconds_ms(cx, *v, kPreemptDelayMs));
-  if (auto v = f.get("peers")) set(in.peers, read_ipv4_list(cx, *v, kMaxPeers, "peers"));
+  if (auto v = f.get("peers")) set(in.peers, read_address_list(cx, *v, kMaxPeers, "peers", true));
   if (auto v = f.require("addresses")) {
-    set(in.addresses, read_ipv4_list(cx, *v, 255, "addresses"));  // an advert's 8-bit count
+    set(in.addresses, read_address_list(cx, *v, 255, "addresses", false));  // an advert's 8-bit count
   }
+  if (auto v = f.get("garp")) parse_garp(cx, *v, in.garp);
   if (cx.error_count() != errors_before) return std::nullopt;
   return in;
+}
+
+// A floating address that serves no port is a gateway: the appliance answers ARP or ND for it
+// on its subnet, so it must lie on one and be nobody else's.
+void check_gateway(const Config& cfg, const IpAddress& a, const Origin& where, Context& cx) {
+  bool connected = false;
+  for (const Interface& ifc : cfg.interfaces) {
+    for (const Prefix& p : ifc.addresses) {
+      if (p.address == a) {
+        return cx.error(where, format_ip(a) + " is an address of interface " + ifc.name +
+                                   "; a floating address must be one of its own");
+      }
+      connected = connected || p.contains(a);
+    }
+  }
+  if (!connected) {
+    cx.error(where, format_ip(a) + " is no virtual service or snat pool address, nor on a " +
+                        "connected subnet (where it would be a gateway)");
+  }
+  for (const VirtualService& vs : cfg.virtual_services) {
+    for (const RealServer& rs : vs.real_servers) {
+      if (rs.address == a) return cx.error(where, format_ip(a) + " is a real server of " + vs.name);
+    }
+  }
 }
 
 }  // namespace
@@ -101,14 +140,7 @@ void validate_ha(const Config& cfg, Context& cx) {
       cx.error(at("vrid"), "vrid " + std::to_string(in.vrid) + " is used twice on " + in.interface);
     }
     for (const IpAddress& a : in.addresses) {
-      bool served = false;
-      for (const VirtualService& vs : cfg.virtual_services) {
-        for (const Listener& l : vs.listeners) served = served || l.address == a;
-        for (const IpAddress& pool : vs.snat_pool) served = served || pool == a;
-      }
-      if (!served) {
-        cx.error(at("addresses"), format_ip(a) + " is no virtual service or snat pool address");
-      }
+      if (!is_service_address(cfg, a)) check_gateway(cfg, a, at("addresses"), cx);
       if (!floating.insert(a).second) {
         cx.error(at("addresses"), format_ip(a) + " floats in two instances");
       }

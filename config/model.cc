@@ -1,8 +1,7 @@
 #include "config/model.h"
 
-#include <tuple>
-
 #include <algorithm>
+#include <tuple>
 
 namespace sluice::config {
 namespace {
@@ -73,6 +72,13 @@ bool same_keys(const std::optional<T>& a, const std::optional<T>& b) {
 }
 
 }  // namespace
+
+bool is_service_address(const Config& cfg, const IpAddress& a) {
+  return std::ranges::any_of(cfg.virtual_services, [&a](const VirtualService& vs) {
+    return std::ranges::any_of(vs.listeners, [&a](const Listener& l) { return l.address == a; }) ||
+           std::ranges::find(vs.snat_pool, a) != vs.snat_pool.end();
+  });
+}
 
 bool same_check(const std::optional<HealthCheck>& a, const std::optional<HealthCheck>& b) {
   return same_keys(a, b);

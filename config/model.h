@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/ip_address.h"
@@ -230,8 +231,19 @@ struct Control {
   ControlAccess group_access = ControlAccess::read;
 };
 
+// Gratuitous ARP and unsolicited neighbour advertisements on becoming master, as
+// keepalived's garp_master_* settings (and with its defaults).
+struct Garp {
+  uint32_t repeat = 5;       // announcements of each address per round
+  uint32_t interval_ms = 0;  // between two announcements of a round (0: back to back)
+  uint32_t delay_ms = 5000;  // a second round this long after the first (0: none)
+  uint32_t refresh_ms = 0;   // while master, a round this often (0: never)
+  bool operator==(const Garp&) const = default;
+};
+
 // One VRRP instance (RFC 5798): a virtual router on one data interface whose master owns a
-// set of floating addresses. IPv4 for now.
+// set of floating addresses. The election is IPv4 (adverts carry the IPv4 addresses); IPv6
+// floating addresses move with it, announced by unsolicited neighbour advertisements.
 struct HaInstance {
   std::string name;       // in logs and show ha
   std::string interface;  // an interfaces[].name: where adverts go and come from
@@ -242,9 +254,19 @@ struct HaInstance {
   uint32_t preempt_delay_ms = 0;
   // Unicast peers (clouds have no multicast); empty: multicast to 224.0.0.18.
   std::vector<IpAddress> peers;
-  // The floating addresses: service addresses and snat pool addresses that move together.
+  // The floating addresses that move together: service addresses, snat pool addresses and
+  // gateways (addresses on a connected subnet that serve no port, e.g. the nat real
+  // servers' default gateway).
   std::vector<IpAddress> addresses;
+  Garp garp;
   Origin origin;
+  // The same instance, whatever lines of the file it came from?
+  bool same_as(const HaInstance& o) const {
+    return std::tie(name, interface, vrid, priority, interval_cs, preempt, preempt_delay_ms,
+                    peers, addresses, garp) ==
+           std::tie(o.name, o.interface, o.vrid, o.priority, o.interval_cs, o.preempt,
+                    o.preempt_delay_ms, o.peers, o.addresses, o.garp);
+  }
 };
 
 struct Ha {
@@ -283,6 +305,10 @@ bool same_feedback(const std::optional<Feedback>& a, const std::optional<Feedbac
 // listens on every port and neither the check nor the server names one.
 std::optional<uint16_t> check_port(const VirtualService& vs, const RealServer& rs,
                                    const HealthCheck& check);
+
+// Is `a` the address of a virtual service's listener or in a service's snat pool? (A floating
+// address that is neither is a gateway: see ha.instances[].addresses.)
+bool is_service_address(const Config& cfg, const IpAddress& a);
 
 // "tcp", "udp" or "both", as the YAML spells them.
 const char* protocols_name(const std::vector<Protocol>& protocols);

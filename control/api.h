@@ -168,6 +168,15 @@ class ControlApi {
   void on_ha_command(std::function<Result<void>(const HaCommand&)> control) {
     ha_control_ = std::move(control);
   }
+  // An HA instance became master (owned) or left it: its floating addresses are answered and
+  // forwarded here, or left to the peer. One snapshot publication.
+  Result<void> set_floating(const std::vector<IpAddress>& addresses, bool owned) {
+    return appliance_.set_floating(addresses, owned);
+  }
+  // Gratuitous ARP / unsolicited NA for each address, on its subnet's interface.
+  void announce_addresses(const std::vector<IpAddress>& addresses) {
+    appliance_.announce(addresses);
+  }
 
  private:
   Result<void> change_server(const ServerRef& server, const Override& what, const char* kind);

@@ -72,17 +72,10 @@ std::optional<std::string> restart_only_change(const config::Config& running,
   if (running.control.socket != next.control.socket) return "control.socket";
   if (running.health.max_scripts != next.health.max_scripts) return "health.max_scripts";
   // VRRP instances are set up at start (sockets, timers) until reloading them is built.
-  const auto instances = [](const config::Config& c) {
-    std::vector<std::tuple<std::string, std::string, uint8_t, uint8_t, uint16_t, bool, uint32_t,
-                           std::vector<IpAddress>, std::vector<IpAddress>>>
-        out;
-    for (const config::HaInstance& i : c.ha.instances) {
-      out.emplace_back(i.name, i.interface, i.vrid, i.priority, i.interval_cs, i.preempt,
-                       i.preempt_delay_ms, i.peers, i.addresses);
-    }
-    return out;
-  };
-  if (instances(running) != instances(next)) return "ha";
+  if (!std::ranges::equal(running.ha.instances, next.ha.instances,
+                          [](const auto& a, const auto& b) { return a.same_as(b); })) {
+    return "ha";
+  }
   return std::nullopt;
 }
 
@@ -147,6 +140,10 @@ Result<std::unique_ptr<Appliance>> Appliance::start(config::Config cfg, Override
   kernel_routes(nullptr, a->cfg_);
   a->neighbours_ = std::make_unique<NeighbourCtl>(a->neighbour_slots_, a->cfg_.neighbours.timeout);
   a->publisher_ = std::make_unique<Publisher>(a->cfg_.workers.count);
+  // Every instance starts as backup: its addresses are the peer's until it is elected.
+  for (const config::HaInstance& in : a->cfg_.ha.instances) {
+    a->standby_.insert(in.addresses.begin(), in.addresses.end());
+  }
   if (Result<void> r = a->publish(a->cfg_); !r) return Error{r.error()};
   if (Result<void> r = a->start_workers(); !r) return Error{r.error()};
   a->start_flow_steering();
@@ -326,7 +323,7 @@ Result<void> Appliance::publish(const config::Config& cfg) {
                                [id](const dp::WorkerCtx* w) { return dp::holds_connections(*w, id); });
   };
   CompileResult r = compile(cfg, generation_ + 1, ids, overrides_, slot_for,
-                            {publisher_->current(), has_connections}, run_states_);
+                            {publisher_->current(), has_connections}, run_states_, standby_);
   if (!r) {
     neighbours_->retain(neighbour_slots_of(publisher_->current()));
     return Error{r.error()};
@@ -430,6 +427,29 @@ Result<Appliance::OverrideChange> Appliance::override_server(const ServerRef& ch
 const RunState* Appliance::run_state(const ServerKey& key) const {
   const auto it = run_states_.find(key);
   return it == run_states_.end() ? nullptr : &it->second;
+}
+
+Result<void> Appliance::set_floating(const std::vector<IpAddress>& addresses, bool owned) {
+  const std::set<IpAddress> before = standby_;
+  for (const IpAddress& a : addresses) {
+    if (owned) {
+      standby_.erase(a);
+    } else {
+      standby_.insert(a);
+    }
+  }
+  if (standby_ == before) return {};
+  Result<void> published = publish(cfg_);
+  if (!published) standby_ = before;
+  return published;
+}
+
+void Appliance::announce(const std::vector<IpAddress>& addresses) {
+  for (const IpAddress& a : addresses) {
+    // On its connected subnet; an address routed to the appliance has no neighbours to tell.
+    const std::optional<NextHop> way = route_to(cfg_, a);
+    if (way && way->address == a) exception_->send_announcement(way->interface, a);
+  }
 }
 
 Result<void> Appliance::set_run_states(const std::vector<std::pair<ServerKey, RunState>>& changes) {

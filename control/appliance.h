@@ -61,6 +61,12 @@ class Appliance {
   // Takes what health checks and agents found; publishes a snapshot when what the workers
   // see changes (one publication for the whole batch).
   Result<void> set_run_states(const std::vector<std::pair<ServerKey, RunState>>& changes);
+  // The HA instances' floating addresses: owned (master here: answered and forwarded) or
+  // standby (backup: the peer's). All start standby. Publishes when that changes.
+  Result<void> set_floating(const std::vector<IpAddress>& addresses, bool owned);
+  // Tells the addresses' subnets that they are here now: a gratuitous ARP or an unsolicited
+  // neighbour advertisement for each, from the port's MAC.
+  void announce(const std::vector<IpAddress>& addresses);
   const Overrides& overrides() const { return overrides_; }
   // nullptr when nothing was reported for that server.
   const RunState* run_state(const ServerKey& key) const;
@@ -97,6 +103,7 @@ class Appliance {
   control::ServerIds ids_;
   control::Overrides overrides_;
   control::RunStates run_states_;
+  std::set<IpAddress> standby_;  // floating addresses of instances not master here
   uint64_t generation_ = 0;
   std::set<uint16_t> awaiting_neighbours_;  // slots of servers published as not reachable yet
   std::vector<std::unique_ptr<dp::ConnTable>> tables_;

@@ -16,6 +16,27 @@ namespace {
 
 constexpr unsigned kBurst = 64;
 
+// An ARP request for `target` from `sender` at `ours`, broadcast. With sender == target it is
+// a gratuitous ARP (RFC 5227 3: the form that every stack updates its cache from).
+void write_arp_request(rte_ether_hdr* eth, const Mac& ours, uint32_t sender, uint32_t target) {
+  std::memset(eth->dst_addr.addr_bytes, 0xff, 6);
+  std::memcpy(eth->src_addr.addr_bytes, ours.bytes, 6);
+  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+  auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
+  arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+  arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+  arp->arp_hlen = 6;
+  arp->arp_plen = 4;
+  arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+  std::memcpy(arp->arp_data.arp_sha.addr_bytes, ours.bytes, 6);
+  arp->arp_data.arp_sip = rte_cpu_to_be_32(sender);
+  std::memset(arp->arp_data.arp_tha.addr_bytes, 0, 6);
+  arp->arp_data.arp_tip = rte_cpu_to_be_32(target);
+}
+
+constexpr uint16_t kArpLength = sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr);
+constexpr uint16_t kNdFrameLength = sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + dp::kNdLength;
+
 }  // namespace
 
 ExceptionPath::ExceptionPath(const std::vector<DataInterface>& interfaces,
@@ -112,39 +133,44 @@ uint32_t ExceptionPath::kernel_to_wire() {
   return moved;
 }
 
+rte_mbuf* ExceptionPath::frame(uint16_t length) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (m == nullptr || rte_pktmbuf_append(m, length) == nullptr) {
+    rte_pktmbuf_free(m);
+    ++dropped_;
+    return nullptr;
+  }
+  return m;
+}
+
 void ExceptionPath::send_neighbour_request(const config::Config& cfg, const control::NextHop& hop) {
   const IpAddress sender =
       control::own_address_towards(cfg.interfaces[hop.interface], hop.address);
-  constexpr uint16_t kLength =
-      sizeof(rte_ether_hdr) + std::max(sizeof(rte_arp_hdr), sizeof(rte_ipv6_hdr) + dp::kNdLength);
-  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-  auto* eth = m ? reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, kLength)) : nullptr;
-  if (eth == nullptr) {
-    rte_pktmbuf_free(m);
-    ++dropped_;
-    return;
-  }
   const Mac& ours = interfaces_[hop.interface].mac;
-  if (!hop.address.is_v4()) {
+  rte_mbuf* m = frame(hop.address.is_v4() ? kArpLength : kNdFrameLength);
+  if (m == nullptr) return;
+  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+  if (hop.address.is_v4()) {
+    write_arp_request(eth, ours, sender.to_v4(), hop.address.to_v4());
+  } else {
     dp::write_neighbour_solicitation(reinterpret_cast<uint8_t*>(eth), ours, sender.bytes.data(),
                                      hop.address.bytes.data());
-    return to_wire(m, hop.interface);
   }
-  rte_pktmbuf_trim(m, kLength - (sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr)));
-  std::memset(eth->dst_addr.addr_bytes, 0xff, 6);
-  std::memcpy(eth->src_addr.addr_bytes, ours.bytes, 6);
-  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-  auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
-  arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-  arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-  arp->arp_hlen = 6;
-  arp->arp_plen = 4;
-  arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-  std::memcpy(arp->arp_data.arp_sha.addr_bytes, ours.bytes, 6);
-  arp->arp_data.arp_sip = rte_cpu_to_be_32(sender.to_v4());
-  std::memset(arp->arp_data.arp_tha.addr_bytes, 0, 6);
-  arp->arp_data.arp_tip = rte_cpu_to_be_32(hop.address.to_v4());
   to_wire(m, hop.interface);
+}
+
+void ExceptionPath::send_announcement(uint8_t interface, const IpAddress& address) {
+  const Mac& ours = interfaces_[interface].mac;
+  rte_mbuf* m = frame(address.is_v4() ? kArpLength : kNdFrameLength);
+  if (m == nullptr) return;
+  auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+  if (address.is_v4()) {
+    write_arp_request(eth, ours, address.to_v4(), address.to_v4());
+  } else {
+    dp::write_unsolicited_advertisement(reinterpret_cast<uint8_t*>(eth), ours,
+                                        address.bytes.data());
+  }
+  to_wire(m, interface);
 }
 
 void ExceptionPath::to_wire(rte_mbuf* m, uint8_t interface) {

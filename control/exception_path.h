@@ -34,6 +34,9 @@ class ExceptionPath {
   // Asks "who has hop.address" from our address on that subnet: an ARP request for IPv4, a
   // neighbour solicitation for IPv6.
   void send_neighbour_request(const config::Config& cfg, const control::NextHop& hop);
+  // Tells the interface's subnet that `address` is at its port's MAC: a gratuitous ARP, or an
+  // unsolicited neighbour advertisement to all nodes (HA takeover).
+  void send_announcement(uint8_t interface, const IpAddress& address);
 
   uint64_t dropped() const { return dropped_; }  // ring or TAP full
 
@@ -44,6 +47,7 @@ class ExceptionPath {
   void learn_if_arp(rte_mbuf* m, uint64_t now_ms);
   void learn_if_nd(rte_mbuf* m, uint64_t now_ms);
   void to_wire(rte_mbuf* m, uint8_t interface);  // through worker 0
+  rte_mbuf* frame(uint16_t length);  // a packet of `length` bytes to fill, or null (counted)
 
   const std::vector<DataInterface>& interfaces_;
   std::vector<KernelRings> from_workers_;

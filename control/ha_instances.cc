@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "common/ip_text.h"
+#include "control/announcer.h"
 #include "control/ha/vrrp_packet.h"
 
 namespace sluice::control {
@@ -77,8 +78,10 @@ struct HaInstances::Instance {
   int64_t since = 0;
   uint64_t sent = 0, received = 0;
   std::array<uint64_t, kDropReasons> drops{};
+  std::vector<IpAddress> advertised;  // the IPv4 addresses: adverts carry their family only
+  Announcer announcer;
 
-  Instance(const config::HaInstance& c, const IpAddress& own)
+  Instance(const config::HaInstance& c, const IpAddress& own, EventLoop& loop, ControlApi& api)
       : config(c),
         source(own),
         vrrp({.vrid = c.vrid,
@@ -86,7 +89,11 @@ struct HaInstances::Instance {
               .interval_cs = c.interval_cs,
               .preempt = c.preempt,
               .preempt_delay_ms = c.preempt_delay_ms,
-              .address = own}) {}
+              .address = own}),
+        announcer(loop, c.garp, [&api, this] { api.announce_addresses(config.addresses); }) {
+    std::ranges::copy_if(c.addresses, std::back_inserter(advertised),
+                         [](const IpAddress& a) { return a.is_v4(); });
+  }
 };
 
 HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config& cfg)
@@ -103,7 +110,7 @@ HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config&
         break;
       }
     }
-    auto in = std::make_unique<Instance>(c, own);
+    auto in = std::make_unique<Instance>(c, own, loop_, api_);
     const unsigned ifindex = if_nametoindex(ifc->tap.c_str());
     in->fd = ifindex == 0 ? -1 : open_vrrp_socket(ifc->tap, ifindex);
     if (in->fd < 0) {
@@ -160,6 +167,9 @@ void HaInstances::act(Instance& in, const ha::VrrpActions& a) {
     api_.announce({.kind = "ha", .service = in.config.name, .server = "",
                    .from = in.since == 0 ? "" : ha::to_string(in.shown), .to = ha::to_string(to),
                    .reason = a.why});
+    if (to == ha::VrrpState::master || in.shown == ha::VrrpState::master) {
+      move_addresses(in, to == ha::VrrpState::master);
+    }
     in.shown = to;
     in.last_change = a.why;
     in.since = static_cast<int64_t>(std::time(nullptr));
@@ -172,8 +182,22 @@ void HaInstances::act(Instance& in, const ha::VrrpActions& a) {
   arm(in);
 }
 
+// Master: the addresses are answered and forwarded here from now on, then announced. Leaving
+// master: they are the peer's again (the new master announces them).
+void HaInstances::move_addresses(Instance& in, bool here) {
+  if (Result<void> r = api_.set_floating(in.config.addresses, here); !r) {
+    RTE_LOG(ERR, USER1, "sluiced: ha instance %s: floating addresses not %s: %s\n",
+            in.config.name.c_str(), here ? "taken" : "released", r.error().c_str());
+  }
+  if (here) {
+    in.announcer.start();
+  } else {
+    in.announcer.stop();
+  }
+}
+
 void HaInstances::send(Instance& in, uint8_t priority) {
-  const ha::Advert advert{in.config.vrid, priority, in.config.interval_cs, in.config.addresses};
+  const ha::Advert advert{in.config.vrid, priority, in.config.interval_cs, in.advertised};
   std::vector<IpAddress> to = in.config.peers;
   if (to.empty()) to.push_back(IpAddress::v4(kVrrpGroup));
   for (const IpAddress& peer : to) {

@@ -6,8 +6,9 @@
 // the control API. Stopping sluiced cleanly sends priority 0 from every master, so the peer
 // takes over at once.
 //
-// Not yet: the floating addresses do not follow the state (the data plane answers for every
-// VIP), nor connection sync, tracking, the operator's commands or the cloud mode (issue 9).
+// The floating addresses follow the state: a master's are answered and forwarded here and
+// announced (control/announcer.h); every other state leaves them to the peer.
+// Not yet: connection sync, tracking and the cloud mode (issue 9).
 // Thread safety: the event loop's thread only.
 #pragma once
 
@@ -42,6 +43,7 @@ class HaInstances {
  private:
   struct Instance;
   void act(Instance& in, const ha::VrrpActions& actions);
+  void move_addresses(Instance& in, bool here);
   void send(Instance& in, uint8_t priority);
   void receive(Instance& in);
   void arm(Instance& in);

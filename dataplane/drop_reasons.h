@@ -23,6 +23,7 @@ namespace sluice::dp {
   _(bad_ipv6_length, "IPv6 payload length larger than the frame")                          \
   _(ipv6_extension, "IPv6 extension header or fragment to a virtual service address")      \
   _(martian_source, "TCP/UDP from loopback, multicast, reserved or its own destination")   \
+  _(standby_address, "to a floating address whose VRRP instance is not master here")      \
   _(truncated_l4, "TCP or UDP header cut short")                                           \
   _(bad_udp_length, "UDP length below 8 or beyond the IP payload")                         \
   _(bad_neighbour_solicitation, "solicitation for a VIP: bad options, or a MAC from ::")   \

@@ -63,15 +63,17 @@ inline void solicited_node(const uint8_t* target, uint8_t* address, uint8_t* mac
   std::memcpy(mac, multicast, 6);
 }
 
-// Writes a neighbour solicitation for `target` from `source`/`our_mac` into `frame`, which
-// must hold 14 + 40 + 32 bytes. Returns the frame's length.
-inline uint16_t write_neighbour_solicitation(uint8_t* frame, const Mac& our_mac,
-                                             const uint8_t* source, const uint8_t* target) {
+// Writes a neighbour message of `type` about `target` into `frame` (14 + 40 + 32 bytes): from
+// `source` at our_mac to `dst` at dst_mac, with `flags` and one link-layer option of
+// `option_type` giving our_mac. Returns the frame's length.
+inline uint16_t write_nd_message(uint8_t* frame, const Mac& our_mac, const uint8_t* source,
+                                 const uint8_t* dst_mac, const uint8_t* dst, uint8_t type,
+                                 uint8_t flags, const uint8_t* target, uint8_t option_type) {
   auto* eth = reinterpret_cast<rte_ether_hdr*>(frame);
   auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
   auto* nd = reinterpret_cast<NdMessage*>(ip + 1);
   auto* option = reinterpret_cast<NdLinkOption*>(nd + 1);
-  solicited_node(target, ip->dst_addr, eth->dst_addr.addr_bytes);
+  std::memcpy(eth->dst_addr.addr_bytes, dst_mac, 6);
   std::memcpy(eth->src_addr.addr_bytes, our_mac.bytes, 6);
   eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
   ip->vtc_flow = RTE_BE32(6u << 28);
@@ -79,12 +81,40 @@ inline uint16_t write_neighbour_solicitation(uint8_t* frame, const Mac& our_mac,
   ip->proto = IPPROTO_ICMPV6;
   ip->hop_limits = kNdHopLimit;
   std::memcpy(ip->src_addr, source, 16);
-  *nd = NdMessage{kIcmp6NeighbourSolicitation, 0, 0, 0, {}, {}};
+  std::memcpy(ip->dst_addr, dst, 16);
+  *nd = NdMessage{type, 0, 0, flags, {}, {}};
   std::memcpy(nd->target, target, 16);
-  *option = NdLinkOption{kNdSourceLinkAddress, 1, {}};
+  *option = NdLinkOption{option_type, 1, {}};
   std::memcpy(option->mac, our_mac.bytes, 6);
   nd->checksum = icmp6_checksum(*ip, nd, kNdLength);
   return sizeof(rte_ether_hdr) + sizeof(rte_ipv6_hdr) + kNdLength;
+}
+
+// A neighbour solicitation for `target` from `source`, to its solicited-node group.
+inline uint16_t write_neighbour_solicitation(uint8_t* frame, const Mac& our_mac,
+                                             const uint8_t* source, const uint8_t* target) {
+  uint8_t group[16], group_mac[6];
+  solicited_node(target, group, group_mac);
+  return write_nd_message(frame, our_mac, source, group_mac, group, kIcmp6NeighbourSolicitation,
+                          0, target, kNdSourceLinkAddress);
+}
+
+inline constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+inline constexpr uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
+inline constexpr uint8_t kNaSolicited = 0x40;  // NdMessage::flags of an advertisement
+inline constexpr uint8_t kNaOverride = 0x20;
+
+// The advertisement of `target` at our_mac, from `target` to dst (and dst_mac), with `flags`.
+inline uint16_t write_advertisement(uint8_t* frame, const Mac& our_mac, const uint8_t* target,
+                                    const uint8_t* dst_mac, const uint8_t* dst, uint8_t flags) {
+  return write_nd_message(frame, our_mac, target, dst_mac, dst, kIcmp6NeighbourAdvertisement,
+                          flags, target, kNdTargetLinkAddress);
+}
+
+// An unsolicited advertisement (RFC 4861 7.2.6) to all nodes: `target` is at our_mac now.
+inline uint16_t write_unsolicited_advertisement(uint8_t* frame, const Mac& our_mac,
+                                                const uint8_t* target) {
+  return write_advertisement(frame, our_mac, target, kAllNodesMac, kAllNodes, kNaOverride);
 }
 
 // Turns a neighbour solicitation (checked by the caller: hop limit 255, code 0, checksum,
@@ -103,26 +133,17 @@ inline bool answer_neighbour_solicitation(rte_mbuf* m, const Mac& our_mac) {
   } else if (rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_pkt_len(m) - length)) != 0) {
     return false;
   }
-  static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-  static constexpr uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
   // Duplicate address detection asks from "::": the answer goes to all nodes, unsolicited.
   const bool from_unspecified = is_unspecified(ip->src_addr);
-  std::memcpy(eth->dst_addr.addr_bytes, from_unspecified ? kAllNodesMac : eth->src_addr.addr_bytes,
-              6);
-  std::memcpy(eth->src_addr.addr_bytes, our_mac.bytes, 6);
-  std::memcpy(ip->dst_addr, from_unspecified ? kAllNodes : ip->src_addr, 16);
-  std::memcpy(ip->src_addr, nd->target, 16);
-  ip->payload_len = rte_cpu_to_be_16(kNdLength);
-  ip->hop_limits = kNdHopLimit;
-  nd->type = kIcmp6NeighbourAdvertisement;
-  nd->code = 0;
-  nd->flags = from_unspecified ? 0x20 : 0x60;  // (solicited +) override
-  std::memset(nd->reserved, 0, 3);
-  auto* option = reinterpret_cast<NdLinkOption*>(nd + 1);
-  *option = NdLinkOption{kNdTargetLinkAddress, 1, {}};
-  std::memcpy(option->mac, our_mac.bytes, 6);
-  nd->checksum = 0;
-  nd->checksum = icmp6_checksum(*ip, nd, kNdLength);
+  uint8_t asker_mac[6], asker[16];
+  std::memcpy(asker_mac, eth->src_addr.addr_bytes, 6);
+  std::memcpy(asker, ip->src_addr, 16);
+  uint8_t target[16];
+  std::memcpy(target, nd->target, 16);
+  write_advertisement(reinterpret_cast<uint8_t*>(eth), our_mac, target,
+                      from_unspecified ? kAllNodesMac : asker_mac,
+                      from_unspecified ? kAllNodes : asker,
+                      from_unspecified ? kNaOverride : kNaSolicited | kNaOverride);
   return true;
 }
 

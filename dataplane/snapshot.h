@@ -112,6 +112,10 @@ struct Snapshot {
   std::vector<ConnTimeouts> timeouts_by_id;
   // Workers report connections created and closed to the control thread (for HA sync).
   bool connection_events = false;
+  // Some floating address is standby here (vips or vips6 hold AddressKind::standby): parse
+  // then looks up each TCP/UDP destination's kind. Off (no HA, or master of every instance),
+  // the check costs one predictable branch.
+  bool has_standby = false;
 
   const ConnTimeouts& timeouts_of(uint32_t id) const { return timeouts_by_id[id]; }
 };

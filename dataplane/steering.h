@@ -48,7 +48,9 @@ uint16_t owner_of(const Snapshot& snap, const typename F::Key& key, uint16_t sel
       return owner_of_port(rte_be_to_cpu_16(key.src_port), workers);
     }
     case AddressKind::none:
-    case AddressKind::nat_server: break;
+    case AddressKind::nat_server:
+    case AddressKind::gateway:
+    case AddressKind::standby: break;
   }
   if (vips.kind_of(F::vip_form(key.src_ip)) != AddressKind::nat_server) return self;
   return owner_of_port(rte_be_to_cpu_16(key.dst_port), workers);  // a nat reply, to the client

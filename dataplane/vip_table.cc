@@ -1,5 +1,6 @@
 #include "dataplane/vip_table.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace sluice::dp {
@@ -41,21 +42,26 @@ void BasicVipTable<Addr>::seal() {
   mask_ = size - 1;
   address_slots_.assign(size, AddressSlot{});
   address_mask_ = mask_;
-  // Validation keeps snat addresses apart from service addresses; a service claims its
-  // address last so that it would win if they ever met, and an address of ours wins over a
-  // nat server's (a server that is also a pool address would be a configuration error).
-  for (const AddressSlot& a : pending_addresses_) {
-    if (a.kind == AddressKind::nat_server) insert_address(a.address, a.kind);
-  }
-  for (const AddressSlot& a : pending_addresses_) {
-    if (a.kind != AddressKind::nat_server) insert_address(a.address, a.kind);
-  }
   for (const auto& [key, vip_index] : pending_) {
     uint32_t i = hash(key) & mask_;
     while (slots_[i].key.protocol != 0xff) i = (i + 1) & mask_;
     slots_[i] = {key, vip_index};
-    insert_address(key.address, AddressKind::service);
+    pending_addresses_.push_back({key.address, AddressKind::service});
   }
+  // An address given several kinds keeps the one that ranks last. Validation keeps pool,
+  // gateway and service addresses apart, but a service would win if they ever met; an address
+  // of ours wins over a nat server's (a server that is also a pool address would be a
+  // configuration error); standby wins over all: the address is the peer's while backup.
+  const auto rank = [](AddressKind kind) {
+    switch (kind) {
+      case AddressKind::nat_server: return 0;
+      case AddressKind::service: return 2;
+      case AddressKind::standby: return 3;
+      default: return 1;
+    }
+  };
+  std::ranges::stable_sort(pending_addresses_, {}, [&](const AddressSlot& a) { return rank(a.kind); });
+  for (const AddressSlot& a : pending_addresses_) insert_address(a.address, a.kind);
   pending_addresses_ = {};
   pending_ = {};  // frees its memory, which clear() keeps
 }

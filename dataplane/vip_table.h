@@ -19,7 +19,11 @@ namespace sluice::dp {
 
 // What an address is to the appliance, as far as virtual services go. A nat server's is not
 // ours: it is known so that a worker can tell a nat reply (from it) from junk (steering.h).
-enum class AddressKind : uint8_t { none, service, snat_pool, nat_server };
+// A gateway is a floating address of an HA instance that serves no port (the nat real
+// servers' default gateway, seeds' "Floating IPs"): answered like a pool address. standby:
+// a floating address of any kind whose VRRP instance is backup here: the peer answers for
+// it, and nothing addressed to it is forwarded (parse drops it, ARP/ND go to the kernel).
+enum class AddressKind : uint8_t { none, service, snat_pool, nat_server, gateway, standby };
 
 // Addr: uint32_t (IPv4, host byte order) or Ip6 (network order); one table per family.
 template <class Addr>
@@ -44,6 +48,15 @@ class BasicVipTable {
   void insert_nat_server(const Addr& address) {
     pending_addresses_.push_back({address, AddressKind::nat_server});
   }
+  // A floating address that serves no port (see AddressKind::gateway).
+  void insert_gateway_address(const Addr& address) {
+    pending_addresses_.push_back({address, AddressKind::gateway});
+  }
+  // An address of ours (inserted before or after) whose HA instance is backup here: its kind
+  // becomes standby, whatever it was.
+  void insert_standby(const Addr& address) {
+    pending_addresses_.push_back({address, AddressKind::standby});
+  }
   // Call once after the last insert: sizes and fills the probe arrays.
   void seal();
 
@@ -64,7 +77,8 @@ class BasicVipTable {
   // Any address the appliance answers ARP for on behalf of virtual services.
   bool is_vip_address(const Addr& address) const {
     const AddressKind kind = kind_of(address);
-    return kind == AddressKind::service || kind == AddressKind::snat_pool;
+    return kind == AddressKind::service || kind == AddressKind::snat_pool ||
+           kind == AddressKind::gateway;
   }
 
  private:
@@ -124,7 +138,7 @@ class BasicVipTable {
 
   std::unordered_map<Key, uint32_t, KeyHash> pending_;  // key -> vip_index, until seal()
   std::vector<Slot> slots_;
-  std::vector<AddressSlot> pending_addresses_;  // snat pool and nat server addresses
+  std::vector<AddressSlot> pending_addresses_;  // all but service addresses
   std::vector<AddressSlot> address_slots_;
   uint32_t mask_ = 0;
   uint32_t address_mask_ = 0;

@@ -257,6 +257,32 @@ void add_nat_servers(const VirtualService& vs, dp::Snapshot& snap) {
   if (vs.fallback) add(*vs.fallback);
 }
 
+// The HA instances' floating addresses: those that serve no port are gateways (answered like
+// pool addresses); those of instances that are backup here are standby, whatever they are.
+template <class Insert>
+void for_each_address(const IpAddress& a, dp::Snapshot& snap, Insert insert) {
+  if (a.is_v4()) {
+    insert(snap.vips, a.to_v4());
+  } else {
+    insert(snap.vips6, dp::wire_v6(a));
+  }
+}
+
+void add_floating(const Config& cfg, const std::set<IpAddress>& standby, dp::Snapshot& snap) {
+  for (const HaInstance& in : cfg.ha.instances) {
+    for (const IpAddress& a : in.addresses) {
+      if (is_service_address(cfg, a)) continue;
+      for_each_address(a, snap, [](auto& vips, const auto& address) {
+        vips.insert_gateway_address(address);
+      });
+    }
+  }
+  for (const IpAddress& a : standby) {
+    for_each_address(a, snap, [](auto& vips, const auto& address) { vips.insert_standby(address); });
+  }
+  snap.has_standby = !standby.empty();
+}
+
 // The way to servers that left the configuration stays in the fate table while they have
 // connections, as IPVS keeps forwarding a removed destination's connections, unless their
 // service said `on_remove: cut`; a halted server's connections were cut already. Kept ids stay
@@ -304,7 +330,8 @@ health::Effective effective(const RealServer& rs, const Override& by_operator,
 
 CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
                       const Overrides& overrides, const NeighbourSlotFor& neighbour_slot,
-                      const Previous& previous, const RunStates& run_states) {
+                      const Previous& previous, const RunStates& run_states,
+                      const std::set<IpAddress>& standby) {
   auto snap = std::make_unique<dp::Snapshot>();
   snap->generation = generation;
   snap->timeouts = conn_timeouts(cfg.connections.timeouts);
@@ -360,6 +387,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
     insert_listeners(*snap, vs, static_cast<uint32_t>(v));
   }
   keep_removed(*snap, previous);
+  add_floating(cfg, standby, *snap);
   snap->vips.seal();
   snap->vips6.seal();
   return snap;

@@ -109,10 +109,12 @@ struct Previous {
 };
 
 // `ids` is updated even when compiling fails: callers that must not see a failed attempt
-// pass a copy and keep it only on success.
+// pass a copy and keep it only on success. `standby`: the floating addresses of the HA
+// instances that are not master here (nothing to them is answered or forwarded).
 CompileResult compile(const config::Config& cfg, uint64_t generation, ServerIds& ids,
                       const Overrides& overrides, const NeighbourSlotFor& neighbour_slot,
-                      const Previous& previous = {}, const RunStates& run_states = {});
+                      const Previous& previous = {}, const RunStates& run_states = {},
+                      const std::set<IpAddress>& standby = {});
 
 // A real server's state and weight as the workers get them: the file's, the operator's
 // override on top, combined with what its health check and agent found.

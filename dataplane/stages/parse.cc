@@ -23,6 +23,13 @@ struct Outcome {
 
 constexpr Outcome dropped(Drop why) { return {Stage::drop, why}; }
 
+// Is `dst` a floating address whose instance is backup here? Nothing to it is forwarded.
+// Only looked up while some address is standby (snapshot.h: has_standby).
+template <class Table, class Addr>
+bool standby(const Snapshot& snap, const Table& vips, const Addr& dst) {
+  return snap.has_standby && vips.kind_of(dst) == AddressKind::standby;
+}
+
 // TCP and UDP headers of either family: their ports into `key`, TCP's flags into meta.
 // `l4_length` is what the IP header says follows it, `l4_room` what of it the first segment
 // holds.
@@ -72,6 +79,7 @@ Outcome parse_icmp(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, uint32_t
     return {Stage::kernel};
   }
   if (rte_raw_cksum(icmp, length) != 0xffff) return dropped(Drop::bad_icmp_checksum);
+  if (standby(snap, snap.vips, rte_be_to_cpu_32(dst))) return dropped(Drop::standby_address);
   meta.quoted_offset = quoted.ip_offset;
   meta.workers_asked = 0;
   meta.key = connection_key_of(quoted.key);
@@ -153,6 +161,9 @@ Outcome parse_ipv4(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   meta.quoted_offset = 0;
   if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) {
     if (martian_source(ip->src_addr, ip->dst_addr)) return dropped(Drop::martian_source);
+    if (standby(snap, snap.vips, rte_be_to_cpu_32(ip->dst_addr))) {
+      return dropped(Drop::standby_address);
+    }
     return parse_ports(m, l4, total - ihl, l4_room, meta.key, meta, Stage::lb);
   }
   if (ip->next_proto_id == IPPROTO_ICMP) {
@@ -169,9 +180,12 @@ Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const r
                     uint32_t length, uint32_t room) {
   const uint32_t l4 = sizeof(rte_ether_hdr) + sizeof(ip);
   const auto* icmp = rte_pktmbuf_mtod_offset(m, const uint8_t*, l4);
+  Ip6 dst;
+  std::memcpy(dst.bytes, ip.dst_addr, 16);
   QuotedPacket6 quoted;
   if (room == length && quoted_packet_of6(icmp, length, static_cast<uint16_t>(l4), quoted)) {
     if (icmp6_checksum(ip, icmp, length) != 0) return dropped(Drop::bad_icmp_checksum);
+    if (standby(snap, snap.vips6, dst)) return dropped(Drop::standby_address);
     meta.l3_offset = sizeof(rte_ether_hdr);
     meta.l4_offset = static_cast<uint16_t>(l4);
     meta.quoted_offset = quoted.ip_offset;
@@ -180,8 +194,6 @@ Outcome parse_icmp6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta, const r
     meta.tcp_flags = 0;
     return {Stage::lb6};
   }
-  Ip6 dst;
-  std::memcpy(dst.bytes, ip.dst_addr, 16);
   if (room == length && length >= 8 && icmp[0] == kIcmp6EchoRequest && icmp[1] == 0 &&
       snap.vips6.is_vip_address(dst)) {
     if (icmp6_checksum(ip, icmp, length) != 0) return dropped(Drop::bad_icmp_checksum);
@@ -237,6 +249,7 @@ Outcome parse_ipv6(const Snapshot& snap, rte_mbuf* m, PacketMeta& meta) {
   meta.key6.protocol = ip->proto;
   meta.quoted_offset = 0;
   if (martian_source(meta.key6.src_ip, dst)) return dropped(Drop::martian_source);
+  if (standby(snap, snap.vips6, dst)) return dropped(Drop::standby_address);
   return parse_ports(m, l4, payload, l4_room, meta.key6, meta, Stage::lb6);
 }
 

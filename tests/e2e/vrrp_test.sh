@@ -3,14 +3,17 @@
 # keepalived runs in a namespace of its own (sl-peer, 198.18.0.5) with VRID 51, the same
 # floating address (198.18.0.15, on its lo) and a notify script that records its states;
 # sluice's instance `front` has VRID 51 and priority 100, 200 ms adverts.
-#   - keepalived at priority 200 is master, sluice backup and names it as master
+#   - keepalived at priority 200 is master, sluice backup and names it as master; sluice
+#     leaves the floating address alone (no ARP answer from it)
 #   - keepalived stops (it sends priority 0): sluice is master within a second; its adverts
-#     decode in tshark as VRRPv3 with a good checksum and no expert warnings
-#   - keepalived comes back at 200: it preempts, sluice steps down
+#     decode in tshark as VRRPv3 with a good checksum and no expert warnings; it announces
+#     the floating address by gratuitous ARP (3 at once, 3 more a second later: its `garp`)
+#     and answers ARP for it
+#   - keepalived comes back at 200: it preempts, sluice steps down and goes silent again
 #   - keepalived comes back at 50 instead: sluice stays master, keepalived says BACKUP
 #   - sluicectl ha maintenance on / off, ha failover: keepalived takes over, sluice takes back
 #   - sluice stops cleanly (priority 0): keepalived is master within a second
-# Not yet tested here (issue 9 goes on): floating addresses following the state, sync.
+# Not yet tested here (issue 9 goes on): sync.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -79,12 +82,19 @@ cat >>"$config" <<EOF
 
 ha:
   instances:
-    - { name: front, interface: front, vrid: 51, priority: 100, interval: 0.2, addresses: [$FLOAT] }
+    - { name: front, interface: front, vrid: 51, priority: 100, interval: 0.2, addresses: [$FLOAT],
+        garp: { repeat: 3, delay: 1 } }
 EOF
 
 ha_field() { ctl_json show ha | jq -r --arg f "$1" '.[0][$f]'; }
 ha_is() { [ "$(ha_field state)" = "$1" ]; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+# The MAC the client's kernel resolves ADDRESS to now ("" when nobody answers its ARP).
+resolved_mac() {
+  in_client ip neigh flush to "$1" dev eth0
+  in_client ping -c1 -W1 "$1" >/dev/null 2>&1 || true
+  in_client ip neigh show to "$1" dev eth0 | awk '$2 == "lladdr" {print $3}'
+}
 
 # ---------------------------------------------------------------- keepalived master
 step "keepalived (priority 200) and sluice (100)"
@@ -98,12 +108,16 @@ wait_until 5 "three adverts heard" bash -c "[ \"\$($SLUICECTL --socket $SOCKET -
 check_ge "sluice hears keepalived's adverts" "$(ha_field adverts_received)" 3
 check_eq "none of them refused" 0 "$(ctl_json show ha | jq '[.[0].drops[]] | add')"
 check_eq "keepalived stays master" MASTER "$(tail -n1 "$STATES")"
+check_eq "nobody answers ARP for $FLOAT: sluice, backup, leaves it to the master" "" "$(resolved_mac "$FLOAT")"
 
 # ---------------------------------------------------------------- keepalived stops
 step "keepalived stops (priority 0): sluice takes over"
 tcpdump_file=$E2E_TMP/vrrp.pcap
 ip netns exec "$PEER_NS" timeout 10 tcpdump -i eth0 -U -w "$tcpdump_file" ip proto 112 2>/dev/null &
 dump_pid=$!
+garp_file=$E2E_TMP/garp.pcap
+in_client timeout 10 tcpdump -i eth0 -U -w "$garp_file" arp 2>/dev/null &
+garp_pid=$!
 sleep 1
 t0=$(date +%s%N)
 kill -TERM "$KEEPALIVED_PID"
@@ -123,12 +137,18 @@ check_eq "tshark decodes them as VRRPv3, VRID 51, priority 100, $FLOAT" "$(print
 check_eq "with no expert warning (checksum, length)" 0 \
   "$(tshark -r "$tcpdump_file" -Y 'vrrp && ip.src == 198.18.0.1 && _ws.expert' 2>/dev/null | wc -l)"
 check_eq "their TTL is 255" 255 "$(tshark -r "$tcpdump_file" -Y 'vrrp && ip.src == 198.18.0.1' -T fields -e ip.ttl 2>/dev/null | sort -u)"
+kill "$garp_pid" 2>/dev/null || true
+wait "$garp_pid" 2>/dev/null || true
+check_eq "sluice announced $FLOAT by 2 rounds of 3 gratuitous ARPs" 6 \
+  "$(tshark -r "$garp_file" -Y "arp.isgratuitous && arp.src.proto_ipv4 == $FLOAT && eth.src == ${MAC[lb0]}" 2>/dev/null | wc -l)"
+check_eq "the client resolves $FLOAT to sluice's port" "${MAC[lb0]}" "$(resolved_mac "$FLOAT")"
 
 # ---------------------------------------------------------------- keepalived returns higher
 step "keepalived returns at 200: it preempts"
 start_keepalived 200
 wait_until 10 "sluice backup" ha_is backup || true
 check_eq "sluice stepped down" backup "$(ha_field state)"
+check_eq "and leaves $FLOAT to keepalived (no ARP answer)" "" "$(resolved_mac "$FLOAT")"
 wait_until 5 "keepalived master" keepalived_says MASTER || true
 check_eq "keepalived is master" MASTER "$(tail -n1 "$STATES")"
 stop_keepalived

@@ -136,10 +136,16 @@ void PipelineHarness::publish() {
                        [id](const auto& w) { return dp::holds_connections(*w, id); });
   };
   control::CompileResult r = control::compile(cfg_, ++generation_, ids_, overrides_, slot_for,
-                                              {published_.load(), has_connections});
+                                              {published_.load(), has_connections}, {},
+                                              standby_);
   if (!r) throw std::runtime_error(r.error());
   published_.store(r.value().get());
   snapshots_.push_back(std::move(r).value());
+}
+
+void PipelineHarness::set_standby(std::set<IpAddress> standby) {
+  standby_ = std::move(standby);
+  publish();
 }
 
 void PipelineHarness::reload(const std::string& yaml) {

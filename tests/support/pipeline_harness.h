@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,8 @@ class PipelineHarness {
   void reload(const std::string& yaml);
   void set_override(const std::string& vip, uint16_t vip_port, const std::string& rip,
                     uint16_t rip_port, control::Override o);
+  // Publishes with these floating addresses standby (their HA instance backup here).
+  void set_standby(std::set<IpAddress> standby);
   // Runs one burst on a worker and returns what came out of all of them.
   std::unique_ptr<Outputs> run(std::vector<rte_mbuf*> in, uint16_t on_worker = 0);
   std::unique_ptr<Outputs> run_one(rte_mbuf* m, uint16_t on_worker = 0) {
@@ -118,6 +121,7 @@ class PipelineHarness {
   config::Config cfg_;
   control::ServerIds ids_;
   control::Overrides overrides_;
+  std::set<IpAddress> standby_;
   uint64_t generation_ = 0;
   uint32_t now_ = 1;
   dp::NeighbourSlots slots_;

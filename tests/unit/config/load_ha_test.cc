@@ -38,18 +38,32 @@ TEST(LoadHa, DefaultsAreKeepalivedsAndNoSectionIsNoInstance) {
   EXPECT_EQ(in.interval_cs, 100);
   EXPECT_TRUE(in.preempt);
   EXPECT_TRUE(in.peers.empty());
+  EXPECT_EQ(in.garp, Garp{});
+  EXPECT_EQ(in.garp.repeat, 5u);  // keepalived's garp_master_repeat
+  EXPECT_EQ(in.garp.delay_ms, 5000u);
+}
+
+TEST(LoadHa, GarpTimingAndGatewayAddressesAreRead) {
+  const HaInstance in = load_valid(with_ha(
+      "ha:\n  instances:\n    - { name: a, interface: front, vrid: 1,\n"
+      "        addresses: [198.18.0.10, 198.18.1.254],\n"
+      "        garp: { repeat: 3, interval: 0.05, delay: 0, refresh: 60 } }\n")).ha.instances.at(0);
+  EXPECT_EQ(in.addresses, (std::vector{ip("198.18.0.10"), ip("198.18.1.254")}));
+  EXPECT_EQ(in.garp, (Garp{.repeat = 3, .interval_ms = 50, .delay_ms = 0, .refresh_ms = 60000}));
 }
 
 TEST(LoadHa, BadValuesAreNamed) {
   const Lines errors = errors_of(with_ha(
       "ha:\n  instances:\n"
       "    - { name: a, interface: front, vrid: 0, priority: 256, interval: 0.005,\n"
-      "        addresses: [\"2001:db8::1\"] }\n"));
-  ASSERT_EQ(errors.size(), 4u);
+      "        peers: [\"2001:db8::1\"], addresses: [198.18.0.10], garp: { repeat: 0, colour: red } }\n"));
+  ASSERT_EQ(errors.size(), 6u);
   EXPECT_NE(errors[0].find("instances[0].vrid: out of range: 0 (expected 1..255)"), std::string::npos) << errors[0];
   EXPECT_NE(errors[1].find("priority: out of range: 256"), std::string::npos) << errors[1];
   EXPECT_NE(errors[2].find("interval: out of range: 0.005"), std::string::npos) << errors[2];
-  EXPECT_NE(errors[3].find("must be IPv4 addresses"), std::string::npos) << errors[3];
+  EXPECT_NE(errors[3].find("peers must be IPv4 addresses"), std::string::npos) << errors[3];
+  EXPECT_NE(errors[4].find("garp.repeat: out of range: 0 (expected 1..100)"), std::string::npos) << errors[4];
+  EXPECT_NE(errors[5].find("garp: unknown key 'colour'"), std::string::npos) << errors[5];
   const Lines cs = errors_of(with_ha("ha:\n  instances:\n    - { name: a, interface: front, vrid: 1, "
                                      "interval: 0.125, addresses: [198.18.0.10] }\n"));
   ASSERT_EQ(cs.size(), 1u);
@@ -59,15 +73,24 @@ TEST(LoadHa, BadValuesAreNamed) {
 TEST(LoadHa, WhatNeedsTheWholeFileIsChecked) {
   const Lines errors = errors_of(with_ha(
       "ha:\n  instances:\n"
-      "    - { name: a, interface: nowhere, vrid: 1, addresses: [198.18.0.99] }\n"
+      "    - { name: a, interface: nowhere, vrid: 1, addresses: [198.18.9.99] }\n"
       "    - { name: a, interface: front, vrid: 2, addresses: [198.18.0.10] }\n"
       "    - { name: b, interface: front, vrid: 2, addresses: [198.18.0.10] }\n"));
   ASSERT_EQ(errors.size(), 5u);
   EXPECT_NE(errors[0].find("no interface named nowhere"), std::string::npos) << errors[0];
-  EXPECT_NE(errors[1].find("198.18.0.99 is no virtual service or snat pool address"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[1].find("198.18.9.99 is no virtual service or snat pool address, nor on a connected subnet"), std::string::npos) << errors[1];
   EXPECT_NE(errors[2].find("instance name a is used twice"), std::string::npos) << errors[2];
   EXPECT_NE(errors[3].find("vrid 2 is used twice on front"), std::string::npos) << errors[3];
   EXPECT_NE(errors[4].find("198.18.0.10 floats in two instances"), std::string::npos) << errors[4];
+}
+
+TEST(LoadHa, AGatewayMustBeAnAddressOfItsOwnOnAConnectedSubnet) {
+  const Lines errors = errors_of(with_ha(
+      "ha:\n  instances:\n"
+      "    - { name: a, interface: front, vrid: 1, addresses: [198.18.1.1, 198.18.1.21] }\n"));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("198.18.1.1 is an address of interface back"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("198.18.1.21 is a real server of web"), std::string::npos) << errors[1];
 }
 
 }  // namespace

@@ -172,5 +172,22 @@ TEST(VipTable6, FindsIpv6KeysWildcardsAndExceptions) {
   EXPECT_EQ(t.kind_of(Ip6{}), AddressKind::none);  // "::" is never a VIP
 }
 
+TEST(VipTable, StandbyWinsOverEveryKindAndKeepsTheServiceKeys) {
+  VipTable t;
+  ASSERT_TRUE(t.insert(kVip, 80, 6, 7));
+  t.insert_standby(kVip);          // a VIP of a backup instance
+  t.insert_standby(kVip + 1);      // ... and its pool address, given before its kind
+  t.insert_snat_address(kVip + 1);
+  t.insert_gateway_address(kVip + 2);
+  t.insert_nat_server(kVip + 2);   // ours wins over a server's
+  t.seal();
+  EXPECT_EQ(t.kind_of(kVip), AddressKind::standby);
+  EXPECT_EQ(t.kind_of(kVip + 1), AddressKind::standby);
+  EXPECT_FALSE(t.is_vip_address(kVip));  // not answered
+  EXPECT_EQ(t.find(kVip, 80, 6), 7u);    // the service is there for when it is master again
+  EXPECT_EQ(t.kind_of(kVip + 2), AddressKind::gateway);
+  EXPECT_TRUE(t.is_vip_address(kVip + 2));
+}
+
 }  // namespace
 }  // namespace sluice::dp
