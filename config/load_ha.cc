@@ -18,6 +18,7 @@ constexpr Range kGarpRepeat{1, 100};
 constexpr Range kGarpIntervalMs{0, 1000};
 constexpr Range kGarpDelayMs{0, 3'600'000};
 constexpr Range kGarpRefreshMs{0, 86'400'000};
+constexpr Range kTrackWeight{0, 254};
 
 // Peers are IPv4 (the election is); floating addresses may be of either family.
 std::optional<std::vector<IpAddress>> read_address_list(Context& cx, const Element& e,
@@ -49,12 +50,30 @@ void parse_garp(Context& cx, const Element& e, Garp& garp) {
   if (auto v = f.get("refresh")) set(garp.refresh_ms, read_seconds_ms(cx, *v, kGarpRefreshMs));
 }
 
+std::optional<std::vector<std::string>> read_names(Context& cx, const Element& e) {
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return std::nullopt;
+  std::vector<std::string> out;
+  for (const Element& item : *items) {
+    if (std::optional<std::string> name = read_string(cx, item)) out.push_back(std::move(*name));
+  }
+  return out;
+}
+
+void parse_track(Context& cx, const Element& e, Track& track) {
+  const Fields f(cx, e, {"interfaces", "services", "workers", "weight"});
+  if (auto v = f.get("interfaces")) set(track.interfaces, read_names(cx, *v));
+  if (auto v = f.get("services")) set(track.services, read_names(cx, *v));
+  if (auto v = f.get("workers")) set(track.workers, read_bool(cx, *v));
+  if (auto v = f.get("weight")) set(track.weight, read_integer(cx, *v, kTrackWeight));
+}
+
 std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
   const size_t errors_before = cx.error_count();
   HaInstance in;
   in.origin = e.origin;
   const Fields f(cx, e, {"name", "interface", "vrid", "priority", "interval", "preempt",
-                         "preempt_delay", "peers", "addresses", "garp"});
+                         "preempt_delay", "peers", "addresses", "garp", "track"});
   if (!f.is_mapping()) return std::nullopt;
   if (auto v = f.require("name")) set(in.name, read_string(cx, *v));
   if (auto v = f.require("interface")) set(in.interface, read_string(cx, *v));
@@ -76,6 +95,7 @@ std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
     set(in.addresses, read_address_list(cx, *v, 255, "addresses", false));  // an advert's 8-bit count
   }
   if (auto v = f.get("garp")) parse_garp(cx, *v, in.garp);
+  if (auto v = f.get("track")) parse_track(cx, *v, in.track);
   if (cx.error_count() != errors_before) return std::nullopt;
   return in;
 }
@@ -135,6 +155,18 @@ void validate_ha(const Config& cfg, Context& cx) {
     } else if (std::none_of(ifc->addresses.begin(), ifc->addresses.end(),
                             [](const Prefix& p) { return p.address.is_v4(); })) {
       cx.error(at("interface"), "interface " + in.interface + " has no IPv4 address to advertise from");
+    }
+    for (const std::string& name : in.track.interfaces) {
+      if (std::none_of(cfg.interfaces.begin(), cfg.interfaces.end(),
+                       [&name](const Interface& i) { return i.name == name; })) {
+        cx.error(at("track"), "track: no interface named " + name);
+      }
+    }
+    for (const std::string& name : in.track.services) {
+      if (std::none_of(cfg.virtual_services.begin(), cfg.virtual_services.end(),
+                       [&name](const VirtualService& vs) { return vs.name == name; })) {
+        cx.error(at("track"), "track: no virtual service named " + name);
+      }
     }
     if (!vrids.insert({in.interface, in.vrid}).second) {
       cx.error(at("vrid"), "vrid " + std::to_string(in.vrid) + " is used twice on " + in.interface);

@@ -241,6 +241,16 @@ struct Garp {
   bool operator==(const Garp&) const = default;
 };
 
+// What lowers an instance's priority (keepalived's track_interface / track_script): each
+// item down is a failure; without a weight any failure is fault.
+struct Track {
+  std::vector<std::string> interfaces;  // interfaces[].name whose link must be up
+  std::vector<std::string> services;    // virtual_services[].name that must have a server
+  bool workers = true;                  // every worker must keep looping
+  uint32_t weight = 0;                  // priority lowered per failure; 0: fault
+  bool operator==(const Track&) const = default;
+};
+
 // One VRRP instance (RFC 5798): a virtual router on one data interface whose master owns a
 // set of floating addresses. The election is IPv4 (adverts carry the IPv4 addresses); IPv6
 // floating addresses move with it, announced by unsolicited neighbour advertisements.
@@ -259,13 +269,14 @@ struct HaInstance {
   // servers' default gateway).
   std::vector<IpAddress> addresses;
   Garp garp;
+  Track track;
   Origin origin;
   // The same instance, whatever lines of the file it came from?
   bool same_as(const HaInstance& o) const {
     return std::tie(name, interface, vrid, priority, interval_cs, preempt, preempt_delay_ms,
-                    peers, addresses, garp) ==
+                    peers, addresses, garp, track) ==
            std::tie(o.name, o.interface, o.vrid, o.priority, o.interval_cs, o.preempt,
-                    o.preempt_delay_ms, o.peers, o.addresses, o.garp);
+                    o.preempt_delay_ms, o.peers, o.addresses, o.garp, o.track);
   }
 };
 

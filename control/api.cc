@@ -1,15 +1,15 @@
 #include "control/api.h"
 
 #include <rte_byteorder.h>
+#include <rte_log.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
 #include "control/admin_state_file.h"
 #include "control/compile/compile.h"
-#include <rte_log.h>
 #include "dataplane/drop_reasons.h"
 
 namespace sluice::control {
@@ -279,17 +279,10 @@ void ControlApi::keep_admin_state() const {
 // A service whose real servers can take no new connection sends them to its fallback (or
 // refuses them): worth an event each way.
 void ControlApi::after_change() {
-  const dp::Snapshot& snap = appliance_.snapshot();
   const auto& services = appliance_.config().virtual_services;
   std::map<std::string, bool> now;
   for (size_t v = 0; v < services.size(); ++v) {
-    const dp::VirtualServiceEntry& entry = snap.services[v];
-    // Whether a next hop is resolved yet is not the operator's news (all start unresolved).
-    bool serving = false;
-    for (uint32_t k = 0; k < entry.server_count; ++k) {
-      const dp::RealServerEntry& s = snap.servers[entry.first_server + k];
-      serving = serving || (s.state == AdminState::online && s.weight > 0);
-    }
+    const bool serving = serving_at(v);
     now[services[v].name] = serving;
     const auto before = serving_.find(services[v].name);
     if (before == serving_.end() || before->second == serving) continue;
@@ -301,6 +294,39 @@ void ControlApi::after_change() {
                                 : "no real server takes new connections"});
   }
   serving_ = std::move(now);
+}
+
+// Could one of service v's real servers take a new connection? Whether a next hop is resolved
+// yet is not counted (all start unresolved).
+bool ControlApi::serving_at(size_t v) const {
+  const dp::Snapshot& snap = appliance_.snapshot();
+  const dp::VirtualServiceEntry& entry = snap.services[v];
+  const auto begin = snap.servers.begin() + entry.first_server;
+  return std::any_of(begin, begin + entry.server_count, [](const dp::RealServerEntry& s) {
+    return s.state == AdminState::online && s.weight > 0;
+  });
+}
+
+bool ControlApi::serving(const std::string& service) const {
+  const auto& services = appliance_.config().virtual_services;
+  for (size_t v = 0; v < services.size(); ++v) {
+    if (services[v].name == service) return serving_at(v);
+  }
+  return false;
+}
+
+bool ControlApi::link_up(const std::string& interface) const {
+  const auto& configured = appliance_.config().interfaces;
+  for (size_t i = 0; i < configured.size(); ++i) {
+    if (configured[i].name == interface) return control::link_up(configured[i], appliance_.interfaces()[i]);
+  }
+  return false;
+}
+
+std::vector<uint64_t> ControlApi::worker_loops() const {
+  std::vector<uint64_t> out;
+  for (const dp::WorkerCtx* w : appliance_.workers()) out.push_back(w->stats.loops.get());
+  return out;
 }
 
 uint32_t ControlApi::clear_persistence() {

@@ -114,6 +114,7 @@ struct HaView {
   uint8_t master_priority = 0;
   std::string last_change;         // why the state last changed
   bool maintenance = false;        // the operator keeps it backup
+  std::vector<std::string> tracked_down;  // tracked items down now ("interface back: link down")
   int64_t since = 0;               // when: seconds since the epoch (0: never)
   std::vector<IpAddress> addresses;
   uint64_t adverts_sent = 0, adverts_received = 0;
@@ -173,6 +174,12 @@ class ControlApi {
   Result<void> set_floating(const std::vector<IpAddress>& addresses, bool owned) {
     return appliance_.set_floating(addresses, owned);
   }
+  // What HA tracking watches: an interface's link (by name; false when unknown), each
+  // worker's loop counter, and whether a virtual service has a real server that may take a
+  // new connection (by name; false when unknown).
+  bool link_up(const std::string& interface) const;
+  std::vector<uint64_t> worker_loops() const;
+  bool serving(const std::string& service) const;
   // Gratuitous ARP / unsolicited NA for each address, on its subnet's interface.
   void announce_addresses(const std::vector<IpAddress>& addresses) {
     appliance_.announce(addresses);
@@ -181,6 +188,7 @@ class ControlApi {
  private:
   Result<void> change_server(const ServerRef& server, const Override& what, const char* kind);
   void after_change();  // fallbacks taken or given back
+  bool serving_at(size_t service_index) const;
   void keep_admin_state() const;
 
   Appliance& appliance_;

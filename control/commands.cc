@@ -74,6 +74,7 @@ json to_json(const HaView& v) {
           {"master_interval_cs", v.master_interval_cs},
           {"last_change", v.last_change},
           {"maintenance", v.maintenance},
+          {"tracked_down", v.tracked_down},
           {"since", v.since},
           {"addresses", addresses},
           {"adverts_sent", v.adverts_sent},

@@ -20,6 +20,10 @@ namespace sluice::control {
 namespace {
 
 constexpr uint32_t kVrrpGroup = 0xe0000012;  // 224.0.0.18, host order
+// Tracking looks every 100 ms; a worker whose loop counter stood still for 10 looks (1 s) is
+// stuck: a busy worker loops millions of times a second, an idle one thousands.
+constexpr uint64_t kTrackEveryMs = 100;
+constexpr uint32_t kHeartbeatPatience = 10;
 constexpr size_t kMaxPacket = 2048;          // an IPv4 header and 255 addresses fit
 
 // Drops that are not the packet's fault but ours to refuse: an advert from outside the
@@ -74,6 +78,7 @@ struct HaInstances::Instance {
   uint8_t master_priority = 0;
   ha::VrrpState shown = ha::VrrpState::initialize;  // as the last event told it
   bool maintenance = false;
+  std::vector<std::string> tracked_down;
   std::string last_change = "not started";
   int64_t since = 0;
   uint64_t sent = 0, received = 0;
@@ -97,7 +102,7 @@ struct HaInstances::Instance {
 };
 
 HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config& cfg)
-    : loop_(loop), api_(api) {
+    : loop_(loop), api_(api), heartbeats_(kHeartbeatPatience) {
   for (const config::HaInstance& c : cfg.ha.instances) {
     const config::Interface* ifc = nullptr;
     for (const config::Interface& i : cfg.interfaces) {
@@ -125,6 +130,8 @@ HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config&
     instances_.push_back(std::move(in));
     act(ref, ref.vrrp.start(monotonic_ms()));
   }
+  track_timer_ = loop_.timer([this] { track(); });
+  track_timer_.start(kTrackEveryMs, kTrackEveryMs);
   api_.on_ha_view([this] { return views(); });
   api_.on_ha_command([this](const HaCommand& c) {
     return c.failover ? failover(c.instance) : maintenance(c.instance, c.maintenance);
@@ -132,6 +139,7 @@ HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config&
 }
 
 void HaInstances::stop() {
+  track_timer_.stop();
   for (auto& in : instances_) {
     if (in->fd < 0 || in->vrrp.state() == ha::VrrpState::initialize) continue;
     const ha::VrrpActions a = in->vrrp.stop();
@@ -180,6 +188,38 @@ void HaInstances::act(Instance& in, const ha::VrrpActions& a) {
     }
   }
   arm(in);
+}
+
+void HaInstances::track() {
+  const std::vector<size_t> stuck = heartbeats_.look(api_.worker_loops());
+  for (auto& in : instances_) {
+    if (in->fd < 0) continue;
+    const config::Track& t = in->config.track;
+    std::vector<std::string> down;
+    for (const std::string& name : t.interfaces) {
+      if (!api_.link_up(name)) down.push_back("interface " + name + ": link down");
+    }
+    for (const std::string& name : t.services) {
+      if (!api_.serving(name)) down.push_back("service " + name + ": no real server");
+    }
+    if (t.workers) {
+      for (const size_t w : stuck) down.push_back("worker " + std::to_string(w) + ": stuck");
+    }
+    if (down == in->tracked_down) continue;
+    const uint8_t before = in->vrrp.priority();
+    const uint8_t now = ha::tracked_priority(in->config.priority, static_cast<uint32_t>(down.size()),
+                                             t.weight);
+    std::string why = "tracking: ";
+    for (size_t i = 0; i < down.size(); ++i) why += (i == 0 ? "" : ", ") + down[i];
+    if (down.empty()) why += "all up";
+    in->tracked_down = std::move(down);
+    if (now == before) continue;
+    api_.announce({.kind = "ha_priority", .service = in->config.name, .server = "",
+                   .from = std::to_string(before), .to = std::to_string(now), .reason = why});
+    ha::VrrpActions a = in->vrrp.set_priority(monotonic_ms(), now);
+    a.why = why;
+    act(*in, a);
+  }
 }
 
 // Master: the addresses are answered and forwarded here from now on, then announced. Leaving
@@ -295,6 +335,7 @@ std::vector<HaView> HaInstances::views() const {
              .master_priority = in->master_priority,
              .last_change = in->last_change,
              .maintenance = in->maintenance,
+             .tracked_down = in->tracked_down,
              .since = in->since,
              .addresses = in->config.addresses,
              .adverts_sent = in->sent,

@@ -8,7 +8,9 @@
 //
 // The floating addresses follow the state: a master's are answered and forwarded here and
 // announced (control/announcer.h); every other state leaves them to the peer.
-// Not yet: connection sync, tracking and the cloud mode (issue 9).
+// Tracking (config `track`) lowers an instance's priority, or puts it in fault, while a
+// data port's link is down, a worker stops looping, or a service has no real server.
+// Not yet: connection sync and the cloud mode (issue 9).
 // Thread safety: the event loop's thread only.
 #pragma once
 
@@ -19,6 +21,7 @@
 #include "config/model.h"
 #include "control/api.h"
 #include "control/event_loop.h"
+#include "control/ha/tracking.h"
 #include "control/ha/vrrp_state.h"
 
 namespace sluice::control {
@@ -44,6 +47,7 @@ class HaInstances {
   struct Instance;
   void act(Instance& in, const ha::VrrpActions& actions);
   void move_addresses(Instance& in, bool here);
+  void track();  // every 100 ms: tracked items -> priorities
   void send(Instance& in, uint8_t priority);
   void receive(Instance& in);
   void arm(Instance& in);
@@ -53,6 +57,8 @@ class HaInstances {
   EventLoop& loop_;
   ControlApi& api_;
   std::vector<std::unique_ptr<Instance>> instances_;
+  Timer track_timer_;
+  ha::Heartbeats heartbeats_;
 };
 
 }  // namespace sluice::control

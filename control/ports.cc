@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 #include "common/ip_text.h"
 #include "dataplane/packet_meta.h"
@@ -312,6 +313,21 @@ void stop_interfaces(const std::vector<DataInterface>& interfaces) {
       rte_eth_dev_close(d.port_id);
     }
   }
+}
+
+bool link_up(const config::Interface& ifc, const DataInterface& port) {
+  rte_eth_link link{};
+  if (rte_eth_link_get_nowait(port.port_id, &link) != 0 || link.link_status != RTE_ETH_LINK_UP) {
+    return false;
+  }
+  const size_t at = ifc.device.find(",iface=");
+  if (at == std::string::npos) return true;
+  const size_t from = at + std::strlen(",iface=");
+  const std::string name = ifc.device.substr(from, ifc.device.find(',', from) - from);
+  std::ifstream carrier("/sys/class/net/" + name + "/carrier");
+  char state = '1';
+  carrier >> state;  // unreadable (interface gone or down): "0" or nothing
+  return carrier && state == '1';
 }
 
 }  // namespace sluice::control

@@ -39,6 +39,11 @@ struct DataInterface {
 Result<void> start_interfaces(const config::Config& cfg, rte_mempool* pool,
                              std::vector<DataInterface>& out);
 void stop_interfaces(const std::vector<DataInterface>& interfaces);
+
+// Is the interface's link up? The PMD's word, and for a vdev over a kernel interface
+// (`iface=NAME`: af_packet and af_xdp, whose PMDs report up from start to stop whatever the
+// cable does) the kernel's carrier of NAME as well. Reads sysfs: a few microseconds.
+bool link_up(const config::Interface& ifc, const DataInterface& port);
 // The configuration's routes in the kernel too, through the TAP twins, so that the kernel's
 // sockets (health checks of routed real servers, such as tun's) reach what the workers reach.
 // `running`: the routes installed before (nullptr at start): those no longer configured go.

@@ -137,6 +137,7 @@ int worker_main(void* arg) {
     // Nothing from the previous iteration is referenced past this point.
     rte_rcu_qsbr_quiescent(w.qsbr, w.id);
     begin_loop(w);
+    w.stats.loops.add(1);
     uint32_t work = 0;
     for (uint8_t i = 0; i < w.interface_count; ++i) {
       const uint16_t n =

@@ -50,6 +50,7 @@ struct WorkerStats {
   Counter echo_replied;    // echo requests to a VIP answered (stages/echo.cc)
   Counter events_dropped;  // connection events lost to a full reply ring (control_channel.h)
   Counter learnt_refused;  // learnt connections not inserted: table full or tuple taken
+  Counter loops;           // loop iterations: the heartbeat HA tracking watches
   std::array<Counter, kDropCount> drops;
   std::array<InterfaceStats, kMaxInterfaces> interfaces;
   // By real-server id. server_load counts live connections; wlc reads it.

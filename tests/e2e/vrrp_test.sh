@@ -11,6 +11,8 @@
 #     and answers ARP for it
 #   - keepalived comes back at 200: it preempts, sluice steps down and goes silent again
 #   - keepalived comes back at 50 instead: sluice stays master, keepalived says BACKUP
+#   - sluice's back port loses its link (tracked): sluice goes fault, keepalived takes over;
+#     the link returns: sluice takes the addresses back
 #   - sluicectl ha maintenance on / off, ha failover: keepalived takes over, sluice takes back
 #   - sluice stops cleanly (priority 0): keepalived is master within a second
 # Not yet tested here (issue 9 goes on): sync.
@@ -83,7 +85,7 @@ cat >>"$config" <<EOF
 ha:
   instances:
     - { name: front, interface: front, vrid: 51, priority: 100, interval: 0.2, addresses: [$FLOAT],
-        garp: { repeat: 3, delay: 1 } }
+        garp: { repeat: 3, delay: 1 }, track: { interfaces: [back] } }
 EOF
 
 ha_field() { ctl_json show ha | jq -r --arg f "$1" '.[0][$f]'; }
@@ -160,6 +162,19 @@ start_keepalived 50
 sleep 2
 check_eq "sluice is still master" master "$(ha_field state)"
 check_eq "keepalived says BACKUP" BACKUP "$(tail -n1 "$STATES")"
+
+# ---------------------------------------------------------------- tracking
+step "sluice's back port loses its link: tracking puts it in fault"
+ip -n "$SWITCH_NS" link set p-lb1 down
+wait_until 5 "sluice in fault" ha_is fault || true
+check_eq "sluice is in fault" fault "$(ha_field state)"
+check_eq "show ha says why" "interface back: link down" "$(ctl_json show ha | jq -r '.[0].tracked_down[]')"
+wait_until 5 "keepalived master" keepalived_says MASTER || true
+check_eq "keepalived (50) took over" MASTER "$(tail -n1 "$STATES")"
+ip -n "$SWITCH_NS" link set p-lb1 up
+wait_until 5 "sluice master again" ha_is master || true
+check_eq "the link is back: sluice (100, preempt) is master again" master "$(ha_field state)"
+check_eq "nothing is down any more" 0 "$(ctl_json show ha | jq '.[0].tracked_down | length')"
 
 # ---------------------------------------------------------------- the operator's commands
 step "sluicectl ha maintenance on: sluice hands over and stays backup"

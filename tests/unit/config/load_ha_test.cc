@@ -84,6 +84,28 @@ TEST(LoadHa, WhatNeedsTheWholeFileIsChecked) {
   EXPECT_NE(errors[4].find("198.18.0.10 floats in two instances"), std::string::npos) << errors[4];
 }
 
+TEST(LoadHa, TrackingIsReadAndItsNamesChecked) {
+  const HaInstance in = load_valid(with_ha(
+      "ha:\n  instances:\n    - { name: a, interface: front, vrid: 1, addresses: [198.18.0.10],\n"
+      "        track: { interfaces: [front, back], services: [web], workers: false, weight: 60 } }\n"))
+                            .ha.instances.at(0);
+  EXPECT_EQ(in.track, (Track{.interfaces = {"front", "back"}, .services = {"web"}, .workers = false,
+                             .weight = 60}));
+  EXPECT_EQ(Track{}.workers, true);  // a stuck worker is fault unless told otherwise
+  const Lines errors = errors_of(with_ha(
+      "ha:\n  instances:\n    - { name: a, interface: front, vrid: 1, addresses: [198.18.0.10],\n"
+      "        track: { interfaces: [wan], services: [mail] } }\n"));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("track: no interface named wan"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("track: no virtual service named mail"), std::string::npos) << errors[1];
+  const Lines weight = errors_of(with_ha(
+      "ha:\n  instances:\n    - { name: a, interface: front, vrid: 1, addresses: [198.18.0.10],\n"
+      "        track: { weight: 255, workers: sometimes } }\n"));
+  ASSERT_EQ(weight.size(), 2u);
+  EXPECT_NE(weight[0].find("track.weight: out of range: 255 (expected 0..254)"), std::string::npos) << weight[0];
+  EXPECT_NE(weight[1].find("track.workers"), std::string::npos) << weight[1];
+}
+
 TEST(LoadHa, AGatewayMustBeAnAddressOfItsOwnOnAConnectedSubnet) {
   const Lines errors = errors_of(with_ha(
       "ha:\n  instances:\n"
