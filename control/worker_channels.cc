@@ -43,6 +43,7 @@ Result<void> WorkerChannels::send(uint16_t worker, const dp::ControlMessage& mes
 
 void WorkerChannels::take(const dp::WorkerMessage& m) {
   if (m.type == dp::FromWorker::connection_created ||
+      m.type == dp::FromWorker::connection_changed ||
       m.type == dp::FromWorker::connection_closed) {
     if (event_sink_) event_sink_(m);
     return;

@@ -22,11 +22,9 @@ bool make_room(WorkerCtx& w) {
   return true;
 }
 
-// snat source ports: 1024..65535, dealt to workers by owner_of_port, so that the port of a
-// reply names the worker that holds its connection. Ports go in pairs (bit 0 is not part of
-// the owner): pair q is ports 2q and 2q+1.
-constexpr uint32_t kFirstSnatPair = 1024 / 2;
-constexpr uint32_t kLastSnatPair = 65535 / 2;
+// snat source ports: the snapshot's share (1024..65535, or half of it with HA sync), dealt
+// to workers by owner_of_port, so that the port of a reply names the worker that holds its
+// connection. Ports go in pairs (bit 0 is not part of the owner): pair q is ports 2q and 2q+1.
 // Candidates tried per new connection before giving up: a busy pool fails fast instead of
 // walking 64k ports on a worker.
 constexpr uint32_t kSnatTries = 64;
@@ -37,9 +35,9 @@ uint32_t insert_snat(WorkerCtx& w, const Snapshot& snap, const VirtualServiceEnt
                      typename F::Conn& c) {
   if (service.pool_size == 0) return F::Table::kTaken;  // validation requires one
   // This worker's pairs: first, first + workers, ... (all with pair % workers == id).
-  const uint32_t first =
-      kFirstSnatPair + (w.id + w.worker_count - kFirstSnatPair % w.worker_count) % w.worker_count;
-  const uint32_t share = 2 * ((kLastSnatPair - first) / w.worker_count + 1);  // ports
+  const uint32_t low = snap.snat_first_pair;
+  const uint32_t first = low + (w.id + w.worker_count - low % w.worker_count) % w.worker_count;
+  const uint32_t share = 2 * ((snap.snat_last_pair - first) / w.worker_count + 1);  // ports
   for (uint32_t attempt = 0; attempt < kSnatTries; ++attempt) {
     const uint32_t n = w.snat_cursor++;
     const uint32_t port = 2 * (first + (n % share) / 2 * w.worker_count) + (n & 1);

@@ -6,8 +6,9 @@
 //   control -> worker   dump_connections (a snapshot of the table, answered in records and a
 //                       dump_done), insert_connection (a connection learnt elsewhere, e.g. from
 //                       the HA peer: inserted or updated), flush_connections (forget them all)
-//   worker -> control   connection (a dump record), dump_done, connection_created and
-//                       connection_closed (events, sent only while `connection_events` is on)
+//   worker -> control   connection (a dump record), dump_done, connection_created,
+//                       connection_changed (its TCP state moved) and connection_closed
+//                       (events, sent only while `connection_events` is on: HA sync)
 //
 // A worker serves control messages in order, one at a time, a bounded amount of work per
 // loop. Dump records wait while the reply ring is full (the dump resumes next loop); events
@@ -37,14 +38,20 @@ struct alignas(8) ControlMessage {
   ConnRecord record;     // insert_connection
 };
 
-enum class FromWorker : uint8_t { connection, dump_done, connection_created, connection_closed };
+enum class FromWorker : uint8_t {
+  connection,
+  dump_done,
+  connection_created,
+  connection_changed,
+  connection_closed
+};
 
 struct alignas(8) WorkerMessage {
   FromWorker type = FromWorker::connection;
   uint16_t worker = 0;
   uint32_t request = 0;  // connection, dump_done: the request they answer
   uint32_t now = 0;      // the worker's clock when it was sent (expiry times are on it)
-  ConnRecord record;     // connection, connection_created, connection_closed
+  ConnRecord record;     // connection and the connection_* events
 };
 
 // rte_ring element sizes must be multiples of 4 bytes.

@@ -112,6 +112,11 @@ struct Snapshot {
   std::vector<ConnTimeouts> timeouts_by_id;
   // Workers report connections created and closed to the control thread (for HA sync).
   bool connection_events = false;
+  // The snat source ports this appliance deals out, in pairs (pair q: ports 2q, 2q+1):
+  // all of 1024..65535, or with HA sync one half of them, so that connections synced from
+  // the peer keep their port after a takeover and never meet a new one of ours.
+  uint32_t snat_first_pair = 1024 / 2;
+  uint32_t snat_last_pair = 65535 / 2;
   // Some floating address is standby here (vips or vips6 hold AddressKind::standby): parse
   // then looks up each TCP/UDP destination's kind. Off (no HA, or master of every instance),
   // the check costs one predictable branch.

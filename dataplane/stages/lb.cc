@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "dataplane/connect.h"
+#include "dataplane/control_channel.h"
 #include "dataplane/stages/stages.h"
 #include "dataplane/steering.h"
 #include "dataplane/transmit.h"
@@ -51,12 +52,16 @@ void on_hit(WorkerCtx& w, const Snapshot& snap, rte_mbuf* m, uint32_t ref) {
   if (c.persistence_tick != 0 && c.persistence_tick != persistence_tick(w.now)) {
     Connect<F>::refresh_persistence(w, snap, c);
   }
+  bool changed = false;
   if (c.protocol == IPPROTO_TCP) {
     const ConnState next = next_tcp_state(c.state, meta_of(m).tcp_flags, !is_return);
+    changed = next != c.state;
     w.stats.server_load[c.server_id].move(c.state, next);
     c.state = next;
   }
   F::table(w).set_expiry(index, w.now + timeout_for<F>(w, snap.timeouts_of(c.server_id), c.state));
+  // A few times per connection: the HA peer learns the state and its timeout.
+  if (changed) report_connection(w, FromWorker::connection_changed, c);
   if (is_return) {
     Transmit<F>::reverse(w, c, m);
   } else {
