@@ -139,6 +139,9 @@ std::optional<SyncDrop> read(Reader& r, SyncServer& s) {
   s.id = static_cast<uint32_t>(r.get(4));
   if (s.id >= kMaxRealServers) return SyncDrop::bad_server_id;
   s.address = r.address(*family);
+  // A sender writes an IPv4 address in 4 bytes (IpAddress holds both alike), never as a
+  // mapped one in 16: a datagram has one spelling.
+  if (*family == Family::v6 && s.address.is_v4()) return SyncDrop::bad_family;
   const size_t name = r.get(1);
   if (name == 0 || name > kMaxSyncName) return SyncDrop::bad_name;
   if (r.left() < name) return SyncDrop::bad_count;

@@ -13,8 +13,8 @@
 //                server id (32), seconds left (32), ports: client, vip, server, backend
 //                source (16 each), addresses in the same order (4 or 16 each): 44 or 92 bytes
 //   persistence  family, service key (32), client (32), server id (32), seconds left (32): 17
-//   server       family, fallback (0 or 1), port (16), server id (32), address (4 or 16),
-//                name length (8), service name (1 to 64 bytes)
+//   server       family, fallback (0 or 1), port (16), server id (32), address (4 or 16: an
+//                IPv4 one always in 4), name length (8), service name (1 to 64 bytes)
 // A resync request has no records. Parsing is strict and says why it refused, in the names of
 // the drop counters: the signature is checked before anything in the body is believed.
 // Thread safety: pure functions; a SyncWriter or ReplayState belongs to one thread.

@@ -266,7 +266,7 @@ TEST(SyncPacket, TheWriterRefusesWhatNoPeerWouldTake) {
 // rules are reached.
 TEST(SyncPacket, HostileDatagramsAreRefusedWithWhy) {
   const std::vector<uint8_t> conn = one(kSnatV4), pers = one(kPersistenceV6),
-                             server = one(kServers[0]);
+                             server = one(kServers[0]), server6 = one(kServerV6);
   SyncWriter request_writer(kKey, kBoot);
   const std::vector<uint8_t> request = request_writer.resync_request();
   constexpr size_t kRecord = kSyncHeader;  // where the first record starts
@@ -298,6 +298,8 @@ TEST(SyncPacket, HostileDatagramsAreRefusedWithWhy) {
       {"a v4 server with v6's length", server, kRecord, {6}, true, "bad_count"},
       {"persistence family 0", pers, kRecord, {0}, true, "bad_family"},
       {"server family 41", server, kRecord, {41}, true, "bad_family"},
+      {"a v6 server at a mapped IPv4 address", server6, kRecord + 8,
+       hex("00000000000000000000ffffc6120114"), true, "bad_family"},
       {"protocol 1 (ICMP)", conn, kRecord + 1, {1}, true, "bad_protocol"},
       {"mode 4", conn, kRecord + 2, {4}, true, "bad_mode"},
       {"event 3", conn, kRecord + 4, {3}, true, "bad_event"},
