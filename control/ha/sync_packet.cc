@@ -18,6 +18,9 @@ constexpr size_t kConnectionFixed = 28, kPersistenceRecord = 17, kServerFixed = 
 // Where the header's count and sequence are, written at seal.
 constexpr size_t kCountAt = 6, kSequenceAt = 16;
 static_assert(kConnectionFixed + 4 * 16 == kLargestSyncRecord);
+// Modes go by names.h's numbers: another order there would need a new kSyncVersion.
+static_assert(static_cast<int>(Mode::dr) == 0 && static_cast<int>(Mode::nat) == 1 &&
+              static_cast<int>(Mode::snat) == 2 && static_cast<int>(Mode::tun) == 3);
 // A datagram's count (16 bits) never runs out, even of the smallest records.
 static_assert((kMaxUdpPayload - kSyncHeader - kSyncSignature) / kPersistenceRecord <= UINT16_MAX);
 

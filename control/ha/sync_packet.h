@@ -48,8 +48,8 @@ inline constexpr size_t kLargestSyncRecord = 92;  // an IPv6 connection
 // The smallest maximum a writer takes: a datagram of its largest record.
 inline constexpr size_t kMinSyncDatagram = kSyncHeader + kLargestSyncRecord + kSyncSignature;
 
+// On the wire as their numbers.
 enum class SyncType : uint8_t { connections = 1, persistence = 2, servers = 3, resync_request = 4 };
-// On the wire as these numbers.
 enum class Family : uint8_t { v4 = 4, v6 = 6 };
 enum class SyncEvent : uint8_t { created, updated, closed };
 
@@ -104,16 +104,17 @@ SLUICE_NAMED_ENUM(SyncDrop, kSyncDrops, SLUICE_SYNC_DROPS)
 
 // The sender's streams as this receiver accepted them: for each of the kSyncBoots boot ids
 // heard from last, the highest sequence. A datagram is accepted only above it, so a replay
-// of an accepted datagram is refused, and datagrams an old process sent just before its
-// restart do not undo what its successor sent.
+// of an accepted datagram is refused; a restarted sender's old process may still have some
+// on their way, and they are taken in their own boot's order. A boot forgotten, or sent to
+// before this receiver started, is new again: a recorded datagram of it would be taken.
 class ReplayState {
  public:
   static constexpr size_t kSyncBoots = 16;
 
   // Whether `sequence` is above the last accepted of `boot_id` (0 for a boot not heard from).
   bool fresh(uint64_t boot_id, uint64_t sequence) const;
-  // Takes an accepted datagram; true when its boot id is new: the sender restarted (or this
-  // receiver did).
+  // Takes an accepted datagram (fresh); true when its boot id is new: the sender restarted
+  // (or this receiver did).
   bool accept(uint64_t boot_id, uint64_t sequence);
   // Sequence numbers skipped within a boot: datagrams lost, or refused here.
   uint64_t lost() const { return lost_; }
@@ -157,8 +158,8 @@ ParsedSync parse_sync(std::span<const uint8_t> datagram, std::span<const uint8_t
 // and send(w.seal()) when there is nothing more to add for now.
 class SyncWriter {
  public:
-  // `max_datagram`: kMinSyncDatagram to kMaxUdpPayload (the loader's limits), else
-  // std::invalid_argument.
+  // `max_datagram`: kMinSyncDatagram to kMaxUdpPayload, else std::invalid_argument (the
+  // setting's loader keeps it within them).
   SyncWriter(std::span<const uint8_t> key, uint64_t boot_id, size_t max_datagram = kSyncDatagram);
 
   // Appends to the open datagram; false when it holds records of another type or would grow
