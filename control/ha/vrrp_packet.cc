@@ -40,16 +40,6 @@ size_t address_size(bool v4) { return v4 ? 4 : 16; }
 
 }  // namespace
 
-std::string_view to_string(VrrpDrop d) {
-  switch (d) {
-#define SLUICE_VRRP_DROP_NAME(name) \
-  case VrrpDrop::name: return #name;
-    SLUICE_VRRP_DROPS(SLUICE_VRRP_DROP_NAME)
-#undef SLUICE_VRRP_DROP_NAME
-  }
-  return "?";
-}
-
 ParsedAdvert parse_advert(std::span<const uint8_t> message, const IpAddress& source,
                           const IpAddress& destination, uint8_t ttl) {
   // TTL first (RFC 5798 7.1): a packet that crossed a router did not come from this segment.

@@ -16,10 +16,10 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <string_view>
 #include <vector>
 
 #include "common/ip_address.h"
+#include "common/named_enum.h"
 
 namespace sluice::control::ha {
 
@@ -42,15 +42,7 @@ struct Advert {
 #define SLUICE_VRRP_DROPS(X)                                                                 \
   X(truncated) X(bad_ttl) X(bad_version) X(bad_type) X(bad_length) X(bad_checksum)         \
       X(bad_interval)
-enum class VrrpDrop : uint8_t {
-#define SLUICE_VRRP_DROP_ENUM(name) name,
-  SLUICE_VRRP_DROPS(SLUICE_VRRP_DROP_ENUM)
-#undef SLUICE_VRRP_DROP_ENUM
-};
-#define SLUICE_VRRP_DROP_COUNT(name) +1
-inline constexpr size_t kVrrpDrops = 0 SLUICE_VRRP_DROPS(SLUICE_VRRP_DROP_COUNT);
-#undef SLUICE_VRRP_DROP_COUNT
-std::string_view to_string(VrrpDrop d);
+SLUICE_NAMED_ENUM(VrrpDrop, kVrrpDrops, SLUICE_VRRP_DROPS)
 
 struct ParsedAdvert {
   std::optional<Advert> advert;  // set when accepted

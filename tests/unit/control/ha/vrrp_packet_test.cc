@@ -9,17 +9,12 @@
 #include <vector>
 
 #include "common/ip_text.h"
+#include "tests/support/hex.h"
 
 namespace sluice::control::ha {
 namespace {
 
-std::vector<uint8_t> hex(const std::string& text) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < text.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(text.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
+using test::hex;
 
 IpAddress ip(const char* text) { return parse_ip(text).value(); }
 
