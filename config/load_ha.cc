@@ -1,5 +1,10 @@
 #include "config/load_ha.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <set>
 #include <utility>
 
@@ -19,6 +24,50 @@ constexpr Range kGarpIntervalMs{0, 1000};
 constexpr Range kGarpDelayMs{0, 3'600'000};
 constexpr Range kGarpRefreshMs{0, 86'400'000};
 constexpr Range kTrackWeight{0, 254};
+constexpr Range kSyncPort{1, 65535};
+constexpr Range kSyncRefreshMs{1000, 3'600'000};
+constexpr size_t kMinKey = 16;  // 128 bits: HMAC-SHA256's keys should be no shorter
+constexpr size_t kMaxKey = 1024;
+
+// The shared key: the file's bytes (a trailing newline dropped), only the owner may read it.
+std::optional<std::vector<uint8_t>> read_key(Context& cx, const Element& e, const std::string& path) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) {
+    return fail(cx, e, "cannot read key file " + quote(path) + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return fail(cx, e, "key file " + quote(path) + " may be read by others (chmod 600 it)");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> key;
+  char c;
+  while (key.size() <= kMaxKey && in.get(c)) key.push_back(static_cast<uint8_t>(c));
+  if (!key.empty() && key.back() == '\n') key.pop_back();
+  if (key.size() < kMinKey || key.size() > kMaxKey) {
+    return fail(cx, e, "key file " + quote(path) + " must hold 16 to 1024 bytes");
+  }
+  return key;
+}
+
+std::optional<SyncSettings> parse_sync(Context& cx, const Element& e) {
+  const size_t errors_before = cx.error_count();
+  SyncSettings sync;
+  sync.origin = e.origin;
+  const Fields f(cx, e, {"interface", "peer", "port", "key_file", "refresh"});
+  if (!f.is_mapping()) return std::nullopt;
+  if (auto v = f.require("interface")) set(sync.interface, read_string(cx, *v));
+  if (auto v = f.require("peer")) set(sync.peer, read_ip(cx, *v));
+  if (auto v = f.get("port")) set(sync.port, read_integer(cx, *v, kSyncPort));
+  if (auto v = f.get("refresh")) set(sync.refresh_ms, read_seconds_ms(cx, *v, kSyncRefreshMs));
+  if (auto v = f.require("key_file")) {
+    if (std::optional<std::string> path = read_string(cx, *v)) {
+      sync.key_file = *path;
+      set(sync.key, read_key(cx, *v, *path));
+    }
+  }
+  if (cx.error_count() != errors_before) return std::nullopt;
+  return sync;
+}
 
 // Peers are IPv4 (the election is); floating addresses may be of either family.
 std::optional<std::vector<IpAddress>> read_address_list(Context& cx, const Element& e,
@@ -127,7 +176,8 @@ void check_gateway(const Config& cfg, const IpAddress& a, const Origin& where, C
 }  // namespace
 
 void parse_ha(Context& cx, const Element& e, Ha& ha) {
-  const Fields f(cx, e, {"instances"});
+  const Fields f(cx, e, {"sync", "instances"});
+  if (auto v = f.get("sync")) ha.sync = parse_sync(cx, *v);
   const std::optional<Element> list = f.get("instances");
   if (!list) return;
   const std::optional<std::vector<Element>> items = read_list(cx, *list);
@@ -137,7 +187,31 @@ void parse_ha(Context& cx, const Element& e, Ha& ha) {
   }
 }
 
+void validate_sync(const Config& cfg, const SyncSettings& sync, Context& cx) {
+  const auto at = [&](const char* key) { return cx.origin_of(child_path(sync.origin.path, key), sync.origin); };
+  const Interface* ifc = nullptr;
+  for (const Interface& i : cfg.interfaces) {
+    if (i.name == sync.interface) ifc = &i;
+  }
+  if (ifc == nullptr) return cx.error(at("interface"), "no interface named " + sync.interface);
+  if (std::none_of(ifc->addresses.begin(), ifc->addresses.end(), [&](const Prefix& p) {
+        return p.address.is_v4() == sync.peer.is_v4();
+      })) {
+    cx.error(at("interface"), "interface " + sync.interface + " has no " +
+                                  (sync.peer.is_v4() ? "IPv4" : "IPv6") + " address to sync from");
+  }
+  for (const Interface& i : cfg.interfaces) {
+    for (const Prefix& p : i.addresses) {
+      if (p.address == sync.peer) {
+        cx.error(at("peer"), format_ip(sync.peer) + " is an address of this appliance (interface " +
+                                 i.name + "), not of its peer");
+      }
+    }
+  }
+}
+
 void validate_ha(const Config& cfg, Context& cx) {
+  if (cfg.ha.sync) validate_sync(cfg, *cfg.ha.sync, cx);
   std::set<std::string> names;
   std::set<std::pair<std::string, uint8_t>> vrids;
   std::set<IpAddress> floating;

@@ -280,7 +280,24 @@ struct HaInstance {
   }
 };
 
+// Connection sync between the two appliances of a pair (control/ha_sync.h): UDP datagrams
+// signed with a shared key, from one interface address of each to the other's.
+struct SyncSettings {
+  std::string interface;       // interfaces[].name: its address of the peer's family is ours
+  IpAddress peer;              // the other appliance's address
+  uint16_t port = 7778;        // UDP, on both
+  std::string key_file;        // as written; the key is read at load
+  std::vector<uint8_t> key;    // 16 to 1024 bytes
+  uint32_t refresh_ms = 30000; // everything is sent again this often
+  Origin origin;
+  bool operator==(const SyncSettings& o) const {
+    return std::tie(interface, peer, port, key, refresh_ms) ==
+           std::tie(o.interface, o.peer, o.port, o.key, o.refresh_ms);
+  }
+};
+
 struct Ha {
+  std::optional<SyncSettings> sync;
   std::vector<HaInstance> instances;
 };
 

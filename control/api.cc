@@ -11,6 +11,7 @@
 #include "control/admin_state_file.h"
 #include "control/compile/compile.h"
 #include "dataplane/drop_reasons.h"
+#include "dataplane/steering.h"
 
 namespace sluice::control {
 namespace {
@@ -254,7 +255,7 @@ Result<void> ControlApi::reload() {
   announce({.kind = "reload", .service = "", .server = "", .from = "", .to = "taken",
             .reason = r.value()});
   keep_admin_state();  // overrides of servers the file no longer has are gone
-  if (reloaded_) reloaded_();
+  for (const auto& hook : reloaded_) hook();
   after_change();
   return {};
 }
@@ -321,6 +322,23 @@ bool ControlApi::link_up(const std::string& interface) const {
     if (configured[i].name == interface) return control::link_up(configured[i], appliance_.interfaces()[i]);
   }
   return false;
+}
+
+Result<void> ControlApi::learn_connection(const dp::ConnRecord& record) {
+  const uint16_t port = rte_be_to_cpu_16(record.ipv6 ? record.conn6.client_port : record.conn.client_port);
+  const auto workers = static_cast<uint16_t>(appliance_.workers().size());
+  // nat and snat: the owner of the client's port (its snat port is of that worker's share
+  // too, when the pair runs as many workers); dr and tun: the same, where a single queue or
+  // the NIC's hash will bring its packets when there is one worker per queue.
+  return channels_.send(dp::owner_of_port(port, workers),
+                        {.type = dp::ToWorker::insert_connection, .request = 0, .limit = 0,
+                         .record = record});
+}
+
+bool ControlApi::learn_persistence(dp::PersistenceTable::Entry e) {
+  const uint32_t now = appliance_.worker_now();
+  e.expires += now;
+  return appliance_.persistence().record(e, now);
 }
 
 std::vector<uint64_t> ControlApi::worker_loops() const {

@@ -100,6 +100,22 @@ struct PersistenceView {
   int64_t expires_in = 0;
 };
 
+// Connection sync with the peer as show ha shows it (control/ha_sync.h fills it).
+struct SyncView {
+  std::string peer;                 // ADDRESS:PORT
+  uint64_t datagrams_sent = 0, records_sent = 0, datagrams_received = 0, records_received = 0;
+  uint64_t send_failed = 0;         // the socket refused, or the outbox was full
+  uint64_t outbox = 0;              // datagrams waiting to leave: the sender's lag
+  uint64_t lost = 0;                // sequence numbers never received from the peer
+  uint64_t unknown_server = 0;      // records naming a server the peer's directory did not
+  uint64_t not_ours = 0;            // records of addresses we are master of (ours decide)
+  uint64_t bad_state = 0;           // connections in a state no worker knows
+  uint64_t not_from_peer = 0;       // datagrams from another address or port than the peer's
+  uint64_t learnt_refused = 0;      // learnt connections a worker could not take in time
+  int64_t last_heard_ms = -1;       // since the peer's last accepted datagram (-1: never)
+  std::vector<std::pair<std::string_view, uint64_t>> drops;  // sync_* counters, every reason
+};
+
 // One VRRP instance as show ha shows it (control/ha_instances.h fills it).
 struct HaView {
   std::string name;
@@ -138,8 +154,9 @@ class ControlApi {
 
   // Every state change is told to `sink` (control/event_log.h), once.
   void on_event(std::function<void(const Event&)> sink) { sink_ = std::move(sink); }
-  // Runs after every reload that was taken (the health checker takes the new servers).
-  void on_reload(std::function<void()> hook) { reloaded_ = std::move(hook); }
+  // Runs after every reload that was taken (the health checker takes the new servers, HA
+  // sync tells the peer its directory); hooks run in the order they were added.
+  void on_reload(std::function<void()> hook) { reloaded_.push_back(std::move(hook)); }
 
   std::vector<VipView> vips() const;
   std::vector<ServerView> servers() const;
@@ -160,6 +177,11 @@ class ControlApi {
   Result<void> report_health(const std::vector<std::pair<ServerKey, RunState>>& changes);
   // Tells the sink of the events the checker saw (health and agent changes).
   void announce(const Event& e) const;
+  // Connection sync (control/ha_sync.h registers where it is read from); none without it.
+  std::optional<SyncView> sync() const { return sync_source_ ? sync_source_() : std::nullopt; }
+  void on_sync_view(std::function<std::optional<SyncView>()> source) { sync_source_ = std::move(source); }
+  // Is this appliance master of `address` (no HA instance holds it standby)?
+  bool owns(const IpAddress& address) const { return appliance_.owns(address); }
   // The VRRP instances (control/ha_instances.h registers where they are read from).
   std::vector<HaView> ha() const { return ha_source_ ? ha_source_() : std::vector<HaView>{}; }
   void on_ha_view(std::function<std::vector<HaView>()> source) { ha_source_ = std::move(source); }
@@ -180,6 +202,23 @@ class ControlApi {
   bool link_up(const std::string& interface) const;
   std::vector<uint64_t> worker_loops() const;
   bool serving(const std::string& service) const;
+  // HA connection sync (control/ha_sync.h): the workers' connection events, whole tables,
+  // and connections and persistence entries learnt from the peer.
+  void on_connection_event(std::function<void(const dp::WorkerMessage&)> sink) {
+    channels_.on_event(std::move(sink));
+  }
+  Result<void> dump_connection_records(uint64_t now_ms, WorkerChannels::DumpDone done) {
+    return channels_.dump_connections(UINT32_MAX, now_ms, std::move(done));
+  }
+  // To the worker that owns it (dataplane/steering.h); fails when its ring is full.
+  Result<void> learn_connection(const dp::ConnRecord& record);
+  uint32_t worker_now() const { return appliance_.worker_now(); }
+  std::vector<dp::PersistenceTable::Entry> persistence_entries() const {
+    return appliance_.persistence().entries(appliance_.worker_now());
+  }
+  // `e.expires` in seconds left; false when the table had no room.
+  bool learn_persistence(dp::PersistenceTable::Entry e);
+  const std::map<ServerKey, uint32_t>& server_ids() const { return appliance_.server_ids().all(); }
   // Gratuitous ARP / unsolicited NA for each address, on its subnet's interface.
   void announce_addresses(const std::vector<IpAddress>& addresses) {
     appliance_.announce(addresses);
@@ -195,8 +234,9 @@ class ControlApi {
   WorkerChannels& channels_;
   std::string state_file_;
   std::function<void(const Event&)> sink_;
-  std::function<void()> reloaded_;
+  std::vector<std::function<void()>> reloaded_;
   std::function<std::vector<HaView>()> ha_source_;
+  std::function<std::optional<SyncView>()> sync_source_;
   std::function<Result<void>(const HaCommand&)> ha_control_;
   // Per service name: could one of its real servers take a new connection at the last look?
   std::map<std::string, bool> serving_;

@@ -71,11 +71,12 @@ std::optional<std::string> restart_only_change(const config::Config& running,
   if (running.connections.capacity != next.connections.capacity) return "connections.capacity";
   if (running.control.socket != next.control.socket) return "control.socket";
   if (running.health.max_scripts != next.health.max_scripts) return "health.max_scripts";
-  // VRRP instances are set up at start (sockets, timers) until reloading them is built.
+  // VRRP instances and sync are set up at start (sockets, timers) until reloading them is built.
   if (!std::ranges::equal(running.ha.instances, next.ha.instances,
                           [](const auto& a, const auto& b) { return a.same_as(b); })) {
     return "ha";
   }
+  if (running.ha.sync != next.ha.sync) return "ha.sync";
   return std::nullopt;
 }
 

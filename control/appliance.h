@@ -64,10 +64,12 @@ class Appliance {
   // The HA instances' floating addresses: owned (master here: answered and forwarded) or
   // standby (backup: the peer's). All start standby. Publishes when that changes.
   Result<void> set_floating(const std::vector<IpAddress>& addresses, bool owned);
+  bool owns(const IpAddress& address) const { return !standby_.contains(address); }
   // Tells the addresses' subnets that they are here now: a gratuitous ARP or an unsolicited
   // neighbour advertisement for each, from the port's MAC.
   void announce(const std::vector<IpAddress>& addresses);
   const Overrides& overrides() const { return overrides_; }
+  const ServerIds& server_ids() const { return ids_; }
   // nullptr when nothing was reported for that server.
   const RunState* run_state(const ServerKey& key) const;
 

@@ -82,6 +82,34 @@ json to_json(const HaView& v) {
           {"drops", drops}};
 }
 
+json to_json(const SyncView& v) {
+  json drops = json::object();
+  for (const auto& [name, count] : v.drops) drops[std::string(name)] = count;
+  return {{"peer", v.peer},
+          {"datagrams_sent", v.datagrams_sent},
+          {"records_sent", v.records_sent},
+          {"datagrams_received", v.datagrams_received},
+          {"records_received", v.records_received},
+          {"send_failed", v.send_failed},
+          {"outbox", v.outbox},
+          {"lost", v.lost},
+          {"unknown_server", v.unknown_server},
+          {"not_ours", v.not_ours},
+          {"bad_state", v.bad_state},
+          {"not_from_peer", v.not_from_peer},
+          {"learnt_refused", v.learnt_refused},
+          {"last_heard_ms", v.last_heard_ms},
+          {"drops", drops}};
+}
+
+// show ha: the instances, and the connection sync when there is one (null otherwise).
+json ha_json(const ControlApi& api) {
+  json instances = json::array();
+  for (const HaView& v : api.ha()) instances.push_back(to_json(v));
+  const std::optional<SyncView> sync = api.sync();
+  return {{"instances", instances}, {"sync", sync ? to_json(*sync) : json()}};
+}
+
 json to_json(const StatsView& v) {
   json drops = json::object();
   for (const auto& [name, count] : v.drops) drops[std::string(name)] = count;
@@ -176,7 +204,7 @@ void run(ControlApi& api, uint64_t now_ms, const Command& command, const Reply& 
         if constexpr (std::is_same_v<T, ShowStats>) answer(ok(to_json(api.stats())));
         if constexpr (std::is_same_v<T, ShowPersistence>) answer(ok(to_json(api.persistence())));
         if constexpr (std::is_same_v<T, ShowNeighbours>) answer(ok(to_json(api.neighbours())));
-        if constexpr (std::is_same_v<T, ShowHa>) answer(ok(to_json(api.ha())));
+        if constexpr (std::is_same_v<T, ShowHa>) answer(ok(ha_json(api)));
         if constexpr (std::is_same_v<T, HaCommand>) {
           const Result<void> r = api.ha_command(c);
           answer(r ? ok("done") : failed(r.error()));

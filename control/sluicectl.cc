@@ -197,7 +197,7 @@ void print_neighbours(const json& r) {
 
 void print_ha(const json& r) {
   std::vector<std::vector<std::string>> rows;
-  for (const json& h : list(r)) {
+  for (const json& h : list(field(r, "instances"))) {
     rows.push_back({text(field(h, "name")), text(field(h, "interface")), text(field(h, "vrid")),
                     text(field(h, "state")) +
                         (field(h, "maintenance") == true ? " (maintenance)" : ""),
@@ -209,6 +209,19 @@ void print_ha(const json& r) {
   print_table({"INSTANCE", "INTERFACE", "VRID", "STATE", "PRIORITY", "MASTER", "SENT", "RECEIVED",
                "LAST CHANGE"},
               rows);
+  const json& sync = field(r, "sync");
+  if (!sync.is_object()) return;
+  const int64_t heard = sync.value("last_heard_ms", int64_t{-1});
+  std::printf("\nsync with %s: last heard %s; sent %s datagrams (%s records, %s waiting, %s failed); "
+              "received %s (%s records, %s lost); unknown server %s, not ours %s, refused %s\n",
+              text(field(sync, "peer")).c_str(),
+              heard < 0 ? "never" : (std::to_string(heard) + " ms ago").c_str(),
+              text(field(sync, "datagrams_sent")).c_str(), text(field(sync, "records_sent")).c_str(),
+              text(field(sync, "outbox")).c_str(), text(field(sync, "send_failed")).c_str(),
+              text(field(sync, "datagrams_received")).c_str(),
+              text(field(sync, "records_received")).c_str(), text(field(sync, "lost")).c_str(),
+              text(field(sync, "unknown_server")).c_str(), text(field(sync, "not_ours")).c_str(),
+              text(field(sync, "learnt_refused")).c_str());
 }
 
 void print_conns(const json& r) {

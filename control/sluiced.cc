@@ -23,6 +23,7 @@
 #include "control/event_log.h"
 #include "control/health/probes.h"
 #include "control/ha_instances.h"
+#include "control/ha_sync.h"
 #include "control/health_checks.h"
 #include "control/commands.h"
 #include "control/control_socket.h"
@@ -89,6 +90,7 @@ sigset_t block_signals() {
 //   control socket clients, each with its own buffers and deadlines
 //   health       each real server's check and agent on its own timer (health_checks.h)
 //   ha           each VRRP instance's socket and timer (ha_instances.h)
+//   sync         the HA peer's connection sync: its socket, timers and pump (ha_sync.h)
 constexpr uint64_t kRingPollMs = 1;  // the exception path (ping, ARP, ssh) waits at most this
 constexpr uint64_t kNeighbourTickMs = 100;
 constexpr uint64_t kReclaimMs = 10;
@@ -211,6 +213,10 @@ int main(int argc, char** argv) {
       });
       checks.configure(appliance->config());
       control::HaInstances ha(loop, the_api, appliance->config());
+      std::unique_ptr<control::HaSync> sync;
+      if (appliance->config().ha.sync) {
+        sync = std::make_unique<control::HaSync>(loop, the_api, appliance->config());
+      }
       RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
               appliance->config().control.socket.c_str());
       serve(loop, *appliance, channels, the_api, signals, [&ha] { ha.stop(); });

@@ -283,6 +283,28 @@ void add_floating(const Config& cfg, const std::set<IpAddress>& standby, dp::Sna
   snap.has_standby = !standby.empty();
 }
 
+// With HA sync, the pair splits the snat ports: the appliance with the lower sync address
+// deals out the lower half, the other the upper, so a connection synced from the peer keeps
+// its port after a takeover without ever meeting a new one of ours (ports 1024..33279 and
+// 33280..65535).
+void share_snat_ports(const Config& cfg, dp::Snapshot& snap) {
+  snap.connection_events = cfg.ha.sync.has_value();
+  if (!cfg.ha.sync) return;
+  const config::SyncSettings& sync = *cfg.ha.sync;
+  IpAddress own;
+  for (const Interface& i : cfg.interfaces) {
+    for (const Prefix& p : i.addresses) {
+      if (i.name == sync.interface && p.address.is_v4() == sync.peer.is_v4()) own = p.address;
+    }
+  }
+  const uint32_t middle = (snap.snat_first_pair + snap.snat_last_pair + 1) / 2;
+  if (own < sync.peer) {
+    snap.snat_last_pair = middle - 1;
+  } else {
+    snap.snat_first_pair = middle;
+  }
+}
+
 // The way to servers that left the configuration stays in the fate table while they have
 // connections, as IPVS keeps forwarding a removed destination's connections, unless their
 // service said `on_remove: cut`; a halted server's connections were cut already. Kept ids stay
@@ -388,6 +410,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
   }
   keep_removed(*snap, previous);
   add_floating(cfg, standby, *snap);
+  share_snat_ports(cfg, *snap);
   snap->vips.seal();
   snap->vips6.seal();
   return snap;

@@ -43,6 +43,8 @@ class ServerIds {
   std::optional<uint32_t> id_of(const ServerKey& key);
   // Frees every id whose key is not in `keep`.
   void retain(const std::set<ServerKey>& keep);
+  // Every server with an id (HA sync tells the peer which is which).
+  const std::map<ServerKey, uint32_t>& all() const { return ids_; }
 
  private:
   std::map<ServerKey, uint32_t> ids_;

@@ -88,7 +88,7 @@ ha:
         garp: { repeat: 3, delay: 1 }, track: { interfaces: [back] } }
 EOF
 
-ha_field() { ctl_json show ha | jq -r --arg f "$1" '.[0][$f]'; }
+ha_field() { ctl_json show ha | jq -r --arg f "$1" '.instances[0][$f]'; }
 ha_is() { [ "$(ha_field state)" = "$1" ]; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 # The MAC the client's kernel resolves ADDRESS to now ("" when nobody answers its ARP).
@@ -103,12 +103,12 @@ step "keepalived (priority 200) and sluice (100)"
 start_keepalived 200
 wait_until 10 "keepalived master" keepalived_says MASTER || abort "keepalived did not become master" "$(tail -5 "$E2E_TMP/keepalived.log")"
 daemon_start "$config"
-wait_until 10 "sluice backup with a master heard" bash -c "[ \"\$($SLUICECTL --socket $SOCKET --json show ha | jq -r '.[0].master')\" = $PEER ]" || true
+wait_until 10 "sluice backup with a master heard" bash -c "[ \"\$($SLUICECTL --socket $SOCKET --json show ha | jq -r '.instances[0].master')\" = $PEER ]" || true
 check_eq "sluice is backup" backup "$(ha_field state)"
 check_eq "sluice names keepalived as master, priority 200" "$PEER 200" "$(ha_field master) $(ha_field master_priority)"
-wait_until 5 "three adverts heard" bash -c "[ \"\$($SLUICECTL --socket $SOCKET --json show ha | jq -r '.[0].adverts_received')\" -ge 3 ]" || true
+wait_until 5 "three adverts heard" bash -c "[ \"\$($SLUICECTL --socket $SOCKET --json show ha | jq -r '.instances[0].adverts_received')\" -ge 3 ]" || true
 check_ge "sluice hears keepalived's adverts" "$(ha_field adverts_received)" 3
-check_eq "none of them refused" 0 "$(ctl_json show ha | jq '[.[0].drops[]] | add')"
+check_eq "none of them refused" 0 "$(ctl_json show ha | jq '[.instances[0].drops[]] | add')"
 check_eq "keepalived stays master" MASTER "$(tail -n1 "$STATES")"
 check_eq "nobody answers ARP for $FLOAT: sluice, backup, leaves it to the master" "" "$(resolved_mac "$FLOAT")"
 
@@ -168,13 +168,13 @@ step "sluice's back port loses its link: tracking puts it in fault"
 ip -n "$SWITCH_NS" link set p-lb1 down
 wait_until 5 "sluice in fault" ha_is fault || true
 check_eq "sluice is in fault" fault "$(ha_field state)"
-check_eq "show ha says why" "interface back: link down" "$(ctl_json show ha | jq -r '.[0].tracked_down[]')"
+check_eq "show ha says why" "interface back: link down" "$(ctl_json show ha | jq -r '.instances[0].tracked_down[]')"
 wait_until 5 "keepalived master" keepalived_says MASTER || true
 check_eq "keepalived (50) took over" MASTER "$(tail -n1 "$STATES")"
 ip -n "$SWITCH_NS" link set p-lb1 up
 wait_until 5 "sluice master again" ha_is master || true
 check_eq "the link is back: sluice (100, preempt) is master again" master "$(ha_field state)"
-check_eq "nothing is down any more" 0 "$(ctl_json show ha | jq '.[0].tracked_down | length')"
+check_eq "nothing is down any more" 0 "$(ctl_json show ha | jq '.instances[0].tracked_down | length')"
 
 # ---------------------------------------------------------------- the operator's commands
 step "sluicectl ha maintenance on: sluice hands over and stays backup"

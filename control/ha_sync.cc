@@ -1,0 +1,322 @@
+#include "control/ha_sync.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <rte_log.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/ip_text.h"
+#include "control/compile/compile.h"
+#include "control/sync_records.h"
+
+namespace sluice::control {
+namespace {
+
+// Datagrams waiting to leave: ~23 MB, the whole table of about 480k connections at once.
+constexpr size_t kMaxOutbox = 16384;
+// Learnt connections waiting for room in a worker's control ring (~11 MB).
+constexpr size_t kMaxLearnt = 65536;
+// Per loop turn: the exception path takes a few hundred packets per turn, and each learnt
+// connection costs its worker ~1 us (dataplane/control_channel.cc takes 64 per loop).
+constexpr unsigned kSendPerTurn = 64;
+constexpr unsigned kLearnPerTurn = 256;
+constexpr unsigned kReceivePerTurn = 64;
+constexpr uint64_t kFlushMs = 10;                 // a record leaves within this
+constexpr uint64_t kPersistenceEveryMs = 1000;   // new or moved persistence entries
+constexpr size_t kMaxReceived = ha::kMaxUdpPayload;
+
+uint64_t random_boot_id() {
+  std::random_device r;
+  return uint64_t{r()} << 32 | r();
+}
+
+socklen_t socket_address(const IpAddress& a, uint16_t port, sockaddr_storage& out) {
+  out = {};
+  if (a.is_v4()) {
+    auto* sa = reinterpret_cast<sockaddr_in*>(&out);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(port);
+    sa->sin_addr.s_addr = htonl(a.to_v4());
+    return sizeof(sockaddr_in);
+  }
+  auto* sa = reinterpret_cast<sockaddr_in6*>(&out);
+  sa->sin6_family = AF_INET6;
+  sa->sin6_port = htons(port);
+  std::memcpy(sa->sin6_addr.s6_addr, a.bytes.data(), 16);
+  return sizeof(sockaddr_in6);
+}
+
+// A UDP socket on `tap` at our address and the sync port.
+int open_sync_socket(const std::string& tap, const IpAddress& own, uint16_t port) {
+  const int fd = socket(own.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_storage sa;
+  const socklen_t length = socket_address(own, port, sa);
+  const int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, tap.c_str(), static_cast<socklen_t>(tap.size())) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+      bind(fd, reinterpret_cast<const sockaddr*>(&sa), length) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool same_endpoint(const sockaddr_storage& a, const sockaddr_storage& b) {
+  if (a.ss_family != b.ss_family) return false;
+  if (a.ss_family == AF_INET) {
+    const auto& x = reinterpret_cast<const sockaddr_in&>(a);
+    const auto& y = reinterpret_cast<const sockaddr_in&>(b);
+    return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
+  }
+  const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+  const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
+  return x.sin6_port == y.sin6_port && std::memcmp(&x.sin6_addr, &y.sin6_addr, 16) == 0;
+}
+
+}  // namespace
+
+HaSync::HaSync(EventLoop& loop, ControlApi& api, const config::Config& cfg)
+    : loop_(loop),
+      api_(api),
+      cfg_(cfg),
+      settings_(*cfg.ha.sync),
+      writer_(settings_.key, random_boot_id()) {
+  const config::Interface* ifc = nullptr;
+  IpAddress own;
+  for (const config::Interface& i : cfg.interfaces) {
+    for (const Prefix& p : i.addresses) {
+      if (i.name == settings_.interface && p.address.is_v4() == settings_.peer.is_v4()) {
+        ifc = &i;
+        own = p.address;
+      }
+    }
+  }
+  counters_.peer = format_endpoint(settings_.peer, settings_.port);
+  fd_ = ifc == nullptr ? -1 : open_sync_socket(ifc->tap, own, settings_.port);
+  if (fd_ < 0) {
+    RTE_LOG(ERR, USER1, "sluiced: ha sync: no socket on %s port %u: %s; nothing is synced\n",
+            settings_.interface.c_str(), settings_.port, std::strerror(errno));
+    return;
+  }
+  watch_ = loop_.watch(fd_, UV_READABLE, [this] { receive(); });
+  pump_ = loop_.spinner([this] { pump(); });
+  flush_timer_ = loop_.timer([this] { flush(); });
+  refresh_timer_ = loop_.timer([this] { send_everything(); });
+  refresh_timer_.start(settings_.refresh_ms, settings_.refresh_ms);
+  persistence_timer_ = loop_.timer([this] { send_persistence(false); });
+  persistence_timer_.start(kPersistenceEveryMs, kPersistenceEveryMs);
+  api_.on_connection_event([this](const dp::WorkerMessage& m) { on_event(m); });
+  api_.on_reload([this] { send_directory(); });
+  api_.on_sync_view([this] { return std::optional<SyncView>(view()); });
+  // We know nothing yet: the peer, if it runs, sends everything it is master of.
+  send_directory();
+  outbox_.push_back(writer_.resync_request());
+  pump_.start();
+}
+
+HaSync::~HaSync() {
+  api_.on_connection_event({});
+  api_.on_sync_view({});
+  if (fd_ >= 0) {
+    watch_ = FdWatch();
+    close(fd_);
+  }
+}
+
+void HaSync::on_event(const dp::WorkerMessage& m) {
+  // A closed connection ages out on the peer by the timer its last state gave it; and the
+  // expiry of a connection learnt from the peer must never close the peer's own.
+  if (m.type == dp::FromWorker::connection_closed) return;
+  const ha::SyncConnection c = sync_record(
+      m.record, m.now,
+      m.type == dp::FromWorker::connection_created ? ha::SyncEvent::created : ha::SyncEvent::updated);
+  if (ours(c.vip)) add(c);
+}
+
+template <class Record>
+void HaSync::add(const Record& r) {
+  if (!writer_.add(r)) {
+    flush();
+    writer_.add(r);
+  }
+  ++counters_.records_sent;
+  if (writer_.records() == 1) flush_timer_.start(kFlushMs, 0);
+}
+
+void HaSync::flush() {
+  std::vector<uint8_t> datagram = writer_.seal();
+  if (datagram.empty()) return;
+  if (outbox_.size() >= kMaxOutbox) {
+    ++counters_.send_failed;
+    return;
+  }
+  outbox_.push_back(std::move(datagram));
+  pump_.start();
+}
+
+void HaSync::send_directory() {
+  for (const auto& [key, id] : api_.server_ids()) {
+    add(ha::SyncServer{.id = id, .service = key.service, .address = key.address,
+                       .port = key.port, .fallback = key.fallback});
+  }
+  flush();
+}
+
+bool HaSync::service_is_ours(uint32_t persistence_key) const {
+  for (const config::VirtualService& vs : cfg_.virtual_services) {
+    if (persistence_key_of(vs.name) != persistence_key) continue;
+    for (const config::Listener& l : vs.listeners) {
+      if (ours(l.address)) return true;
+    }
+    return false;
+  }
+  return false;
+}
+
+// Every second what is new or moved; with `everything`, all of it.
+void HaSync::send_persistence(bool everything) {
+  const uint32_t now = api_.worker_now();
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> sent;
+  for (const dp::PersistenceTable::Entry& e : api_.persistence_entries()) {
+    if (!service_is_ours(e.service)) continue;
+    const std::pair key{e.service, e.client};
+    sent[key] = e.server_id;
+    const auto before = persistence_sent_.find(key);
+    if (!everything && before != persistence_sent_.end() && before->second == e.server_id) continue;
+    add(sync_record(e, now));
+  }
+  persistence_sent_ = std::move(sent);
+  flush();
+}
+
+void HaSync::send_everything() {
+  send_directory();
+  const std::weak_ptr<bool> alive = alive_;
+  const Result<void> asked =
+      api_.dump_connection_records(loop_.now_ms(), [this, alive](ConnDumpResult r) {
+        if (alive.expired()) return;
+        for (const ConnDump& d : r.dumps) {
+          for (const dp::ConnRecord& record : d.records) {
+            const ha::SyncConnection c = sync_record(record, d.worker_now, ha::SyncEvent::updated);
+            if (ours(c.vip)) add(c);
+          }
+        }
+        flush();
+      });
+  if (!asked) RTE_LOG(WARNING, USER1, "sluiced: ha sync: no full send now: %s\n", asked.error().c_str());
+  send_persistence(true);
+}
+
+void HaSync::pump() {
+  sockaddr_storage peer;
+  const socklen_t length = socket_address(settings_.peer, settings_.port, peer);
+  for (unsigned n = 0; n < kSendPerTurn && !outbox_.empty(); ++n) {
+    const std::vector<uint8_t>& d = outbox_.front();
+    if (sendto(fd_, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&peer), length) < 0) {
+      if (errno == EAGAIN || errno == ENOBUFS) break;  // the TAP's queue is full: next turn
+      ++counters_.send_failed;
+    } else {
+      ++counters_.datagrams_sent;
+    }
+    outbox_.pop_front();
+  }
+  for (unsigned n = 0; n < kLearnPerTurn && !learnt_.empty(); ++n) {
+    if (!api_.learn_connection(learnt_.front())) break;  // its worker's ring is full: next turn
+    learnt_.pop_front();
+  }
+  if (outbox_.empty() && learnt_.empty()) pump_.stop();
+}
+
+void HaSync::receive() {
+  static thread_local std::vector<uint8_t> buffer(kMaxReceived);
+  sockaddr_storage expected;
+  socket_address(settings_.peer, settings_.port, expected);
+  for (unsigned n = 0; n < kReceivePerTurn; ++n) {
+    sockaddr_storage from{};
+    socklen_t from_length = sizeof from;
+    const ssize_t got = recvfrom(fd_, buffer.data(), buffer.size(), 0,
+                                 reinterpret_cast<sockaddr*>(&from), &from_length);
+    if (got < 0) return;  // EAGAIN: all read
+    // Only the peer's address and port speak sync (the key proves the rest).
+    if (!same_endpoint(from, expected)) {
+      ++counters_.not_from_peer;
+      continue;
+    }
+    const ha::ParsedSync p =
+        ha::parse_sync({buffer.data(), static_cast<size_t>(got)}, settings_.key, replay_);
+    if (!p.message) {
+      ++drops_[static_cast<size_t>(p.drop)];
+      continue;
+    }
+    ++counters_.datagrams_received;
+    heard_ = true;
+    last_heard_ms_ = loop_.now_ms();
+    take(*p.message);
+  }
+}
+
+void HaSync::take(const ha::SyncMessage& m) {
+  if (m.new_boot) peer_ids_.clear();  // its ids may have changed; its directory follows
+  counters_.records_received += m.connections.size() + m.persistence.size() + m.servers.size();
+  for (const ha::SyncServer& s : m.servers) {
+    const auto& ours_by_key = api_.server_ids();
+    const auto it = ours_by_key.find({s.service, s.address, s.port, s.fallback});
+    if (it == ours_by_key.end()) {
+      peer_ids_.erase(s.id);
+    } else {
+      peer_ids_[s.id] = it->second;
+    }
+  }
+  for (const ha::SyncConnection& c : m.connections) {
+    if (ours(c.vip)) {
+      ++counters_.not_ours;
+      continue;
+    }
+    const auto id = peer_ids_.find(c.server_id);
+    if (id == peer_ids_.end()) {
+      ++counters_.unknown_server;
+      continue;
+    }
+    std::optional<dp::ConnRecord> record = learnt_record(c, id->second);
+    if (!record) {
+      ++counters_.bad_state;
+    } else if (learnt_.size() >= kMaxLearnt) {
+      ++counters_.learnt_refused;
+    } else {
+      learnt_.push_back(*record);
+      pump_.start();
+    }
+  }
+  for (const ha::SyncPersistence& p : m.persistence) {
+    if (service_is_ours(p.service)) {
+      ++counters_.not_ours;
+      continue;
+    }
+    const auto id = peer_ids_.find(p.server_id);
+    if (id == peer_ids_.end()) {
+      ++counters_.unknown_server;
+      continue;
+    }
+    api_.learn_persistence(learnt_entry(p, id->second));
+  }
+  // The peer (re)started, or asks: it has nothing of what we are master of.
+  if (m.type == ha::SyncType::resync_request || m.new_boot) send_everything();
+}
+
+SyncView HaSync::view() const {
+  SyncView v = counters_;
+  v.outbox = outbox_.size();
+  v.lost = replay_.lost();
+  v.last_heard_ms = heard_ ? static_cast<int64_t>(loop_.now_ms() - last_heard_ms_) : -1;
+  for (size_t i = 0; i < ha::kSyncDrops; ++i) {
+    v.drops.emplace_back(ha::to_string(static_cast<ha::SyncDrop>(i)), drops_[i]);
+  }
+  return v;
+}
+
+}  // namespace sluice::control
