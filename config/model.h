@@ -288,7 +288,7 @@ struct SyncSettings {
   uint16_t port = 7778;        // UDP, on both
   std::string key_file;        // as written; the key is read at load
   std::vector<uint8_t> key;    // 16 to 1024 bytes
-  uint32_t refresh_ms = 30000; // everything is sent again this often
+  uint32_t refresh_ms = 10000; // everything is sent again this often
   Origin origin;
   bool operator==(const SyncSettings& o) const {
     return std::tie(interface, peer, port, key, refresh_ms) ==

@@ -15,6 +15,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 readonly B_NS=sl-lb2 B_SOCKET=/run/sluice-lab/b.sock GATEWAY=198.18.1.254 VIP_SNAT=198.18.0.12
+readonly VIP_STICKY=198.18.0.13
 readonly ECHO_PORT=7000
 B_PID=""
 e2e_begin
@@ -66,11 +67,20 @@ pair_config() {
     snat_pool: [198.18.1.5]
     real_servers: [{ address: 198.18.1.21 }, { address: 198.18.1.22 }, { address: 198.18.1.23 }]
 
+  - name: web-sticky
+    address: $VIP_STICKY
+    ports: [80]
+    protocol: tcp
+    mode: nat
+    scheduler: rr
+    persistence: { timeout: 600 }
+$(nat_real_servers_yaml)
+
 ha:
   sync: { interface: back, peer: $peer, key_file: $KEY, refresh: 5 }
   instances:
     - { name: vips, interface: front, vrid: 60, priority: $priority, interval: 0.1, preempt: false,
-        addresses: [$VIP_DR, $VIP_NAT, $VIP_SNAT, 198.18.1.5, $GATEWAY],
+        addresses: [$VIP_DR, $VIP_NAT, $VIP_SNAT, $VIP_STICKY, 198.18.1.5, $GATEWAY],
         garp: { repeat: 3, delay: 1 }, track: { interfaces: [front, back] } }
 EOF
 }
@@ -179,6 +189,13 @@ check_gt "one from another address as not_from_peer" "$(b_ha .sync.not_from_peer
 check_eq "B is still backup" backup "$(b_ha '.instances[0].state')"
 check "B still answers" b_ctl show vips
 
+# The sticky service's server for the client, as its answers name it ("" unless all agree).
+sticky_server() { http_burst "http://$VIP_STICKY/" 4 198.18.0.3 | sort -u | paste -sd' '; }
+# Another client first, so that the client's server is not the one a fresh rr would pick.
+http_burst "http://$VIP_STICKY/" 1 198.18.0.4 >/dev/null
+STICKY=$(sticky_server)
+check_match "the client sticks to one server of web-sticky, not rr's first" '^nat[23]$' "$STICKY"
+
 declare -a RESULTS=()
 # ---------------------------------------------------------------- 1. SIGKILL
 step "1. A is killed: B takes over"
@@ -189,6 +206,7 @@ DAEMON_PID=""
 wait_until 5 "B master" b_is master || true
 check_eq "B is master" master "$(b_ha '.instances[0].state')"
 settled sigkill "$at"
+check_eq "after the takeover the client still goes to $STICKY (persistence synced)" "$STICKY" "$(sticky_server)"
 
 # ---------------------------------------------------------------- 2. cut off
 step "2. A returns as backup and learns B's connections; B's front link goes down"

@@ -1,6 +1,10 @@
 // The loader's `ha` section: VRRP instances, and every way one can be wrong, with the line.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
+
 #include "tests/unit/config/load_support.h"
 
 namespace sluice::config {
@@ -104,6 +108,64 @@ TEST(LoadHa, TrackingIsReadAndItsNamesChecked) {
   ASSERT_EQ(weight.size(), 2u);
   EXPECT_NE(weight[0].find("track.weight: out of range: 255 (expected 0..254)"), std::string::npos) << weight[0];
   EXPECT_NE(weight[1].find("track.workers"), std::string::npos) << weight[1];
+}
+
+// A key file in the test's temporary directory with `bytes` and `mode`.
+std::string key_file(const std::string& name, const std::string& bytes, mode_t mode) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  chmod(path.c_str(), mode);
+  return path;
+}
+
+std::string with_sync(const std::string& sync) {
+  return with_ha("ha:\n  sync: " + sync + "\n  instances:\n"
+                 "    - { name: a, interface: front, vrid: 1, addresses: [198.18.0.10] }\n");
+}
+
+TEST(LoadHa, SyncIsReadWithItsKey) {
+  const std::string key = key_file("sync.key", "0123456789abcdef0123456789abcdef\n", 0600);
+  const Config c = load_valid(with_sync("{ interface: back, peer: 198.18.1.6, port: 7790, key_file: " +
+                                        key + ", refresh: 2.5 }"));
+  ASSERT_TRUE(c.ha.sync);
+  EXPECT_EQ(c.ha.sync->interface, "back");
+  EXPECT_EQ(c.ha.sync->peer, ip("198.18.1.6"));
+  EXPECT_EQ(c.ha.sync->port, 7790);
+  EXPECT_EQ(c.ha.sync->refresh_ms, 2500u);
+  EXPECT_EQ(std::string(c.ha.sync->key.begin(), c.ha.sync->key.end()),
+            "0123456789abcdef0123456789abcdef");  // the newline is not part of it
+  EXPECT_FALSE(load_valid(with_ha("")).ha.sync);
+}
+
+TEST(LoadHa, ABadKeyFileIsNamedAndItsBytesNeverShown) {
+  const std::string good = key_file("good.key", std::string(32, 'k'), 0600);
+  const struct {
+    std::string path, expected;
+  } cases[] = {
+      {::testing::TempDir() + "missing.key", "cannot read key file"},
+      {key_file("open.key", std::string(32, 'k'), 0644), "may be read by others (chmod 600 it)"},
+      {key_file("short.key", "secret", 0600), "must hold 16 to 1024 bytes"},
+      {key_file("long.key", std::string(4096, 'k'), 0600), "must hold 16 to 1024 bytes"},
+  };
+  for (const auto& c : cases) {
+    const Lines errors = errors_of(with_sync("{ interface: back, peer: 198.18.1.6, key_file: " + c.path + " }"));
+    ASSERT_EQ(errors.size(), 1u) << c.path;
+    EXPECT_NE(errors[0].find("ha.sync.key_file: "), std::string::npos) << errors[0];
+    EXPECT_NE(errors[0].find(c.expected), std::string::npos) << errors[0];
+    EXPECT_EQ(errors[0].find("kkkk"), std::string::npos) << errors[0];
+  }
+  const Lines wrong = errors_of(with_sync("{ interface: wan, peer: 198.18.1.1, port: 0, key_file: " + good + " }"));
+  ASSERT_EQ(wrong.size(), 1u);  // the port; the rest is judged once the item is whole
+  EXPECT_NE(wrong[0].find("ha.sync.port: out of range: 0"), std::string::npos) << wrong[0];
+  const Lines across = errors_of(with_sync("{ interface: wan, peer: 198.18.1.1, key_file: " + good + " }"));
+  ASSERT_EQ(across.size(), 1u);
+  EXPECT_NE(across[0].find("no interface named wan"), std::string::npos) << across[0];
+  const Lines own = errors_of(with_sync("{ interface: back, peer: 198.18.1.1, key_file: " + good + " }"));
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_NE(own[0].find("198.18.1.1 is an address of this appliance (interface back)"), std::string::npos) << own[0];
+  const Lines family = errors_of(with_sync("{ interface: back, peer: \"2001:db8::6\", key_file: " + good + " }"));
+  ASSERT_EQ(family.size(), 1u);
+  EXPECT_NE(family[0].find("interface back has no IPv6 address to sync from"), std::string::npos) << family[0];
 }
 
 TEST(LoadHa, AGatewayMustBeAnAddressOfItsOwnOnAConnectedSubnet) {
