@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 namespace sluice::control {
 namespace {
 
@@ -28,6 +30,16 @@ int curl_events(int status, int events) {
 }
 
 }  // namespace
+
+size_t BoundedBody::write(char* data, size_t size, size_t count, void* self) {
+  auto* body = static_cast<BoundedBody*>(self);
+  const size_t bytes = size * count;
+  const size_t room = body->max - body->text.size();
+  body->text.append(data, std::min(bytes, room));
+  if (bytes <= room) return bytes;
+  body->cut = true;
+  return 0;
+}
 
 HttpClient::HttpClient(EventLoop& loop)
     : loop_(loop), timer_(loop.timer([this] { act(CURL_SOCKET_TIMEOUT, 0); })) {
@@ -58,6 +70,13 @@ CURLMcode HttpClient::add(CURL* easy, HttpTransfer& owner) {
   curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &owner);
   return curl_multi_add_handle(multi_, easy);
+}
+
+void HttpClient::discard(CURL*& easy) {
+  if (easy == nullptr) return;
+  curl_multi_remove_handle(multi_, easy);
+  curl_easy_cleanup(easy);
+  easy = nullptr;
 }
 
 // curl says which events it wants on a socket, or that it is done with it.

@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include <cstddef>
+#include <string>
 #include <unordered_map>
 
 #include "control/event_loop.h"
@@ -28,6 +30,18 @@ class HttpTransfer {
   ~HttpTransfer() = default;
 };
 
+// What a transfer keeps of an answer's body: its first `max` bytes. For CURLOPT_WRITEFUNCTION
+// (write) with CURLOPT_WRITEDATA (the BoundedBody): past `max` the transfer is stopped, and
+// curl ends it with CURLE_WRITE_ERROR and `cut` set; the start is judged all the same.
+struct BoundedBody {
+  explicit BoundedBody(size_t bound) : max(bound) {}
+  static size_t write(char* data, size_t size, size_t count, void* self);
+
+  size_t max;
+  std::string text;
+  bool cut = false;
+};
+
 class HttpClient {
  public:
   explicit HttpClient(EventLoop& loop);
@@ -40,8 +54,8 @@ class HttpClient {
   // Starts `easy` for `owner`, after setting what every transfer on the loop needs: http and
   // https only, never a proxy from the environment, no signals, close-on-exec sockets.
   CURLMcode add(CURL* easy, HttpTransfer& owner);
-  // Takes `easy` out; a no-op once curl is through with it.
-  void remove(CURL* easy) { curl_multi_remove_handle(multi_, easy); }
+  // Takes `easy` out (a no-op once curl is through with it), frees it and forgets it.
+  void discard(CURL*& easy);
 
  private:
   static int on_socket(CURL* easy, curl_socket_t socket, int what, void* self, void* socket_data);

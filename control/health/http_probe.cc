@@ -1,6 +1,5 @@
 #include "control/health/http_probe.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -86,30 +85,18 @@ class HttpProbe final : public Probe, public HttpTransfer {
       curl_easy_setopt(easy_, CURLOPT_CAINFO, r.ca_file.c_str());
     }
     curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
-    curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &HttpProbe::keep_body);
-    curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
-  }
-
-  // Keeps the first kMaxHttpBody bytes; past them the transfer is stopped (curl then reports
-  // CURLE_WRITE_ERROR), and the answer is judged on what was kept.
-  static size_t keep_body(char* data, size_t size, size_t count, void* self) {
-    auto* probe = static_cast<HttpProbe*>(self);
-    const size_t bytes = size * count;
-    const size_t room = kMaxHttpBody - probe->body_.size();
-    probe->body_.append(data, std::min(bytes, room));
-    if (bytes <= room) return bytes;
-    probe->cut_ = true;
-    return 0;
+    curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &BoundedBody::write);
+    curl_easy_setopt(easy_, CURLOPT_WRITEDATA, &body_);
   }
 
   ProbeResult judge(CURLcode code) const {
-    if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && cut_)) {
+    if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && body_.cut)) {
       long status = 0;
       curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
       ProbeResult r = succeeded("HTTP " + std::to_string(status));
       r.status = static_cast<int>(status);
-      r.body = body_;
-      r.cut = cut_;
+      r.body = body_.text;
+      r.cut = body_.cut;
       return r;
     }
     long os_error = 0;
@@ -128,11 +115,7 @@ class HttpProbe final : public Probe, public HttpTransfer {
 
   // Takes the transfer out of the client (a no-op once curl is through with it) and frees it.
   void release() {
-    if (easy_ != nullptr) {
-      client_.remove(easy_);
-      curl_easy_cleanup(easy_);
-      easy_ = nullptr;
-    }
+    client_.discard(easy_);
     curl_slist_free_all(resolve_);
     resolve_ = nullptr;
   }
@@ -142,8 +125,7 @@ class HttpProbe final : public Probe, public HttpTransfer {
   CURL* easy_ = nullptr;
   curl_slist* resolve_ = nullptr;
   char error_[CURL_ERROR_SIZE] = {};
-  std::string body_;
-  bool cut_ = false;
+  BoundedBody body_{kMaxHttpBody};
 };
 
 std::unique_ptr<Probe> make_http_probe(const ProbeContext& context, HttpClient& client,
