@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/ip_text.h"
+#include "config/load_aws.h"
 
 namespace sluice::config {
 namespace {
@@ -40,7 +41,7 @@ std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
   HaInstance in;
   in.origin = e.origin;
   const Fields f(cx, e, {"name", "interface", "vrid", "priority", "interval", "preempt",
-                         "preempt_delay", "peers", "addresses"});
+                         "preempt_delay", "peers", "addresses", "aws"});
   if (!f.is_mapping()) return std::nullopt;
   if (auto v = f.require("name")) set(in.name, read_string(cx, *v));
   if (auto v = f.require("interface")) set(in.interface, read_string(cx, *v));
@@ -61,6 +62,7 @@ std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
   if (auto v = f.require("addresses")) {
     set(in.addresses, read_ipv4_list(cx, *v, 255, "addresses"));  // an advert's 8-bit count
   }
+  if (auto v = f.get("aws")) set(in.aws, parse_aws(cx, *v, in.addresses));
   if (cx.error_count() != errors_before) return std::nullopt;
   return in;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/aws.h"
 #include "common/ip_address.h"
 #include "common/names.h"
 #include "common/status_ranges.h"
@@ -230,6 +231,14 @@ struct Control {
   ControlAccess group_access = ControlAccess::read;
 };
 
+// An instance's AWS mode (docs/configuration.md, "aws"): on taking over, its addresses move
+// by EC2 API calls (control/ha/aws_mover), since a VPC ignores gratuitous ARP.
+struct AwsMode {
+  AwsMoves moves;  // private_addresses default to the instance's addresses
+  AwsSettings settings;
+  bool operator==(const AwsMode&) const = default;
+};
+
 // One VRRP instance (RFC 5798): a virtual router on one data interface whose master owns a
 // set of floating addresses. IPv4 for now.
 struct HaInstance {
@@ -244,6 +253,7 @@ struct HaInstance {
   std::vector<IpAddress> peers;
   // The floating addresses: service addresses and snat pool addresses that move together.
   std::vector<IpAddress> addresses;
+  std::optional<AwsMode> aws;  // none: not on AWS
   Origin origin;
 };
 

@@ -74,11 +74,12 @@ std::optional<std::string> restart_only_change(const config::Config& running,
   // VRRP instances are set up at start (sockets, timers) until reloading them is built.
   const auto instances = [](const config::Config& c) {
     std::vector<std::tuple<std::string, std::string, uint8_t, uint8_t, uint16_t, bool, uint32_t,
-                           std::vector<IpAddress>, std::vector<IpAddress>>>
+                           std::vector<IpAddress>, std::vector<IpAddress>,
+                           std::optional<config::AwsMode>>>
         out;
     for (const config::HaInstance& i : c.ha.instances) {
       out.emplace_back(i.name, i.interface, i.vrid, i.priority, i.interval_cs, i.preempt,
-                       i.preempt_delay_ms, i.peers, i.addresses);
+                       i.preempt_delay_ms, i.peers, i.addresses, i.aws);
     }
     return out;
   };
