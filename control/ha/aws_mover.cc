@@ -9,8 +9,10 @@
 namespace sluice::control::ha {
 namespace {
 
-// Cached credentials are renewed this long before they expire, so that none expires during a
-// take-over: max_attempts (at most 20) tries of 5 s with backoffs of at most 8 s fit in it.
+// Cached credentials are renewed this long before they expire (checked before each request),
+// so that none expires between signing and AWS's check, a clock's skew included. The metadata
+// service hands out role credentials well before their end; those a take-over fetched itself
+// are used to their end, so that short-lived ones cannot make it fetch forever.
 constexpr int64_t kCredentialMarginS = 5 * 60;
 
 // "1 call", "3 calls".

@@ -11,8 +11,9 @@
 // given up does not stop the calls after it (a deleted route table must not keep the Elastic
 // IP away), a metadata step given up ends the take-over (nothing to sign with). Every request's
 // result is reported and counted.
-// control/ha_instances calls take_over() when an instance becomes master and cancel() when
-// it leaves master, and logs each report as an event.
+// The HA runner (control/ha_instances) is to call take_over(in.name, in.aws->moves,
+// in.aws->settings) when an instance with an `aws` mapping becomes master and cancel(in.name)
+// when it leaves master, and to log each report as an event.
 // Thread safety: the event loop's thread only.
 #pragma once
 
@@ -73,7 +74,7 @@ class AwsMover {
  public:
   using Report = std::function<void(const AwsReport&)>;
 
-  // `report` may call take_over() and cancel().
+  // `report` may call take_over() and cancel(), but must not destroy the mover.
   AwsMover(EventLoop& loop, Report report, AwsTiming timing = {});
   ~AwsMover();  // requests in flight are abandoned, nothing more is reported
   AwsMover(const AwsMover&) = delete;
