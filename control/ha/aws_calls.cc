@@ -168,7 +168,8 @@ bool is_error_code(std::string_view code) {
   });
 }
 
-// Codes EC2 documents as worth another try, whatever the status they come with.
+// Codes that say AWS is busy or failing rather than that the request is wrong: worth another
+// try, whatever status they come with.
 bool is_transient(std::string_view code) {
   return code == "RequestLimitExceeded" || code == "Throttling" || code == "InternalError" ||
          code == "Unavailable";
@@ -183,7 +184,7 @@ AwsRequest metadata_request(std::string method, const ServiceUrl& metadata, std:
 
 AwsRequest imds_token_request(const ServiceUrl& metadata) {
   return metadata_request(
-      "PUT", metadata, "/latest/api/token",
+      "PUT", metadata, kTokenPath,
       {{"X-aws-ec2-metadata-token-ttl-seconds", std::to_string(kImdsTokenTtlS)}});
 }
 

@@ -77,9 +77,11 @@ TEST(ImdsReplies, HostileValuesAreRefused) {
   for (const char* bad : {"i-0123", "i-0123456789ABCDEF0", "vol-0123456789abcdef0"}) {
     EXPECT_EQ(judge_instance_id(reply(200, bad)).verdict, Verdict::retry) << bad;
   }
-  for (const char* bad : {"../../x", "role name", "role?x=1", std::string(65, 'r').c_str()}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"../../x", "role name", "role?x=1", std::string(65, 'r')}) {
     EXPECT_EQ(judge_role(reply(200, bad)).verdict, Verdict::retry) << bad;
   }
+
   EXPECT_EQ(judge_token(reply(200, "tok\r\nX-Injected: 1")).verdict, Verdict::retry);
   EXPECT_EQ(judge_token(reply(200, std::string(1025, 't'))).verdict, Verdict::retry);
   AwsReply cut = reply(200, std::string(kMaxAwsReply, 'a'));
