@@ -82,6 +82,7 @@ struct Prefix {
   bool contains(const IpAddress& ip) const {
     return ip.is_v4() == address.is_v4() && ip.masked(length) == address.masked(length);
   }
+  bool operator==(const Prefix&) const = default;
 };
 
 }  // namespace sluice

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/ip_text.h"
+#include "config/load_aws.h"
 
 namespace sluice::config {
 namespace {
@@ -122,7 +123,7 @@ std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
   HaInstance in;
   in.origin = e.origin;
   const Fields f(cx, e, {"name", "interface", "vrid", "priority", "interval", "preempt",
-                         "preempt_delay", "peers", "addresses", "garp", "track"});
+                         "preempt_delay", "peers", "addresses", "garp", "track", "aws"});
   if (!f.is_mapping()) return std::nullopt;
   if (auto v = f.require("name")) set(in.name, read_string(cx, *v));
   if (auto v = f.require("interface")) set(in.interface, read_string(cx, *v));
@@ -145,6 +146,7 @@ std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
   }
   if (auto v = f.get("garp")) parse_garp(cx, *v, in.garp);
   if (auto v = f.get("track")) parse_track(cx, *v, in.track);
+  if (auto v = f.get("aws")) set(in.aws, parse_aws(cx, *v, in.addresses));
   if (cx.error_count() != errors_before) return std::nullopt;
   return in;
 }

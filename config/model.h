@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/aws.h"
 #include "common/ip_address.h"
 #include "common/names.h"
 #include "common/status_ranges.h"
@@ -251,6 +252,14 @@ struct Track {
   bool operator==(const Track&) const = default;
 };
 
+// An instance's AWS mode (docs/configuration.md, "aws"): on taking over, its addresses move
+// by EC2 API calls (control/ha/aws_mover), since a VPC ignores gratuitous ARP.
+struct AwsMode {
+  AwsMoves moves;  // private_addresses default to the instance's addresses
+  AwsSettings settings;
+  bool operator==(const AwsMode&) const = default;
+};
+
 // One VRRP instance (RFC 5798): a virtual router on one data interface whose master owns a
 // set of floating addresses. The election is IPv4 (adverts carry the IPv4 addresses); IPv6
 // floating addresses move with it, announced by unsolicited neighbour advertisements.
@@ -270,13 +279,14 @@ struct HaInstance {
   std::vector<IpAddress> addresses;
   Garp garp;
   Track track;
+  std::optional<AwsMode> aws;  // none: not on AWS
   Origin origin;
   // The same instance, whatever lines of the file it came from?
   bool same_as(const HaInstance& o) const {
     return std::tie(name, interface, vrid, priority, interval_cs, preempt, preempt_delay_ms,
-                    peers, addresses, garp, track) ==
+                    peers, addresses, garp, track, aws) ==
            std::tie(o.name, o.interface, o.vrid, o.priority, o.interval_cs, o.preempt,
-                    o.preempt_delay_ms, o.peers, o.addresses, o.garp, o.track);
+                    o.preempt_delay_ms, o.peers, o.addresses, o.garp, o.track, o.aws);
   }
 };
 

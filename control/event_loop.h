@@ -90,6 +90,32 @@ class FdWatch : public Handle<uv_poll_t> {
   FdWatch(uv_loop_t* loop, int fd, int events, std::function<void()> callback);
 };
 
+// A uv_poll_t on a socket that is closed only after the Poll: unlike FdWatch, its events may
+// change (connect, then read), and its callback hears libuv's status (an error the kernel
+// reports stops the watch; start() again to go on) and the events seen.
+class Poll {
+ public:
+  using Callback = std::function<void(int status, int events)>;
+  Poll() = default;
+  Poll(Poll&& other) noexcept : box_(std::exchange(other.box_, nullptr)) {}
+  Poll& operator=(Poll&& other) noexcept;
+  ~Poll() { close(); }
+
+  // Takes `fd` under watch, not yet for any event: 0 or a libuv error.
+  int open(uv_loop_t* loop, int fd, Callback callback);
+  // Watches for `events` (UV_READABLE, UV_WRITABLE) from now on: 0 or a libuv error.
+  int start(int events);
+  bool is_open() const { return box_ != nullptr; }
+
+ private:
+  struct Box {
+    uv_poll_t uv;
+    Callback callback;
+  };
+  void close();
+  Box* box_ = nullptr;
+};
+
 class EventLoop {
  public:
   EventLoop();

@@ -21,42 +21,6 @@ Fd::~Fd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Poll& Poll::operator=(Poll&& other) noexcept {
-  if (this != &other) {
-    close();
-    box_ = std::exchange(other.box_, nullptr);
-  }
-  return *this;
-}
-
-int Poll::open(uv_loop_t* loop, int fd, Callback callback) {
-  close();
-  auto* box = new Box{{}, std::move(callback)};
-  // A failed init registers nothing with the loop: the box is ours to free.
-  if (const int rc = uv_poll_init_socket(loop, &box->uv, fd); rc != 0) {
-    delete box;
-    return rc;
-  }
-  box->uv.data = box;
-  box_ = box;
-  return 0;
-}
-
-int Poll::start(int events) {
-  return uv_poll_start(&box_->uv, events, [](uv_poll_t* h, int status, int seen) {
-    static_cast<Box*>(h->data)->callback(status, seen);
-  });
-}
-
-// libuv takes the descriptor out of its epoll set here, so the socket may be closed right
-// after; the box (and the callback, which may be running now) goes on a later loop turn.
-void Poll::close() {
-  if (box_ == nullptr) return;
-  uv_close(reinterpret_cast<uv_handle_t*>(&box_->uv),
-           [](uv_handle_t* h) { delete static_cast<Box*>(h->data); });
-  box_ = nullptr;
-}
-
 Probe::Probe(const ProbeContext& context)
     : loop_(context.loop),
       owner_(context.owner),

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "control/command_parse.h"
+#include "tests/support/loop_pump.h"
 
 namespace sluice::control {
 namespace {
@@ -73,14 +74,7 @@ class ControlSocketTest : public ::testing::Test {
     socket_ = std::move(r.value());
   }
 
-  // Runs the loop until `done` or 10 s (a bound, not a timing goal).
-  void pump_until(const std::function<bool()>& done) {
-    const auto end = Clock::now() + std::chrono::seconds(10);
-    while (!done() && Clock::now() < end) {
-      loop_.run_once_nowait();
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-  }
+  void pump_until(const std::function<bool()>& done) { control::pump_until(loop_, done); }
 
   // One request from another thread while this one runs the loop.
   std::string request(const std::string& text) {

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/loop_pump.h"
+
 namespace sluice::control::health {
 namespace {
 
@@ -235,18 +237,8 @@ const std::vector<std::string> kPath = {"PATH=/usr/bin:/bin"};
 
 class ProbesTest : public ::testing::Test {
  protected:
-  // Runs the loop until `done` or 10 s (a bound, not a timing goal).
-  void pump_until(const std::function<bool()>& done) {
-    const auto end = Clock::now() + 10s;
-    while (!done() && Clock::now() < end) {
-      loop_.run_once_nowait();
-      std::this_thread::sleep_for(200us);
-    }
-  }
-  void pump_for(std::chrono::milliseconds span) {
-    const auto end = Clock::now() + span;
-    pump_until([&] { return Clock::now() >= end; });
-  }
+  void pump_until(const std::function<bool()>& done) { control::pump_until(loop_, done); }
+  void pump_for(std::chrono::milliseconds span) { control::pump_for(loop_, span); }
 
   // Runs one probe to its end: `start` starts it with the `done` it is given. The probe must
   // not call `done` inside `start`, and must call it exactly once.
