@@ -116,6 +116,12 @@ struct SyncView {
   std::vector<std::pair<std::string_view, uint64_t>> drops;  // sync_* counters, every reason
 };
 
+// An instance's AWS mode (control/ha/aws_mover.h): EC2 and metadata requests since start.
+struct AwsView {
+  uint64_t calls = 0, retries = 0, failures = 0;
+  bool moving = false;  // a take-over is under way
+};
+
 // One VRRP instance as show ha shows it (control/ha_instances.h fills it).
 struct HaView {
   std::string name;
@@ -131,6 +137,7 @@ struct HaView {
   std::string last_change;         // why the state last changed
   bool maintenance = false;        // the operator keeps it backup
   std::vector<std::string> tracked_down;  // tracked items down now ("interface back: link down")
+  std::optional<AwsView> aws;             // with an `aws` mapping
   int64_t since = 0;               // when: seconds since the epoch (0: never)
   std::vector<IpAddress> addresses;
   uint64_t adverts_sent = 0, adverts_received = 0;

@@ -75,6 +75,11 @@ json to_json(const HaView& v) {
           {"last_change", v.last_change},
           {"maintenance", v.maintenance},
           {"tracked_down", v.tracked_down},
+          {"aws", v.aws ? json{{"calls", v.aws->calls},
+                               {"retries", v.aws->retries},
+                               {"failures", v.aws->failures},
+                               {"moving", v.aws->moving}}
+                        : json()},
           {"since", v.since},
           {"addresses", addresses},
           {"adverts_sent", v.adverts_sent},

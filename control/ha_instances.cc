@@ -102,7 +102,17 @@ struct HaInstances::Instance {
 };
 
 HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config& cfg)
-    : loop_(loop), api_(api), heartbeats_(kHeartbeatPatience) {
+    : loop_(loop),
+      api_(api),
+      heartbeats_(kHeartbeatPatience),
+      aws_(loop, [this](const ha::AwsReport& r) {
+        // Each EC2 or metadata request's result: the operator's record of what moved where.
+        api_.announce({.kind = "aws", .service = r.instance, .server = r.call, .from = r.what,
+                       .to = r.outcome == ha::AwsOutcome::ok         ? "ok"
+                             : r.outcome == ha::AwsOutcome::retrying ? "retrying"
+                                                                     : "failed",
+                       .reason = r.result});
+      }) {
   for (const config::HaInstance& c : cfg.ha.instances) {
     const config::Interface* ifc = nullptr;
     for (const config::Interface& i : cfg.interfaces) {
@@ -229,7 +239,14 @@ void HaInstances::move_addresses(Instance& in, bool here) {
     RTE_LOG(ERR, USER1, "sluiced: ha instance %s: floating addresses not %s: %s\n",
             in.config.name.c_str(), here ? "taken" : "released", r.error().c_str());
   }
-  if (here) {
+  // On AWS the VPC ignores gratuitous ARP: the addresses move by EC2 calls instead.
+  if (in.config.aws) {
+    if (here) {
+      aws_.take_over(in.config.name, in.config.aws->moves, in.config.aws->settings);
+    } else {
+      aws_.cancel(in.config.name);
+    }
+  } else if (here) {
     in.announcer.start();
   } else {
     in.announcer.stop();
@@ -336,6 +353,7 @@ std::vector<HaView> HaInstances::views() const {
              .last_change = in->last_change,
              .maintenance = in->maintenance,
              .tracked_down = in->tracked_down,
+             .aws = std::nullopt,
              .since = in->since,
              .addresses = in->config.addresses,
              .adverts_sent = in->sent,
@@ -345,6 +363,11 @@ std::vector<HaView> HaInstances::views() const {
       v.drops.emplace_back(ha::to_string(static_cast<ha::VrrpDrop>(i)), in->drops[i]);
     }
     v.drops.emplace_back(kNotAPeer, in->drops[kDropReasons - 1]);
+    if (in->config.aws) {
+      const ha::AwsCounters c = aws_.counters(in->config.name);
+      v.aws = AwsView{.calls = c.calls, .retries = c.retries, .failures = c.failures,
+                      .moving = c.moving};
+    }
     out.push_back(std::move(v));
   }
   return out;

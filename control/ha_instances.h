@@ -10,7 +10,8 @@
 // announced (control/announcer.h); every other state leaves them to the peer.
 // Tracking (config `track`) lowers an instance's priority, or puts it in fault, while a
 // data port's link is down, a worker stops looping, or a service has no real server.
-// Not yet: connection sync and the cloud mode (issue 9).
+// With an `aws` mapping, becoming master moves the addresses by EC2 calls instead of
+// gratuitous ARP (control/ha/aws_mover.h); leaving master cancels what is under way.
 // Thread safety: the event loop's thread only.
 #pragma once
 
@@ -21,6 +22,7 @@
 #include "config/model.h"
 #include "control/api.h"
 #include "control/event_loop.h"
+#include "control/ha/aws_mover.h"
 #include "control/ha/tracking.h"
 #include "control/ha/vrrp_state.h"
 
@@ -59,6 +61,7 @@ class HaInstances {
   std::vector<std::unique_ptr<Instance>> instances_;
   Timer track_timer_;
   ha::Heartbeats heartbeats_;
+  ha::AwsMover aws_;
 };
 
 }  // namespace sluice::control

@@ -115,7 +115,10 @@ class State:
         self.lock = threading.Lock()
         self.tokens = {}       # metadata session token -> expiry (time.time())
         self.credentials = {}  # access key id -> (secret checked, session token)
-        self.issued = 0
+        if args.credentials and os.path.exists(args.credentials):
+            with open(args.credentials, encoding="utf-8") as f:
+                self.credentials = {k: tuple(v) for k, v in json.load(f).items()}
+        self.issued = len(self.credentials)
         self.answers = Answers(args.fail, args.throttle, args.hang)
         self.log = open(args.log, "a", encoding="utf-8")
 
@@ -142,6 +145,10 @@ class State:
             secret = secrets.token_urlsafe(30)
             session = secrets.token_urlsafe(300)
             self.credentials[key_id] = (secret, session)
+            if self.args.credentials:
+                with open(self.args.credentials + ".tmp", "w", encoding="utf-8") as f:
+                    json.dump(self.credentials, f)
+                os.replace(self.args.credentials + ".tmp", self.args.credentials)
         served = "x" + secret if self.args.wrong_secret else secret
         expiration = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
             seconds=self.args.expires_in)
@@ -366,6 +373,7 @@ def main():
     parser.add_argument("--throttle", type=int, default=0)
     parser.add_argument("--hang", action="append", default=[])
     parser.add_argument("--wrong-secret", action="store_true")
+    parser.add_argument("--credentials")
     args = parser.parse_args()
     server = Server((args.listen, args.port), Handler)
     server.state = State(args)
