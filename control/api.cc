@@ -2,12 +2,18 @@
 
 #include <rte_byteorder.h>
 #include <rte_log.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 
+#include "config/load.h"
+#include "config/services_block.h"
 #include "control/admin_state_file.h"
 #include "control/compile/compile.h"
 #include "dataplane/drop_reasons.h"
@@ -258,6 +264,54 @@ Result<void> ControlApi::reload() {
   for (const auto& hook : reloaded_) hook();
   after_change();
   return {};
+}
+
+namespace {
+
+Result<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return Error{path + ": cannot read: " + std::strerror(errno)};
+  return text.str();
+}
+
+}  // namespace
+
+Result<std::string> ControlApi::services_text() const {
+  Result<std::string> text = read_text(config_file());
+  if (!text) return Error{text.error()};
+  std::optional<std::string> block = config::services_block(text.value());
+  if (!block) return Error{config_file() + " has no virtual_services to push"};
+  return *block;
+}
+
+Result<std::string> ControlApi::apply_services(const std::string& block) {
+  Result<std::string> text = read_text(config_file());
+  if (!text) return Error{text.error()};
+  Result<std::string> next = config::with_services_block(text.value(), block);
+  if (!next) return Error{next.error()};
+  // Validated as a file of its own beside ours (its errors name it), then put in place whole.
+  const std::string pushed = config_file() + ".pushed";
+  {
+    std::ofstream out(pushed, std::ios::binary | std::ios::trunc);
+    out << next.value();
+    if (!out.flush()) return Error{pushed + ": cannot write: " + std::strerror(errno)};
+  }
+  struct stat own{};
+  if (stat(config_file().c_str(), &own) == 0) chmod(pushed.c_str(), own.st_mode & 07777);
+  const config::LoadResult loaded = config::load_file(pushed);
+  if (!loaded.config) {
+    std::string errors;
+    for (const config::Error& e : loaded.errors) errors += (errors.empty() ? "" : "\n") + e.format();
+    std::remove(pushed.c_str());
+    return Error{errors};
+  }
+  if (std::rename(pushed.c_str(), config_file().c_str()) != 0) {
+    return Error{config_file() + ": cannot replace: " + std::strerror(errno)};
+  }
+  if (Result<void> r = reload(); !r) return Error{r.error()};
+  return "applied to " + config_file() + " and reloaded";
 }
 
 Result<void> ControlApi::report_health(const std::vector<std::pair<ServerKey, RunState>>& changes) {

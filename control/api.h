@@ -209,6 +209,19 @@ class ControlApi {
   bool link_up(const std::string& interface) const;
   std::vector<uint64_t> worker_loops() const;
   bool serving(const std::string& service) const;
+  // sluicectl ha push: the running virtual services (config/services_block.h) go to the HA
+  // peer, which applies them or says why not; `done` runs with its answer (or a timeout).
+  using PushDone = std::function<void(Result<std::string>)>;
+  void ha_push(PushDone done) {
+    if (!pusher_) return done(Error{"no ha.sync is configured: there is no peer to push to"});
+    pusher_(std::move(done));
+  }
+  void on_ha_push(std::function<void(PushDone)> pusher) { pusher_ = std::move(pusher); }
+  // This appliance's virtual_services block, as its file has it.
+  Result<std::string> services_text() const;
+  // The peer's block in place of ours: validated whole, then written to our file and reloaded;
+  // or refused with every error, and nothing changed.
+  Result<std::string> apply_services(const std::string& block);
   // HA connection sync (control/ha_sync.h): the workers' connection events, whole tables,
   // and connections and persistence entries learnt from the peer.
   void on_connection_event(std::function<void(const dp::WorkerMessage&)> sink) {
@@ -244,6 +257,7 @@ class ControlApi {
   std::vector<std::function<void()>> reloaded_;
   std::function<std::vector<HaView>()> ha_source_;
   std::function<std::optional<SyncView>()> sync_source_;
+  std::function<void(PushDone)> pusher_;
   std::function<Result<void>(const HaCommand&)> ha_control_;
   // Per service name: could one of its real servers take a new connection at the last look?
   std::map<std::string, bool> serving_;

@@ -79,9 +79,10 @@ ParsedCommand parse_set_server(const std::vector<std::string_view>& w) {
 }
 
 constexpr const char* kHaUsage =
-    "usage: ha failover [INSTANCE] | ha maintenance on|off [INSTANCE]";
+    "usage: ha failover [INSTANCE] | ha maintenance on|off [INSTANCE] | ha push";
 
 ParsedCommand parse_ha(const std::vector<std::string_view>& w) {
+  if (w.size() == 2 && w[1] == "push") return {Command{HaPush{}}, {}};
   HaCommand c;
   size_t instance_at = 0;
   if (w.size() >= 2 && w[1] == "failover") {

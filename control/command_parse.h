@@ -5,7 +5,7 @@
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* state online|drain|halt
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* weight 0..65535
 //   reload
-//   ha failover [INSTANCE] | ha maintenance on|off [INSTANCE]
+//   ha failover [INSTANCE] | ha maintenance on|off [INSTANCE] | ha push
 // Thread safety: pure functions.
 #pragma once
 
@@ -30,13 +30,15 @@ struct ShowPersistence {};
 struct ShowNeighbours {};
 struct ShowHa {};
 struct ClearPersistence {};
+struct HaPush {};
 struct SetServer : ServerRef {
   std::optional<AdminState> state;  // exactly one of state and weight is set
   std::optional<uint32_t> weight;
 };
 
 using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowConns, Reload, SetServer,
-                             ShowPersistence, ClearPersistence, ShowNeighbours, ShowHa, HaCommand>;
+                             ShowPersistence, ClearPersistence, ShowNeighbours, ShowHa, HaCommand,
+                             HaPush>;
 
 // Longer lines are refused before any parsing.
 inline constexpr size_t kMaxCommandLength = 4096;

@@ -214,6 +214,11 @@ void run(ControlApi& api, uint64_t now_ms, const Command& command, const Reply& 
           const Result<void> r = api.ha_command(c);
           answer(r ? ok("done") : failed(r.error()));
         }
+        if constexpr (std::is_same_v<T, HaPush>) {
+          api.ha_push([reply](Result<std::string> r) {
+            reply(render(r ? ok(r.value()) : failed(r.error())));
+          });
+        }
         if constexpr (std::is_same_v<T, ShowConns>) {
           api.connections(now_ms, [reply](Result<ConnList> list) {
             if (!list) return reply(render(failed(list.error())));

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -27,7 +28,11 @@ constexpr unsigned kLearnPerTurn = 256;
 constexpr unsigned kReceivePerTurn = 64;
 constexpr uint64_t kFlushMs = 10;                 // a record leaves within this
 constexpr uint64_t kPersistenceEveryMs = 1000;   // new or moved persistence entries
+// ...and this soon after a new connection, which may have made one: a takeover a moment
+// later still finds the client's server. At most 50 table scans (65,536 slots) a second.
+constexpr uint64_t kPersistenceSoonMs = 20;
 constexpr size_t kMaxReceived = ha::kMaxUdpPayload;
+constexpr uint64_t kPushTimeoutMs = 5000;  // the peer validates and reloads: milliseconds
 
 uint64_t random_boot_id() {
   std::random_device r;
@@ -97,6 +102,7 @@ HaSync::HaSync(EventLoop& loop, ControlApi& api, const config::Config& cfg)
     }
   }
   counters_.peer = format_endpoint(settings_.peer, settings_.port);
+  note_services();
   fd_ = ifc == nullptr ? -1 : open_sync_socket(ifc->tap, own, settings_.port);
   if (fd_ < 0) {
     RTE_LOG(ERR, USER1, "sluiced: ha sync: no socket on %s port %u: %s; nothing is synced\n",
@@ -110,9 +116,24 @@ HaSync::HaSync(EventLoop& loop, ControlApi& api, const config::Config& cfg)
   refresh_timer_.start(settings_.refresh_ms, settings_.refresh_ms);
   persistence_timer_ = loop_.timer([this] { send_persistence(false); });
   persistence_timer_.start(kPersistenceEveryMs, kPersistenceEveryMs);
+  persistence_soon_ = loop_.timer([this] {
+    persistence_pending_ = false;
+    send_persistence(false);
+  });
   api_.on_connection_event([this](const dp::WorkerMessage& m) { on_event(m); });
-  api_.on_reload([this] { send_directory(); });
+  api_.on_reload([this] {
+    note_services();
+    send_directory();
+  });
   api_.on_sync_view([this] { return std::optional<SyncView>(view()); });
+  api_.on_ha_push([this](ControlApi::PushDone done) { push(std::move(done)); });
+  push_timer_ = loop_.timer([this] {
+    if (!pushing_) return;
+    const ControlApi::PushDone done = std::move(pushing_->done);
+    pushing_.reset();
+    done(Error{"the peer " + counters_.peer + " did not answer the push within 5 s"});
+  });
+  next_push_ = static_cast<uint32_t>(random_boot_id());
   // We know nothing yet: the peer, if it runs, sends everything it is master of.
   send_directory();
   outbox_.push_back(writer_.resync_request());
@@ -122,6 +143,7 @@ HaSync::HaSync(EventLoop& loop, ControlApi& api, const config::Config& cfg)
 HaSync::~HaSync() {
   api_.on_connection_event({});
   api_.on_sync_view({});
+  api_.on_ha_push({});
   if (fd_ >= 0) {
     watch_ = FdWatch();
     close(fd_);
@@ -135,7 +157,12 @@ void HaSync::on_event(const dp::WorkerMessage& m) {
   const ha::SyncConnection c = sync_record(
       m.record, m.now,
       m.type == dp::FromWorker::connection_created ? ha::SyncEvent::created : ha::SyncEvent::updated);
-  if (ours(c.vip)) add(c);
+  if (!ours(c.vip)) return;
+  add(c);
+  if (m.type == dp::FromWorker::connection_created && any_persistence_ && !persistence_pending_) {
+    persistence_pending_ = true;
+    persistence_soon_.start(kPersistenceSoonMs, 0);
+  }
 }
 
 template <class Record>
@@ -165,6 +192,12 @@ void HaSync::send_directory() {
                        .port = key.port, .fallback = key.fallback});
   }
   flush();
+}
+
+void HaSync::note_services() {
+  any_persistence_ = std::ranges::any_of(cfg_.virtual_services, [](const config::VirtualService& vs) {
+    return vs.persistence.has_value();
+  });
 }
 
 bool HaSync::service_is_ours(uint32_t persistence_key) const {
@@ -304,8 +337,57 @@ void HaSync::take(const ha::SyncMessage& m) {
     }
     api_.learn_persistence(learnt_entry(p, id->second));
   }
+  if (m.chunk) take_chunk(*m.chunk);
+  if (m.result) take_result(*m.result);
   // The peer (re)started, or asks: it has nothing of what we are master of.
   if (m.type == ha::SyncType::resync_request || m.new_boot) send_everything();
+}
+
+void HaSync::push(ControlApi::PushDone done) {
+  if (fd_ < 0) return done(Error{"sync has no socket: nothing can be pushed"});
+  if (pushing_) return done(Error{"a push is under way already"});
+  Result<std::string> text = api_.services_text();
+  if (!text) return done(Error{text.error()});
+  const std::string& block = text.value();
+  if (block.size() > ha::kMaxPushedConfig) return done(Error{"virtual_services larger than 1 MiB"});
+  pushing_ = Outgoing{.id = ++next_push_, .done = std::move(done)};
+  for (size_t at = 0; at < block.size(); at += writer_.max_chunk()) {
+    outbox_.push_back(writer_.config_chunk({.push = pushing_->id,
+                                            .total = static_cast<uint32_t>(block.size()),
+                                            .offset = static_cast<uint32_t>(at),
+                                            .bytes = block.substr(at, writer_.max_chunk())}));
+  }
+  pump_.start();
+  push_timer_.start(kPushTimeoutMs, 0);
+}
+
+// Chunks come in order (one sender, one segment): a gap or another push starts afresh.
+void HaSync::take_chunk(const ha::SyncConfigChunk& c) {
+  if (c.offset == 0) incoming_ = ha::SyncConfigChunk{.push = c.push, .total = c.total, .offset = 0, .bytes = {}};
+  if (!incoming_ || incoming_->push != c.push || incoming_->total != c.total ||
+      incoming_->bytes.size() != c.offset) {
+    incoming_.reset();
+    return;
+  }
+  incoming_->bytes += c.bytes;
+  if (incoming_->bytes.size() != incoming_->total) return;
+  const uint32_t id = incoming_->push;
+  Result<std::string> applied = api_.apply_services(incoming_->bytes);
+  incoming_.reset();
+  const std::string text = applied ? applied.value() : applied.error();
+  api_.announce({.kind = "ha_push", .service = "", .server = counters_.peer, .from = "",
+                 .to = applied ? "applied" : "refused", .reason = text.substr(0, text.find('\n'))});
+  outbox_.push_back(writer_.config_result(
+      {.push = id, .ok = bool(applied), .text = text.substr(0, ha::kMaxPushResult)}));
+  pump_.start();
+}
+
+void HaSync::take_result(const ha::SyncConfigResult& r) {
+  if (!pushing_ || pushing_->id != r.push) return;  // late, or not ours
+  push_timer_.stop();
+  const ControlApi::PushDone done = std::move(pushing_->done);
+  pushing_.reset();
+  done(r.ok ? Result<std::string>{r.text} : Result<std::string>{Error{r.text}});
 }
 
 SyncView HaSync::view() const {

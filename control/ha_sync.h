@@ -6,12 +6,15 @@
 //     (control/ha/sync_packet.h) sent within 10 ms; closed ones age out on the peer by the
 //     timer their last state gave them;
 //   - its server directory (ids are each appliance's own), at start, after every reload and
-//     with every refresh; persistence entries that are new or moved, every second;
+//     with every refresh; persistence entries that are new or moved, every second and 20 ms
+//     after a new connection;
 //   - everything (directory, every connection, every persistence entry) every `refresh`,
 //     and when the peer asks for it: at its start (a resync request), or when it restarted.
 // It takes from the peer only what belongs to addresses that are standby here (the peer is
 // their master): the workers insert those connections through their control rings, and the
 // shared persistence table records the entries, with our server ids.
+// `sluicectl ha push` rides the same channel: the virtual_services block in chunks, in order,
+// and the peer's answer (applied and reloaded, or every error), within 5 s.
 // Thread safety: the event loop's thread only.
 #pragma once
 
@@ -53,6 +56,10 @@ class HaSync {
   void take(const ha::SyncMessage& m);
   bool ours(const IpAddress& vip) const { return api_.owns(vip); }
   bool service_is_ours(uint32_t persistence_key) const;
+  void note_services();  // at start and after reloads
+  void push(ControlApi::PushDone done);
+  void take_chunk(const ha::SyncConfigChunk& c);
+  void take_result(const ha::SyncConfigResult& r);
 
   EventLoop& loop_;
   ControlApi& api_;
@@ -60,7 +67,9 @@ class HaSync {
   config::SyncSettings settings_;
   int fd_ = -1;
   FdWatch watch_;
-  Timer flush_timer_, refresh_timer_, persistence_timer_;
+  Timer flush_timer_, refresh_timer_, persistence_timer_, persistence_soon_;
+  bool any_persistence_ = false;      // some service has persistence (note_services)
+  bool persistence_pending_ = false;  // persistence_soon_ is running
   Spinner pump_;
   ha::SyncWriter writer_;
   ha::ReplayState replay_;
@@ -68,6 +77,15 @@ class HaSync {
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> persistence_sent_;  // (service, client) -> server
   std::deque<std::vector<uint8_t>> outbox_;
   std::deque<dp::ConnRecord> learnt_;
+  // Our push waiting for the peer's answer, and the peer's push being received.
+  struct Outgoing {
+    uint32_t id = 0;
+    ControlApi::PushDone done;
+  };
+  std::optional<Outgoing> pushing_;
+  Timer push_timer_;
+  uint32_t next_push_ = 0;
+  std::optional<ha::SyncConfigChunk> incoming_;  // its bytes so far
   bool heard_ = false;
   uint64_t last_heard_ms_ = 0;
   SyncView counters_;

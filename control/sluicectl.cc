@@ -32,7 +32,7 @@ void usage(FILE* to) {
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535\n"
       "  reload\n"
-      "  ha failover [INSTANCE] | ha maintenance on|off [INSTANCE]\n"
+      "  ha failover [INSTANCE] | ha maintenance on|off [INSTANCE] | ha push\n"
       "socket: --socket, else $SLUICE_SOCKET, else /run/sluice/sluiced.sock\n",
       to);
 }

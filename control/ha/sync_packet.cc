@@ -153,6 +153,42 @@ std::optional<SyncDrop> read(Reader& r, SyncServer& s) {
   return std::nullopt;
 }
 
+std::optional<SyncDrop> read(Reader& r, SyncConfigChunk& c) {
+  if (r.left() < SyncWriter::kChunkFixed) return SyncDrop::bad_count;
+  c.push = static_cast<uint32_t>(r.get(4));
+  c.total = static_cast<uint32_t>(r.get(4));
+  c.offset = static_cast<uint32_t>(r.get(4));
+  const size_t size = r.get(2);
+  if (size == 0 || c.total > kMaxPushedConfig || c.offset > c.total || size > c.total - c.offset) {
+    return SyncDrop::bad_chunk;
+  }
+  if (r.left() < size) return SyncDrop::bad_count;
+  const std::span<const uint8_t> bytes = r.take(size);
+  c.bytes.assign(bytes.begin(), bytes.end());
+  return std::nullopt;
+}
+
+std::optional<SyncDrop> read(Reader& r, SyncConfigResult& result) {
+  if (r.left() < 7) return SyncDrop::bad_count;
+  result.push = static_cast<uint32_t>(r.get(4));
+  const uint64_t ok = r.get(1);
+  if (ok > 1) return SyncDrop::bad_flag;
+  result.ok = ok == 1;
+  const size_t size = r.get(2);
+  if (size > kMaxPushResult) return SyncDrop::bad_chunk;
+  if (r.left() < size) return SyncDrop::bad_count;
+  const std::span<const uint8_t> text = r.take(size);
+  result.text.assign(text.begin(), text.end());
+  return std::nullopt;
+}
+
+// A datagram of one record (config chunks and results): count 1.
+template <class Record>
+std::optional<SyncDrop> read_one(Reader& r, uint64_t count, std::optional<Record>& out) {
+  if (count != 1) return SyncDrop::bad_count;
+  return read(r, out.emplace());
+}
+
 // A datagram of records has at least one: the writer sends no empty ones.
 template <class Record>
 std::optional<SyncDrop> read_all(Reader& r, uint64_t count, std::vector<Record>& out) {
@@ -231,7 +267,7 @@ ParsedSync parse_sync(std::span<const uint8_t> datagram, std::span<const uint8_t
   r.take(kSyncMagic.size() + 1);
   const uint64_t type = r.get(1);
   if (type < static_cast<uint8_t>(SyncType::connections) ||
-      type > static_cast<uint8_t>(SyncType::resync_request)) {
+      type > static_cast<uint8_t>(SyncType::config_result)) {
     return {std::nullopt, SyncDrop::bad_type};
   }
   const uint64_t count = r.get(2);
@@ -248,6 +284,8 @@ ParsedSync parse_sync(std::span<const uint8_t> datagram, std::span<const uint8_t
     case SyncType::resync_request:
       if (count != 0) drop = SyncDrop::bad_count;
       break;
+    case SyncType::config_chunk: drop = read_one(r, count, m.chunk); break;
+    case SyncType::config_result: drop = read_one(r, count, m.result); break;
   }
   // Exactly the records the count announces: a datagram is one thing only.
   if (!drop && r.left() != 0) drop = SyncDrop::bad_count;
@@ -332,6 +370,29 @@ std::vector<uint8_t> SyncWriter::seal() {
 
 std::vector<uint8_t> SyncWriter::resync_request() {
   return finish(header(SyncType::resync_request, boot_id_), 0);
+}
+
+std::vector<uint8_t> SyncWriter::config_chunk(const SyncConfigChunk& c) {
+  if (c.bytes.empty() || c.bytes.size() > max_chunk()) {
+    throw std::invalid_argument("sync: config chunk of 1 to max_chunk() bytes expected");
+  }
+  std::vector<uint8_t> d = header(SyncType::config_chunk, boot_id_);
+  put(d, c.push, 4);
+  put(d, c.total, 4);
+  put(d, c.offset, 4);
+  put(d, c.bytes.size(), 2);
+  d.insert(d.end(), c.bytes.begin(), c.bytes.end());
+  return finish(std::move(d), 1);
+}
+
+std::vector<uint8_t> SyncWriter::config_result(const SyncConfigResult& r) {
+  if (r.text.size() > kMaxPushResult) throw std::invalid_argument("sync: result text too long");
+  std::vector<uint8_t> d = header(SyncType::config_result, boot_id_);
+  put(d, r.push, 4);
+  put(d, r.ok ? 1 : 0, 1);
+  put(d, r.text.size(), 2);
+  d.insert(d.end(), r.text.begin(), r.text.end());
+  return finish(std::move(d), 1);
 }
 
 std::vector<uint8_t> SyncWriter::finish(std::vector<uint8_t> datagram, uint16_t count) {

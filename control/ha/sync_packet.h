@@ -15,7 +15,9 @@
 //   persistence  family, service key (32), client (32), server id (32), seconds left (32): 17
 //   server       family, fallback (0 or 1), port (16), server id (32), address (4 or 16: an
 //                IPv4 one always in 4), name length (8), service name (1 to 64 bytes)
-// A resync request has no records. Parsing is strict and says why it refused, in the names of
+// A resync request has no records. `ha push` sends the running virtual services as config
+// chunks (one per datagram: push id (32), total (32), offset (32), length (16), the bytes, in
+// order) and is answered by a config result (push id (32), ok (8), length (16), the text). Parsing is strict and says why it refused, in the names of
 // the drop counters: the signature is checked before anything in the body is believed.
 // Thread safety: pure functions; a SyncWriter or ReplayState belongs to one thread.
 #pragma once
@@ -49,7 +51,18 @@ inline constexpr size_t kLargestSyncRecord = 92;  // an IPv6 connection
 inline constexpr size_t kMinSyncDatagram = kSyncHeader + kLargestSyncRecord + kSyncSignature;
 
 // On the wire as their numbers.
-enum class SyncType : uint8_t { connections = 1, persistence = 2, servers = 3, resync_request = 4 };
+enum class SyncType : uint8_t {
+  connections = 1,
+  persistence = 2,
+  servers = 3,
+  resync_request = 4,
+  config_chunk = 5,
+  config_result = 6
+};
+
+// What `ha push` may send: the loader's own limit on a configuration file.
+inline constexpr size_t kMaxPushedConfig = 1 << 20;
+inline constexpr size_t kMaxPushResult = 1024;  // bytes of a result's text
 enum class Family : uint8_t { v4 = 4, v6 = 6 };
 enum class SyncEvent : uint8_t { created, updated, closed };
 
@@ -90,16 +103,35 @@ struct SyncServer {
   bool operator==(const SyncServer&) const = default;
 };
 
+// A piece of a pushed configuration text: bytes [offset, offset + size) of `total`.
+struct SyncConfigChunk {
+  uint32_t push = 0;  // the push it belongs to (the sender's choice)
+  uint32_t total = 0;
+  uint32_t offset = 0;
+  std::string bytes;
+  bool operator==(const SyncConfigChunk&) const = default;
+};
+
+// The receiver's answer to a whole push: applied, or why not.
+struct SyncConfigResult {
+  uint32_t push = 0;
+  bool ok = false;
+  std::string text;  // at most kMaxPushResult bytes
+  bool operator==(const SyncConfigResult&) const = default;
+};
+
 // Why a datagram was refused; each is a drop counter ("sync_" + name). truncated: shorter
 // than a header and a signature; oversized: longer than the pair's maximum; replayed: not above
 // the last sequence accepted of its boot; bad_count: the records and the count disagree (a
 // record cut short, bytes after the last, none at all, or some in a resync request);
 // bad_interface, bad_server_id: beyond what an appliance has (common/bounds.h); bad_service:
-// persistence key 0; bad_flag: a fallback flag not 0 or 1; bad_name: not 1 to 64 bytes.
+// persistence key 0; bad_flag: a fallback flag not 0 or 1; bad_name: not 1 to 64 bytes;
+// bad_chunk: a config chunk or result whose sizes disagree or pass their limits.
 #define SLUICE_SYNC_DROPS(X)                                                                  \
   X(truncated) X(oversized) X(bad_magic) X(bad_version) X(bad_signature) X(bad_type)         \
       X(replayed) X(bad_count) X(bad_family) X(bad_protocol) X(bad_mode) X(bad_event)        \
-          X(bad_interface) X(bad_server_id) X(bad_service) X(bad_flag) X(bad_name)
+          X(bad_interface) X(bad_server_id) X(bad_service) X(bad_flag) X(bad_name)          \
+              X(bad_chunk)
 SLUICE_NAMED_ENUM(SyncDrop, kSyncDrops, SLUICE_SYNC_DROPS)
 
 // The sender's streams as this receiver accepted them: for each of the kSyncBoots boot ids
@@ -137,6 +169,8 @@ struct SyncMessage {
   std::vector<SyncConnection> connections;
   std::vector<SyncPersistence> persistence;
   std::vector<SyncServer> servers;
+  std::optional<SyncConfigChunk> chunk;    // config_chunk
+  std::optional<SyncConfigResult> result;  // config_result
 };
 
 struct ParsedSync {
@@ -173,6 +207,12 @@ class SyncWriter {
   std::vector<uint8_t> seal();
   // "Send me everything": a datagram of its own, numbered in the same sequence.
   std::vector<uint8_t> resync_request();
+  // A datagram of its own each. A chunk holds at most max_chunk() bytes, a result's text at
+  // most kMaxPushResult (longer: std::invalid_argument).
+  std::vector<uint8_t> config_chunk(const SyncConfigChunk& c);
+  std::vector<uint8_t> config_result(const SyncConfigResult& r);
+  size_t max_chunk() const { return max_ - kSyncHeader - kChunkFixed - kSyncSignature; }
+  static constexpr size_t kChunkFixed = 14;
 
   size_t records() const { return count_; }
 

@@ -160,6 +160,28 @@ check_ge "B holds the three echo connections A streamed to it" "$(echo_conns "$B
 check_eq "B's sync refused nothing" 0 "$(b_ha '[.sync.drops[]] | add')"
 check_gt "B heard A's sync" "$(b_ha '.sync.datagrams_received')" 0
 
+step "sluicectl ha push: A's virtual services to B, node-local settings untouched"
+b_scheduler() { b_ctl --json show vips | jq -r '.[] | select(.name == "web-nat") | .scheduler'; }
+check_eq "web-nat balances rr on B" rr "$(b_scheduler)"
+sed -i '/- name: web-nat/,/scheduler:/ s/scheduler: rr/scheduler: wlc/' "$E2E_TMP/a.yaml"
+check "A reloads with web-nat on wlc" ctl reload
+check_match "ha push: B applied it" 'applied to .*b.yaml and reloaded' "$(ctl ha push 2>&1)"
+check_eq "web-nat balances wlc on B" wlc "$(b_scheduler)"
+check_eq "B's file has A's services" "$(sed -n '/^virtual_services:/,/^ha:/p' "$E2E_TMP/a.yaml")" \
+  "$(sed -n '/^virtual_services:/,/^ha:/p' "$E2E_TMP/b.yaml")"
+check_eq "and keeps its own interfaces, socket and priority" "198.18.0.6/24 b.sock 100" \
+  "$(grep -o '198.18.0.6/24' "$E2E_TMP/b.yaml" | head -1) $(grep -o 'b.sock' "$E2E_TMP/b.yaml") $(grep -o 'priority: 100' "$E2E_TMP/b.yaml" | cut -d' ' -f2)"
+# Valid on A, not on B: an snat pool address that is B's own interface address.
+cp "$E2E_TMP/b.yaml" "$E2E_TMP/b.before"
+sed -i 's/    snat_pool: \[198.18.1.5\]/    snat_pool: [198.18.1.5, 198.18.1.6]/' "$E2E_TMP/a.yaml"
+check "A reloads with 198.18.1.6 in a pool" ctl reload
+pushed=$(ctl ha push 2>&1 || true)
+check_match "B refuses the push with the file, line and key" \
+  "b.yaml.pushed:[0-9]+:[0-9]+: virtual_services\[[0-9]+\].snat_pool\[1\]: snat_pool address 198.18.1.6 is an address of interface 'back'" "$pushed"
+check "B's file is untouched" cmp -s "$E2E_TMP/b.yaml" "$E2E_TMP/b.before"
+sed -i 's/    snat_pool: \[198.18.1.5, 198.18.1.6\]/    snat_pool: [198.18.1.5]/' "$E2E_TMP/a.yaml"
+check "A reloads without it" ctl reload
+
 step "hostile sync datagrams from a NAT server's segment: dropped and counted, B unmoved"
 capture=$E2E_TMP/sync.pcap
 ip netns exec "$SWITCH_NS" timeout 10 tcpdump -i p-lb2b -c 1 -U -w "$capture" udp dst port 7778 2>/dev/null || true

@@ -24,6 +24,8 @@ constexpr size_t kSequenceAt = 16, kSequenceEnd = 24;
 std::vector<uint8_t> write_again(const SyncMessage& m) {
   SyncWriter w(kKey, m.boot_id);
   if (m.type == SyncType::resync_request) return w.resync_request();
+  if (m.chunk) return w.config_chunk(*m.chunk);
+  if (m.result) return w.config_result(*m.result);
   // They came in one datagram of at most the writer's maximum: each must fit.
   const auto add_all = [&](const auto& records) {
     for (const auto& r : records) {

@@ -30,6 +30,7 @@ TEST(CommandParse, HaCommands) {
   EXPECT_TRUE(ha("ha maintenance on").maintenance);
   EXPECT_FALSE(ha("ha maintenance off back").maintenance);
   EXPECT_EQ(ha("ha maintenance off back").instance, "back");
+  EXPECT_TRUE(std::holds_alternative<HaPush>(*parse_command("ha push").command));
 }
 
 TEST(CommandParse, SetServerState) {
@@ -146,7 +147,8 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{std::string(4000, 'a'), "unknown command"}, Bad{"ha", "usage: ha"},
         Bad{"ha failover a b", "usage: ha"}, Bad{"ha maintenance", "usage: ha"},
         Bad{"ha maintenance maybe", "usage: ha"}, Bad{"ha maintenance on a b", "usage: ha"},
-        Bad{"ha reboot", "usage: ha"}));
+        Bad{"ha reboot", "usage: ha"}, Bad{"ha push now", "usage: ha"},
+        Bad{"ha push front", "usage: ha"}));
 
 }  // namespace
 }  // namespace sluice::control

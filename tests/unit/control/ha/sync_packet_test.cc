@@ -194,6 +194,23 @@ TEST(SyncPacket, AResyncRequestHasNoRecordsAndTakesTheNextSequence) {
   EXPECT_EQ(c.message->connections, std::vector{kSnatV4});
 }
 
+TEST(SyncPacket, ConfigChunksAndResultsComeBackAsSent) {
+  SyncWriter w(kKey, kBoot);
+  ReplayState replay;
+  const SyncConfigChunk chunk{42, 5000, 1330, std::string(w.max_chunk(), 'v')};
+  ParsedSync p = parse_sync(w.config_chunk(chunk), kKey, replay);
+  ASSERT_TRUE(p.message) << to_string(p.drop);
+  EXPECT_EQ(p.message->type, SyncType::config_chunk);
+  EXPECT_EQ(p.message->chunk, chunk);
+  const SyncConfigResult result{42, false, std::string(kMaxPushResult, 'e')};
+  p = parse_sync(w.config_result(result), kKey, replay);
+  ASSERT_TRUE(p.message) << to_string(p.drop);
+  EXPECT_EQ(p.message->result, result);
+  EXPECT_THROW(w.config_chunk({1, 5000, 0, std::string(w.max_chunk() + 1, 'v')}), std::invalid_argument);
+  EXPECT_THROW(w.config_chunk({1, 5000, 0, ""}), std::invalid_argument);
+  EXPECT_THROW(w.config_result({1, true, std::string(kMaxPushResult + 1, 'e')}), std::invalid_argument);
+}
+
 TEST(SyncPacket, SealingNothingSendsNothing) {
   SyncWriter w(kKey, kBoot);
   EXPECT_TRUE(w.seal().empty());
@@ -269,6 +286,8 @@ TEST(SyncPacket, HostileDatagramsAreRefusedWithWhy) {
                              server = one(kServers[0]), server6 = one(kServerV6);
   SyncWriter request_writer(kKey, kBoot);
   const std::vector<uint8_t> request = request_writer.resync_request();
+  const std::vector<uint8_t> chunk = request_writer.config_chunk({7, 100, 90, "0123456789"});
+  const std::vector<uint8_t> result = request_writer.config_result({7, false, "refused"});
   constexpr size_t kRecord = kSyncHeader;  // where the first record starts
   struct Case {
     const char* what;
@@ -286,7 +305,7 @@ TEST(SyncPacket, HostileDatagramsAreRefusedWithWhy) {
       {"a signature byte changed", conn, conn.size() - 1, {0}, false, "bad_signature"},
       {"a sequence changed in flight", conn, 23, {2}, false, "bad_signature"},
       {"type 0", conn, 5, {0}, true, "bad_type"},
-      {"type 5", conn, 5, {5}, true, "bad_type"},
+      {"type 7", conn, 5, {7}, true, "bad_type"},
       {"sequence 0: never sent", conn, 16, {0, 0, 0, 0, 0, 0, 0, 0}, true, "replayed"},
       {"a count of two, one record", conn, 6, {0, 2}, true, "bad_count"},
       {"a count of zero", conn, 6, {0, 0}, true, "bad_count"},
@@ -317,6 +336,14 @@ TEST(SyncPacket, HostileDatagramsAreRefusedWithWhy) {
       {"an empty name", server, kRecord + 12, {0}, true, "bad_name"},
       {"a name of 65", server, kRecord + 12, {65}, true, "bad_name"},
       {"a name longer than the datagram", server, kRecord + 12, {64}, true, "bad_count"},
+      {"a chunk past its total", chunk, kRecord + 8, {0, 0, 0, 91}, true, "bad_chunk"},
+      {"a chunk of a 2 MiB text", chunk, kRecord + 4, {0, 0x20, 0, 0}, true, "bad_chunk"},
+      {"a chunk of no bytes", chunk, kRecord + 12, {0, 0}, true, "bad_chunk"},
+      {"a chunk longer than its datagram", chunk, kRecord + 12, {0, 11}, true, "bad_chunk"},
+      {"two chunks in one", chunk, 6, {0, 2}, true, "bad_count"},
+      {"a result of 2000 bytes", result, kRecord + 5, {0x07, 0xd0}, true, "bad_chunk"},
+      {"a result neither ok nor not", result, kRecord + 4, {2}, true, "bad_flag"},
+      {"a result's text cut", result, kRecord + 5, {0, 8}, true, "bad_count"},
   };
   std::set<std::string> seen;
   for (const Case& c : cases) {
@@ -454,7 +481,7 @@ TEST(SyncPacket, TheLastBootsAreRemembered) {
 }
 
 TEST(SyncPacket, EveryDropHasAName) {
-  EXPECT_EQ(kSyncDrops, 17u);
+  EXPECT_EQ(kSyncDrops, 18u);
   std::set<std::string_view> names;
   for (size_t i = 0; i < kSyncDrops; ++i) names.insert(to_string(static_cast<SyncDrop>(i)));
   EXPECT_EQ(names.size(), kSyncDrops);
