@@ -5,7 +5,11 @@
 // connections per mode; and, with two workers, what handing a nat packet to the worker that
 // owns its connection costs (dataplane/steering.h).
 //
-//   pipeline_perf [flows=1000000] [passes=4]
+//   pipeline_perf [flows=1000000] [passes=4] [ha]
+// With `ha`, the worker runs as one appliance of an HA pair does: an address of another
+// instance is standby (parse looks up each TCP/UDP destination's kind) and connection events
+// are on (each new connection, and each TCP state move, goes into the event ring, which
+// establish() drains after each burst as the control thread would, counted in its time).
 #include <netinet/in.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "common/ip_text.h"
+#include "dataplane/messages.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/steering.h"
 #include "tests/support/eal_env.h"
@@ -236,6 +241,17 @@ Result measure(dp::WorkerCtx& w, const Frames& f, uint32_t passes, Step&& step) 
           static_cast<double>(cycles) / static_cast<double>(packets)};
 }
 
+// The HA variant's event ring (null without `ha`): emptied after each burst of new
+// connections, as the control thread does.
+rte_ring* g_events = nullptr;
+
+void drain_events() {
+  if (g_events == nullptr) return;
+  dp::WorkerMessage m[64];
+  while (rte_ring_sc_dequeue_burst_elem(g_events, m, sizeof m[0], 64, nullptr) != 0) {
+  }
+}
+
 // Sends every flow's SYN once, so the measured passes see established connections. Timed:
 // this is the new-connection path (miss, VIP lookup, scheduler, insert, rewrite).
 Result establish(dp::WorkerCtx& w, const Frames& syns) {
@@ -246,6 +262,7 @@ Result establish(dp::WorkerCtx& w, const Frames& syns) {
     pool.load(syns, first, n);
     dp::process_burst(w, *w.snapshot, pool.mbufs, n);
     harvest(w, pool);
+    drain_events();
   }
   const double cycles = static_cast<double>(rte_rdtsc() - start);
   const double count = static_cast<double>(syns.count());
@@ -371,10 +388,17 @@ void run_handoff(uint32_t flows, uint32_t passes, const Result& floor) {
               handed.cycles_per_packet / direct.cycles_per_packet);
 }
 
-void run(uint32_t flows, uint32_t passes) {
+void run(uint32_t flows, uint32_t passes, bool ha) {
   test::PipelineHarness h(kBenchConfig, 4 * flows + 1024);  // every mode's flows stay
   dp::WorkerCtx& w = h.worker();
+  if (ha) {
+    h.set_standby({*parse_ip("198.18.0.99")});  // another instance's address, backup here
+    g_events = rte_ring_create_elem("bench_events", sizeof(dp::WorkerMessage), 1 << 16,
+                                    static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+    w.from_worker = g_events;
+  }
   h.run({});  // publishes the snapshot into the worker and sets its clock
+  if (ha) const_cast<dp::Snapshot*>(w.snapshot)->connection_events = true;  // as with ha.sync
   const auto null_forwarder = [&w](rte_mbuf** pkts, uint16_t n) {
     for (uint16_t k = 0; k < n; ++k) w.transmit(pkts[k], 0);
   };
@@ -414,6 +438,14 @@ void run(uint32_t flows, uint32_t passes) {
     std::printf("%-22s %9.2f %12.1f\n", name.c_str(), r.mpps, r.cycles_per_packet);
   }
   std::printf("connections established: %u IPv4, %u IPv6\n", w.conns->size(), w.conns6->size());
+  if (ha) {
+    std::printf("ha: a standby address, connection events on (%lu dropped to a full ring)\n",
+                static_cast<unsigned long>(w.stats.events_dropped.get()));
+    w.from_worker = nullptr;
+    rte_ring_free(g_events);
+    g_events = nullptr;
+    return;
+  }
   run_handoff(flows, passes, floor);
 }
 
@@ -424,7 +456,8 @@ int main(int argc, char** argv) {
   const uint32_t passes = argc > 2 ? static_cast<uint32_t>(std::atoi(argv[2])) : 4;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each result as soon as it is measured
   test::init_eal_or_die(2048);
-  run(flows, passes);  // everything DPDK-backed is gone before EAL is
+  const bool ha = argc > 3 && std::string(argv[3]) == "ha";
+  run(flows, passes, ha);  // everything DPDK-backed is gone before EAL is
   test::cleanup_eal();
   return 0;
 }

@@ -341,5 +341,40 @@ TEST(Compile, RouteToPrefersConnectedThenLongestRoute) {
   EXPECT_FALSE(route_to(cfg, *parse_ip("203.0.113.1")));
 }
 
+TEST(Compile, WithHaSyncThePairSplitsTheSnatPortsByItsSyncAddresses) {
+  Config cfg = load(kBase);
+  ServerIds ids;
+  const Compiled alone = run(cfg, ids);
+  EXPECT_FALSE(alone.snap->connection_events);
+  EXPECT_EQ(alone.snap->snat_first_pair, 512u);
+  EXPECT_EQ(alone.snap->snat_last_pair, 32767u);
+  cfg.ha.sync.emplace();
+  cfg.ha.sync->interface = "back";
+  cfg.ha.sync->peer = *parse_ip("198.18.1.6");
+  const Compiled lower = run(cfg, ids);  // 198.18.1.1 < 198.18.1.6: the lower half
+  EXPECT_TRUE(lower.snap->connection_events);
+  cfg.ha.sync->peer = *parse_ip("198.18.1.0");
+  const Compiled upper = run(cfg, ids);
+  EXPECT_EQ(lower.snap->snat_first_pair, 512u);
+  EXPECT_EQ(lower.snap->snat_last_pair + 1, upper.snap->snat_first_pair);  // no port shared
+  EXPECT_EQ(upper.snap->snat_last_pair, 32767u);
+  EXPECT_EQ(lower.snap->snat_last_pair - 512 + 1, 32767 - upper.snap->snat_first_pair + 1);
+}
+
+TEST(Compile, StandbyAddressesAndGatewaysReachTheVipTable) {
+  Config cfg = load(std::string(kBase) + R"(ha:
+  instances:
+    - { name: v, interface: front, vrid: 1, addresses: [198.18.0.10, 198.18.1.254] }
+)");
+  ServerIds ids;
+  CompileResult r = compile(
+      cfg, 1, ids, {}, [](const NextHop&) { return NeighbourSlot{0, true}; }, {}, {},
+      {*parse_ip("198.18.0.10")});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_TRUE(r.value()->has_standby);
+  EXPECT_EQ(r.value()->vips.kind_of(0xc612000a), dp::AddressKind::standby);
+  EXPECT_EQ(r.value()->vips.kind_of(0xc61201fe), dp::AddressKind::gateway);
+}
+
 }  // namespace
 }  // namespace sluice::control
