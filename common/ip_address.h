@@ -43,6 +43,10 @@ struct IpAddress {
       m.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
     return m;
   }
+  // fe80::/10 or 169.254.0.0/16: scoped to one link.
+  bool is_link_local() const {
+    return is_v4() ? to_v4() >> 16 == 0xa9fe : bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80;
+  }
   // Why this is no address a host or a service can own, or nullptr: unspecified, loopback,
   // multicast (and IPv4 broadcast), or link-local (scoped to one link: not routable, and
   // ambiguous without a zone).
@@ -54,16 +58,14 @@ struct IpAddress {
       if (a >> 24 == 127) return "a loopback address";
       if (a >> 28 == 0xe) return "a multicast address";
       if (a >> 28 == 0xf) return "reserved (240.0.0.0/4, broadcast)";
-      if (a >> 16 == 0xa9fe) return "a link-local address";
-      return nullptr;
+      return is_link_local() ? "a link-local address" : nullptr;
     }
     if (*this == IpAddress{}) return "the unspecified address";
     IpAddress loopback;
     loopback.bytes[15] = 1;
     if (*this == loopback) return "a loopback address";
     if (bytes[0] == 0xff) return "a multicast address";
-    if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return "a link-local address";
-    return nullptr;
+    return is_link_local() ? "a link-local address" : nullptr;
   }
   auto operator<=>(const IpAddress&) const = default;
 };

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "common/ip_text.h"
@@ -20,6 +21,7 @@ constexpr Range kPriority{1, 255};
 constexpr Range kIntervalMs{10, 40'950};
 constexpr Range kPreemptDelayMs{0, 3'600'000};
 constexpr size_t kMaxPeers = 16;
+constexpr size_t kMaxAddresses = 255;  // an advert's 8-bit count
 constexpr Range kGarpRepeat{1, 100};
 constexpr Range kGarpIntervalMs{0, 1000};
 constexpr Range kGarpDelayMs{0, 3'600'000};
@@ -70,21 +72,55 @@ std::optional<SyncSettings> parse_sync(Context& cx, const Element& e) {
   return sync;
 }
 
-// Peers are IPv4 (the election is); floating addresses may be of either family.
-std::optional<std::vector<IpAddress>> read_address_list(Context& cx, const Element& e,
-                                                        size_t max, const char* what,
-                                                        bool ipv4_only) {
+// Floating addresses, of either family.
+std::optional<std::vector<IpAddress>> read_addresses(Context& cx, const Element& e) {
   const std::optional<std::vector<Element>> items = read_list(cx, e);
   if (!items) return std::nullopt;
-  if (items->size() > max) {
-    return fail(cx, e, "at most " + std::to_string(max) + " " + what);
+  if (items->size() > kMaxAddresses) {
+    return fail(cx, e, "at most " + std::to_string(kMaxAddresses) + " addresses");
+  }
+  std::vector<IpAddress> out;
+  for (const Element& item : *items) {
+    if (std::optional<IpAddress> ip = read_ip(cx, item)) out.push_back(*ip);
+  }
+  return out;
+}
+
+// Why `peer` cannot be one of an instance's peers (`ipv6`: the election's family), given the
+// peers before it, or "". A peer is another router on the link: unicast of the election's
+// family. IPv6 ones may be link-local, but then all of them: adverts leave from one address
+// of the peers' scope (control/vrrp_socket.h, advert_source).
+std::string peer_refusal(const IpAddress& peer, bool ipv6, const std::vector<IpAddress>& before) {
+  const std::string text = format_ip(peer);
+  if (peer.is_v4() == ipv6) {
+    return ipv6 ? text + " is IPv4 but the instance runs over IPv6 (its addresses are all IPv6)"
+                : text + " is IPv6 but the instance runs over IPv4 (it has IPv4 addresses)";
+  }
+  const bool link_local = ipv6 && peer.is_link_local();
+  const char* why = peer.not_unicast();
+  if (why != nullptr && !link_local) return text + " is " + why;
+  if (!before.empty() && before.front().is_link_local() != link_local) {
+    return text + (link_local ? " is link-local and " : " is global and ") +
+           format_ip(before.front()) +
+           " is not: peers are all link-local or all global (adverts leave from one address)";
+  }
+  return "";
+}
+
+// Unicast peers; `ipv6` unknown when the addresses had errors (the family is theirs).
+std::optional<std::vector<IpAddress>> read_peers(Context& cx, const Element& e,
+                                                 std::optional<bool> ipv6) {
+  const std::optional<std::vector<Element>> items = read_list(cx, e);
+  if (!items) return std::nullopt;
+  if (items->size() > kMaxPeers) {
+    return fail(cx, e, "at most " + std::to_string(kMaxPeers) + " peers");
   }
   std::vector<IpAddress> out;
   for (const Element& item : *items) {
     const std::optional<IpAddress> ip = read_ip(cx, item);
     if (!ip) continue;
-    if (ipv4_only && !ip->is_v4()) {
-      cx.error(item.origin, std::string(what) + " must be IPv4 addresses (IPv6 VRRP is not built yet)");
+    if (const std::string why = ipv6 ? peer_refusal(*ip, *ipv6, out) : ""; !why.empty()) {
+      cx.error(item.origin, why);
       continue;
     }
     out.push_back(*ip);
@@ -140,10 +176,13 @@ std::optional<HaInstance> parse_instance(Context& cx, const Element& e) {
   }
   if (auto v = f.get("preempt")) set(in.preempt, read_bool(cx, *v));
   if (auto v = f.get("preempt_delay")) set(in.preempt_delay_ms, read_seconds_ms(cx, *v, kPreemptDelayMs));
-  if (auto v = f.get("peers")) set(in.peers, read_address_list(cx, *v, kMaxPeers, "peers", true));
+  std::optional<bool> ipv6;  // the election's family, once the addresses are known
   if (auto v = f.require("addresses")) {
-    set(in.addresses, read_address_list(cx, *v, 255, "addresses", false));  // an advert's 8-bit count
+    const size_t before = cx.error_count();
+    set(in.addresses, read_addresses(cx, *v));
+    if (cx.error_count() == before) ipv6 = in.ipv6();
   }
+  if (auto v = f.get("peers")) set(in.peers, read_peers(cx, *v, ipv6));
   if (auto v = f.get("garp")) parse_garp(cx, *v, in.garp);
   if (auto v = f.get("track")) parse_track(cx, *v, in.track);
   if (auto v = f.get("aws")) set(in.aws, parse_aws(cx, *v, in.addresses));
@@ -215,7 +254,9 @@ void validate_sync(const Config& cfg, const SyncSettings& sync, Context& cx) {
 void validate_ha(const Config& cfg, Context& cx) {
   if (cfg.ha.sync) validate_sync(cfg, *cfg.ha.sync, cx);
   std::set<std::string> names;
-  std::set<std::pair<std::string, uint8_t>> vrids;
+  // RFC 5798: an IPv4 and an IPv6 virtual router of one VRID are two (their adverts, sockets
+  // and virtual MACs differ), as in keepalived.
+  std::set<std::tuple<std::string, bool, uint8_t>> vrids;
   std::set<IpAddress> floating;
   for (const HaInstance& in : cfg.ha.instances) {
     const auto at = [&](const char* key) {
@@ -229,8 +270,14 @@ void validate_ha(const Config& cfg, Context& cx) {
     if (ifc == nullptr) {
       cx.error(at("interface"), "no interface named " + in.interface);
     } else if (std::none_of(ifc->addresses.begin(), ifc->addresses.end(),
-                            [](const Prefix& p) { return p.address.is_v4(); })) {
-      cx.error(at("interface"), "interface " + in.interface + " has no IPv4 address to advertise from");
+                            [&](const Prefix& p) { return p.address.is_v4() != in.ipv6(); })) {
+      // IPv6: an address of the family turns IPv6 on for the TAP twin, whose link-local
+      // address the adverts leave from.
+      cx.error(at("interface"),
+               "interface " + in.interface +
+                   (in.ipv6() ? " has no IPv6 address: an instance whose addresses are all IPv6 "
+                                "runs over IPv6"
+                              : " has no IPv4 address to advertise from"));
     }
     for (const std::string& name : in.track.interfaces) {
       if (std::none_of(cfg.interfaces.begin(), cfg.interfaces.end(),
@@ -244,8 +291,9 @@ void validate_ha(const Config& cfg, Context& cx) {
         cx.error(at("track"), "track: no virtual service named " + name);
       }
     }
-    if (!vrids.insert({in.interface, in.vrid}).second) {
-      cx.error(at("vrid"), "vrid " + std::to_string(in.vrid) + " is used twice on " + in.interface);
+    if (!vrids.insert({in.interface, in.ipv6(), in.vrid}).second) {
+      cx.error(at("vrid"), "vrid " + std::to_string(in.vrid) + " is used twice on " +
+                               in.interface + (in.ipv6() ? " over IPv6" : ""));
     }
     for (const IpAddress& a : in.addresses) {
       if (!is_service_address(cfg, a)) check_gateway(cfg, a, at("addresses"), cx);

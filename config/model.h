@@ -3,6 +3,7 @@
 // Thread safety: built and read by the control thread only; workers see the compiled snapshot.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <compare>
 #include <cstdint>
@@ -261,8 +262,10 @@ struct AwsMode {
 };
 
 // One VRRP instance (RFC 5798): a virtual router on one data interface whose master owns a
-// set of floating addresses. The election is IPv4 (adverts carry the IPv4 addresses); IPv6
-// floating addresses move with it, announced by unsolicited neighbour advertisements.
+// set of floating addresses. The election's family is the addresses': all IPv6, it runs over
+// IPv6 (adverts to ff02::12 carry them); otherwise over IPv4 (adverts carry the IPv4 ones),
+// and IPv6 addresses among them move with it, announced by unsolicited neighbour
+// advertisements.
 struct HaInstance {
   std::string name;       // in logs and show ha
   std::string interface;  // an interfaces[].name: where adverts go and come from
@@ -271,7 +274,8 @@ struct HaInstance {
   uint16_t interval_cs = 100;  // advertisement interval, centiseconds (RFC 5798: 1..4095)
   bool preempt = true;
   uint32_t preempt_delay_ms = 0;
-  // Unicast peers (clouds have no multicast); empty: multicast to 224.0.0.18.
+  // Unicast peers (clouds have no multicast), of the election's family; empty: multicast to
+  // 224.0.0.18 (ff02::12).
   std::vector<IpAddress> peers;
   // The floating addresses that move together: service addresses, snat pool addresses and
   // gateways (addresses on a connected subnet that serve no port, e.g. the nat real
@@ -281,6 +285,11 @@ struct HaInstance {
   Track track;
   std::optional<AwsMode> aws;  // none: not on AWS
   Origin origin;
+  // Does the election run over IPv6? Only when every floating address is IPv6: the family
+  // follows from the addresses, so no key can contradict them.
+  bool ipv6() const {
+    return !addresses.empty() && std::ranges::none_of(addresses, &IpAddress::is_v4);
+  }
   // The same instance, whatever lines of the file it came from?
   bool same_as(const HaInstance& o) const {
     return std::tie(name, interface, vrid, priority, interval_cs, preempt, preempt_delay_ms,

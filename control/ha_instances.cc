@@ -1,10 +1,7 @@
 #include "control/ha_instances.h"
 
-#include <arpa/inet.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <rte_log.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,60 +12,28 @@
 #include "common/ip_text.h"
 #include "control/announcer.h"
 #include "control/ha/vrrp_packet.h"
+#include "control/vrrp_socket.h"
 
 namespace sluice::control {
 namespace {
 
-constexpr uint32_t kVrrpGroup = 0xe0000012;  // 224.0.0.18, host order
 // Tracking looks every 100 ms; a worker whose loop counter stood still for 10 looks (1 s) is
 // stuck: a busy worker loops millions of times a second, an idle one thousands.
 constexpr uint64_t kTrackEveryMs = 100;
 constexpr uint32_t kHeartbeatPatience = 10;
-constexpr size_t kMaxPacket = 2048;          // an IPv4 header and 255 addresses fit
+constexpr size_t kMaxPacket = 4096;          // 255 IPv6 addresses fit (4088 bytes)
 
 // Drops that are not the packet's fault but ours to refuse: an advert from outside the
 // configured unicast peers.
 constexpr std::string_view kNotAPeer = "not_a_peer";
 constexpr size_t kDropReasons = ha::kVrrpDrops + 1;  // VrrpDrop's, then not_a_peer
 
-sockaddr_in ipv4_socket_address(const IpAddress& a) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(a.to_v4());
-  return sa;
-}
-
-// A raw socket of protocol 112 on `tap`: sends with TTL 255 (multicast and unicast), hears
-// the group on that device only, not its own multicast.
-int open_vrrp_socket(const std::string& tap, unsigned ifindex) {
-  const int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, ha::kVrrpProtocol);
-  if (fd < 0) return -1;
-  const int ttl = ha::kVrrpTtl;
-  const int off = 0;
-  ip_mreqn group{};
-  group.imr_multiaddr.s_addr = htonl(kVrrpGroup);
-  group.imr_ifindex = static_cast<int>(ifindex);
-  ip_mreqn out{};
-  out.imr_ifindex = static_cast<int>(ifindex);
-  const bool ok =
-      setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, tap.c_str(), static_cast<socklen_t>(tap.size())) == 0 &&
-      setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) == 0 &&
-      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) == 0 &&
-      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof off) == 0 &&
-      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &out, sizeof out) == 0 &&
-      setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group, sizeof group) == 0;
-  if (!ok) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 }  // namespace
 
 struct HaInstances::Instance {
   config::HaInstance config;
-  IpAddress source;  // the interface's first IPv4 address: ours in adverts and tie-breaks
+  IpAddress source;  // ours in adverts and tie-breaks (vrrp_socket.h, advert_source)
+  unsigned ifindex = 0;  // the TAP twin's
   ha::VrrpInstance vrrp;
   int fd = -1;
   FdWatch watch;
@@ -83,7 +48,7 @@ struct HaInstances::Instance {
   int64_t since = 0;
   uint64_t sent = 0, received = 0;
   std::array<uint64_t, kDropReasons> drops{};
-  std::vector<IpAddress> advertised;  // the IPv4 addresses: adverts carry their family only
+  std::vector<IpAddress> advertised;  // the election's family: adverts carry one family only
   Announcer announcer;
 
   Instance(const config::HaInstance& c, const IpAddress& own, EventLoop& loop, ControlApi& api)
@@ -97,7 +62,7 @@ struct HaInstances::Instance {
               .address = own}),
         announcer(loop, c.garp, [&api, this] { api.announce_addresses(config.addresses); }) {
     std::ranges::copy_if(c.addresses, std::back_inserter(advertised),
-                         [](const IpAddress& a) { return a.is_v4(); });
+                         [&c](const IpAddress& a) { return a.is_v4() != c.ipv6(); });
   }
 };
 
@@ -118,16 +83,18 @@ HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config&
     for (const config::Interface& i : cfg.interfaces) {
       if (i.name == c.interface) ifc = &i;
     }
-    IpAddress own;
-    for (const Prefix& p : ifc->addresses) {  // validation: the interface exists, with IPv4
-      if (p.address.is_v4()) {
-        own = p.address;
-        break;
-      }
+    // Validation: the interface exists, with an address of the election's family.
+    const std::optional<IpAddress> own = advert_source(c, *ifc, link_local_address(ifc->tap));
+    auto in = std::make_unique<Instance>(c, own.value_or(IpAddress{}), loop_, api_);
+    in->ifindex = if_nametoindex(ifc->tap.c_str());
+    if (!own) {
+      RTE_LOG(ERR, USER1,
+              "sluiced: ha instance %s: %s has no IPv6 link-local address; it stays down\n",
+              c.name.c_str(), ifc->tap.c_str());
+      instances_.push_back(std::move(in));
+      continue;
     }
-    auto in = std::make_unique<Instance>(c, own, loop_, api_);
-    const unsigned ifindex = if_nametoindex(ifc->tap.c_str());
-    in->fd = ifindex == 0 ? -1 : open_vrrp_socket(ifc->tap, ifindex);
+    in->fd = in->ifindex == 0 ? -1 : open_vrrp_socket(ifc->tap, in->ifindex, c.ipv6());
     if (in->fd < 0) {
       RTE_LOG(ERR, USER1, "sluiced: ha instance %s: no VRRP socket on %s: %s; it stays down\n",
               c.name.c_str(), ifc->tap.c_str(), std::strerror(errno));
@@ -256,39 +223,26 @@ void HaInstances::move_addresses(Instance& in, bool here) {
 void HaInstances::send(Instance& in, uint8_t priority) {
   const ha::Advert advert{in.config.vrid, priority, in.config.interval_cs, in.advertised};
   std::vector<IpAddress> to = in.config.peers;
-  if (to.empty()) to.push_back(IpAddress::v4(kVrrpGroup));
+  if (to.empty()) to.push_back(vrrp_group(in.config.ipv6()));
   for (const IpAddress& peer : to) {
     const std::vector<uint8_t> message = ha::build_advert(advert, in.source, peer);
-    const sockaddr_in sa = ipv4_socket_address(peer);
-    if (sendto(in.fd, message.data(), message.size(), 0, reinterpret_cast<const sockaddr*>(&sa),
-               sizeof sa) == static_cast<ssize_t>(message.size())) {
-      ++in.sent;
-    }
+    if (send_vrrp(in.fd, message, in.source, peer, in.ifindex)) ++in.sent;
   }
 }
 
 void HaInstances::receive(Instance& in) {
   uint8_t packet[kMaxPacket];
+  VrrpDatagram d;
   for (;;) {
-    const ssize_t n = recv(in.fd, packet, sizeof packet, 0);
-    if (n < 0) return;  // EAGAIN: all read
-    if (n < 20) {
+    const VrrpRead r = read_vrrp(in.fd, in.config.ipv6(), packet, d);
+    if (r == VrrpRead::none) return;  // EAGAIN: all read
+    if (r == VrrpRead::truncated) {
       ++in.drops[static_cast<size_t>(ha::VrrpDrop::truncated)];
       continue;
     }
-    const size_t header = static_cast<size_t>(packet[0] & 0x0f) * 4;
-    if (header < 20 || header > static_cast<size_t>(n)) {
-      ++in.drops[static_cast<size_t>(ha::VrrpDrop::truncated)];
-      continue;
-    }
-    const auto address_at = [&packet](size_t at) {
-      return IpAddress::v4(uint32_t{packet[at]} << 24 | uint32_t{packet[at + 1]} << 16 |
-                           uint32_t{packet[at + 2]} << 8 | packet[at + 3]);
-    };
-    const IpAddress source = address_at(12), destination = address_at(16);
+    const IpAddress& source = d.source;
     if (source == in.source) continue;  // our own, looped back by a peer's switch
-    const ha::ParsedAdvert p = ha::parse_advert(
-        {packet + header, static_cast<size_t>(n) - header}, source, destination, packet[8]);
+    const ha::ParsedAdvert p = ha::parse_advert(d.message, source, d.destination, d.ttl);
     if (!p.advert) {
       ++in.drops[static_cast<size_t>(p.drop)];
       continue;

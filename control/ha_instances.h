@@ -1,10 +1,10 @@
 // The configured VRRP instances (config `ha`), spoken on the event loop through the kernel's
-// sockets on the TAP twins: one raw socket of protocol 112 per instance, bound to its
-// interface's twin, in the 224.0.0.18 group (or sending to its unicast peers), TTL 255. Each
-// instance's state machine (control/ha/vrrp_state.h) gets the adverts and its timer; what it
-// decides is done here (send, log the transition as an event), and show ha reads it through
-// the control API. Stopping sluiced cleanly sends priority 0 from every master, so the peer
-// takes over at once.
+// sockets on the TAP twins: one raw socket of protocol 112 per instance, of its family, bound
+// to its interface's twin, in the 224.0.0.18 or ff02::12 group (or sending to its unicast
+// peers), TTL / hop limit 255 (control/vrrp_socket.h). Each instance's state machine
+// (control/ha/vrrp_state.h) gets the adverts and its timer; what it decides is done here
+// (send, log the transition as an event), and show ha reads it through the control API.
+// Stopping sluiced cleanly sends priority 0 from every master, so the peer takes over at once.
 //
 // The floating addresses follow the state: a master's are answered and forwarded here and
 // announced (control/announcer.h); every other state leaves them to the peer.

@@ -53,16 +53,23 @@ Result<void> run_ip(std::vector<std::string> args) {
   return {};
 }
 
-// A namespace may have IPv6 off for new devices (the lab turns it off where DPDK owns the
-// veths); the TAP twin of an interface with IPv6 addresses needs it on.
-Result<void> enable_ipv6(const std::string& tap) {
-  const std::string path = "/proc/sys/net/ipv6/conf/" + tap + "/disable_ipv6";
+Result<void> set_ipv6_conf(const std::string& tap, const char* key, const char* value) {
+  const std::string path = "/proc/sys/net/ipv6/conf/" + tap + "/" + key;
   FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) return Error{"cannot enable IPv6 on " + tap + ": " + std::strerror(errno)};
-  const bool written = std::fputs("0", f) >= 0;
+  const bool written = std::fputs(value, f) >= 0;
   const bool closed = std::fclose(f) == 0;
   if (!written || !closed) return Error{"cannot enable IPv6 on " + tap + ": " + std::strerror(errno)};
   return {};
+}
+
+// A namespace may have IPv6 off for new devices (the lab turns it off where DPDK owns the
+// veths); the TAP twin of an interface with IPv6 addresses needs it on. Without duplicate
+// address detection, as its configured addresses: the link-local address the kernel gives it
+// is usable at once, and IPv6 VRRP adverts leave from it (a tentative one cannot send).
+Result<void> enable_ipv6(const std::string& tap) {
+  if (Result<void> r = set_ipv6_conf(tap, "accept_dad", "0"); !r) return r;
+  return set_ipv6_conf(tap, "disable_ipv6", "0");
 }
 
 Result<void> configure_port(uint16_t port, uint16_t queues, uint16_t descriptors_rx,

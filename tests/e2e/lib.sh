@@ -461,3 +461,79 @@ capture_frames() {
 # count_matching EXTENDED-REGEX TEXT: how many lines of TEXT match.
 count_matching() { grep -cE -- "$1" <<<"$2" || true; }
 count_not_matching() { grep -vcE -e "$1" -e '^$' <<<"$2" || true; }  # empty lines never count
+
+# ---------------------------------------------------------------- VRRP and keepalived
+
+ha_field() { ctl_json show ha | jq -r --arg f "$1" '.instances[0][$f]'; }
+ha_is() { [ "$(ha_field state)" = "$1" ]; }
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+# resolved_mac ADDRESS: the MAC the client's kernel resolves ADDRESS to now, by ARP or
+# neighbour discovery ("" when nobody answers).
+resolved_mac() {
+  in_client ip neigh flush to "$1" dev eth0
+  in_client ping -c1 -W1 "$1" >/dev/null 2>&1 || true
+  in_client ip neigh show to "$1" dev eth0 | awk '$2 == "lladdr" {print $3}'
+}
+
+# keepalived_setup NS ADDRESS/LENGTH: keepalived (Debian's, 2.2), once started, runs in NS (a
+# namespace of the test's own on the front segment, interface eth0) as the peer of sluice's
+# instance: VRRPv3, VRID 51, 200 ms adverts, ADDRESS floating on its lo (so that it never
+# answers ARP or neighbour discovery for it on the segment), and a notify script writing its
+# states to $KEEPALIVED_STATES, the last of which keepalived_says tells.
+KEEPALIVED_NS="" KEEPALIVED_ADDRESS="" KEEPALIVED_STATES="" KEEPALIVED_PID=""
+keepalived_setup() {
+  KEEPALIVED_NS=$1 KEEPALIVED_ADDRESS=$2 KEEPALIVED_STATES=$E2E_TMP/keepalived.states
+  cat >"$E2E_TMP/notify.sh" <<EOF
+#!/bin/sh
+echo "\$3" >>"$KEEPALIVED_STATES"
+EOF
+  chmod +x "$E2E_TMP/notify.sh"
+}
+
+# start_keepalived PRIORITY: starts it afresh, its earlier states forgotten.
+start_keepalived() {
+  cat >"$E2E_TMP/keepalived.conf" <<EOF
+global_defs {
+  router_id sluice-peer
+  vrrp_version 3
+  script_user root
+  enable_script_security
+}
+vrrp_instance front {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority $1
+  advert_int 0.2
+  virtual_ipaddress {
+    $KEEPALIVED_ADDRESS dev lo
+  }
+  notify $E2E_TMP/notify.sh
+}
+EOF
+  : >"$KEEPALIVED_STATES"
+  ip netns exec "$KEEPALIVED_NS" keepalived --vrrp --dont-fork --log-console --log-detail \
+    --use-file="$E2E_TMP/keepalived.conf" --pid="$E2E_TMP/keepalived.pid" \
+    --vrrp_pid="$E2E_TMP/vrrp.pid" >>"$E2E_TMP/keepalived.log" 2>&1 &
+  KEEPALIVED_PID=$!
+  E2E_BG_PIDS+=("$KEEPALIVED_PID")
+}
+stop_keepalived() { stop_pid 5 "$KEEPALIVED_PID"; }
+keepalived_says() { [ "$(tail -n1 "$KEEPALIVED_STATES" 2>/dev/null)" = "$1" ]; }
+
+# check_hands_over FROM PID STOP TO CMD...: FROM (sluice or keepalived, process PID) stops
+# cleanly (SIGTERM: a master sends priority 0 on its way out) and TO must be master within a
+# second, as CMD tells (polled every 20 ms, 5 s at most); STOP collects FROM.
+check_hands_over() {
+  local from=$1 pid=$2 stop=$3 to=$4 t0 took
+  shift 4
+  t0=$(date +%s%N)
+  kill -TERM "$pid"
+  until "$@" || [ "$(ms_since "$t0")" -gt 5000 ]; do sleep 0.02; done
+  took=$(ms_since "$t0")
+  "$stop"
+  say "$to master ${took} ms after $from was told to stop"
+  check "$to is master" "$@"
+  check_ge "within a second of the stop ($from sent priority 0)" "$((1000 - took))" 0
+}

@@ -119,6 +119,16 @@ TEST(Prefix, FamiliesNeverContainEachOther) {
   EXPECT_FALSE(p.contains(*parse_ip("2001:2:0:1::1")));
 }
 
+TEST(IpAddress, LinkLocalIsEachFamilysOwnRange) {
+  for (const char* text : {"fe80::1", "febf:ffff::1", "169.254.0.1", "169.254.255.255"}) {
+    EXPECT_TRUE(parse_ip(text)->is_link_local()) << text;
+  }
+  for (const char* text : {"fec0::1", "fe7f::1", "2001:db8::1", "169.253.0.1", "169.255.0.1",
+                           "::a9fe:1"}) {
+    EXPECT_FALSE(parse_ip(text)->is_link_local()) << text;
+  }
+}
+
 TEST(ParseIp, TakesBothFamiliesInTheirUsualForms) {
   EXPECT_EQ(parse_ip("198.18.0.1"), IpAddress::v4(0xc6120001));
   EXPECT_TRUE(parse_ip("198.18.0.1")->is_v4());

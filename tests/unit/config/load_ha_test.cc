@@ -65,7 +65,7 @@ TEST(LoadHa, BadValuesAreNamed) {
   EXPECT_NE(errors[0].find("instances[0].vrid: out of range: 0 (expected 1..255)"), std::string::npos) << errors[0];
   EXPECT_NE(errors[1].find("priority: out of range: 256"), std::string::npos) << errors[1];
   EXPECT_NE(errors[2].find("interval: out of range: 0.005"), std::string::npos) << errors[2];
-  EXPECT_NE(errors[3].find("peers must be IPv4 addresses"), std::string::npos) << errors[3];
+  EXPECT_NE(errors[3].find("2001:db8::1 is IPv6 but the instance runs over IPv4 (it has IPv4 addresses)"), std::string::npos) << errors[3];
   EXPECT_NE(errors[4].find("garp.repeat: out of range: 0 (expected 1..100)"), std::string::npos) << errors[4];
   EXPECT_NE(errors[5].find("garp: unknown key 'colour'"), std::string::npos) << errors[5];
   const Lines cs = errors_of(with_ha("ha:\n  instances:\n    - { name: a, interface: front, vrid: 1, "
@@ -175,6 +175,103 @@ TEST(LoadHa, AGatewayMustBeAnAddressOfItsOwnOnAConnectedSubnet) {
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_NE(errors[0].find("198.18.1.1 is an address of interface back"), std::string::npos) << errors[0];
   EXPECT_NE(errors[1].find("198.18.1.21 is a real server of web"), std::string::npos) << errors[1];
+}
+
+// `yaml` has one error, and it says `expected`.
+void expect_only_error(const std::string& yaml, const std::string& expected) {
+  const Lines errors = errors_of(yaml);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find(expected), std::string::npos) << errors[0];
+}
+
+// with_ha's file with IPv6 on front (2001:db8::1/64) and a dr service at 2001:db8::15 on
+// lines 11-12, then `ha` text from line 13 (its first instance on line 15).
+std::string with_ha6(const std::string& ha) {
+  std::string yaml = with_ha("");
+  yaml.replace(yaml.find("[198.18.0.1/24]"), 15, "[198.18.0.1/24, \"2001:db8::1/64\"]");
+  return yaml +
+         "  - { name: web6, address: \"2001:db8::15\", ports: [80], protocol: tcp, mode: dr,\n"
+         "      real_servers: [{ address: \"2001:db8::21\" }] }\n" + ha;
+}
+
+TEST(LoadHa, AnInstanceOfIpv6AddressesRunsOverIpv6) {
+  const std::vector<HaInstance> read = load_valid(with_ha6(
+      "ha:\n  instances:\n"
+      "    - { name: v6, interface: front, vrid: 51, addresses: [\"2001:db8::15\", \"2001:db8::fe\"] }\n"
+      "    - { name: both, interface: front, vrid: 52, addresses: [198.18.0.10, \"2001:db8::16\"] }\n"))
+      .ha.instances;
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_TRUE(read[0].ipv6());
+  EXPECT_EQ(read[0].addresses, (std::vector{ip("2001:db8::15"), ip("2001:db8::fe")}));
+  // A mixed instance runs over IPv4, its IPv6 address moving with it.
+  EXPECT_FALSE(read[1].ipv6());
+  EXPECT_EQ(read[1].addresses, (std::vector{ip("198.18.0.10"), ip("2001:db8::16")}));
+  EXPECT_FALSE(HaInstance{}.ipv6());
+}
+
+TEST(LoadHa, Ipv6PeersAreAllGlobalOrAllLinkLocal) {
+  const Config c = load_valid(with_ha6(
+      "ha:\n  instances:\n"
+      "    - { name: a, interface: front, vrid: 1, peers: [\"2001:db8::6\", \"2001:db8::7\"],\n"
+      "        addresses: [\"2001:db8::15\"] }\n"
+      "    - { name: b, interface: front, vrid: 2, peers: [\"fe80::6\"], addresses: [\"2001:db8::16\"] }\n"));
+  EXPECT_EQ(c.ha.instances.at(0).peers, (std::vector{ip("2001:db8::6"), ip("2001:db8::7")}));
+  EXPECT_EQ(c.ha.instances.at(1).peers, (std::vector{ip("fe80::6")}));
+}
+
+TEST(LoadHa, TheSameVridMayRunOverEachFamilyOnce) {
+  EXPECT_EQ(load_valid(with_ha6("ha:\n  instances:\n"
+                                "    - { name: a, interface: front, vrid: 7, addresses: [198.18.0.10] }\n"
+                                "    - { name: b, interface: front, vrid: 7, addresses: [\"2001:db8::15\"] }\n"))
+                .ha.instances.size(),
+            2u);
+  expect_only_error(
+      with_ha6("ha:\n  instances:\n"
+               "    - { name: a, interface: front, vrid: 7, addresses: [\"2001:db8::15\"] }\n"
+               "    - { name: b, interface: front, vrid: 7, addresses: [\"2001:db8::16\"] }\n"),
+      "test.yaml:16:42: ha.instances[1].vrid: vrid 7 is used twice on front over IPv6");
+}
+
+TEST(LoadHa, AnIpv6InstanceNeedsIpv6OnItsInterface) {
+  expect_only_error(
+      with_ha6("ha:\n  instances:\n"
+               "    - { name: a, interface: back, vrid: 1, addresses: [\"2001:db8::15\"] }\n"),
+      "test.yaml:15:29: ha.instances[0].interface: interface back has no IPv6 address: an "
+      "instance whose addresses are all IPv6 runs over IPv6");
+}
+
+TEST(LoadHa, HostileIpv6PeersAreNamedWithTheirLine) {
+  const Lines errors = errors_of(with_ha6(
+      "ha:\n  instances:\n"
+      "    - { name: a, interface: front, vrid: 1, addresses: [\"2001:db8::15\"],\n"
+      "        peers: [198.18.0.3, \"ff02::12\", \"::\", \"::1\", \"2001:db8::6\", \"fe80::6\"] }\n"
+      "    - { name: b, interface: front, vrid: 2, addresses: [\"2001:db8::16\"],\n"
+      "        peers: [\"fe80::6\", \"2001:db8::6\"] }\n"
+      "    - { name: c, interface: front, vrid: 3, addresses: [198.18.0.10], peers: [169.254.0.6] }\n"));
+  ASSERT_EQ(errors.size(), 7u);
+  EXPECT_NE(errors[0].find("test.yaml:16:17: ha.instances[0].peers[0]: 198.18.0.3 is IPv4 but the "
+                           "instance runs over IPv6 (its addresses are all IPv6)"),
+            std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("peers[1]: ff02::12 is a multicast address"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find("peers[2]: :: is the unspecified address"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[3].find("peers[3]: ::1 is a loopback address"), std::string::npos) << errors[3];
+  EXPECT_NE(errors[4].find("peers[5]: fe80::6 is link-local and 2001:db8::6 is not: peers are all "
+                           "link-local or all global"),
+            std::string::npos) << errors[4];
+  EXPECT_NE(errors[5].find("test.yaml:18:28: ha.instances[1].peers[1]: 2001:db8::6 is global and "
+                           "fe80::6 is not"),
+            std::string::npos) << errors[5];
+  EXPECT_NE(errors[6].find("instances[2].peers[0]: 169.254.0.6 is a link-local address"),
+            std::string::npos) << errors[6];
+}
+
+TEST(LoadHa, PeersAreNotJudgedAgainstAddressesInError) {
+  // The family is the addresses': with one of them wrong it is unknown, and only that is said.
+  expect_only_error(
+      with_ha6("ha:\n  instances:\n"
+               "    - { name: a, interface: front, vrid: 1,\n"
+               "        addresses: [\"2001:db8::15\", 2001:db8::zz], peers: [198.18.0.3] }\n"),
+      "ha.instances[0].addresses[1]: ");
 }
 
 }  // namespace

@@ -106,6 +106,16 @@ TEST(VrrpState, SplitBrainTheLowerPriorityThenTheLowerAddressStepsDown) {
   EXPECT_EQ(same.on_advert(4100, advert(100), ip("198.18.0.9")).entered, VrrpState::backup);
 }
 
+// Over IPv6 the address is the link-local one adverts leave from (control/vrrp_socket.h).
+TEST(VrrpState, SplitBrainOverIpv6ComparesLinkLocalAddresses) {
+  VrrpInstance v(settings(100, true, 0, "fe80::c6ff:fe12:1"));
+  v.start(0);
+  v.on_timer(3600);
+  ASSERT_EQ(v.state(), VrrpState::master);
+  EXPECT_FALSE(v.on_advert(4000, advert(100), ip("fe80::c6ff:fe12:0")).entered);
+  EXPECT_EQ(v.on_advert(4100, advert(100), ip("fe80::1:0:0:1")).entered, VrrpState::backup);
+}
+
 TEST(VrrpState, AMasterAnswersALeavingMasterAtOnce) {
   VrrpInstance v(settings(100));
   v.start(0);
