@@ -227,6 +227,8 @@ class ControlApi {
   void on_connection_event(std::function<void(const dp::WorkerMessage&)> sink) {
     channels_.on_event(std::move(sink));
   }
+  // Takes what the workers reported and the loop has not polled yet (a clean stop's last).
+  void drain_connection_events() { channels_.poll(monotonic_ms()); }
   Result<void> dump_connection_records(uint64_t now_ms, WorkerChannels::DumpDone done) {
     return channels_.dump_connections(UINT32_MAX, now_ms, std::move(done));
   }

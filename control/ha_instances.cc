@@ -49,6 +49,7 @@ struct HaInstances::Instance {
   uint64_t sent = 0, received = 0;
   std::array<uint64_t, kDropReasons> drops{};
   std::vector<IpAddress> advertised;  // the election's family: adverts carry one family only
+  uint64_t announced_ms = 0;          // the last round announce_again started
   Announcer announcer;
 
   Instance(const config::HaInstance& c, const IpAddress& own, EventLoop& loop, ControlApi& api)
@@ -147,6 +148,12 @@ void HaInstances::arm(Instance& in) {
 
 void HaInstances::act(Instance& in, const ha::VrrpActions& a) {
   if (a.send_advert) send(in, a.advert_priority);
+  // At most a round a second: a peer that keeps claiming must not make a storm of ARP.
+  const uint64_t now = monotonic_ms();
+  if (a.announce_again && !in.config.aws && now >= in.announced_ms + 1000) {
+    in.announced_ms = now;
+    in.announcer.start();
+  }
   if (a.entered) {
     const ha::VrrpState to = *a.entered;
     api_.announce({.kind = "ha", .service = in.config.name, .server = "",

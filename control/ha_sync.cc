@@ -150,6 +150,17 @@ HaSync::~HaSync() {
   }
 }
 
+void HaSync::stop() {
+  if (fd_ < 0) return;
+  api_.drain_connection_events();  // what the workers reported and the loop has not taken
+  flush();
+  while (!outbox_.empty()) {
+    const size_t before = outbox_.size();
+    pump();
+    if (outbox_.size() == before) break;  // the TAP queue is full: what is left is lost
+  }
+}
+
 void HaSync::on_event(const dp::WorkerMessage& m) {
   // A closed connection ages out on the peer by the timer its last state gave it; and the
   // expiry of a connection learnt from the peer must never close the peer's own.

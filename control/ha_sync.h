@@ -42,6 +42,8 @@ class HaSync {
   HaSync& operator=(const HaSync&) = delete;
 
   SyncView view() const;
+  // A clean stop: the connections reported so far leave now, before the peer takes over.
+  void stop();
 
  private:
   void on_event(const dp::WorkerMessage& m);

@@ -219,7 +219,12 @@ int main(int argc, char** argv) {
       }
       RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
               appliance->config().control.socket.c_str());
-      serve(loop, *appliance, channels, the_api, signals, [&ha] { ha.stop(); });
+      // A clean stop: the connections of the last moments go to the peer first, then the
+      // priority 0 adverts that make it take over at once.
+      serve(loop, *appliance, channels, the_api, signals, [&ha, &sync] {
+        if (sync) sync->stop();
+        ha.stop();
+      });
       status = 0;
     } else {
       std::fprintf(stderr, "sluiced: %s\n", started.error().c_str());

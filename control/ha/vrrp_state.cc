@@ -92,6 +92,10 @@ VrrpActions VrrpInstance::on_advert(uint64_t now_ms, const Advert& advert,
                            "advert of priority " + std::to_string(advert.priority) +
                                (advert.priority == s_.priority ? " from a higher address" : ""));
     }
+    // We win: tell it now (it steps down on our advert) and take the hosts back.
+    deadline_ms_ = now_ms + cs_to_ms(s_.interval_cs);
+    return {.send_advert = true, .advert_priority = s_.priority, .entered = std::nullopt,
+            .why = "", .announce_again = true};
   }
   return {};  // initialize, fault: nothing to claim or follow
 }

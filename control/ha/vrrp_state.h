@@ -41,6 +41,9 @@ struct VrrpActions {
   uint8_t advert_priority = 0;
   std::optional<VrrpState> entered;  // the state changed to this one
   std::string why;                   // the reason of the change, for show ha and the log
+  // Another router claimed master and we won (split brain): hosts may have followed its
+  // announcements, so announce the addresses again (keepalived's garp_lower_prio_repeat).
+  bool announce_again = false;
 };
 
 class VrrpInstance {

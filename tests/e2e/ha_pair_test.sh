@@ -11,11 +11,14 @@
 #   2. A comes back (as backup: no preemption) and gets everything from B; then B's front
 #      link goes down: B tracks it (fault), A takes over
 #   3. B's link returns (it is backup now); A stops cleanly (priority 0): B takes over at once
+# A second instance (`split`, DR VIP 198.18.0.14) has the priorities the other way round and
+# preempts: active/active once B is up, B answering for it while A answers for the rest. Adverts go
+# unicast to the peer (as clouds need), not to the multicast group.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 readonly B_NS=sl-lb2 B_SOCKET=/run/sluice-lab/b.sock GATEWAY=198.18.1.254 VIP_SNAT=198.18.0.12
-readonly VIP_STICKY=198.18.0.13
+readonly VIP_STICKY=198.18.0.13 VIP_SPLIT=198.18.0.14
 readonly ECHO_PORT=7000
 B_PID=""
 e2e_begin
@@ -41,9 +44,12 @@ KEY=$E2E_TMP/sync.key
 head -c 32 /dev/urandom | base64 >"$KEY"
 chmod 600 "$KEY"
 
-# pair_config OUT NAME-SED PRIORITY PEER: demo.yaml with the pair's services and HA.
+for s in dr1 dr2 dr3; do ip -n "sl-$s" addr add "$VIP_SPLIT/32" dev lo; done
+
+# pair_config OUT NAME-SED PRIORITY SPLIT-PRIORITY PEER-FRONT PEER-BACK: demo.yaml with the
+# pair's services and HA.
 pair_config() {
-  local out=$1 edits=$2 priority=$3 peer=$4
+  local out=$1 edits=$2 priority=$3 split_priority=$4 peer_front=$5 peer=$6
   config_from_demo "$out" "$edits"
   cat >>"$out" <<EOF
 
@@ -75,17 +81,26 @@ pair_config() {
     scheduler: rr
     persistence: { timeout: 600 }
 $(nat_real_servers_yaml)
+  - name: web-split
+    address: $VIP_SPLIT
+    ports: [80]
+    protocol: tcp
+    mode: dr
+    real_servers: [{ address: 198.18.0.21 }, { address: 198.18.0.22 }, { address: 198.18.0.23 }]
 
 ha:
   sync: { interface: back, peer: $peer, key_file: $KEY, refresh: 5 }
   instances:
     - { name: vips, interface: front, vrid: 60, priority: $priority, interval: 0.1, preempt: false,
-        addresses: [$VIP_DR, $VIP_NAT, $VIP_SNAT, $VIP_STICKY, 198.18.1.5, $GATEWAY],
+        peers: [$peer_front], addresses: [$VIP_DR, $VIP_NAT, $VIP_SNAT, $VIP_STICKY, 198.18.1.5, $GATEWAY],
+        garp: { repeat: 3, delay: 1 }, track: { interfaces: [front, back] } }
+    - { name: split, interface: front, vrid: 61, priority: $split_priority, interval: 0.1,
+        peers: [$peer_front], addresses: [$VIP_SPLIT],
         garp: { repeat: 3, delay: 1 }, track: { interfaces: [front, back] } }
 EOF
 }
-pair_config "$E2E_TMP/a.yaml" "" 150 198.18.1.6
-pair_config "$E2E_TMP/b.yaml" "s/sluice-demo/sluice-pair-b/; s|sluiced.sock|b.sock|; s/iface=sl-lb0/iface=sl-lb2a/; s/iface=sl-lb1/iface=sl-lb2b/; s|198.18.0.1/24|198.18.0.6/24|; s|198.18.1.1/24|198.18.1.6/24|" 100 198.18.1.1
+pair_config "$E2E_TMP/a.yaml" "" 150 100 198.18.0.6 198.18.1.6
+pair_config "$E2E_TMP/b.yaml" "s/sluice-demo/sluice-pair-b/; s|sluiced.sock|b.sock|; s/iface=sl-lb0/iface=sl-lb2a/; s/iface=sl-lb1/iface=sl-lb2b/; s|198.18.0.1/24|198.18.0.6/24|; s|198.18.1.1/24|198.18.1.6/24|" 100 150 198.18.0.1 198.18.1.1
 
 a_ha() { ctl_json show ha | jq -r "$1"; }
 b_ctl() { timeout --foreground 10 "$SLUICECTL" --socket "$B_SOCKET" "$@"; }
@@ -148,6 +163,15 @@ start_b
 wait_until 5 "B backup" b_is backup || true
 check_eq "B (100) is backup" backup "$(b_ha '.instances[0].state')"
 wait_http "http://$VIP_NAT/"
+
+step "active/active: A answers for vips, B for split"
+wait_until 5 "B master of split" bash -c "[ \"\$($SLUICECTL --socket $B_SOCKET --json show ha | jq -r '.instances[1].state')\" = master ]" || true
+check_eq "A: vips master, split backup" "master backup" "$(a_ha '.instances[0].state') $(a_ha '.instances[1].state')"
+check_eq "B: vips backup, split master" "backup master" "$(b_ha '.instances[0].state') $(b_ha '.instances[1].state')"
+check_eq "the client resolves $VIP_DR to A's port" "${MAC[lb0]}" "$(resolved_mac "$VIP_DR")"
+check_eq "and $VIP_SPLIT to B's" 02:00:c6:12:00:06 "$(resolved_mac "$VIP_SPLIT")"
+check_match "web-split answers through B" '^dr[123]$' "$(in_client curl -s --max-time 2 "http://$VIP_SPLIT/")"
+check_gt "B's adverts went unicast to A (none to the group)" "$(a_ha '.instances[1].adverts_received')" 0
 
 TRAFFIC=$E2E_TMP/traffic
 in_client "$PY" "$E2E_ROOT/tests/e2e/ha_traffic.py" client --dir "$TRAFFIC" --lifetime 240 \
@@ -227,6 +251,7 @@ wait "$DAEMON_PID" 2>/dev/null || true
 DAEMON_PID=""
 wait_until 5 "B master" b_is master || true
 check_eq "B is master" master "$(b_ha '.instances[0].state')"
+check_eq "and still of split" master "$(b_ha '.instances[1].state')"
 settled sigkill "$at"
 check_eq "after the takeover the client still goes to $STICKY (persistence synced)" "$STICKY" "$(sticky_server)"
 

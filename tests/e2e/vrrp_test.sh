@@ -12,7 +12,11 @@
 #   - keepalived comes back at 200: it preempts, sluice steps down and goes silent again
 #   - keepalived comes back at 50 instead: sluice stays master, keepalived says BACKUP
 #   - sluice's back port loses its link (tracked): sluice goes fault, keepalived takes over;
-#     the link returns: sluice takes the addresses back
+#     the link returns: sluice takes the addresses back; likewise when the tracked service
+#     loses its only real server (sluicectl halt) and gets it back
+#   - health.notify hears each transition (kind ha, the instance, from, to, why)
+#   - hostile adverts (wrong TTL, VRRPv2, bad checksum, truncated, all at priority 254) are
+#     dropped under their names while sluice stays master
 #   - sluicectl ha maintenance on / off, ha failover: keepalived takes over, sluice takes back
 #   - sluice stops cleanly (priority 0): keepalived is master within a second
 # Not yet tested here (issue 9 goes on): sync.
@@ -34,6 +38,12 @@ ip netns exec "$PEER_NS" sysctl -q -w net.ipv4.conf.all.arp_ignore=1
 
 keepalived_setup "$PEER_NS" "$FLOAT/32"
 
+NOTIFIED=$E2E_TMP/notified
+cat >"$E2E_TMP/sluice-notify.sh" <<EOF
+#!/bin/sh
+echo "\$*" >>"$NOTIFIED"
+EOF
+chmod +x "$E2E_TMP/sluice-notify.sh"
 config=$E2E_TMP/sluice.yaml
 config_from_demo "$config"
 cat >>"$config" <<EOF
@@ -49,7 +59,10 @@ cat >>"$config" <<EOF
 ha:
   instances:
     - { name: front, interface: front, vrid: 51, priority: 100, interval: 0.2, addresses: [$FLOAT],
-        garp: { repeat: 3, delay: 1 }, track: { interfaces: [back] } }
+        garp: { repeat: 3, delay: 1 }, track: { interfaces: [back], services: [ha-web] } }
+
+health:
+  notify: $E2E_TMP/sluice-notify.sh
 EOF
 
 # ---------------------------------------------------------------- keepalived master
@@ -91,6 +104,41 @@ wait "$garp_pid" 2>/dev/null || true
 check_eq "sluice announced $FLOAT by 2 rounds of 3 gratuitous ARPs" 6 \
   "$(tshark -r "$garp_file" -Y "arp.isgratuitous && arp.src.proto_ipv4 == $FLOAT && eth.src == ${MAC[lb0]}" 2>/dev/null | wc -l)"
 check_eq "the client resolves $FLOAT to sluice's port" "${MAC[lb0]}" "$(resolved_mac "$FLOAT")"
+wait_until 5 "notified" grep -q '^ha front  backup master' "$NOTIFIED" || true
+check "the notify command heard it: kind, instance, from, to, why" \
+  grep -q '^ha front  backup master .' "$NOTIFIED"
+
+step "hostile adverts: wrong TTL, wrong version, bad checksum, truncated; sluice stays master"
+hostile_drops() { ctl_json show ha | jq -r '.instances[0].drops | "\(.bad_ttl) \(.bad_version) \(.bad_checksum) \(.truncated)"'; }
+before=$(hostile_drops)
+ip netns exec "$PEER_NS" "$PY" - <<'PYEOF'
+import struct
+from scapy.all import IP, Ether, Raw, get_if_hwaddr, sendp
+def sum16(data):
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    s = (s & 0xffff) + (s >> 16)
+    return ~((s & 0xffff) + (s >> 16)) & 0xffff
+def advert(version=3, checksum=None, cut=None):
+    body = struct.pack("!BBBBHH", (version << 4) | 1, 51, 254, 1, 20, 0) + bytes([198, 18, 0, 15])
+    pseudo = bytes([198, 18, 0, 5, 224, 0, 0, 18, 0, 112]) + struct.pack("!H", len(body))
+    c = sum16(pseudo + body[:6] + b"\0\0" + body[8:]) if checksum is None else checksum
+    body = body[:6] + struct.pack("!H", c) + body[8:]
+    return body if cut is None else body[:cut]
+def to_group(payload, ttl=255):  # on the wire as keepalived's go (no route: this is L2)
+    frame = Ether(src=get_if_hwaddr("eth0"), dst="01:00:5e:00:00:12") / IP(
+        src="198.18.0.5", dst="224.0.0.18", proto=112, ttl=ttl) / Raw(payload)
+    sendp(frame, iface="eth0", verbose=False)
+to_group(advert(), ttl=64)         # crossed a router
+to_group(advert(version=2))        # VRRPv2 in a v3 instance
+to_group(advert(checksum=0x1234))  # forged
+to_group(advert(cut=5))            # truncated
+PYEOF
+sleep 1
+read -r t0 v0 c0 x0 <<<"$before"
+read -r t1 v1 c1 x1 <<<"$(hostile_drops)"
+check_eq "each dropped under its own name (bad_ttl, bad_version, bad_checksum, truncated)" \
+  "1 1 1 1" "$((t1 - t0)) $((v1 - v0)) $((c1 - c0)) $((x1 - x0))"
+check_eq "priority 254 in them moved nothing: sluice is master" master "$(ha_field state)"
 
 # ---------------------------------------------------------------- keepalived returns higher
 step "keepalived returns at 200: it preempts"
@@ -122,6 +170,18 @@ ip -n "$SWITCH_NS" link set p-lb1 up
 wait_until 5 "sluice master again" ha_is master || true
 check_eq "the link is back: sluice (100, preempt) is master again" master "$(ha_field state)"
 check_eq "nothing is down any more" 0 "$(ctl_json show ha | jq '.instances[0].tracked_down | length')"
+
+step "ha-web loses its only real server (tracked service): fault, and back"
+check "sluicectl set server halts dr1 in ha-web" ctl set server "$FLOAT:80" 198.18.0.21:80 state halt
+wait_until 5 "sluice in fault" ha_is fault || true
+check_eq "sluice is in fault" fault "$(ha_field state)"
+check_eq "show ha says why" "service ha-web: no real server" "$(ctl_json show ha | jq -r '.instances[0].tracked_down[]')"
+wait_until 5 "keepalived master" keepalived_says MASTER || true
+check_eq "keepalived (50) took over" MASTER "$(tail -n1 "$KEEPALIVED_STATES")"
+check "the notify command heard the fault" grep -q '^ha front  master fault' "$NOTIFIED"
+check "sluicectl set server puts dr1 back online" ctl set server "$FLOAT:80" 198.18.0.21:80 state online
+wait_until 5 "sluice master again" ha_is master || true
+check_eq "the service has a server again: sluice is master again" master "$(ha_field state)"
 
 # ---------------------------------------------------------------- the operator's commands
 step "sluicectl ha maintenance on: sluice hands over and stays backup"

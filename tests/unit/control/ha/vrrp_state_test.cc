@@ -96,7 +96,11 @@ TEST(VrrpState, SplitBrainTheLowerPriorityThenTheLowerAddressStepsDown) {
   low.start(0);
   low.on_timer(3600);
   ASSERT_EQ(low.state(), VrrpState::master);
-  EXPECT_FALSE(low.on_advert(4000, advert(50), kPeer).entered);  // we win: stay
+  const VrrpActions win = low.on_advert(4000, advert(50), kPeer);
+  EXPECT_FALSE(win.entered);  // we win: stay, say so at once, and take the hosts back
+  EXPECT_TRUE(win.send_advert);
+  EXPECT_EQ(win.advert_priority, 100);
+  EXPECT_TRUE(win.announce_again);
   EXPECT_EQ(low.on_advert(4100, advert(120), kPeer).entered, VrrpState::backup);
 
   VrrpInstance same(settings(100, true, 0, "198.18.0.2"));
