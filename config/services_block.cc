@@ -7,9 +7,10 @@ namespace {
 
 constexpr std::string_view kKey = "virtual_services:";
 
-// Does this line start a top-level key (or end the document)? Blank lines do not.
+// Does this line start a top-level key (or end the document)? Blank lines, comments, list
+// items and a flow collection's brackets and items at column 0 do not.
 bool top_level(std::string_view line) {
-  return !line.empty() && std::string_view(" \t-#\r\n").find(line[0]) == std::string_view::npos;
+  return !line.empty() && std::string_view(" \t-#\r\n[]{},").find(line[0]) == std::string_view::npos;
 }
 
 bool starts_block(std::string_view line) {
@@ -35,12 +36,14 @@ std::optional<std::pair<size_t, size_t>> block_range(std::string_view text) {
   const auto lines = lines_of(text);
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!starts_block(text.substr(lines[i].first))) continue;
-    size_t end = text.size();
+    // It ends after its last line of content: blank lines and comments at column 0 before the
+    // next key introduce that key, not this block.
+    size_t end = lines[i].second;
     for (size_t k = i + 1; k < lines.size(); ++k) {
-      if (top_level(text.substr(lines[k].first, lines[k].second - lines[k].first))) {
-        end = lines[k].first;
-        break;
-      }
+      const std::string_view line = text.substr(lines[k].first, lines[k].second - lines[k].first);
+      if (top_level(line)) break;
+      const size_t first = line.find_first_not_of(" \t\r\n");
+      if (first != std::string_view::npos && !(first == 0 && line[0] == '#')) end = lines[k].second;
     }
     return std::pair{lines[i].first, end};
   }

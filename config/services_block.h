@@ -1,8 +1,10 @@
 // The top-level `virtual_services:` block of a configuration file, as text: what `sluicectl
 // ha push` sends to the HA peer, and how the peer puts it in its own file in place of its
 // own, leaving everything else (interfaces, addresses, ha, comments) as it was. A block runs
-// from its `virtual_services:` line, at the start of a line, to the next line that starts
-// another top-level key (any character at column 0 but a blank, '-' or '#').
+// from its `virtual_services:` line, at the start of a line, to its last line of content
+// before the next top-level key (a line whose first character is none of a blank, '-', '#'
+// or a flow collection's brackets and commas); blank lines and column-0 comments just before
+// that key belong to it.
 // Thread safety: pure functions.
 #pragma once
 

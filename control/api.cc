@@ -1,13 +1,16 @@
 #include "control/api.h"
 
 #include <rte_byteorder.h>
+#include <fcntl.h>
 #include <rte_log.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -268,6 +271,46 @@ Result<void> ControlApi::reload() {
 
 namespace {
 
+// Puts `text` in place of the file at `path` (through a link, the file it names): written to
+// a new file of its own in the same directory (never an existing name or a link), with the
+// file's mode and owner, synced, then renamed over it, and the directory synced.
+Result<void> replace_file(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::canonical(path, ec);
+  if (ec) return Error{path + ": " + ec.message()};
+  struct stat st{};
+  if (stat(real.c_str(), &st) != 0) return Error{path + ": " + std::strerror(errno)};
+  std::string name = (real.parent_path() / ".sluice-pushed-XXXXXX").string();
+  const int fd = mkstemp(name.data());
+  if (fd < 0) return Error{name + ": cannot create: " + std::strerror(errno)};
+  const auto fail = [&](const char* what) {
+    const std::string why = std::strerror(errno);
+    close(fd);
+    unlink(name.c_str());
+    return Error{name + ": cannot " + what + ": " + why};
+  };
+  if (fchmod(fd, st.st_mode & 07777) != 0 || fchown(fd, st.st_uid, st.st_gid) != 0) {
+    return fail("set mode and owner");
+  }
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0) return fail("write");
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) return fail("sync");
+  close(fd);
+  if (rename(name.c_str(), real.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    unlink(name.c_str());
+    return Error{path + ": cannot replace: " + why};
+  }
+  if (const int dir = open(real.parent_path().c_str(), O_RDONLY | O_DIRECTORY); dir >= 0) {
+    fsync(dir);
+    close(dir);
+  }
+  return {};
+}
+
 Result<std::string> read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -291,26 +334,21 @@ Result<std::string> ControlApi::apply_services(const std::string& block) {
   if (!text) return Error{text.error()};
   Result<std::string> next = config::with_services_block(text.value(), block);
   if (!next) return Error{next.error()};
-  // Validated as a file of its own beside ours (its errors name it), then put in place whole.
-  const std::string pushed = config_file() + ".pushed";
-  {
-    std::ofstream out(pushed, std::ios::binary | std::ios::trunc);
-    out << next.value();
-    if (!out.flush()) return Error{pushed + ": cannot write: " + std::strerror(errno)};
-  }
-  struct stat own{};
-  if (stat(config_file().c_str(), &own) == 0) chmod(pushed.c_str(), own.st_mode & 07777);
-  const config::LoadResult loaded = config::load_file(pushed);
+  // Validated whole before anything is written; its errors name it as the pushed file.
+  const config::LoadResult loaded = config::load_string(next.value(), config_file() + ".pushed");
   if (!loaded.config) {
     std::string errors;
     for (const config::Error& e : loaded.errors) errors += (errors.empty() ? "" : "\n") + e.format();
-    std::remove(pushed.c_str());
     return Error{errors};
   }
-  if (std::rename(pushed.c_str(), config_file().c_str()) != 0) {
-    return Error{config_file() + ": cannot replace: " + std::strerror(errno)};
+  if (Result<void> w = replace_file(config_file(), next.value()); !w) return Error{w.error()};
+  if (Result<void> r = reload(); !r) {
+    // Refused as it runs (a restart-only key edited in the file, say): the file goes back.
+    if (Result<void> back = replace_file(config_file(), text.value()); !back) {
+      return Error{r.error() + "\n" + back.error()};
+    }
+    return Error{r.error()};
   }
-  if (Result<void> r = reload(); !r) return Error{r.error()};
   return "applied to " + config_file() + " and reloaded";
 }
 

@@ -209,8 +209,9 @@ class ControlApi {
   bool link_up(const std::string& interface) const;
   std::vector<uint64_t> worker_loops() const;
   bool serving(const std::string& service) const;
-  // sluicectl ha push: the running virtual services (config/services_block.h) go to the HA
-  // peer, which applies them or says why not; `done` runs with its answer (or a timeout).
+  // sluicectl ha push: the virtual services of our file (config/services_block.h; reload
+  // first to push what runs) go to the HA peer, which applies them or says why not; `done`
+  // runs with its answer (or a timeout).
   using PushDone = std::function<void(Result<std::string>)>;
   void ha_push(PushDone done) {
     if (!pusher_) return done(Error{"no ha.sync is configured: there is no peer to push to"});

@@ -148,11 +148,16 @@ void HaInstances::arm(Instance& in) {
 
 void HaInstances::act(Instance& in, const ha::VrrpActions& a) {
   if (a.send_advert) send(in, a.advert_priority);
-  // At most a round a second: a peer that keeps claiming must not make a storm of ARP.
+  // At most once a second: a peer that keeps claiming must not make a storm of ARP (or of
+  // EC2 calls: on AWS the loser may have moved the addresses to itself, so they move back).
   const uint64_t now = monotonic_ms();
-  if (a.announce_again && !in.config.aws && now >= in.announced_ms + 1000) {
+  if (a.announce_again && now >= in.announced_ms + 1000) {
     in.announced_ms = now;
-    in.announcer.start();
+    if (in.config.aws) {
+      aws_.take_over(in.config.name, in.config.aws->moves, in.config.aws->settings);
+    } else {
+      in.announcer.start();
+    }
   }
   if (a.entered) {
     const ha::VrrpState to = *a.entered;
@@ -212,6 +217,8 @@ void HaInstances::move_addresses(Instance& in, bool here) {
   if (Result<void> r = api_.set_floating(in.config.addresses, here); !r) {
     RTE_LOG(ERR, USER1, "sluiced: ha instance %s: floating addresses not %s: %s\n",
             in.config.name.c_str(), here ? "taken" : "released", r.error().c_str());
+    // Not answered here: pulling the hosts over would have their traffic dropped.
+    if (here) return;
   }
   // On AWS the VPC ignores gratuitous ARP: the addresses move by EC2 calls instead.
   if (in.config.aws) {

@@ -29,10 +29,12 @@ constexpr unsigned kReceivePerTurn = 64;
 constexpr uint64_t kFlushMs = 10;                 // a record leaves within this
 constexpr uint64_t kPersistenceEveryMs = 1000;   // new or moved persistence entries
 // ...and this soon after a new connection, which may have made one: a takeover a moment
-// later still finds the client's server. At most 50 table scans (65,536 slots) a second.
-constexpr uint64_t kPersistenceSoonMs = 20;
+// later still finds the client's server. At most 20 table scans (65,536 slots, a few ms
+// when full) a second.
+constexpr uint64_t kPersistenceSoonMs = 50;
 constexpr size_t kMaxReceived = ha::kMaxUdpPayload;
-constexpr uint64_t kPushTimeoutMs = 5000;  // the peer validates and reloads: milliseconds
+constexpr uint64_t kPushTimeoutMs = 5000;
+constexpr uint64_t kEverythingEveryMs = 1000;  // full sends the peer asks for, at most  // the peer validates and reloads: milliseconds
 
 uint64_t random_boot_id() {
   std::random_device r;
@@ -90,7 +92,8 @@ HaSync::HaSync(EventLoop& loop, ControlApi& api, const config::Config& cfg)
       api_(api),
       cfg_(cfg),
       settings_(*cfg.ha.sync),
-      writer_(settings_.key, random_boot_id()) {
+      boot_id_(random_boot_id()),
+      writer_(settings_.key, boot_id_) {
   const config::Interface* ifc = nullptr;
   IpAddress own;
   for (const config::Interface& i : cfg.interfaces) {
@@ -113,6 +116,7 @@ HaSync::HaSync(EventLoop& loop, ControlApi& api, const config::Config& cfg)
   pump_ = loop_.spinner([this] { pump(); });
   flush_timer_ = loop_.timer([this] { flush(); });
   refresh_timer_ = loop_.timer([this] { send_everything(); });
+  everything_soon_ = loop_.timer([this] { send_everything(); });
   refresh_timer_.start(settings_.refresh_ms, settings_.refresh_ms);
   persistence_timer_ = loop_.timer([this] { send_persistence(false); });
   persistence_timer_.start(kPersistenceEveryMs, kPersistenceEveryMs);
@@ -123,6 +127,7 @@ HaSync::HaSync(EventLoop& loop, ControlApi& api, const config::Config& cfg)
   api_.on_connection_event([this](const dp::WorkerMessage& m) { on_event(m); });
   api_.on_reload([this] {
     note_services();
+    translate();  // our ids of the peer's servers may be new (a push applied, say)
     send_directory();
   });
   api_.on_sync_view([this] { return std::optional<SyncView>(view()); });
@@ -153,6 +158,7 @@ HaSync::~HaSync() {
 void HaSync::stop() {
   if (fd_ < 0) return;
   api_.drain_connection_events();  // what the workers reported and the loop has not taken
+  if (any_persistence_) send_persistence(false);  // the newest clients' servers too
   flush();
   while (!outbox_.empty()) {
     const size_t before = outbox_.size();
@@ -205,30 +211,44 @@ void HaSync::send_directory() {
   flush();
 }
 
+void HaSync::translate() {
+  peer_ids_.clear();
+  const auto& ours = api_.server_ids();
+  for (const auto& [id, key] : peer_directory_) {
+    if (const auto it = ours.find(key); it != ours.end()) peer_ids_[id] = it->second;
+  }
+}
+
 void HaSync::note_services() {
-  any_persistence_ = std::ranges::any_of(cfg_.virtual_services, [](const config::VirtualService& vs) {
-    return vs.persistence.has_value();
-  });
+  persistent_.clear();
+  const auto longest = [](const config::Timeouts& t) {
+    return std::max({t.tcp, t.tcp_fin, t.tcp_syn, t.tcp_close, t.udp});
+  };
+  longest_timeout_ = longest(cfg_.connections.timeouts);
+  longest_persistence_ = 0;
+  for (const config::VirtualService& vs : cfg_.virtual_services) {
+    longest_timeout_ = std::max(longest_timeout_, longest(vs.timeouts));
+    if (!vs.persistence) continue;
+    persistent_[persistence_key_of(vs.name)] = &vs;
+    longest_persistence_ = std::max(longest_persistence_, vs.persistence->timeout);
+  }
+  any_persistence_ = !persistent_.empty();
 }
 
 bool HaSync::service_is_ours(uint32_t persistence_key) const {
-  for (const config::VirtualService& vs : cfg_.virtual_services) {
-    if (persistence_key_of(vs.name) != persistence_key) continue;
-    for (const config::Listener& l : vs.listeners) {
-      if (ours(l.address)) return true;
-    }
-    return false;
-  }
-  return false;
+  const auto it = persistent_.find(persistence_key);
+  return it != persistent_.end() &&
+         std::ranges::any_of(it->second->listeners,
+                             [this](const config::Listener& l) { return ours(l.address); });
 }
 
 // Every second what is new or moved; with `everything`, all of it.
 void HaSync::send_persistence(bool everything) {
   const uint32_t now = api_.worker_now();
-  std::map<std::pair<uint32_t, uint32_t>, uint32_t> sent;
+  std::unordered_map<uint64_t, uint32_t> sent;
   for (const dp::PersistenceTable::Entry& e : api_.persistence_entries()) {
     if (!service_is_ours(e.service)) continue;
-    const std::pair key{e.service, e.client};
+    const uint64_t key = uint64_t{e.service} << 32 | e.client;
     sent[key] = e.server_id;
     const auto before = persistence_sent_.find(key);
     if (!everything && before != persistence_sent_.end() && before->second == e.server_id) continue;
@@ -239,18 +259,20 @@ void HaSync::send_persistence(bool everything) {
 }
 
 void HaSync::send_everything() {
+  last_everything_ms_ = loop_.now_ms();
   send_directory();
   const std::weak_ptr<bool> alive = alive_;
   const Result<void> asked =
       api_.dump_connection_records(loop_.now_ms(), [this, alive](ConnDumpResult r) {
         if (alive.expired()) return;
+        // Into the outbox as it drains (pump): a table of millions must not overflow it.
         for (const ConnDump& d : r.dumps) {
           for (const dp::ConnRecord& record : d.records) {
             const ha::SyncConnection c = sync_record(record, d.worker_now, ha::SyncEvent::updated);
-            if (ours(c.vip)) add(c);
+            if (ours(c.vip)) refreshing_.push_back(c);
           }
         }
-        flush();
+        pump_.start();
       });
   if (!asked) RTE_LOG(WARNING, USER1, "sluiced: ha sync: no full send now: %s\n", asked.error().c_str());
   send_persistence(true);
@@ -273,7 +295,13 @@ void HaSync::pump() {
     if (!api_.learn_connection(learnt_.front())) break;  // its worker's ring is full: next turn
     learnt_.pop_front();
   }
-  if (outbox_.empty() && learnt_.empty()) pump_.stop();
+  // A full send's connections follow as the outbox drains.
+  while (!refreshing_.empty() && outbox_.size() < kSendPerTurn) {
+    add(refreshing_.front());
+    refreshing_.pop_front();
+    if (refreshing_.empty()) flush();
+  }
+  if (outbox_.empty() && learnt_.empty() && refreshing_.empty()) pump_.stop();
 }
 
 void HaSync::receive() {
@@ -300,22 +328,18 @@ void HaSync::receive() {
     ++counters_.datagrams_received;
     heard_ = true;
     last_heard_ms_ = loop_.now_ms();
+    peer_boot_ = p.message->boot_id;
     take(*p.message);
   }
 }
 
 void HaSync::take(const ha::SyncMessage& m) {
-  if (m.new_boot) peer_ids_.clear();  // its ids may have changed; its directory follows
+  if (m.new_boot) peer_directory_.clear();  // its ids may have changed; its directory follows
   counters_.records_received += m.connections.size() + m.persistence.size() + m.servers.size();
   for (const ha::SyncServer& s : m.servers) {
-    const auto& ours_by_key = api_.server_ids();
-    const auto it = ours_by_key.find({s.service, s.address, s.port, s.fallback});
-    if (it == ours_by_key.end()) {
-      peer_ids_.erase(s.id);
-    } else {
-      peer_ids_[s.id] = it->second;
-    }
+    peer_directory_[s.id] = {s.service, s.address, s.port, s.fallback};
   }
+  if (m.new_boot || !m.servers.empty()) translate();
   for (const ha::SyncConnection& c : m.connections) {
     if (ours(c.vip)) {
       ++counters_.not_ours;
@@ -326,7 +350,10 @@ void HaSync::take(const ha::SyncMessage& m) {
       ++counters_.unknown_server;
       continue;
     }
-    std::optional<dp::ConnRecord> record = learnt_record(c, id->second);
+    // A peer's clock may say anything: no learnt connection outlives our longest timeout.
+    ha::SyncConnection bounded = c;
+    bounded.seconds_left = std::min(c.seconds_left, longest_timeout_);
+    std::optional<dp::ConnRecord> record = learnt_record(bounded, id->second);
     if (!record) {
       ++counters_.bad_state;
     } else if (learnt_.size() >= kMaxLearnt) {
@@ -346,24 +373,36 @@ void HaSync::take(const ha::SyncMessage& m) {
       ++counters_.unknown_server;
       continue;
     }
-    api_.learn_persistence(learnt_entry(p, id->second));
+    ha::SyncPersistence bounded = p;
+    bounded.seconds_left = std::min(p.seconds_left, longest_persistence_);
+    api_.learn_persistence(learnt_entry(bounded, id->second));
   }
   if (m.chunk) take_chunk(*m.chunk);
   if (m.result) take_result(*m.result);
   // The peer (re)started, or asks: it has nothing of what we are master of.
-  if (m.type == ha::SyncType::resync_request || m.new_boot) send_everything();
+  // At most one full send a second for these: asking costs the peer nothing.
+  if (m.type == ha::SyncType::resync_request || m.new_boot) {
+    const uint64_t since = loop_.now_ms() - last_everything_ms_;
+    if (since >= kEverythingEveryMs) {
+      send_everything();
+    } else {
+      everything_soon_.start(kEverythingEveryMs - since, 0);
+    }
+  }
 }
 
 void HaSync::push(ControlApi::PushDone done) {
   if (fd_ < 0) return done(Error{"sync has no socket: nothing can be pushed"});
   if (pushing_) return done(Error{"a push is under way already"});
+  if (!heard_) return done(Error{"the peer " + counters_.peer + " has not been heard yet"});
   Result<std::string> text = api_.services_text();
   if (!text) return done(Error{text.error()});
   const std::string& block = text.value();
   if (block.size() > ha::kMaxPushedConfig) return done(Error{"virtual_services larger than 1 MiB"});
   pushing_ = Outgoing{.id = ++next_push_, .done = std::move(done)};
   for (size_t at = 0; at < block.size(); at += writer_.max_chunk()) {
-    outbox_.push_back(writer_.config_chunk({.push = pushing_->id,
+    outbox_.push_back(writer_.config_chunk({.to_boot = peer_boot_,
+                                            .push = pushing_->id,
                                             .total = static_cast<uint32_t>(block.size()),
                                             .offset = static_cast<uint32_t>(at),
                                             .bytes = block.substr(at, writer_.max_chunk())}));
@@ -372,8 +411,13 @@ void HaSync::push(ControlApi::PushDone done) {
   push_timer_.start(kPushTimeoutMs, 0);
 }
 
-// Chunks come in order (one sender, one segment): a gap or another push starts afresh.
+// Chunks come in order (one sender, one segment): a gap or another push starts afresh. A
+// chunk for an earlier boot of ours is a recording (counted as not_ours: not for us now).
 void HaSync::take_chunk(const ha::SyncConfigChunk& c) {
+  if (c.to_boot != boot_id_) {
+    ++counters_.not_ours;
+    return;
+  }
   if (c.offset == 0) incoming_ = ha::SyncConfigChunk{.push = c.push, .total = c.total, .offset = 0, .bytes = {}};
   if (!incoming_ || incoming_->push != c.push || incoming_->total != c.total ||
       incoming_->bytes.size() != c.offset) {

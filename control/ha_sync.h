@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 #include "config/model.h"
@@ -59,6 +60,7 @@ class HaSync {
   bool ours(const IpAddress& vip) const { return api_.owns(vip); }
   bool service_is_ours(uint32_t persistence_key) const;
   void note_services();  // at start and after reloads
+  void translate();      // peer_ids_ from peer_directory_ and our ids
   void push(ControlApi::PushDone done);
   void take_chunk(const ha::SyncConfigChunk& c);
   void take_result(const ha::SyncConfigResult& r);
@@ -69,14 +71,22 @@ class HaSync {
   config::SyncSettings settings_;
   int fd_ = -1;
   FdWatch watch_;
-  Timer flush_timer_, refresh_timer_, persistence_timer_, persistence_soon_;
+  Timer flush_timer_, refresh_timer_, persistence_timer_, persistence_soon_, everything_soon_;
+  uint64_t last_everything_ms_ = 0;
+  std::deque<ha::SyncConnection> refreshing_;  // a full send's connections, not yet in datagrams
   bool any_persistence_ = false;      // some service has persistence (note_services)
+  uint32_t longest_timeout_ = 0;      // seconds: what a learnt connection may have left
+  uint32_t longest_persistence_ = 0;  // and a learnt persistence entry
   bool persistence_pending_ = false;  // persistence_soon_ is running
   Spinner pump_;
+  uint64_t boot_id_ = 0;  // ours, drawn at start
   ha::SyncWriter writer_;
   ha::ReplayState replay_;
-  std::map<uint32_t, uint32_t> peer_ids_;  // the peer's server id -> ours
-  std::map<std::pair<uint32_t, uint32_t>, uint32_t> persistence_sent_;  // (service, client) -> server
+  std::map<uint32_t, ServerKey> peer_directory_;  // the peer's server id -> which server
+  std::map<uint32_t, uint32_t> peer_ids_;         // the peer's server id -> ours (both reloads)
+  std::unordered_map<uint64_t, uint32_t> persistence_sent_;  // service << 32 | client -> server
+  // Persistent services by their persistence key (note_services), pointing into cfg_.
+  std::unordered_map<uint32_t, const config::VirtualService*> persistent_;
   std::deque<std::vector<uint8_t>> outbox_;
   std::deque<dp::ConnRecord> learnt_;
   // Our push waiting for the peer's answer, and the peer's push being received.
@@ -89,6 +99,7 @@ class HaSync {
   uint32_t next_push_ = 0;
   std::optional<ha::SyncConfigChunk> incoming_;  // its bytes so far
   bool heard_ = false;
+  uint64_t peer_boot_ = 0;  // the peer's boot id, from its last accepted datagram
   uint64_t last_heard_ms_ = 0;
   SyncView counters_;
   std::array<uint64_t, ha::kSyncDrops> drops_{};

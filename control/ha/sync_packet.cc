@@ -155,6 +155,7 @@ std::optional<SyncDrop> read(Reader& r, SyncServer& s) {
 
 std::optional<SyncDrop> read(Reader& r, SyncConfigChunk& c) {
   if (r.left() < SyncWriter::kChunkFixed) return SyncDrop::bad_count;
+  c.to_boot = r.get(8);
   c.push = static_cast<uint32_t>(r.get(4));
   c.total = static_cast<uint32_t>(r.get(4));
   c.offset = static_cast<uint32_t>(r.get(4));
@@ -377,6 +378,7 @@ std::vector<uint8_t> SyncWriter::config_chunk(const SyncConfigChunk& c) {
     throw std::invalid_argument("sync: config chunk of 1 to max_chunk() bytes expected");
   }
   std::vector<uint8_t> d = header(SyncType::config_chunk, boot_id_);
+  put(d, c.to_boot, 8);
   put(d, c.push, 4);
   put(d, c.total, 4);
   put(d, c.offset, 4);

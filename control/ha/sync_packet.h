@@ -16,8 +16,10 @@
 //   server       family, fallback (0 or 1), port (16), server id (32), address (4 or 16: an
 //                IPv4 one always in 4), name length (8), service name (1 to 64 bytes)
 // A resync request has no records. `ha push` sends the running virtual services as config
-// chunks (one per datagram: push id (32), total (32), offset (32), length (16), the bytes, in
-// order) and is answered by a config result (push id (32), ok (8), length (16), the text). Parsing is strict and says why it refused, in the names of
+// chunks (one per datagram: the receiver's boot id (64), push id (32), total (32), offset
+// (32), length (16), the bytes, in order) and is answered by a config result (push id (32),
+// ok (8), length (16), the text). Naming the receiver's boot keeps a recorded push from being
+// replayed to it once it has restarted and forgotten the sender's sequence. Parsing is strict and says why it refused, in the names of
 // the drop counters: the signature is checked before anything in the body is believed.
 // Thread safety: pure functions; a SyncWriter or ReplayState belongs to one thread.
 #pragma once
@@ -105,7 +107,8 @@ struct SyncServer {
 
 // A piece of a pushed configuration text: bytes [offset, offset + size) of `total`.
 struct SyncConfigChunk {
-  uint32_t push = 0;  // the push it belongs to (the sender's choice)
+  uint64_t to_boot = 0;  // the receiver's boot id, as the sender last heard it
+  uint32_t push = 0;     // the push it belongs to (the sender's choice)
   uint32_t total = 0;
   uint32_t offset = 0;
   std::string bytes;
@@ -212,7 +215,7 @@ class SyncWriter {
   std::vector<uint8_t> config_chunk(const SyncConfigChunk& c);
   std::vector<uint8_t> config_result(const SyncConfigResult& r);
   size_t max_chunk() const { return max_ - kSyncHeader - kChunkFixed - kSyncSignature; }
-  static constexpr size_t kChunkFixed = 14;
+  static constexpr size_t kChunkFixed = 22;
 
   size_t records() const { return count_; }
 

@@ -92,7 +92,10 @@ VrrpActions VrrpInstance::on_advert(uint64_t now_ms, const Advert& advert,
                            "advert of priority " + std::to_string(advert.priority) +
                                (advert.priority == s_.priority ? " from a higher address" : ""));
     }
-    // We win: tell it now (it steps down on our advert) and take the hosts back.
+    // We win: tell it now (it steps down on our advert) and take the hosts back; at most
+    // once an interval, so that forged adverts (VRRP is unauthenticated) are not reflected.
+    if (now_ms < answered_ms_ + cs_to_ms(s_.interval_cs)) return {};
+    answered_ms_ = now_ms;
     deadline_ms_ = now_ms + cs_to_ms(s_.interval_cs);
     return {.send_advert = true, .advert_priority = s_.priority, .entered = std::nullopt,
             .why = "", .announce_again = true};

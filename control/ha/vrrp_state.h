@@ -86,6 +86,7 @@ class VrrpInstance {
   uint16_t master_interval_cs_ = 100;
   uint64_t deadline_ms_ = UINT64_MAX;
   uint64_t started_ms_ = 0;
+  uint64_t answered_ms_ = 0;  // when a lower master's advert was last answered
   bool maintenance_ = false;
 };
 

@@ -15,6 +15,8 @@ virtual_services:
     address: 198.18.0.10
 - name: dns
   address: 198.18.0.11
+
+# node-local: this appliance's VRRP
 ha:
   instances: []
 )";
@@ -24,6 +26,8 @@ TEST(ServicesBlock, IsTheTopLevelKeyWithEverythingIndentedOrListedBelowIt) {
             "virtual_services:\n  # web first\n  - name: web\n\n    address: 198.18.0.10\n"
             "- name: dns\n  address: 198.18.0.11\n");
   EXPECT_EQ(services_block("virtual_services: []").value(), "virtual_services: []");
+  EXPECT_EQ(services_block("virtual_services: [\n{ name: a },\n{ name: b }\n]\nha: {}\n").value(),
+            "virtual_services: [\n{ name: a },\n{ name: b }\n]\n");  // flow style
   EXPECT_FALSE(services_block("interfaces: []\n  virtual_services: []\n"));  // not top level
   EXPECT_FALSE(services_block("virtual_services_old: []\n"));
 }
@@ -36,6 +40,8 @@ interfaces:
   - { name: front, device: d0, addresses: [198.18.0.1/24] }
 virtual_services:
   - name: mail
+
+# node-local: this appliance's VRRP
 ha:
   instances: []
 )");

@@ -197,7 +197,7 @@ TEST(SyncPacket, AResyncRequestHasNoRecordsAndTakesTheNextSequence) {
 TEST(SyncPacket, ConfigChunksAndResultsComeBackAsSent) {
   SyncWriter w(kKey, kBoot);
   ReplayState replay;
-  const SyncConfigChunk chunk{42, 5000, 1330, std::string(w.max_chunk(), 'v')};
+  const SyncConfigChunk chunk{kBoot + 1, 42, 5000, 1330, std::string(w.max_chunk(), 'v')};
   ParsedSync p = parse_sync(w.config_chunk(chunk), kKey, replay);
   ASSERT_TRUE(p.message) << to_string(p.drop);
   EXPECT_EQ(p.message->type, SyncType::config_chunk);
@@ -206,8 +206,8 @@ TEST(SyncPacket, ConfigChunksAndResultsComeBackAsSent) {
   p = parse_sync(w.config_result(result), kKey, replay);
   ASSERT_TRUE(p.message) << to_string(p.drop);
   EXPECT_EQ(p.message->result, result);
-  EXPECT_THROW(w.config_chunk({1, 5000, 0, std::string(w.max_chunk() + 1, 'v')}), std::invalid_argument);
-  EXPECT_THROW(w.config_chunk({1, 5000, 0, ""}), std::invalid_argument);
+  EXPECT_THROW(w.config_chunk({kBoot, 1, 5000, 0, std::string(w.max_chunk() + 1, 'v')}), std::invalid_argument);
+  EXPECT_THROW(w.config_chunk({kBoot, 1, 5000, 0, ""}), std::invalid_argument);
   EXPECT_THROW(w.config_result({1, true, std::string(kMaxPushResult + 1, 'e')}), std::invalid_argument);
 }
 
@@ -286,7 +286,7 @@ TEST(SyncPacket, HostileDatagramsAreRefusedWithWhy) {
                              server = one(kServers[0]), server6 = one(kServerV6);
   SyncWriter request_writer(kKey, kBoot);
   const std::vector<uint8_t> request = request_writer.resync_request();
-  const std::vector<uint8_t> chunk = request_writer.config_chunk({7, 100, 90, "0123456789"});
+  const std::vector<uint8_t> chunk = request_writer.config_chunk({kBoot, 7, 100, 90, "0123456789"});
   const std::vector<uint8_t> result = request_writer.config_result({7, false, "refused"});
   constexpr size_t kRecord = kSyncHeader;  // where the first record starts
   struct Case {
@@ -336,10 +336,10 @@ TEST(SyncPacket, HostileDatagramsAreRefusedWithWhy) {
       {"an empty name", server, kRecord + 12, {0}, true, "bad_name"},
       {"a name of 65", server, kRecord + 12, {65}, true, "bad_name"},
       {"a name longer than the datagram", server, kRecord + 12, {64}, true, "bad_count"},
-      {"a chunk past its total", chunk, kRecord + 8, {0, 0, 0, 91}, true, "bad_chunk"},
-      {"a chunk of a 2 MiB text", chunk, kRecord + 4, {0, 0x20, 0, 0}, true, "bad_chunk"},
-      {"a chunk of no bytes", chunk, kRecord + 12, {0, 0}, true, "bad_chunk"},
-      {"a chunk longer than its datagram", chunk, kRecord + 12, {0, 11}, true, "bad_chunk"},
+      {"a chunk past its total", chunk, kRecord + 16, {0, 0, 0, 91}, true, "bad_chunk"},
+      {"a chunk of a 2 MiB text", chunk, kRecord + 12, {0, 0x20, 0, 0}, true, "bad_chunk"},
+      {"a chunk of no bytes", chunk, kRecord + 20, {0, 0}, true, "bad_chunk"},
+      {"a chunk longer than its datagram", chunk, kRecord + 20, {0, 11}, true, "bad_chunk"},
       {"two chunks in one", chunk, 6, {0, 2}, true, "bad_count"},
       {"a result of 2000 bytes", result, kRecord + 5, {0x07, 0xd0}, true, "bad_chunk"},
       {"a result neither ok nor not", result, kRecord + 4, {2}, true, "bad_flag"},

@@ -101,6 +101,7 @@ TEST(VrrpState, SplitBrainTheLowerPriorityThenTheLowerAddressStepsDown) {
   EXPECT_TRUE(win.send_advert);
   EXPECT_EQ(win.advert_priority, 100);
   EXPECT_TRUE(win.announce_again);
+  EXPECT_FALSE(low.on_advert(4050, advert(50), kPeer).send_advert);  // once an interval
   EXPECT_EQ(low.on_advert(4100, advert(120), kPeer).entered, VrrpState::backup);
 
   VrrpInstance same(settings(100, true, 0, "198.18.0.2"));
