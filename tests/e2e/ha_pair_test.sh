@@ -241,6 +241,10 @@ sticky_server() { http_burst "http://$VIP_STICKY/" 4 198.18.0.3 | sort -u | past
 http_burst "http://$VIP_STICKY/" 1 198.18.0.4 >/dev/null
 STICKY=$(sticky_server)
 check_match "the client sticks to one server of web-sticky, not rr's first" '^nat[23]$' "$STICKY"
+# Its entry reaches B within 50 ms of the connection (then every second): wait for it here,
+# so that the takeover below shows the entry kept, not a race with the kill.
+b_knows_sticky() { b_ctl --json show persistence | jq -e '[.[] | select(.client == "198.18.0.3")] | length == 1' >/dev/null; }
+wait_until 5 "B has the client's persistence entry" b_knows_sticky || true
 
 declare -a RESULTS=()
 # ---------------------------------------------------------------- 1. SIGKILL

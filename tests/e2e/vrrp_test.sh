@@ -19,6 +19,7 @@
 #     dropped under their names while sluice stays master
 #   - sluicectl ha maintenance on / off, ha failover: keepalived takes over, sluice takes back
 #   - sluice stops cleanly (priority 0): keepalived is master within a second
+#   - sluice returns with a preempt delay of 2 s: backup until then, then it preempts
 # Not yet tested here (issue 9 goes on): sync.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -210,5 +211,17 @@ wait_until 5 "sluice master" ha_is master || true
 step "sluice stops cleanly: keepalived takes over at once"
 check_hands_over sluice "$DAEMON_PID" daemon_stop keepalived keepalived_says MASTER
 check_eq "sluiced stopped cleanly" 0 "$DAEMON_STATUS"
+
+# ---------------------------------------------------------------- preempt delay
+step "sluice (100) returns with preempt_delay 2 s: backup to keepalived (50) until then"
+sed -i 's/interval: 0.2, addresses/interval: 0.2, preempt_delay: 2, addresses/' "$config"
+t0=$(date +%s%N)
+daemon_start "$config"
+sleep 1
+check_eq "a second after its start sluice is still backup" backup "$(ha_field state)"
+wait_until 5 "sluice master" ha_is master || true
+took=$(ms_since "$t0")
+check_eq "then it preempts" master "$(ha_field state)"
+check_ge "no sooner than the delay (${took} ms after it was started)" "$took" 2000
 
 e2e_end
