@@ -6,7 +6,7 @@
 //     (control/ha/sync_packet.h) sent within 10 ms; closed ones age out on the peer by the
 //     timer their last state gave them;
 //   - its server directory (ids are each appliance's own), at start, after every reload and
-//     with every refresh; persistence entries that are new or moved, every second and 20 ms
+//     with every refresh; persistence entries that are new or moved, every second and 50 ms
 //     after a new connection;
 //   - everything (directory, every connection, every persistence entry) every `refresh`,
 //     and when the peer asks for it: at its start (a resync request), or when it restarted.
