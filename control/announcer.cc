@@ -18,7 +18,6 @@ void Announcer::stop() {
 }
 
 void Announcer::fire() {
-  if (left_ == garp_.repeat) ++rounds_;
   // With no interval a round goes out at once: the announcements leave back to back.
   do {
     announce_();

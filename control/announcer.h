@@ -21,7 +21,6 @@ class Announcer {
 
   void start();  // became master
   void stop();   // left master
-  uint64_t rounds() const { return rounds_; }  // begun since start, for tests and show ha
 
  private:
   void fire();
@@ -31,7 +30,6 @@ class Announcer {
   Timer timer_;
   uint32_t left_ = 0;           // announcements still to send in this round
   bool second_round_ = false;   // the delayed second round is still to come
-  uint64_t rounds_ = 0;
 };
 
 }  // namespace sluice::control

@@ -158,7 +158,7 @@ HaSync::~HaSync() {
 void HaSync::stop() {
   if (fd_ < 0) return;
   api_.drain_connection_events();  // what the workers reported and the loop has not taken
-  if (any_persistence_) send_persistence(false);  // the newest clients' servers too
+  if (!persistent_.empty()) send_persistence(false);  // the newest clients' servers too
   flush();
   while (!outbox_.empty()) {
     const size_t before = outbox_.size();
@@ -176,7 +176,7 @@ void HaSync::on_event(const dp::WorkerMessage& m) {
       m.type == dp::FromWorker::connection_created ? ha::SyncEvent::created : ha::SyncEvent::updated);
   if (!ours(c.vip)) return;
   add(c);
-  if (m.type == dp::FromWorker::connection_created && any_persistence_ && !persistence_pending_) {
+  if (m.type == dp::FromWorker::connection_created && !persistent_.empty() && !persistence_pending_) {
     persistence_pending_ = true;
     persistence_soon_.start(kPersistenceSoonMs, 0);
   }
@@ -232,7 +232,6 @@ void HaSync::note_services() {
     persistent_[persistence_key_of(vs.name)] = &vs;
     longest_persistence_ = std::max(longest_persistence_, vs.persistence->timeout);
   }
-  any_persistence_ = !persistent_.empty();
 }
 
 bool HaSync::service_is_ours(uint32_t persistence_key) const {

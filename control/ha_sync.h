@@ -74,7 +74,6 @@ class HaSync {
   Timer flush_timer_, refresh_timer_, persistence_timer_, persistence_soon_, everything_soon_;
   uint64_t last_everything_ms_ = 0;
   std::deque<ha::SyncConnection> refreshing_;  // a full send's connections, not yet in datagrams
-  bool any_persistence_ = false;      // some service has persistence (note_services)
   uint32_t longest_timeout_ = 0;      // seconds: what a learnt connection may have left
   uint32_t longest_persistence_ = 0;  // and a learnt persistence entry
   bool persistence_pending_ = false;  // persistence_soon_ is running

@@ -18,12 +18,7 @@ readonly ENI=eni-0123456789abcdef0 EIP=eipalloc-0a1b2c3d4e5f60718 RTB=rtb-0fedcb
 e2e_begin
 
 step "the stand-in's namespace on the front segment"
-ip netns add "$AWS_NS"
-ip link add p-aws netns "$SWITCH_NS" type veth peer name eth0 netns "$AWS_NS"
-ip -n "$SWITCH_NS" link set p-aws master br0 up
-ip -n "$AWS_NS" addr add "$AWS/24" dev eth0
-ip -n "$AWS_NS" link set eth0 up
-ip -n "$AWS_NS" link set lo up
+front_host "$AWS_NS" "$AWS/24"
 
 STANDIN_PID=""
 CALLS=$E2E_TMP/calls.jsonl

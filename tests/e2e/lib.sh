@@ -468,6 +468,19 @@ ha_field() { ctl_json show ha | jq -r --arg f "$1" '.instances[0][$f]'; }
 ha_is() { [ "$(ha_field state)" = "$1" ]; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
+# front_host NS [ADDRESS/LEN]: a namespace of the test's own on the front segment (br0), its
+# eth0 up with ADDRESS (none: the test sets its addresses itself), lo up. `scripts/lab down`
+# removes it with the lab's (every sl-* namespace).
+front_host() {
+  local ns=$1 address=${2:-}
+  ip netns add "$ns"
+  ip link add "p-${ns#sl-}" netns "$SWITCH_NS" type veth peer name eth0 netns "$ns"
+  ip -n "$SWITCH_NS" link set "p-${ns#sl-}" master br0 up
+  [ -z "$address" ] || ip -n "$ns" addr add "$address" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+}
+
 # resolved_mac ADDRESS: the MAC the client's kernel resolves ADDRESS to now, by ARP or
 # neighbour discovery ("" when nobody answers).
 resolved_mac() {

@@ -28,12 +28,7 @@ readonly PEER_NS=sl-peer PEER=198.18.0.5 FLOAT=198.18.0.15
 e2e_begin
 
 step "keepalived's namespace on the front segment"
-ip netns add "$PEER_NS"
-ip link add p-peer netns "$SWITCH_NS" type veth peer name eth0 netns "$PEER_NS"
-ip -n "$SWITCH_NS" link set p-peer master br0 up
-ip -n "$PEER_NS" addr add "$PEER/24" dev eth0
-ip -n "$PEER_NS" link set eth0 up
-ip -n "$PEER_NS" link set lo up
+front_host "$PEER_NS" "$PEER/24"
 # Its floating address lives on lo: keepalived must not answer ARP for it on the segment.
 ip netns exec "$PEER_NS" sysctl -q -w net.ipv4.conf.all.arp_ignore=1
 

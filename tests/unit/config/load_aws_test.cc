@@ -133,9 +133,9 @@ TEST(LoadAws, ValuesOutOfTheirFormAreNamed) {
        "          - { allocation_id: eipalloc-15127270, private_address: 198.18.0.10 }\n"
        "          - { allocation_id: eipalloc-15127270, private_address: 198.18.0.11 }\n",
        "22:13: ha.instances[0].aws.elastic_ips[1]: eipalloc-15127270 is listed twice"},
-      {"        routes: [{ route_table: rtb-15127270, destination: 10.0.1.7/24 }]\n",
-       "20:60: ha.instances[0].aws.routes[0].destination: 10.0.1.7/24 has host bits set; the "
-       "route table's block is 10.0.1.0/24"},
+      {"        routes: [{ route_table: rtb-15127270, destination: 198.18.9.7/24 }]\n",
+       "20:60: ha.instances[0].aws.routes[0].destination: 198.18.9.7/24 has host bits set; the "
+       "route table's block is 198.18.9.0/24"},
       {"        routes: [{ route_table: rtb-15127270, destination: default }]\n",
        "20:60: ha.instances[0].aws.routes[0].destination: invalid prefix 'default' (expected "
        "a.b.c.d/length or IPv6/length)"},
