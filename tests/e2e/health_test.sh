@@ -325,6 +325,8 @@ reload_with '/198.18.1.23, port: 8080, weight: 1/ s|, health_check: { type: off 
 wait_until 5 "nat3 checked again" bash -c "$SLUICECTL --socket $SOCKET --json show servers | jq -e '.[] | select(.vip == \"web-nat\" and .server == \"${RIP[nat3]}\" and .check_result == \"HTTP 200\")' >/dev/null" || true
 check_eq "web-nat: nat3 is up again under its http check" "up HTTP 200" \
   "$(health_of web-nat "${RIP[nat3]}" health) $(health_of web-nat "${RIP[nat3]}" check_result)"
+# show servers has the check's verdict at once; the workers get it with the next batch.
+wait_until 5 "nat3 back in the workers' rotation" bash -c "$SLUICECTL --socket $SOCKET --json show servers | jq -e '.[] | select(.vip == \"web-nat\" and .server == \"${RIP[nat3]}\" and .effective_state == \"online\" and .weight > 0)' >/dev/null" || true
 http_burst "http://$VIP_NAT/" 9 >"$E2E_TMP/nat3_back.txt"
 check_eq "nat3 takes connections again" 3 "$(count_of nat3 "$E2E_TMP/nat3_back.txt")"
 
