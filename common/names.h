@@ -49,6 +49,11 @@ namespace sluice {
 // falling is up and counting failures towards `fall`; unchecked has no check configured.
 #define SLUICE_HEALTH(X) \
   X(Health, unchecked) X(Health, up) X(Health, down) X(Health, rising) X(Health, falling)
+// How much sluiced logs (`--log-level`): each level includes those before it. The values are
+// syslog's priorities, which journald reads from a line's `<N>` prefix.
+#define SLUICE_LOG_LEVELS(X)                                                                   \
+  X(LogLevel, error, 3) X(LogLevel, warning, 4) X(LogLevel, notice, 5) X(LogLevel, info, 6) \
+      X(LogLevel, debug, 7)
 
 #define SLUICE_ENUMERATOR(type, name, ...) name __VA_OPT__(= __VA_ARGS__),
 enum class Protocol : uint8_t { SLUICE_PROTOCOLS(SLUICE_ENUMERATOR) };
@@ -62,6 +67,7 @@ enum class HttpMethod : uint8_t { SLUICE_HTTP_METHODS(SLUICE_ENUMERATOR) };
 enum class DnsType : uint16_t { SLUICE_DNS_TYPES(SLUICE_ENUMERATOR) };
 enum class FeedbackType : uint8_t { SLUICE_FEEDBACK_TYPES(SLUICE_ENUMERATOR) };
 enum class Health : uint8_t { SLUICE_HEALTH(SLUICE_ENUMERATOR) };
+enum class LogLevel : uint8_t { SLUICE_LOG_LEVELS(SLUICE_ENUMERATOR) };
 #undef SLUICE_ENUMERATOR
 
 // Every value of an enum and its name, in declaration order.
@@ -87,6 +93,7 @@ SLUICE_VOCABULARY(HttpMethod, SLUICE_HTTP_METHODS)
 SLUICE_VOCABULARY(DnsType, SLUICE_DNS_TYPES)
 SLUICE_VOCABULARY(FeedbackType, SLUICE_FEEDBACK_TYPES)
 SLUICE_VOCABULARY(Health, SLUICE_HEALTH)
+SLUICE_VOCABULARY(LogLevel, SLUICE_LOG_LEVELS)
 #undef SLUICE_VOCABULARY
 #undef SLUICE_NAME
 #undef SLUICE_VALUE

@@ -2,7 +2,6 @@
 
 #include <rte_byteorder.h>
 #include <fcntl.h>
-#include <rte_log.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "config/services_block.h"
 #include "control/admin_state_file.h"
 #include "control/compile/compile.h"
+#include "control/log.h"
 #include "dataplane/drop_reasons.h"
 #include "dataplane/steering.h"
 
@@ -365,7 +365,7 @@ void ControlApi::announce(const Event& e) const {
 void ControlApi::keep_admin_state() const {
   if (state_file_.empty()) return;
   if (Result<void> r = write_admin_state(state_file_, appliance_.overrides()); !r) {
-    RTE_LOG(WARNING, USER1, "sluiced: operator state not kept: %s\n", r.error().c_str());
+    logger().warning("admin_state_not_kept", {{"error", r.error()}});
   }
 }
 

@@ -4,7 +4,6 @@
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
-#include <rte_log.h>
 #include <rte_malloc.h>
 #include <time.h>
 
@@ -14,6 +13,7 @@
 
 #include "config/changes.h"
 #include "config/load.h"
+#include "control/log.h"
 
 namespace sluice::control {
 // Every ring here has one producer thread and one consumer thread. Packet rings hold mbuf
@@ -115,9 +115,8 @@ Map of_configured_servers(const config::Config& cfg, const Map& all) {
 // is worth a warning, not a refused start or reload.
 void kernel_routes(const config::Config* running, const config::Config& next) {
   if (Result<void> r = set_kernel_routes(running, next); !r) {
-    RTE_LOG(WARNING, USER1,
-            "sluiced: kernel routes not all set (health checks of routed servers may fail): %s\n",
-            r.error().c_str());
+    logger().warning("kernel_routes_not_set",
+                     {{"error", r.error()}, {"effect", "health checks of routed servers may fail"}});
   }
 }
 
@@ -232,8 +231,9 @@ Result<void> Appliance::start_workers() {
   }
   exception_ = std::make_unique<ExceptionPath>(interfaces_, std::move(to_kernel), to_wire, pool_,
                                                *neighbours_);
-  RTE_LOG(NOTICE, USER1, "sluiced: %u worker(s), %zu interface(s), %zu virtual service(s)\n", count,
-          interfaces_.size(), cfg_.virtual_services.size());
+  logger().notice("started", {{"workers", count},
+                              {"interfaces", interfaces_.size()},
+                              {"virtual_services", cfg_.virtual_services.size()}});
   return {};
 }
 
@@ -246,7 +246,7 @@ void Appliance::start_flow_steering() {
   }
   const std::optional<std::string> how =
       flows_.start(ports, names, plan_flow_rules(cfg_), cfg_.workers.count);
-  if (how) RTE_LOG(NOTICE, USER1, "sluiced: %s\n", how->c_str());
+  if (how) logger().notice("steering", {{"how", *how}});
 }
 
 // One ring per ordered pair of workers, so every ring has a single producer and consumer
@@ -357,8 +357,7 @@ void Appliance::tick_neighbours(uint64_t now_ms) {
   const auto resolved = [this](uint16_t slot) { return neighbours_->entries()[slot].resolved; };
   if (std::ranges::any_of(awaiting_neighbours_, resolved)) {
     if (Result<void> r = publish(cfg_); !r) {
-      RTE_LOG(WARNING, USER1, "sluiced: cannot publish newly reachable servers: %s\n",
-              r.error().c_str());
+      logger().warning("reachable_not_published", {{"error", r.error()}});
     }
   }
 }
@@ -386,7 +385,7 @@ Result<std::string> Appliance::reload() {
   neighbours_->set_timeout(next.neighbours.timeout);
   kernel_routes(&cfg_, next);
   if (Result<void> r = flows_.update(plan_flow_rules(next)); !r) {
-    RTE_LOG(WARNING, USER1, "sluiced: flow rules not replaced: %s\n", r.error().c_str());
+    logger().warning("flow_rules_not_replaced", {{"error", r.error()}});
   }
   const std::string changes = config::describe_changes(cfg_, next);
   cfg_ = std::move(next);

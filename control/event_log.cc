@@ -1,6 +1,6 @@
 #include "control/event_log.h"
 
-#include <rte_log.h>
+#include "control/log.h"
 
 namespace sluice::control {
 namespace {
@@ -11,14 +11,10 @@ constexpr size_t kMaxWaiting = 256;
 }  // namespace
 
 void EventLog::record(const Event& e) {
-  RTE_LOG(NOTICE, USER1, "sluiced: %s\n", format_event(e).c_str());
+  logger().pass(LogLevel::notice, format_event(e));  // each change once: never rate-limited
   if (notify_.empty()) return;
   if (waiting_.size() >= kMaxWaiting) {
-    // The first and every 1000th: a flood of events is itself worth one line, not thousands.
-    if (dropped_++ % 1000 == 0) {
-      RTE_LOG(WARNING, USER1, "sluiced: notify command behind: %lu event(s) not notified\n",
-              static_cast<unsigned long>(dropped_));
-    }
+    logger().warning("notify_behind", {{"not_notified", ++dropped_}});
     return;
   }
   waiting_.push_back(e);
@@ -35,11 +31,12 @@ void EventLog::run_waiting() {
                     "SLUICE_EVENT=" + e.kind, "SLUICE_SERVICE=" + e.service,
                     "SLUICE_SERVER=" + e.server, "SLUICE_FROM=" + e.from, "SLUICE_TO=" + e.to,
                     "SLUICE_REASON=" + e.reason},
-                   kNotifyTimeoutMs, [this, line = format_event(e)](const health::ProbeResult& r) {
+                   kNotifyTimeoutMs, [this, e](const health::ProbeResult& r) {
                      --running_;
                      if (!r.ok) {
-                       RTE_LOG(WARNING, USER1, "sluiced: notify command for %s: %s\n",
-                               line.c_str(), r.reason.c_str());
+                       logger().warning("notify_failed",
+                                        {{"of", e.kind}, {"service", e.service},
+                                         {"server", e.server}, {"to", e.to}, {"error", r.reason}});
                      }
                      run_waiting();
                    });

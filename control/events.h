@@ -18,8 +18,8 @@ struct Event {
 };
 
 // `event=health service=web server=198.18.0.21:80 from=up to=down reason="connect refused"`:
-// stable keys in this order; a value with spaces, quotes or '=' is quoted, control bytes
-// escaped, so one event is always one parseable line.
+// stable keys in this order, values as every log line has them (log.h), so one event is
+// always one parseable line.
 std::string format_event(const Event& e);
 
 }  // namespace sluice::control

@@ -1,7 +1,6 @@
 #include "control/ha_instances.h"
 
 #include <net/if.h>
-#include <rte_log.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "common/ip_text.h"
 #include "control/announcer.h"
 #include "control/ha/vrrp_packet.h"
+#include "control/log.h"
 #include "control/vrrp_socket.h"
 
 namespace sluice::control {
@@ -89,16 +89,15 @@ HaInstances::HaInstances(EventLoop& loop, ControlApi& api, const config::Config&
     auto in = std::make_unique<Instance>(c, own.value_or(IpAddress{}), loop_, api_);
     in->ifindex = if_nametoindex(ifc->tap.c_str());
     if (!own) {
-      RTE_LOG(ERR, USER1,
-              "sluiced: ha instance %s: %s has no IPv6 link-local address; it stays down\n",
-              c.name.c_str(), ifc->tap.c_str());
+      logger().error("vrrp_no_link_local", {{"instance", c.name}, {"interface", ifc->tap},
+                                            {"effect", "it stays down"}});
       instances_.push_back(std::move(in));
       continue;
     }
     in->fd = in->ifindex == 0 ? -1 : open_vrrp_socket(ifc->tap, in->ifindex, c.ipv6());
     if (in->fd < 0) {
-      RTE_LOG(ERR, USER1, "sluiced: ha instance %s: no VRRP socket on %s: %s; it stays down\n",
-              c.name.c_str(), ifc->tap.c_str(), std::strerror(errno));
+      logger().error("vrrp_socket", {{"instance", c.name}, {"interface", ifc->tap},
+                                     {"error", std::strerror(errno)}, {"effect", "it stays down"}});
       instances_.push_back(std::move(in));
       continue;
     }
@@ -215,8 +214,9 @@ void HaInstances::track() {
 // master: they are the peer's again (the new master announces them).
 void HaInstances::move_addresses(Instance& in, bool here) {
   if (Result<void> r = api_.set_floating(in.config.addresses, here); !r) {
-    RTE_LOG(ERR, USER1, "sluiced: ha instance %s: floating addresses not %s: %s\n",
-            in.config.name.c_str(), here ? "taken" : "released", r.error().c_str());
+    logger().error("floating_addresses", {{"instance", in.config.name},
+                                          {"not", here ? "taken" : "released"},
+                                          {"error", r.error()}});
     // Not answered here: pulling the hosts over would have their traffic dropped.
     if (here) return;
   }

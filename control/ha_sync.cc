@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <rte_log.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include "common/ip_text.h"
 #include "control/compile/compile.h"
+#include "control/log.h"
 #include "control/sync_records.h"
 
 namespace sluice::control {
@@ -108,8 +108,9 @@ HaSync::HaSync(EventLoop& loop, ControlApi& api, const config::Config& cfg)
   note_services();
   fd_ = ifc == nullptr ? -1 : open_sync_socket(ifc->tap, own, settings_.port);
   if (fd_ < 0) {
-    RTE_LOG(ERR, USER1, "sluiced: ha sync: no socket on %s port %u: %s; nothing is synced\n",
-            settings_.interface.c_str(), settings_.port, std::strerror(errno));
+    logger().error("sync_socket", {{"interface", settings_.interface}, {"port", settings_.port},
+                                   {"error", std::strerror(errno)},
+                                   {"effect", "nothing is synced"}});
     return;
   }
   watch_ = loop_.watch(fd_, UV_READABLE, [this] { receive(); });
@@ -273,7 +274,7 @@ void HaSync::send_everything() {
         }
         pump_.start();
       });
-  if (!asked) RTE_LOG(WARNING, USER1, "sluiced: ha sync: no full send now: %s\n", asked.error().c_str());
+  if (!asked) logger().warning("sync_full_send", {{"error", asked.error()}});
   send_persistence(true);
 }
 

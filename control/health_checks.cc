@@ -1,6 +1,5 @@
 #include "control/health_checks.h"
 
-#include <rte_log.h>
 
 #include <algorithm>
 #include <chrono>
@@ -9,6 +8,7 @@
 #include "control/health/agent_reply.h"
 #include "control/health/check_state.h"
 #include "control/health/http_expect.h"
+#include "control/log.h"
 
 namespace sluice::control {
 
@@ -248,8 +248,9 @@ void HealthChecks::on_check(const ServerKey& key, uint64_t serial, bool success,
   if (change.shown) {
     s->run.health = s->state.health();
     s->run.health_since = wall_clock();
-    RTE_LOG(INFO, USER1, "sluiced: health of %s %s: %s -> %s (%s)\n", s->service.c_str(),
-            s->label.c_str(), to_string(before), to_string(s->run.health), reason.c_str());
+    logger().info("health_state", {{"service", s->service}, {"server", s->label},
+                                   {"from", to_string(before)}, {"to", to_string(s->run.health)},
+                                   {"reason", reason}});
   }
   if (change.serving) {
     api_.announce({.kind = "health", .service = s->service, .server = s->label,
@@ -304,8 +305,8 @@ void HealthChecks::on_agent(const ServerKey& key, uint64_t serial, const ProbeRe
     const std::string first_line = r.body.substr(0, r.body.find_first_of("\r\n"));
     if (!first_line.empty()) result += " \"" + first_line.substr(0, 64) + "\"";
     if (!reply.unknown.empty() && s->run.agent_result != result) {
-      RTE_LOG(WARNING, USER1, "sluiced: agent of %s %s: ignored unknown word \"%s\"\n",
-              s->service.c_str(), s->label.c_str(), reply.unknown.front().substr(0, 32).c_str());
+      logger().warning("agent_unknown_word", {{"service", s->service}, {"server", s->label},
+                                              {"word", reply.unknown.front().substr(0, 32)}});
     }
   }
   const bool changed = s->run.agent_result != result || s->run.agent_percent != was.agent_percent ||
@@ -342,7 +343,7 @@ void HealthChecks::flush() {
   batch_.clear();
   const auto started = std::chrono::steady_clock::now();
   if (Result<void> r = api_.report_health(changes); !r) {
-    RTE_LOG(WARNING, USER1, "sluiced: health changes not published: %s\n", r.error().c_str());
+    logger().warning("health_not_published", {{"error", r.error()}});
   }
   const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);

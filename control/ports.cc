@@ -3,7 +3,6 @@
 #include <rte_bus_vdev.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
-#include <rte_log.h>
 #include <rte_mbuf.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -17,6 +16,7 @@
 #include <fstream>
 
 #include "common/ip_text.h"
+#include "control/log.h"
 #include "dataplane/packet_meta.h"
 
 extern char** environ;
@@ -117,8 +117,9 @@ Result<void> start_interface(const config::Interface& ifc, uint16_t workers, siz
   }
   if (int rc = rte_eth_dev_set_mtu(out.port_id, static_cast<uint16_t>(ifc.mtu)); rc != 0) {
     // Virtual devices (af_packet) take the MTU of the kernel interface they sit on.
-    RTE_LOG(WARNING, USER1, "interface %s: cannot set MTU %u (%s); keeping the device's\n",
-            ifc.name.c_str(), ifc.mtu, rte_strerror(-rc));
+    logger().warning("mtu_not_set", {{"interface", ifc.name}, {"mtu", ifc.mtu},
+                                     {"error", rte_strerror(-rc)},
+                                     {"effect", "keeping the device's"}});
   }
   if (int rc = rte_eth_dev_start(out.port_id); rc != 0) return Error{dpdk_error("start", rc)};
   // IPv6 neighbour solicitations for the VIPs go to their solicited-node multicast groups,
@@ -126,10 +127,9 @@ Result<void> start_interface(const config::Interface& ifc, uint16_t workers, siz
   // device cannot (af_packet then sets the kernel interface promiscuous).
   if (rte_eth_allmulticast_enable(out.port_id) != 0) {
     if (int rc = rte_eth_promiscuous_enable(out.port_id); rc != 0) {
-      RTE_LOG(WARNING, USER1,
-              "interface %s: neither all-multicast nor promiscuous (%s): IPv6 virtual "
-              "services may not be found by neighbour discovery\n",
-              ifc.name.c_str(), rte_strerror(-rc));
+      logger().warning("no_allmulticast",
+                       {{"interface", ifc.name}, {"error", rte_strerror(-rc)},
+                        {"effect", "IPv6 virtual services may not be found by neighbour discovery"}});
     }
   }
   rte_ether_addr mac{};

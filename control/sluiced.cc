@@ -1,10 +1,9 @@
 // sluiced: the appliance daemon.
-//   sluiced --config FILE           run
-//   sluiced --config FILE --check   validate FILE and exit (0 valid, 1 invalid)
+//   sluiced --config FILE [--log-level LEVEL]   run
+//   sluiced --config FILE --check               validate FILE and exit (0 valid, 1 invalid)
 #include <getopt.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_log.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -22,12 +21,15 @@
 #include "control/appliance.h"
 #include "control/event_log.h"
 #include "control/health/probes.h"
+#include "control/log.h"
+#include "control/log_dpdk.h"
 #include "control/ha_instances.h"
 #include "control/ha_sync.h"
 #include "control/health_checks.h"
 #include "control/commands.h"
 #include "control/control_socket.h"
 #include "control/event_loop.h"
+#include "control/systemd_notify.h"
 #include "control/worker_channels.h"
 #include "control/ports.h"
 
@@ -38,19 +40,22 @@ using namespace sluice;
 struct Options {
   std::string config;
   bool check = false;
+  LogLevel log_level = LogLevel::notice;
 };
 
 void usage(FILE* to) {
   std::fputs(
-      "usage: sluiced --config FILE [--check]\n"
-      "  --config FILE  the YAML configuration (docs/configuration.md)\n"
-      "  --check        validate FILE, print every error, exit 0 if valid\n",
+      "usage: sluiced --config FILE [--check] [--log-level LEVEL]\n"
+      "  --config FILE      the YAML configuration (docs/configuration.md)\n"
+      "  --check            validate FILE, print every error, exit 0 if valid\n"
+      "  --log-level LEVEL  error, warning, notice (the default), info or debug\n",
       to);
 }
 
 bool parse_options(int argc, char** argv, Options& o) {
   static const option longs[] = {{"config", required_argument, nullptr, 'c'},
                                  {"check", no_argument, nullptr, 't'},
+                                 {"log-level", required_argument, nullptr, 'l'},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
   int c = 0;
@@ -58,6 +63,15 @@ bool parse_options(int argc, char** argv, Options& o) {
     switch (c) {
       case 'c': o.config = optarg; break;
       case 't': o.check = true; break;
+      case 'l':
+        if (const std::optional<LogLevel> l = from_name<LogLevel>(optarg)) {
+          o.log_level = *l;
+        } else {
+          std::fprintf(stderr, "sluiced: unknown log level '%s' (expected %s)\n", optarg,
+                       expected_names<LogLevel>().c_str());
+          return false;
+        }
+        break;
       case 'h': usage(stdout); std::exit(0);
       default: return false;
     }
@@ -104,7 +118,7 @@ void on_signals(int sfd, control::EventLoop& loop, control::ControlApi& api,
   signalfd_siginfo info{};
   while (read(sfd, &info, sizeof info) == sizeof info) {
     if (info.ssi_signo != SIGHUP) {
-      RTE_LOG(NOTICE, USER1, "sluiced: signal %u, stopping\n", info.ssi_signo);
+      control::logger().notice("stopping", {{"signal", info.ssi_signo}});
       before_stop();
       stop_timer = loop.timer([&loop] { loop.stop(); });
       stop_timer.start(kStopGraceMs, 0);
@@ -155,14 +169,17 @@ int main(int argc, char** argv) {
     std::printf("%s: configuration valid\n", options.config.c_str());
     return 0;
   }
+  control::logger().set_level(options.log_level);
+  control::route_dpdk_log(options.log_level);
 
   // EAL fails on a prefix another primary holds without setting rte_errno: say why first.
   if (const std::string dir = control::eal_runtime_dir(cfg->eal.file_prefix);
       control::eal_config_locked(dir)) {
-    std::fprintf(stderr,
-                 "sluiced: eal.file_prefix '%s' is in use by another DPDK process (%s/config "
-                 "is locked); stop it, or give this one another file_prefix\n",
-                 cfg->eal.file_prefix.c_str(), dir.c_str());
+    control::logger().error(
+        "not_started", {{"error", "eal.file_prefix '" + cfg->eal.file_prefix +
+                                      "' is in use by another DPDK process (" + dir +
+                                      "/config is locked); stop it, or give this one another "
+                                      "file_prefix"}});
     return 1;
   }
   const sigset_t signals = block_signals();
@@ -171,8 +188,10 @@ int main(int argc, char** argv) {
   for (std::string& a : args) eal_argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
     // Some EAL failures leave rte_errno at 0 ("Success"); EAL logged what went wrong then.
-    std::fprintf(stderr, "sluiced: EAL initialisation failed: %s\n",
-                 rte_errno != 0 ? rte_strerror(rte_errno) : "see EAL's messages above");
+    control::logger().error(
+        "not_started",
+        {{"error", std::string("EAL initialisation failed: ") +
+                       (rte_errno != 0 ? rte_strerror(rte_errno) : "see EAL's messages above")}});
     return 1;
   }
   int status = 1;
@@ -190,8 +209,7 @@ int main(int argc, char** argv) {
     const std::string state_file = control::admin_state_path(cfg->control.socket);
     Result<control::Overrides> restored = control::read_admin_state(state_file);
     if (!restored) {
-      RTE_LOG(WARNING, USER1, "sluiced: starting without the operator's saved states: %s\n",
-              restored.error().c_str());
+      control::logger().warning("admin_state_not_restored", {{"error", restored.error()}});
     }
     Result<std::unique_ptr<control::Appliance>> started =
         !socket ? Error{socket.error()}
@@ -217,20 +235,24 @@ int main(int argc, char** argv) {
       if (appliance->config().ha.sync) {
         sync = std::make_unique<control::HaSync>(loop, the_api, appliance->config());
       }
-      RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
-              appliance->config().control.socket.c_str());
+      control::SystemdNotifier systemd(loop);
+      control::logger().notice("ready", {{"socket", appliance->config().control.socket},
+                                         {"watchdog_ms", systemd.watchdog_ms()}});
+      systemd.ready("serving, control socket " + appliance->config().control.socket);
       // A clean stop: the connections of the last moments go to the peer first, then the
       // priority 0 adverts that make it take over at once.
-      serve(loop, *appliance, channels, the_api, signals, [&ha, &sync] {
+      serve(loop, *appliance, channels, the_api, signals, [&ha, &sync, &systemd] {
+        systemd.stopping();
         if (sync) sync->stop();
         ha.stop();
       });
       status = 0;
     } else {
-      std::fprintf(stderr, "sluiced: %s\n", started.error().c_str());
+      control::logger().error("not_started", {{"error", started.error()}});
     }
   } catch (const std::exception& e) {  // allocation failures while sizing tables, libuv
-    std::fprintf(stderr, "sluiced: cannot run: %s (lower connections.capacity?)\n", e.what());
+    control::logger().error("not_started", {{"error", std::string("cannot run: ") + e.what()},
+                                            {"hint", "lower connections.capacity?"}});
   }
   // EAL leaves its runtime directory (/run/dpdk/<file_prefix>) behind; nothing else uses it.
   const std::string runtime_dir = rte_eal_get_runtime_dir();

@@ -79,7 +79,7 @@ check_match "held connection $B on the halted $S gets no answer within 3 s" '^no
 check_ge "its packets count as server_halted" "$(ctl_json show stats | jq '.drops.server_halted')" 2
 check_eq "none of them as tcp_no_conn" 0 "$(ctl_json show stats | jq '.drops.tcp_no_conn')"
 check "the log tells the change and its generation" \
-  grep -Eq "sluiced: event=admin service=web-nat server=${RIP[$S]//./\\.} from=drain to=halt reason=\"sluicectl, generation [0-9]+\"" "$DAEMON_LOG"
+  grep -Eq "level=notice event=admin service=web-nat server=${RIP[$S]//./\\.} from=drain to=halt reason=\"sluicectl, generation [0-9]+\"" "$DAEMON_LOG"
 burst_avoids halt "$S" 30
 
 # ---------------------------------------------------------------- online

@@ -100,7 +100,7 @@ say_agent "hello world"
 wait_until 5 "garbage heard" bash -c "$SLUICECTL --socket $SOCKET --json show servers | grep -q 'no usable reply'" || true
 check_eq "garbage changes nothing: nat1 keeps weight 75" 75 "$(field_of web-nat "${RIP[nat1]}" weight)"
 check_match "show servers says the reply was not usable" 'no usable reply' "$(field_of web-nat "${RIP[nat1]}" agent)"
-check_match "the unknown word is logged" 'ignored unknown word "hello"' "$(cat "$DAEMON_LOG")"
+check_match "the unknown word is logged" 'level=warning event=agent_unknown_word .*word=hello' "$(cat "$DAEMON_LOG")"
 pkill -f "$PEERS agent 3333 $E2E_TMP/agent-nat2" || true
 ip netns exec sl-nat2 "$PY" "$PEERS" endless 3333 &
 E2E_BG_PIDS+=("$!")

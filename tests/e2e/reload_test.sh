@@ -76,7 +76,7 @@ check_eq "web-nat runs nat1, nat2, nat3" "${RIP[nat1]} ${RIP[nat2]} ${RIP[nat3]}
 check_eq "nat3's next hop is resolved (show servers: reachable)" true \
   "$(ctl_json show servers | jq -r --arg s "${RIP[nat3]}" '[.[] | select(.server == $s)][0].reachable')"
 check "the log says what the reload changed" \
-  grep -Eq "sluiced: event=reload to=taken reason=\"generation [0-9]+: real servers: added web-nat ${RIP[nat3]//./\\.}\"$" "$DAEMON_LOG"
+  grep -Eq "level=notice event=reload to=taken reason=\"generation [0-9]+: real servers: added web-nat ${RIP[nat3]//./\\.}\"$" "$DAEMON_LOG"
 hold_release r1
 check_match "the connection held across the reload gets its answer" '^answer nat[12]$' "$HELD_RESULT"
 burst after 30
@@ -140,7 +140,7 @@ out=$(ctl reload 2>&1) || true
 check_eq "sluicectl prints two lines" 2 "$(count_matching . "$out")"
 check_eq "each names sluicectl and FILE:LINE:COLUMN" 2 "$(count_matching "^sluicectl: ${config//./\\.}:[0-9]+:[0-9]+: " "$out")"
 check "the log has the first error and (+1 more)" \
-  grep -Eq "sluiced: event=reload to=refused reason=\"${config//./\\.}:[0-9]+:[0-9]+: .* \(\+1 more\)\"$" "$DAEMON_LOG"
+  grep -Eq "level=notice event=reload to=refused reason=\"${config//./\\.}:[0-9]+:[0-9]+: .* \(\+1 more\)\"$" "$DAEMON_LOG"
 
 # ---------------------------------------------------------------- SIGHUP
 step "SIGHUP with a fixed file (nat3 removed again)"
