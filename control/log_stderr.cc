@@ -30,7 +30,8 @@ bool is_journal_stream(const char* journal_stream, int fd) {
 void StderrSink::operator()(LogLevel level, std::string_view line) {
   if (!journal_) {
     const std::string out = std::string(line) + "\n";
-    static_cast<void>(write(fd_, out.data(), out.size()));  // nowhere to report to
+    // Nowhere to report a failed write to (a cast to void does not quiet warn_unused_result).
+    [[maybe_unused]] const ssize_t written = write(fd_, out.data(), out.size());
     return;
   }
   if (const uint64_t lost = lost_.load(std::memory_order_relaxed); lost != 0) {
