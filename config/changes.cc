@@ -145,6 +145,7 @@ std::string describe_changes(const Config& before, const Config& after) {
   }
   if (before.neighbours.timeout != after.neighbours.timeout) others.push_back("neighbours.timeout");
   if (before.health.notify != after.health.notify) others.push_back("health.notify");
+  if (before.log.level != after.log.level) others.push_back("log.level");
 
   std::string out;
   for (const std::string& part : {section("services", services),

@@ -381,6 +381,11 @@ void parse_neighbours(Context& cx, const Element& e, Neighbours& neighbours) {
   if (auto v = f.get("timeout")) set(neighbours.timeout, read_integer(cx, *v, kNeighbourTimeout));
 }
 
+void parse_log(Context& cx, const Element& e, Log& log) {
+  const Fields f(cx, e, {"level"});
+  if (auto v = f.get("level")) set(log.level, read_enum<LogLevel>(cx, *v, "log level"));
+}
+
 // `tcp`, `udp`, or `both` for tcp and udp on the same address and ports.
 std::optional<std::vector<Protocol>> read_protocols(Context& cx, const Element& e) {
   constexpr std::array kNames{"tcp", "udp", "both"};
@@ -644,7 +649,7 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   Config& config = draft.config;
   const Fields top(cx, Element{root, locate(root, "")},
                    {"eal", "workers", "control", "interfaces", "routes", "connections",
-                    "neighbours", "health", "ha", "virtual_services"});
+                    "neighbours", "log", "health", "ha", "virtual_services"});
   if (!top.is_mapping()) return draft;
   if (auto v = section(top, "eal")) parse_eal(cx, *v, config.eal);
   if (auto v = section(top, "workers")) parse_workers(cx, *v, config.workers);
@@ -657,6 +662,7 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   draft.routes_complete = routes.clean();
   if (auto v = section(top, "connections")) parse_connections(cx, *v, config.connections);
   if (auto v = section(top, "neighbours")) parse_neighbours(cx, *v, config.neighbours);
+  if (auto v = section(top, "log")) parse_log(cx, *v, config.log);
   if (auto v = section(top, "health")) parse_health_settings(cx, *v, config.health);
   if (auto v = section(top, "ha")) parse_ha(cx, *v, config.ha);
   if (auto v = top.get("virtual_services")) parse_virtual_services(cx, *v, draft);

@@ -76,6 +76,11 @@ struct Neighbours {
   uint32_t timeout = 300;  // seconds a resolved MAC stays valid without a fresh ARP reply
 };
 
+// sluiced's log (docs/operations.md, Logs): lines less severe than `level` are not written.
+struct Log {
+  LogLevel level = LogLevel::notice;
+};
+
 // What becomes of the established connections of a real server that a reload removes: keep
 // forwarding them until they end, as IPVS does (expire_nodest_conn=0), or cut them at their
 // next packet, as a halt does. (KeepOrCut's names are in common/names.h.)
@@ -341,6 +346,7 @@ struct Config {
   std::vector<Route> routes;
   Connections connections;
   Neighbours neighbours;
+  Log log;
   std::vector<VirtualService> virtual_services;
 };
 

@@ -28,12 +28,16 @@ ssize_t write_dpdk(void*, const char* buf, size_t size) {
 
 }  // namespace
 
-void route_dpdk_log(LogLevel level) {
-  rte_log_set_global_level(static_cast<uint32_t>(dpdk_log_level(level)));
+void route_dpdk_log() {
   cookie_io_functions_t io{};
   io.write = write_dpdk;
   // Lives as long as the process: DPDK logs until its very end (rte_eal_cleanup).
   if (FILE* stream = fopencookie(nullptr, "w", io)) rte_openlog_stream(stream);
+}
+
+void set_log_level(LogLevel level) {
+  logger().set_level(level);
+  rte_log_set_global_level(static_cast<uint32_t>(dpdk_log_level(level)));
 }
 
 }  // namespace sluice::control

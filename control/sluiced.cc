@@ -41,7 +41,7 @@ using namespace sluice;
 struct Options {
   std::string config;
   bool check = false;
-  LogLevel log_level = LogLevel::notice;
+  std::optional<LogLevel> log_level;  // else the file's log.level
 };
 
 void usage(FILE* to) {
@@ -49,7 +49,7 @@ void usage(FILE* to) {
       "usage: sluiced --config FILE [--check] [--log-level LEVEL]\n"
       "  --config FILE      the YAML configuration (docs/configuration.md)\n"
       "  --check            validate FILE, print every error, exit 0 if valid\n"
-      "  --log-level LEVEL  error, warning, notice (the default), info or debug\n",
+      "  --log-level LEVEL  error, warning, notice, info or debug (else the file's log.level)\n",
       to);
 }
 
@@ -178,8 +178,8 @@ int main(int argc, char** argv) {
     std::printf("%s: configuration valid\n", options.config.c_str());
     return 0;
   }
-  control::logger().set_level(options.log_level);
-  control::route_dpdk_log(options.log_level);
+  control::route_dpdk_log();
+  control::set_log_level(options.log_level.value_or(cfg->log.level));
 
   // EAL fails on a prefix another primary holds without setting rte_errno: say why first.
   if (const std::string dir = control::eal_runtime_dir(cfg->eal.file_prefix);
@@ -235,6 +235,7 @@ int main(int argc, char** argv) {
       the_api.on_event([&events](const control::Event& e) { events.record(e); });
       control::HealthChecks checks(loop, the_api, probes);
       the_api.on_reload([&] {
+        if (!options.log_level) control::set_log_level(appliance->config().log.level);
         events.set_notify(appliance->config().health.notify);
         checks.configure(appliance->config());
       });

@@ -57,8 +57,9 @@ check "the installed configuration passes sluiced --check (ExecStartPre)" "$SLUI
 
 # ---------------------------------------------------------------- run it as the unit does
 unit_value() { sed -n "s/^$1=//p" "$UNIT" | tail -n 1; }
-# The unit's command line, its environment's default substituted as systemd does.
-read -r -a exec_start <<<"$(unit_value ExecStart | sed "s/\${SLUICED_LOG_LEVEL}/$(unit_value Environment | sed -n 's/^SLUICED_LOG_LEVEL=//p')/")"
+# The unit's command line; without /etc/default/sluiced, $SLUICED_OPTIONS is nothing.
+# shellcheck disable=SC2016  # the unit's own text
+read -r -a exec_start <<<"$(unit_value ExecStart | sed 's/\$SLUICED_OPTIONS//')"
 check_eq "ExecStart runs the installed sluiced on the installed file" "$SLUICED --config $CONFIG" "${exec_start[*]:0:3}"
 # CAP_NET_ADMIN CAP_NET_RAW -> +net_admin,+net_raw (setpriv's spelling)
 caps=$(unit_value CapabilityBoundingSet | tr ' ' '\n' | sed 's/^CAP_/+/' | tr '[:upper:]' '[:lower:]' | paste -sd, -)
@@ -95,6 +96,23 @@ check_eq "every journal line starts with <PRIORITY>level=" 0 "$(count_not_matchi
 out=$("$SLUICECTL" reload 2>&1) && rc=0 || rc=$?
 check_eq "ExecReload (sluicectl reload) succeeds" 0 "$rc"
 check_match "and says what it reloaded" "reloaded $CONFIG" "$out"
+
+step "log.level in the file, changed by a reload"
+set_weight() { "$SLUICECTL" set server "$VIP_NAT:80" "${RIP[nat1]}" weight "$1" >/dev/null; }
+weight_events() { grep -c 'event=weight' "$DAEMON_LOG" || true; }
+echo "log: { level: warning }" >>"$CONFIG"
+check "sluicectl reload takes log.level: warning" "$SLUICECTL" reload
+set_weight 2
+set_weight 1
+sleep 0.5
+check_eq "at warning, the operator's weight events (notice) are not written" 0 "$(weight_events)"
+sed -i '/^log: /d' "$CONFIG"
+check "sluicectl reload takes the default level back" "$SLUICECTL" reload
+set_weight 2
+set_weight 1
+# shellcheck disable=SC2317  # called by wait_until
+two_weight_events() { [ "$(weight_events)" -eq 2 ]; }
+check "at notice again, they are" wait_until 5 "two weight events" two_weight_events
 
 step "bash completion"
 # complete_words LINE: what completion offers at the end of LINE.

@@ -72,6 +72,7 @@ INSTANTIATE_TEST_SUITE_P(
         ChangeCase{edited("mode: nat\n", "mode: nat\n    on_failure: cut\n"),
                    "services: changed web"},
         ChangeCase{kBefore + "health: { notify: /bin/true }\n", "also changed: health.notify"},
+        ChangeCase{kBefore + "log: { level: info }\n", "also changed: log.level"},
         ChangeCase{kBefore + "connections: { timeouts: { tcp: 60 } }\n"
                              "routes: [{ prefix: 198.19.0.0/16, via: 198.18.1.254 }]\n",
                    "services: changed dns, web. also changed: routes, connections.timeouts"}));

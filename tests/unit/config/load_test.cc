@@ -72,6 +72,7 @@ TEST(LoadDemo, YieldsTheValuesOfTheFile) {
   EXPECT_EQ(c.connections.timeouts.tcp_close, 10u);
   EXPECT_EQ(c.connections.timeouts.udp, 300u);
   EXPECT_EQ(c.neighbours.timeout, 300u);
+  EXPECT_EQ(c.log.level, LogLevel::notice);
 
   ASSERT_EQ(c.virtual_services.size(), 3u);
   const VirtualService& dr = c.virtual_services[0];
@@ -1248,6 +1249,18 @@ routes:
   EXPECT_NE(errors[2].find("routes[0].via: next hop fe80::fe is a link-local address"),
             std::string::npos)
       << errors[2];
+}
+
+// ---- log ----
+
+TEST(LoadLog, LevelIsOneOfTheFiveWords) {
+  EXPECT_EQ(load_valid(kTopology + "log: { level: debug }\n").log.level, LogLevel::debug);
+  EXPECT_EQ(load_valid(kTopology + "log: { level: error }\n").log.level, LogLevel::error);
+  EXPECT_EQ(errors_of(kTopology + "log: { level: warn }\n"),
+            Lines{"test.yaml:10:15: log.level: unknown log level 'warn' (expected error, warning, "
+                  "notice, info or debug)"});
+  EXPECT_EQ(errors_of(kTopology + "log: { colour: red }\n"),
+            Lines{"test.yaml:10:8: log: unknown key 'colour'"});
 }
 
 }  // namespace
