@@ -18,6 +18,10 @@ _sluicectl_services() {
                /"server":/ {split(p, ps, ","); for (i in ps) print a ":" ps[i] "/" t}' | sort -u
 }
 
+_sluicectl_vips() {
+  _sluicectl_ask "$@" -- show vips | awk -F'"' '/"address":/ {print $4}' | sort -u
+}
+
 _sluicectl_servers() {
   _sluicectl_ask "$@" -- show servers | awk -F'"' '/"server":/ {print $4}' | sort -u
 }
@@ -47,7 +51,11 @@ _sluicectl() {
   case "${cmd[*]}" in
     "") offer="show set clear reload ha --json --help"
         [ "${#socket[@]}" -gt 0 ] || offer+=" --socket" ;;
-    show) offer="vips servers stats conns persistence neighbours ha" ;;
+    show) offer="vips servers stats ipvs conns persistence neighbours ha" ;;
+    "show stats") offer="--rate $(_sluicectl_vips "${socket[@]}")" ;;
+    "show stats --rate") offer=$(_sluicectl_vips "${socket[@]}") ;;
+    "show stats "*) [ "${cmd[2]}" = --rate ] || offer="--rate" ;;
+    "show ipvs") offer="--stats --rate" ;;
     clear) offer="persistence" ;;
     set) offer="server" ;;
     "set server") offer=$(_sluicectl_services "${socket[@]}") ;;
