@@ -123,7 +123,7 @@ complete_words() {
     read -r -a COMP_WORDS <<<"$COMP_LINE"; [[ $COMP_LINE == *" " ]] && COMP_WORDS+=("")
     COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
     _sluicectl sluicectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-    printf "%s\n" "${COMPREPLY[@]}" | sort | paste -sd" " -' _ "$1"
+    printf "%s\n" "${COMPREPLY[@]}" | LC_ALL=C sort | paste -sd" " -' _ "$1"
 }
 usage=$("$SLUICECTL" --help)
 # The first word of each alternative ("A | B") on the lines between "commands:" and "socket:".
@@ -134,6 +134,8 @@ check_eq "sluicectl <TAB> offers every command --help lists" "$commands" "$offer
 shows=$(grep -o 'show [a-z]*' <<<"$usage" | cut -d' ' -f2 | sort -u | paste -sd" " -)
 check_eq "sluicectl show <TAB> offers every show --help lists" "$shows" "$(complete_words "sluicectl show ")"
 check_match "set server <TAB> offers the running sluiced's services" "198\\.18\\.0\\.11:80/tcp" "$(complete_words "sluicectl set server ")"
+check_match "show stats <TAB> offers --rate and the running sluiced's VIPs" "^--rate 198\\.18\\.0\\.10 198\\.18\\.0\\.11$" \
+  "$(complete_words "sluicectl show stats ")"
 check_eq "set server VIP RIP state <TAB>" "drain halt online" "$(complete_words "sluicectl set server 198.18.0.11:80/tcp 198.18.1.21:8080 state ")"
 
 step "man pages"
