@@ -45,7 +45,9 @@ check "lintian reports no error" lintian --fail-on error "$deb"
 purge_package() { dpkg --purge sluice >/dev/null 2>&1 || true; rm -rf /run/sluice; }
 check "dpkg -i installs it" dpkg -i "$deb"
 e2e_begin  # the lab; its EXIT trap ends sluiced and the lab, this one removes the package first
-trap 'rc=$?; purge_package; (exit $rc); e2e_cleanup' EXIT
+# set +e first: under errexit, the status handed on by `(exit $rc)` would end the trap before
+# e2e_cleanup, leaving the lab up.
+trap 'rc=$?; set +e; purge_package; (exit $rc); e2e_cleanup' EXIT
 
 for f in "$SLUICED" "$SLUICECTL" "$UNIT" "$CONFIG" /usr/share/bash-completion/completions/sluicectl \
   /usr/share/man/man8/sluiced.8.gz /usr/share/man/man8/sluicectl.8.gz /usr/share/man/man5/sluice.yaml.5.gz; do
@@ -126,8 +128,9 @@ complete_words() {
     printf "%s\n" "${COMPREPLY[@]}" | LC_ALL=C sort | paste -sd" " -' _ "$1"
 }
 usage=$("$SLUICECTL" --help)
-# The first word of each alternative ("A | B") on the lines between "commands:" and "socket:".
-commands=$(sed -n '/^commands:/,/^socket:/{/^  /p}' <<<"$usage" | sed 's/ | /\n/g' | awk '{print $1}' |
+# The first word of each alternative ("A | B") on the lines between "commands:" and "socket:"
+# (an option's alternatives, "[--stats | --rate]", are not commands).
+commands=$(sed -n '/^commands:/,/^socket:/{/^  /p}' <<<"$usage" | sed 's/ | /\n/g' | awk '$1 ~ /^[a-z]/ {print $1}' |
   sort -u | paste -sd" " -)
 offered=$(complete_words "sluicectl " | tr ' ' '\n' | grep -v '^-' | sort -u | paste -sd" " -)
 check_eq "sluicectl <TAB> offers every command --help lists" "$commands" "$offered"
