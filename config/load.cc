@@ -19,6 +19,7 @@
 #include "config/ports.h"
 #include "config/validate.h"
 #include "config/load_ha.h"
+#include "config/load_http.h"
 #include "config/load_health.h"
 #include "config/yaml_reader.h"
 
@@ -640,7 +641,7 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   Config& config = draft.config;
   const Fields top(cx, Element{root, locate(root, "")},
                    {"eal", "workers", "control", "interfaces", "routes", "connections",
-                    "neighbours", "health", "ha", "virtual_services"});
+                    "neighbours", "health", "ha", "http", "virtual_services"});
   if (!top.is_mapping()) return draft;
   if (auto v = section(top, "eal")) parse_eal(cx, *v, config.eal);
   if (auto v = section(top, "workers")) parse_workers(cx, *v, config.workers);
@@ -655,6 +656,7 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   if (auto v = section(top, "neighbours")) parse_neighbours(cx, *v, config.neighbours);
   if (auto v = section(top, "health")) parse_health_settings(cx, *v, config.health);
   if (auto v = section(top, "ha")) parse_ha(cx, *v, config.ha);
+  if (auto v = section(top, "http")) config.http = parse_http(cx, *v);
   if (auto v = top.get("virtual_services")) parse_virtual_services(cx, *v, draft);
   return draft;
 }
