@@ -28,6 +28,7 @@
 #include "control/commands.h"
 #include "control/control_socket.h"
 #include "control/event_loop.h"
+#include "control/http/endpoint.h"
 #include "control/worker_channels.h"
 #include "control/ports.h"
 
@@ -112,6 +113,22 @@ void on_signals(int sfd, control::EventLoop& loop, control::ControlApi& api,
     }
     static_cast<void>(api.reload());  // logs what it changed, or why it was refused
   }
+}
+
+// The HTTP endpoint when the configuration has one (null when not).
+Result<std::unique_ptr<control::http::HttpEndpoint>> open_http(control::EventLoop& loop,
+                                                                control::ControlApi& api) {
+  const std::optional<config::HttpSettings>& http = api.config().http;
+  if (!http) return std::unique_ptr<control::http::HttpEndpoint>{};
+  Result<std::unique_ptr<control::http::HttpEndpoint>> opened =
+      control::http::HttpEndpoint::open(loop, api, *http);
+  if (opened) {
+    RTE_LOG(NOTICE, USER1, "sluiced: http endpoint on %s (metrics %s, status page %s, actions %s)\n",
+            format_endpoint(http->listen.address, opened.value()->port()).c_str(),
+            http->metrics ? "on" : "off", http->status_page ? "on" : "off",
+            http->token.empty() ? "off" : "on");
+  }
+  return opened;
 }
 
 void serve(control::EventLoop& loop, control::Appliance& appliance, control::WorkerChannels& channels,
@@ -217,15 +234,21 @@ int main(int argc, char** argv) {
       if (appliance->config().ha.sync) {
         sync = std::make_unique<control::HaSync>(loop, the_api, appliance->config());
       }
-      RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
-              appliance->config().control.socket.c_str());
-      // A clean stop: the connections of the last moments go to the peer first, then the
-      // priority 0 adverts that make it take over at once.
-      serve(loop, *appliance, channels, the_api, signals, [&ha, &sync] {
-        if (sync) sync->stop();
-        ha.stop();
-      });
-      status = 0;
+      // After the appliance's start: its addresses are on the TAP twins, ready to bind.
+      Result<std::unique_ptr<control::http::HttpEndpoint>> http = open_http(loop, the_api);
+      if (http) {
+        RTE_LOG(NOTICE, USER1, "sluiced: ready, control socket %s\n",
+                appliance->config().control.socket.c_str());
+        // A clean stop: the connections of the last moments go to the peer first, then the
+        // priority 0 adverts that make it take over at once.
+        serve(loop, *appliance, channels, the_api, signals, [&ha, &sync] {
+          if (sync) sync->stop();
+          ha.stop();
+        });
+        status = 0;
+      } else {
+        std::fprintf(stderr, "sluiced: %s\n", http.error().c_str());
+      }
     } else {
       std::fprintf(stderr, "sluiced: %s\n", started.error().c_str());
     }
