@@ -93,7 +93,9 @@ void service(std::string& out, const OverviewInput& in, std::span<const ServerVi
     out += "\">";
     cell(out, s.fallback ? s.server + " (fallback)" : s.server, "name");
     cell(out, health_text(s));
-    cell(out, admin_text(s.state) + (s.decided_by.empty() ? "" : ", " + s.decided_by));
+    // The operator's own rule is already said by the admin state.
+    const bool other_rule = !s.decided_by.empty() && !s.decided_by.starts_with("operator");
+    cell(out, admin_text(s.state) + (other_rule ? ", " + s.decided_by : ""));
     cell(out, std::to_string(s.weight) + " / " + std::to_string(s.configured_weight), "n");
     cell(out, agent_text(s.run), "n");
     cell(out, s.reachable ? "" : "no next hop");

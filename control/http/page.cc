@@ -17,7 +17,7 @@ tr.vip.state-down td.state,tr.colour-red td{background:#f5b5b5}
 tr.vip.state-offline td.state,tr.colour-blue td{background:#bcd4f6}
 tr.ha-master td.state{background:#c8efc8}tr.ha-backup td.state{background:#bcd4f6}
 tr.ha-fault td.state{background:#f5b5b5}
-.meta{color:#555}#error{color:#b00}input[type=number]{width:5em}
+.meta{color:#555}#error{color:#b00}input[type=number]{width:4.5em}td.actions{white-space:nowrap}
 #auth{float:right}
 )";
 
