@@ -228,7 +228,11 @@ std::optional<std::vector<std::string>> read_eal_arguments(Context& cx, const El
 void parse_eal(Context& cx, const Element& e, Eal& eal) {
   const Fields f(cx, e, {"lcores", "memory_mb", "no_huge", "file_prefix", "extra_args"});
   if (auto v = f.get("lcores")) set(eal.lcores, read_lcores(cx, *v));
-  if (auto v = f.get("memory_mb")) set(eal.memory_mb, read_integer(cx, *v, kMemoryMb));
+  eal.memory_mb_origin = e.origin;
+  if (auto v = f.get("memory_mb")) {
+    set(eal.memory_mb, read_integer(cx, *v, kMemoryMb));
+    eal.memory_mb_origin = v->origin;
+  }
   if (auto v = f.get("no_huge")) set(eal.no_huge, read_bool(cx, *v));
   if (auto v = f.get("file_prefix")) set(eal.file_prefix, read_file_prefix(cx, *v));
   if (auto v = f.get("extra_args")) set(eal.extra_args, read_eal_arguments(cx, *v));

@@ -34,6 +34,7 @@ struct Eal {
   bool no_huge = false;                 // DPDK --no-huge (development machines)
   std::string file_prefix = "sluice";   // DPDK --file-prefix
   std::vector<std::string> extra_args;  // passed to rte_eal_init verbatim, after ours
+  Origin memory_mb_origin;  // memory_mb's value, else the eal mapping (line 0: no eal at all)
 };
 
 struct Workers {

@@ -209,9 +209,6 @@ bool eal_config_locked(const std::string& runtime_dir) {
   return locked;
 }
 
-
-namespace {
-
 // An mbuf can wait in any of these, and a flood can fill all of them at once (junk that a
 // worker hands off, packets for the kernel faster than the TAP takes them, a TX queue that
 // does not drain). Were the pool smaller than their sum, it would run dry and the NIC could
@@ -224,28 +221,28 @@ namespace {
 //   what a thread holds between rings         (workers + 1) x kMaxBurst (512)
 //   per-lcore caches, flushed at 1.5 x 256    (workers + 1) x 384
 // With 8 workers and 2 interfaces: 32768 + 2048 + 57288 + 9207 + 2040 + 4608 + 3456 = 111415 mbufs,
-// ~250 MiB of 2.3 KiB each; the hand-off rings are the largest share from 4 workers on.
-constexpr uint32_t kPoolCache = 256;
-
-}  // namespace
-
+// ~250 MiB of 2.3 KiB each (with hugepages; 4 KiB each without: an mbuf does not cross a
+// page, control/dpdk_memory.cc); the hand-off rings are the largest share from 4 workers on.
 uint32_t packet_pool_size(uint32_t workers, uint32_t interfaces) {
   const uint32_t threads = workers + 1;  // and the control thread
   return interfaces * workers * (kRxDescriptors + kTxDescriptors) +
          interfaces * 2 * kTapDescriptors + workers * (workers - 1) * (kRingSize - 1) +
          threads * (kRingSize - 1) + workers * (kNeighbourRingSize - 1) + threads * kMaxBurst +
-         threads * kPoolCache * 3 / 2;
+         threads * kPacketPoolCache * 3 / 2;
+}
+
+uint16_t packet_data_room(const config::Config& cfg) {
+  uint32_t mtu = 1500;
+  for (const config::Interface& ifc : cfg.interfaces) mtu = std::max(mtu, ifc.mtu);
+  return static_cast<uint16_t>(std::max<uint32_t>(
+      RTE_MBUF_DEFAULT_BUF_SIZE, RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN + 8));
 }
 
 rte_mempool* create_packet_pool(const config::Config& cfg) {
   const uint32_t count =
       packet_pool_size(cfg.workers.count, static_cast<uint32_t>(cfg.interfaces.size()));
-  uint32_t mtu = 1500;
-  for (const config::Interface& ifc : cfg.interfaces) mtu = std::max(mtu, ifc.mtu);
-  const uint32_t room = std::max<uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE,
-                                           RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN + 8);
-  return rte_pktmbuf_pool_create("sluice_pkts", count, kPoolCache, dp::kPacketMetaRoom,
-                                 static_cast<uint16_t>(room), static_cast<int>(rte_socket_id()));
+  return rte_pktmbuf_pool_create("sluice_pkts", count, kPacketPoolCache, dp::kPacketMetaRoom,
+                                 packet_data_room(cfg), static_cast<int>(rte_socket_id()));
 }
 
 Result<void> start_interfaces(const config::Config& cfg, rte_mempool* pool,

@@ -60,6 +60,10 @@ inline constexpr unsigned kNeighbourRingSize = 256;
 // The mbufs the packet pool needs so that every ring and buffer that can hold them may be
 // full at once (see ports.cc for the sum).
 uint32_t packet_pool_size(uint32_t workers, uint32_t interfaces);
+// Each lcore's cache of the packet pool.
+inline constexpr unsigned kPacketPoolCache = 256;
+// The data room of each mbuf: a frame of the largest MTU with its headers and the headroom.
+uint16_t packet_data_room(const config::Config& cfg);
 rte_mempool* create_packet_pool(const config::Config& cfg);
 
 }  // namespace sluice::control

@@ -20,6 +20,7 @@
 #include "control/admin_state_file.h"
 #include "control/api.h"
 #include "control/appliance.h"
+#include "control/dpdk_memory.h"
 #include "control/event_log.h"
 #include "control/health/probes.h"
 #include "control/ha_instances.h"
@@ -66,8 +67,16 @@ bool parse_options(int argc, char** argv, Options& o) {
   return optind == argc && !o.config.empty();
 }
 
+// The file's errors, then what it would need that EAL will not have (--check refuses what the
+// start would).
 std::optional<config::Config> load_or_report(const std::string& path) {
   config::LoadResult r = config::load_file(path);
+  if (r.config) {
+    if (std::optional<config::Error> e = control::check_memory(*r.config, path)) {
+      r.errors.push_back(*e);
+      r.config.reset();
+    }
+  }
   for (const config::Error& e : r.errors) std::fprintf(stderr, "%s\n", e.format().c_str());
   return std::move(r.config);
 }

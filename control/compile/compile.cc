@@ -22,13 +22,21 @@ ServerIds::ServerIds() {
   for (uint32_t id = 0; id < kMaxRealServers; ++id) free_.push_back(id);
 }
 
-std::optional<uint32_t> ServerIds::id_of(const ServerKey& key) {
+std::optional<uint32_t> ServerIds::id_of(const ServerKey& key,
+                                         const std::function<bool(uint32_t id)>& carried) {
   if (auto it = ids_.find(key); it != ids_.end()) return it->second;
-  if (free_.empty()) return std::nullopt;
-  const uint32_t id = free_.front();
-  free_.pop_front();
-  ids_.emplace(key, id);
-  return id;
+  // A carried id goes to the back again: it is tried once more after every other free id.
+  for (size_t tries = free_.size(); tries > 0; --tries) {
+    const uint32_t id = free_.front();
+    free_.pop_front();
+    if (carried && carried(id)) {
+      free_.push_back(id);
+      continue;
+    }
+    ids_.emplace(key, id);
+    return id;
+  }
+  return std::nullopt;
 }
 
 void ServerIds::retain(const std::set<ServerKey>& keep) {
@@ -103,6 +111,7 @@ struct ServerCompiler {
   const NeighbourSlotFor& neighbour_slot;
   const dp::ConnTimeouts& timeouts;  // of the service
   dp::Snapshot& snap;
+  const std::function<bool(uint32_t id)>& carried;  // Previous::has_connections
 
   // Each worker judges the thresholds against its own connections, so it gets its share.
   uint32_t per_worker(uint32_t limit) const {
@@ -111,8 +120,11 @@ struct ServerCompiler {
 
   // Fails with why the snapshot cannot be built.
   Result<void> add(const ServerKey& key, const RealServer& rs) {
-    const std::optional<uint32_t> id = ids.id_of(key);
-    if (!id) return Error{"more than " + std::to_string(kMaxRealServers) + " real servers"};
+    const std::optional<uint32_t> id = ids.id_of(key, carried);
+    if (!id) {
+      return Error{"more than " + std::to_string(kMaxRealServers) +
+                   " real servers (removed servers' connections included)"};
+    }
     const std::optional<NextHop> hop = route_to(cfg, rs.address);
     if (!hop) return Error{"real server unreachable (validation should have caught it)"};
     const std::optional<NeighbourSlot> neighbour = neighbour_slot(*hop);
@@ -380,7 +392,7 @@ CompileResult compile(const Config& cfg, uint64_t generation, ServerIds& ids,
     };
     entry.keep_removed = vs.on_remove == KeepOrCut::keep;
     ServerCompiler servers{cfg,           ids,           overrides, run_states, vs.on_failure,
-                           neighbour_slot, entry.timeouts, *snap};
+                           neighbour_slot, entry.timeouts, *snap, previous.has_connections};
     for (const RealServer& rs : vs.real_servers) {
       if (Result<void> r = servers.add(key_of(vs, rs), rs); !r) return Error{r.error()};
     }

@@ -35,12 +35,14 @@ struct ServerKey {
 ServerKey key_of(const config::VirtualService& vs, const config::RealServer& rs, bool fallback = false);
 
 // Stable ids. An id no longer used goes to the back of the free queue, so it is reused as
-// late as possible: connections still carrying it have long expired by then.
+// late as possible; an id that connections still carry (a removed server's, kept while they
+// last) is passed over, or its connections would go on to the new server.
 class ServerIds {
  public:
   ServerIds();
-  // Returns nullopt when all kMaxRealServers ids are in use.
-  std::optional<uint32_t> id_of(const ServerKey& key);
+  // Returns nullopt when every free id is in use or `carried` (none when absent).
+  std::optional<uint32_t> id_of(const ServerKey& key,
+                                const std::function<bool(uint32_t id)>& carried = {});
   // Frees every id whose key is not in `keep`.
   void retain(const std::set<ServerKey>& keep);
   // Every server with an id (HA sync tells the peer which is which).

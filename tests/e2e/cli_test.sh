@@ -3,7 +3,8 @@
 #   - bad sluicectl commands exit 1 with a one-line error and change nothing
 #   - garbage on the control socket does not hurt the daemon
 #   - --json output parses and has the documented fields
-#   - sluiced --check validates a file (FILE:LINE:COLUMN errors) without starting
+#   - sluiced --check validates a file (FILE:LINE:COLUMN errors) without starting, and refuses
+#     too little eal.memory_mb for what the file asks; the estimate is enough to start
 #   - a second sluiced on a busy eal.file_prefix says so and changes nothing
 #   - the appliance's own addresses answer ping through the TAP twins (exception path)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -139,6 +140,10 @@ check_file_refused bad-yaml '0,/^    ports: \[80\]$/s//    ports: [80/' 'ports: 
 check_not "a missing file fails" timeout --foreground 20 "$SLUICED" --config "$E2E_TMP/no-such.yaml" --check
 check_file_refused file-prefix '/^  file_prefix: /s/: .*/: ".."/' 'file_prefix: ".."'
 check_file_refused too-few-lcores '/^  lcores: /s/: .*/: "0"/' 'lcores: "0"'
+check_file_refused too-little-memory '/^  memory_mb: /s/: .*/: 64/; /^  capacity: /s/: .*/: 1000000/' 'memory_mb: 64'
+memory_error=$(timeout --foreground 20 "$SLUICED" --config "$E2E_TMP/bad-too-little-memory.yaml" --check 2>&1) || true
+check_match "too little memory: the error says what it needs and why" \
+  'eal\.memory_mb: 64 MiB is too little: this configuration needs about [0-9]+ MiB \(packet pool [0-9]+, connection tables [0-9]+ ' "$memory_error"
 
 step "a second sluiced on the same eal.file_prefix says so and leaves the first alone"
 rc=0
@@ -147,6 +152,17 @@ check_eq "it exits 1" 1 "$rc"
 check_match "it names the busy prefix" "eal.file_prefix 'sluice-demo' is in use by another DPDK process" "$out"
 check "the first still answers show vips" ctl show vips
 check "the first still forwards" http_ok "http://$VIP_NAT/"
+
+step "a start with eal.memory_mb at --check's estimate succeeds"
+# The estimate must not be below what EAL really needs (control/dpdk_memory.cc): the file
+# refused above, given exactly the memory --check asked for, starts and balances.
+daemon_stop
+needed=$(grep -oE 'needs about [0-9]+' <<<"$memory_error" | grep -oE '[0-9]+$')
+sed -e "/^  memory_mb: /s/: .*/: $needed/" "$E2E_TMP/bad-too-little-memory.yaml" >"$E2E_TMP/at-estimate.yaml"
+check "--check accepts memory_mb $needed" timeout --foreground 20 "$SLUICED" --config "$E2E_TMP/at-estimate.yaml" --check
+daemon_start "$E2E_TMP/at-estimate.yaml"
+wait_http "http://$VIP_NAT/"
+check "sluiced with memory_mb $needed forwards" http_ok "http://$VIP_NAT/"
 
 # ---------------------------------------------------------------- exception path
 step "ping the appliance's own addresses (TAP twins)"

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/bounds.h"
 #include "common/ip_text.h"
 #include "config/load.h"
 
@@ -230,6 +231,38 @@ TEST(Compile, ARemovedServersConnectionsKeepTheirWayUntilTheyEnd) {
   connected = false;
   const Compiled ended = run(load(without_22(yaml)), ids, {}, {later.snap.get(), has_connections});
   EXPECT_FALSE(ended.snap->fate_by_id[gone].forward);
+}
+
+// Ids are handed out in turn, so the only way to be offered a kept server's id is that every
+// other one was taken: then a new server must get none rather than its connections.
+TEST(ServerIds, AnIdConnectionsStillCarryIsNotHandedOut) {
+  ServerIds ids;
+  const ServerKey kept{"web", *parse_ip("198.18.1.21"), 80};
+  const uint32_t kept_id = *ids.id_of(kept);
+  ids.retain({});  // its server left the configuration; its connections go on
+  const auto carried = [kept_id](uint32_t id) { return id == kept_id; };
+  std::set<uint32_t> given;
+  for (uint32_t n = 0; n < kMaxRealServers; ++n) {
+    const ServerKey k{"web", *parse_ip("198.19.0.1"), static_cast<uint16_t>(n + 1)};
+    if (const std::optional<uint32_t> id = ids.id_of(k, carried)) given.insert(*id);
+  }
+  EXPECT_EQ(given.size(), kMaxRealServers - 1);
+  EXPECT_FALSE(given.contains(kept_id));
+  // Once its connections have ended the id is free again.
+  ids.retain({});
+  EXPECT_EQ(ids.id_of(kept, [](uint32_t) { return false; }), kept_id);
+}
+
+// The compile asks the workers (Previous::has_connections) before it gives an id out: here
+// a fresh id table would hand the removed server's id to the first new server that needs one.
+TEST(Compile, ANewServerNeverTakesTheIdOfARemovedServersLiveConnections) {
+  ServerIds ids;
+  const Compiled before = run(load(kBase), ids);
+  const uint32_t gone = before.snap->servers[1].id;
+  const auto has_connections = [gone](uint32_t id) { return id == gone; };
+  ServerIds fresh;
+  const Compiled after = run(load(kBase), fresh, {}, {before.snap.get(), has_connections});
+  for (const dp::RealServerEntry& s : after.snap->servers) EXPECT_NE(s.id, gone);
 }
 
 TEST(Compile, OnRemoveCutOrAHaltCutsARemovedServersConnections) {
