@@ -12,7 +12,7 @@ namespace sluice::control::http {
 namespace {
 
 Reply html_reply(std::string body) {
-  Reply r = body_reply("text/html; charset=utf-8", std::move(body));
+  Reply r = body_reply("text/html; charset=utf-8", std::make_shared<const std::string>(std::move(body)));
   // The page takes actions: no other site may frame it and have it clicked.
   r.headers = {{"Content-Security-Policy", "frame-ancestors 'none'"}, {"X-Frame-Options", "DENY"}};
   return r;
@@ -23,7 +23,7 @@ Reply html_reply(std::string body) {
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::open(EventLoop& loop, ControlApi& api,
                                                          const config::HttpSettings& settings,
                                                          const HttpLimits& limits) {
-  std::unique_ptr<HttpEndpoint> endpoint(new HttpEndpoint(api, settings));
+  std::unique_ptr<HttpEndpoint> endpoint(new HttpEndpoint(loop, api, settings));
   HttpEndpoint* self = endpoint.get();
   Result<std::unique_ptr<HttpServer>> server =
       HttpServer::open(loop, settings.listen, limits, [self](const Request& r) { return self->handle(r); });
@@ -57,9 +57,13 @@ Reply HttpEndpoint::handle(const Request& r) {
   return reply ? std::move(*reply) : text_reply(404, "not found");
 }
 
-Reply HttpEndpoint::metrics() const {
-  return body_reply("text/plain; version=0.0.4; charset=utf-8",
-                    render_metrics(read_api(api_), server_->counters()));
+Reply HttpEndpoint::metrics() {
+  const uint64_t now = loop_.now_ms();
+  if (!metrics_ || now - metrics_at_ms_ >= kMetricsMaxAgeMs) {
+    metrics_ = std::make_shared<const std::string>(render_metrics(read_api(api_), server_->counters()));
+    metrics_at_ms_ = now;
+  }
+  return body_reply("text/plain; version=0.0.4; charset=utf-8", metrics_);
 }
 
 std::string HttpEndpoint::overview_html() const {

@@ -23,6 +23,10 @@ class HttpEndpoint {
  public:
   // How often the page fetches its overview.
   static constexpr uint32_t kRefreshMs = 1000;
+  // Scrapes within this long of a rendering get that rendering: one text serves a pair of
+  // Prometheus servers, and clients that read slowly hold one copy between them, not one
+  // each (a copy is about 1.6 kB per real server).
+  static constexpr uint64_t kMetricsMaxAgeMs = 1000;
 
   static Result<std::unique_ptr<HttpEndpoint>> open(EventLoop& loop, ControlApi& api,
                                                     const config::HttpSettings& settings,
@@ -30,18 +34,21 @@ class HttpEndpoint {
   uint16_t port() const { return server_->port(); }
 
  private:
-  HttpEndpoint(ControlApi& api, const config::HttpSettings& settings)
-      : api_(api), settings_(settings) {}
+  HttpEndpoint(EventLoop& loop, ControlApi& api, const config::HttpSettings& settings)
+      : loop_(loop), api_(api), settings_(settings) {}
   Reply handle(const Request& r);
-  Reply metrics() const;
+  Reply metrics();
   Reply page() const;
   Reply overview() const;
   Reply action(const Request& r);
   std::string overview_html() const;
 
+  EventLoop& loop_;
   ControlApi& api_;
   config::HttpSettings settings_;
   std::unique_ptr<HttpServer> server_;
+  std::shared_ptr<const std::string> metrics_;  // the last rendering, and when
+  uint64_t metrics_at_ms_ = 0;
 };
 
 }  // namespace sluice::control::http

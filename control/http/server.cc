@@ -65,11 +65,11 @@ uint16_t bound_port(int fd) {
 Reply text_reply(unsigned status, std::string line) {
   Reply r;
   r.status = status;
-  r.body = std::move(line) + "\n";
+  r.body = std::make_shared<const std::string>(std::move(line) + "\n");
   return r;
 }
 
-Reply body_reply(std::string content_type, std::string body) {
+Reply body_reply(std::string content_type, std::shared_ptr<const std::string> body) {
   Reply r;
   r.content_type = std::move(content_type);
   r.body = std::move(body);
@@ -175,9 +175,13 @@ Reply HttpServer::too_large() const {
 }
 
 void HttpServer::queue(MHD_Connection* c, Reply reply) {
-  auto* body = new std::string(std::move(reply.body));
+  // MHD holds a reference of its own until the answer is sent.
+  using Body = std::shared_ptr<const std::string>;
+  auto* held = new Body(reply.body ? std::move(reply.body) : std::make_shared<const std::string>());
+  // MHD 0.9.75 takes the buffer as void* but only reads it (later versions say const).
   MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
-      body->size(), body->data(), [](void* p) { delete static_cast<std::string*>(p); }, body);
+      (*held)->size(), const_cast<char*>((*held)->data()),
+      [](void* p) { delete static_cast<Body*>(p); }, held);
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
   MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");

@@ -37,14 +37,16 @@ struct Request {
 struct Reply {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
+  // Shared, so that answers to several clients can hold one rendering (the metrics' cache)
+  // until each is sent; null: empty.
+  std::shared_ptr<const std::string> body;
   std::vector<std::pair<std::string, std::string>> headers;  // more than the usual ones
 };
 
 // A one-line plain-text answer: errors, and the actions' "changed".
 Reply text_reply(unsigned status, std::string line);
 // A body of `content_type`, status 200.
-Reply body_reply(std::string content_type, std::string body);
+Reply body_reply(std::string content_type, std::shared_ptr<const std::string> body);
 
 using Handler = std::function<Reply(const Request&)>;
 
