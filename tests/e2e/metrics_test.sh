@@ -53,7 +53,9 @@ query() {  # PROMQL: the first result's value, or nothing
   in_client curl -s --max-time 2 --get --data-urlencode "query=$1" http://127.0.0.1:9090/api/v1/query |
     jq -r '.data.result[0].value[1] // empty' 2>/dev/null
 }
+# shellcheck disable=SC2317  # called through wait_until
 query_is() { [ "$(query "$1")" = "$2" ]; }
+# shellcheck disable=SC2317  # called through wait_until
 query_ge() { local v; v=$(query "$1"); [ -n "$v" ] && [ "${v%.*}" -ge "$2" ]; }
 if wait_until 30 "Prometheus has scraped sluice" query_is 'up{job="sluice"}' 1; then
   pass "Prometheus scrapes sluice: up{job=\"sluice\"} = 1"
