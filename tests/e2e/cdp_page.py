@@ -82,7 +82,10 @@ class Browser:
         return None
 
     def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        size = self.call("Page.getLayoutMetrics")["cssContentSize"]  # the whole page
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        data = self.call("Page.captureScreenshot",
+                         {"format": "png", "captureBeyondViewport": True, "clip": clip})
         with open(path, "wb") as f:
             f.write(base64.b64decode(data["data"]))
 

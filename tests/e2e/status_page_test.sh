@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end: the status page of the HTTP endpoint, in headless Chromium, as an operator on
 # the appliance (or through an SSH tunnel to its loopback) sees it.
-#   - the page renders every real server in the seeds' colours; a server halted by sluicectl
+#   - the page renders every real server in the seeds' colours (a checked service: a closed port
+#     red, weight 0 amber, the service degraded); a server halted by sluicectl
 #     turns blue within the refresh interval (1 s), without a reload; screenshots are kept in
 #     build/e2e-output/status_page/
 #   - with the token typed in, the page's "online" button brings it back (green)
@@ -18,8 +19,24 @@ token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 (umask 077 && printf '%s\n' "$token" >"$E2E_TMP/http.token")
 config=$E2E_TMP/sluice.yaml
 config_from_demo "$config"
-printf 'http:\n  listen: 127.0.0.1:9180\n  status_page: true\n  token_file: %s\n' \
-  "$E2E_TMP/http.token" >>"$config"
+# A checked service beside the demo's, for the colours: nat3's port is closed (red), nat2 has
+# weight 0 (amber).
+cat >>"$config" <<YAML
+  - name: web-checked
+    address: $VIP_NAT
+    ports: [81]
+    protocol: tcp
+    mode: nat
+    health_check: { type: connect, interval: 0.5, timeout: 0.5 }
+    real_servers:
+      - { address: 198.18.1.21, port: 8080 }
+      - { address: 198.18.1.22, port: 8080, weight: 0 }
+      - { address: 198.18.1.23, port: 8099 }
+http:
+  listen: 127.0.0.1:9180
+  status_page: true
+  token_file: $E2E_TMP/http.token
+YAML
 daemon_start "$config"
 wait_http "http://$VIP_NAT/"
 url=http://127.0.0.1:9180
@@ -33,6 +50,12 @@ check_eq "GET /: 200" 200 "$(status_of "$url/")"
 check_match "it is the System Overview" '<title>sluice: System Overview</title>' "$(cat "$E2E_TMP/answer.txt")"
 check_eq "GET /status/overview: 200" 200 "$(status_of "$url/status/overview")"
 check_match "nat1 is green" 'class="rip colour-green" data-server="198.18.1.21:8080"' "$(cat "$E2E_TMP/answer.txt")"
+wait_until 10 "nat3's check fails" test "$(server_field "$VIP_NAT:81" 198.18.1.23:8099 health)" = down || true
+status_of "$url/status/overview" >/dev/null
+overview=$(cat "$E2E_TMP/answer.txt")
+check_match "a server failing its check is red" 'class="rip colour-red" data-server="198.18.1.23:8099"' "$overview"
+check_match "a server of weight 0 is amber" 'class="rip colour-amber" data-server="198.18.1.22:8080"' "$overview"
+check_match "their service is degraded" 'data-service="web-checked"><tr class="vip state-degraded">' "$overview"
 check_eq "metrics are served too" 200 "$(status_of "$url/metrics")"
 
 step "actions"
