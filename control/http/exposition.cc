@@ -42,11 +42,27 @@ void Exposition::begin_sample(const LabelSet& labels) {
   out_ += ' ';
 }
 
-void Exposition::sample(const LabelSet& labels, uint64_t value) {
-  begin_sample(labels);
+void Exposition::append(uint64_t value) {
   char buf[24];
   out_.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
   out_ += '\n';
+}
+
+void Exposition::sample(const LabelSet& labels, uint64_t value) {
+  begin_sample(labels);
+  append(value);
+}
+
+void Exposition::sample(const LabelSet& labels, Label more, uint64_t value) {
+  out_ += name_;
+  const std::string_view base = labels.text();
+  out_ += base.empty() ? "{" : base.substr(0, base.size() - 1);  // without its closing brace
+  if (!base.empty()) out_ += ',';
+  out_ += more.name;
+  out_ += "=\"";
+  append_label_value(out_, more.value);
+  out_ += "\"} ";
+  append(value);
 }
 
 void Exposition::sample(const LabelSet& labels, double value) {

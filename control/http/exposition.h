@@ -41,11 +41,16 @@ class Exposition {
   // A sample of the current family.
   void sample(const LabelSet& labels, uint64_t value);
   void sample(const LabelSet& labels, double value);
+  // With one label more (a state of a state set), without building a LabelSet for it.
+  void sample(const LabelSet& labels, Label more, uint64_t value);
+  // Room for `bytes` more text (a scrape's size is known roughly in advance).
+  void reserve(size_t bytes) { out_.reserve(out_.size() + bytes); }
   std::string take() { return std::move(out_); }
   size_t size() const { return out_.size(); }
 
  private:
   void begin_sample(const LabelSet& labels);
+  void append(uint64_t value);
   std::string out_;
   std::string name_;
 };

@@ -31,6 +31,14 @@ TEST(Exposition, LabelSetsExtendAndEscape) {
   EXPECT_EQ(base.text(), "{service=\"we\\\"b\\n\"}");  // unchanged by with()
 }
 
+TEST(Exposition, OneLabelMoreWithoutALabelSet) {
+  Exposition out;
+  out.family("s", MetricType::gauge, "h");
+  out.sample(LabelSet{{"a", "x"}}, {"state", "up\""}, uint64_t{1});
+  out.sample(LabelSet{}, {"reason", "r"}, uint64_t{2});
+  EXPECT_EQ(out.take(), "# HELP s h\n# TYPE s gauge\ns{a=\"x\",state=\"up\\\"\"} 1\ns{reason=\"r\"} 2\n");
+}
+
 TEST(Exposition, SpecialFloats) {
   Exposition out;
   out.family("g", MetricType::gauge, "h");
