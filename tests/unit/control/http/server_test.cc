@@ -209,6 +209,34 @@ TEST_F(HttpServerTest, ConnectionsPerAddressAreBounded) {
                   .starts_with("HTTP/1.1 200"));
 }
 
+TEST(HttpServerOpen, ListensOnIPv6) {
+  EventLoop loop;
+  Result<std::unique_ptr<HttpServer>> s = HttpServer::open(
+      loop, {parse_ip("::1").value(), 0}, {}, [](const Request&) { return text_reply(200, "six"); });
+  ASSERT_TRUE(s) << s.error();
+  const int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(s.value()->port());
+  sin6.sin6_addr = in6addr_loopback;
+  connect(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6);
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string got;
+  bool sent = false;
+  const auto until = steady_clock::now() + std::chrono::seconds(3);
+  while (steady_clock::now() < until && got.find("six") == std::string::npos) {
+    loop.update_time();
+    loop.run_once_nowait();
+    if (!sent) sent = send(fd, request.data(), request.size(), MSG_NOSIGNAL) > 0;
+    char buf[4096];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n > 0) got.append(buf, static_cast<size_t>(n));
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  close(fd);
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200")) << got;
+}
+
 TEST(HttpServerOpen, ABindFailureNamesTheAddressAndWhy) {
   EventLoop loop;
   // 198.18.0.250 is on no interface of the test's host.
