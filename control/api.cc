@@ -25,13 +25,6 @@
 namespace sluice::control {
 namespace {
 
-template <typename F>
-uint64_t sum_workers(const Appliance& a, F&& read) {
-  uint64_t total = 0;
-  for (const dp::WorkerCtx* w : a.workers()) total += read(*w);
-  return total;
-}
-
 // An address and port as packets carry them, in the CLI's form ("a.b.c.d:p", "[v6]:p").
 std::string endpoint_be(uint32_t address_be, uint16_t port_be) {
   return format_endpoint(IpAddress::v4(rte_be_to_cpu_32(address_be)), rte_be_to_cpu_16(port_be));
@@ -97,7 +90,6 @@ std::vector<ServerView> ControlApi::servers() const {
       const bool fallback = k == vs.real_servers.size();
       const config::RealServer& rs = fallback ? *vs.fallback : vs.real_servers[k];
       const dp::RealServerEntry& s = snap.servers[snap.services[v].first_server + k];
-      const auto load = [&](auto read) { return sum_workers(appliance_, read); };
       const ServerKey key = key_of(vs, rs, fallback);
       Override by_operator;
       if (auto it = appliance_.overrides().find(key); it != appliance_.overrides().end()) {
@@ -120,55 +112,11 @@ std::vector<ServerView> ControlApi::servers() const {
            .weight = s.weight,
            .decided_by = std::string(effective(rs, by_operator, run, vs.on_failure).decided_by),
            .reachable = s.reachable,
-           .conns = {
-               .active = load([&](auto& w) { return w.stats.server_load[s.id].active.get(); }),
-               .inactive = load([&](auto& w) { return w.stats.server_load[s.id].inactive.get(); }),
-               .total = load([&](auto& w) { return w.stats.server_total_conns[s.id].get(); }),
-               .packets = load([&](auto& w) { return w.stats.server_packets[s.id].get(); })}});
+           .counts = appliance_.server_counts(s.id),
+           .rates = server_rates(s.id)});
     }
   }
   return out;
-}
-
-StatsView ControlApi::stats() const {
-  const Appliance& a = appliance_;
-  const auto sum = [&a](auto read) { return sum_workers(a, read); };
-  StatsView v;
-  v.rx_packets = sum([](auto& w) { return w.stats.rx_packets.get(); });
-  v.tx_packets = sum([](auto& w) { return w.stats.tx_packets.get(); });
-  v.to_kernel = sum([](auto& w) { return w.stats.to_kernel.get(); });
-  v.conns_created = sum([](auto& w) { return w.stats.conns_created.get(); });
-  v.handed_off = sum([](auto& w) { return w.stats.handed_off.get(); });
-  v.icmp_translated = sum([](auto& w) { return w.stats.icmp_translated.get(); });
-  v.icmp_sent = sum([](auto& w) { return w.stats.icmp_sent.get(); });
-  v.echo_replied = sum([](auto& w) { return w.stats.echo_replied.get(); });
-  v.half_open_evicted = sum([](auto& w) { return w.stats.half_open_evicted.get(); });
-  v.events_dropped = sum([](auto& w) { return w.stats.events_dropped.get(); });
-  v.exception_dropped = a.exception_dropped();
-  // Every id, not only the snapshot's servers: a removed server's kept connections count.
-  for (uint32_t id = 0; id < kMaxRealServers; ++id) {
-    v.active_conns += sum([id](auto& w) { return w.stats.server_load[id].active.get(); });
-    v.inactive_conns += sum([id](auto& w) { return w.stats.server_load[id].inactive.get(); });
-  }
-  for (size_t d = 0; d < dp::kDropCount; ++d) {
-    v.drops.emplace_back(dp::kDropNames[d], sum([d](auto& w) { return w.stats.drops[d].get(); }));
-  }
-  for (size_t i = 0; i < a.interfaces().size(); ++i) {
-    v.ports.push_back(
-        {.name = a.config().interfaces[i].name,
-         .rx_packets = sum([i](auto& w) { return w.stats.interfaces[i].rx_packets.get(); }),
-         .tx_packets = sum([i](auto& w) { return w.stats.interfaces[i].tx_packets.get(); })});
-  }
-  for (const dp::WorkerCtx* w : a.workers()) {
-    v.workers.push_back({.id = w->id,
-                         .rx_packets = w->stats.rx_packets.get(),
-                         .tx_packets = w->stats.tx_packets.get(),
-                         .conns_created = w->stats.conns_created.get(),
-                         .handed_off = w->stats.handed_off.get(),
-                         .taken_over = w->stats.taken_over.get(),
-                         .events_dropped = w->stats.events_dropped.get()});
-  }
-  return v;
 }
 
 void ControlApi::connections(uint64_t now_ms, std::function<void(Result<ConnList>)> done) {

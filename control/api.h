@@ -19,6 +19,8 @@
 #include "control/appliance.h"
 #include "control/events.h"
 #include "control/ha_command.h"
+#include "control/rate_window.h"
+#include "control/server_counters.h"
 #include "control/worker_channels.h"
 
 namespace sluice::control {
@@ -31,10 +33,6 @@ struct VipView {
   Mode mode = Mode::nat;
   Scheduler scheduler = Scheduler::wlc;
   size_t servers = 0;
-};
-
-struct ConnCounts {
-  uint64_t active = 0, inactive = 0, total = 0, packets = 0;
 };
 
 struct ServerView {
@@ -54,18 +52,62 @@ struct ServerView {
   uint32_t weight = 0;                 // the weight the scheduler uses
   std::string decided_by;              // the rule that keeps it from new connections, if any
   bool reachable = true;  // its next hop's MAC is known (else it takes no new connections)
-  ConnCounts conns;
+  ServerCounts counts;
+  Rates rates;
 };
+
+using Drops = std::vector<std::pair<std::string_view, uint64_t>>;  // every reason, in list order
 
 struct WorkerView {
   uint16_t id = 0;
   uint64_t rx_packets = 0, tx_packets = 0, conns_created = 0, handed_off = 0, taken_over = 0;
   uint64_t events_dropped = 0;
+  uint64_t loops = 0, idle_loops = 0;  // polls, and those that found nothing
+  double idle_share = 0;               // idle_loops / loops over the rate window: the headroom
+  double rx_per_second = 0, tx_per_second = 0;
+  Drops drops;
 };
 
+// A data port: what the workers counted, and the driver's own counters (rte_eth_stats and
+// rte_eth_xstats).
 struct PortView {
   std::string name;
-  uint64_t rx_packets = 0, tx_packets = 0;
+  uint64_t rx_packets = 0, tx_packets = 0;  // by the workers
+  uint64_t rx_bytes = 0, tx_bytes = 0, rx_missed = 0, rx_errors = 0, tx_errors = 0,
+           rx_no_mbuf = 0;                  // by the driver
+  double rx_per_second = 0, tx_per_second = 0, rx_bytes_per_second = 0, tx_bytes_per_second = 0;
+  std::vector<std::pair<std::string, uint64_t>> xstats;  // the driver's extended counters
+};
+
+// A real server in its service's statistics.
+struct ServerStatsView {
+  std::string server;  // ADDRESS:PORT as show servers names it (ADDRESS:* for any port)
+  IpAddress address;
+  uint16_t port = 0;   // 0: the client's destination port (a port-less server)
+  bool fallback = false;
+  uint32_t weight = 0;  // the weight the scheduler uses
+  ServerCounts counts;
+  Rates rates;
+};
+
+struct ListenerView {
+  IpAddress address;
+  config::PortSet ports;
+  std::vector<Protocol> protocols;
+};
+
+// A virtual service: its servers' counters summed (removed servers' kept connections are
+// counted in the totals of StatsView, not here).
+struct ServiceStatsView {
+  std::string name;
+  Mode mode = Mode::nat;
+  Scheduler scheduler = Scheduler::wlc;
+  std::vector<ListenerView> listeners;
+  std::optional<config::Persistence> persistence;
+  ServerCounts counts;
+  Rates rates;
+  std::vector<ServerStatsView> servers;  // in file order, the fallback last
+  bool fallback_in_use = false;          // no real server can take a new connection
 };
 
 struct StatsView {
@@ -73,9 +115,12 @@ struct StatsView {
   uint64_t icmp_translated = 0, icmp_sent = 0, echo_replied = 0, half_open_evicted = 0;
   uint64_t active_conns = 0, inactive_conns = 0;
   uint64_t exception_dropped = 0, events_dropped = 0;
-  std::vector<std::pair<std::string_view, uint64_t>> drops;  // every reason, in list order
+  double conns_per_second = 0, rx_per_second = 0, tx_per_second = 0;
+  uint32_t rate_window_s = 0;  // the seconds the rates span (fewer just after start)
+  Drops drops;
   std::vector<PortView> ports;
   std::vector<WorkerView> workers;
+  std::vector<ServiceStatsView> services;
 };
 
 struct ConnView {
@@ -167,7 +212,10 @@ class ControlApi {
 
   std::vector<VipView> vips() const;
   std::vector<ServerView> servers() const;
-  StatsView stats() const;
+  // Everything, or (`vip`) only the services with a listener on that address.
+  StatsView stats(const std::optional<IpAddress>& vip = std::nullopt) const;
+  // Samples every counter the rates are made of; the event loop calls it once a second.
+  void sample_rates(uint64_t now_ms);
   std::vector<PersistenceView> persistence() const;
   std::vector<NeighbourView> neighbours() const;
   // Asynchronous: `done` runs on the loop when every worker has answered (or 2 s passed).
@@ -252,6 +300,7 @@ class ControlApi {
   void after_change();  // fallbacks taken or given back
   bool serving_at(size_t service_index) const;
   void keep_admin_state() const;
+  Rates server_rates(uint32_t id) const;
 
   Appliance& appliance_;
   WorkerChannels& channels_;
@@ -264,6 +313,8 @@ class ControlApi {
   std::function<Result<void>(const HaCommand&)> ha_control_;
   // Per service name: could one of its real servers take a new connection at the last look?
   std::map<std::string, bool> serving_;
+  // control/api_stats.cc lays the counters out in each.
+  RateWindow server_rates_, worker_rates_, port_rates_, total_rates_;
 };
 
 }  // namespace sluice::control

@@ -331,6 +331,7 @@ Result<void> Appliance::publish(const config::Config& cfg) {
     return Error{r.error()};
   }
   ++generation_;
+  counters_.renumbered(workers_, ids_.all(), ids.all());
   ids_ = std::move(ids);
   std::unique_ptr<dp::Snapshot> snapshot = std::move(r).value();
   neighbours_->retain(neighbour_slots_of(snapshot.get()));

@@ -23,6 +23,7 @@
 #include "control/neighbour_ctl.h"
 #include "control/ports.h"
 #include "control/publisher.h"
+#include "control/server_counters.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/worker.h"
 
@@ -70,6 +71,8 @@ class Appliance {
   void announce(const std::vector<IpAddress>& addresses);
   const Overrides& overrides() const { return overrides_; }
   const ServerIds& server_ids() const { return ids_; }
+  // Real-server id `id`'s counters since its server got the id.
+  ServerCounts server_counts(uint32_t id) const { return counters_.of(workers_, id); }
   // nullptr when nothing was reported for that server.
   const RunState* run_state(const ServerKey& key) const;
 
@@ -103,6 +106,7 @@ class Appliance {
   std::unique_ptr<NeighbourCtl> neighbours_;
   std::unique_ptr<Publisher> publisher_;
   control::ServerIds ids_;
+  ServerCounters counters_;
   control::Overrides overrides_;
   control::RunStates run_states_;
   std::set<IpAddress> standby_;  // floating addresses of instances not master here

@@ -99,6 +99,30 @@ ParsedCommand parse_ha(const std::vector<std::string_view>& w) {
   return {Command{c}, {}};
 }
 
+constexpr const char* kStatsUsage = "usage: show stats [--rate] [VIP]";
+
+ParsedCommand parse_show_stats(const std::vector<std::string_view>& w) {
+  ShowStats c;
+  for (size_t i = 2; i < w.size(); ++i) {
+    if (w[i] == "--rate" && !c.rate) {
+      c.rate = true;
+    } else if (!c.vip && !w[i].starts_with("-")) {
+      c.vip = parse_ip(w[i]);
+      if (!c.vip) return failure("bad VIP " + quoted(w[i]) + " (expected an IPv4 or IPv6 address)");
+    } else {
+      return failure(kStatsUsage);
+    }
+  }
+  return {Command{c}, {}};
+}
+
+ParsedCommand parse_show_ipvs(const std::vector<std::string_view>& w) {
+  if (w.size() == 2) return {Command{ShowIpvs{}}, {}};
+  if (w.size() == 3 && w[2] == "--stats") return {Command{ShowIpvs{IpvsFormat::stats}}, {}};
+  if (w.size() == 3 && w[2] == "--rate") return {Command{ShowIpvs{IpvsFormat::rate}}, {}};
+  return failure("usage: show ipvs [--stats | --rate]");
+}
+
 }  // namespace
 
 ParsedCommand parse_command(std::string_view line) {
@@ -112,16 +136,17 @@ ParsedCommand parse_command(std::string_view line) {
   }
   const std::vector<std::string_view> w = split_words(line);
   if (w.empty()) return failure("empty command");
+  if (w[0] == "show" && w.size() >= 2 && w[1] == "stats") return parse_show_stats(w);
+  if (w[0] == "show" && w.size() >= 2 && w[1] == "ipvs") return parse_show_ipvs(w);
   if (w[0] == "show" && w.size() == 2) {
     if (w[1] == "vips") return {Command{ShowVips{}}, {}};
     if (w[1] == "servers") return {Command{ShowServers{}}, {}};
-    if (w[1] == "stats") return {Command{ShowStats{}}, {}};
     if (w[1] == "conns") return {Command{ShowConns{}}, {}};
     if (w[1] == "persistence") return {Command{ShowPersistence{}}, {}};
     if (w[1] == "neighbours") return {Command{ShowNeighbours{}}, {}};
     if (w[1] == "ha") return {Command{ShowHa{}}, {}};
     return failure("unknown: show " + quoted(w[1]) +
-                   " (expected vips, servers, stats, conns, persistence, neighbours or ha)");
+                   " (expected vips, servers, stats, ipvs, conns, persistence, neighbours or ha)");
   }
   if (w[0] == "reload" && w.size() == 1) return {Command{Reload{}}, {}};
   if (w[0] == "clear" && w.size() == 2 && w[1] == "persistence") {
@@ -130,7 +155,7 @@ ParsedCommand parse_command(std::string_view line) {
   if (w[0] == "set" && w.size() >= 2 && w[1] == "server") return parse_set_server(w);
   if (w[0] == "ha") return parse_ha(w);
   return failure("unknown command " + quoted(line) +
-                 " (expected show vips|servers|stats|conns|persistence|neighbours|ha, "
+                 " (expected show vips|servers|stats|ipvs|conns|persistence|neighbours|ha, "
                  "set server ..., ha ..., clear persistence, reload)");
 }
 

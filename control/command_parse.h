@@ -1,6 +1,7 @@
 // The control-socket language: one line, words separated by blanks.
-//   show vips | show servers | show stats | show conns | show persistence | show neighbours
-//   show ha
+//   show vips | show servers | show conns | show persistence | show neighbours | show ha
+//   show stats [--rate] [VIP]
+//   show ipvs [--stats | --rate]
 //   clear persistence
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* state online|drain|halt
 //   set server VIP:PORT[/tcp|/udp] RIP:PORT|RIP:* weight 0..65535
@@ -17,13 +18,20 @@
 #include "common/ip_text.h"
 #include "config/model.h"
 #include "control/ha_command.h"
+#include "control/ipvs_listing.h"
 #include "control/server_ref.h"
 
 namespace sluice::control {
 
 struct ShowVips {};
 struct ShowServers {};
-struct ShowStats {};
+struct ShowStats {
+  bool rate = false;              // rates per second instead of totals (sluicectl's tables)
+  std::optional<IpAddress> vip;   // only the services listening on this address
+};
+struct ShowIpvs {
+  IpvsFormat format = IpvsFormat::list;
+};
 struct ShowConns {};
 struct Reload {};
 struct ShowPersistence {};
@@ -36,9 +44,9 @@ struct SetServer : ServerRef {
   std::optional<uint32_t> weight;
 };
 
-using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowConns, Reload, SetServer,
-                             ShowPersistence, ClearPersistence, ShowNeighbours, ShowHa, HaCommand,
-                             HaPush>;
+using Command = std::variant<ShowVips, ShowServers, ShowStats, ShowIpvs, ShowConns, Reload,
+                             SetServer, ShowPersistence, ClearPersistence, ShowNeighbours, ShowHa,
+                             HaCommand, HaPush>;
 
 // Longer lines are refused before any parsing.
 inline constexpr size_t kMaxCommandLength = 4096;

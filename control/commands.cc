@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "control/command_parse.h"
+#include "control/ipvs_listing.h"
 
 namespace sluice::control {
 namespace {
@@ -33,6 +34,21 @@ json agent_json(const RunState& run) {
           {"result", run.agent_result}};
 }
 
+json to_json(const Traffic& t) {
+  return {{"packets_in", t.packets_in},
+          {"bytes_in", t.bytes_in},
+          {"packets_out", t.packets_out},
+          {"bytes_out", t.bytes_out}};
+}
+
+json to_json(const Rates& r) {
+  return {{"conns", r.conns},
+          {"packets_in", r.packets_in},
+          {"bytes_in", r.bytes_in},
+          {"packets_out", r.packets_out},
+          {"bytes_out", r.bytes_out}};
+}
+
 json to_json(const ServerView& s) {
   return {{"vip", s.service},
           {"role", s.fallback ? "fallback" : "real"},
@@ -51,10 +67,11 @@ json to_json(const ServerView& s) {
           {"weight", s.weight},
           {"decided_by", s.decided_by},
           {"reachable", s.reachable},
-          {"active_conns", s.conns.active},
-          {"inactive_conns", s.conns.inactive},
-          {"total_conns", s.conns.total},
-          {"packets", s.conns.packets}};
+          {"active_conns", s.counts.active},
+          {"inactive_conns", s.counts.inactive},
+          {"total_conns", s.counts.conns},
+          {"traffic", to_json(s.counts.traffic)},
+          {"rates", to_json(s.rates)}};
 }
 
 json to_json(const HaView& v) {
@@ -115,23 +132,87 @@ json ha_json(const ControlApi& api) {
   return {{"instances", instances}, {"sync", sync ? to_json(*sync) : json()}};
 }
 
+json to_json(const Drops& drops) {
+  json out = json::object();
+  for (const auto& [name, count] : drops) out[std::string(name)] = count;
+  return out;
+}
+
+json to_json(const PortView& p) {
+  json xstats = json::object();
+  for (const auto& [name, value] : p.xstats) xstats[name] = value;
+  return {{"name", p.name},
+          {"rx_packets", p.rx_packets},
+          {"tx_packets", p.tx_packets},
+          {"rx_bytes", p.rx_bytes},
+          {"tx_bytes", p.tx_bytes},
+          {"rx_missed", p.rx_missed},
+          {"rx_errors", p.rx_errors},
+          {"tx_errors", p.tx_errors},
+          {"rx_no_mbuf", p.rx_no_mbuf},
+          {"rx_per_second", p.rx_per_second},
+          {"tx_per_second", p.tx_per_second},
+          {"rx_bytes_per_second", p.rx_bytes_per_second},
+          {"tx_bytes_per_second", p.tx_bytes_per_second},
+          {"xstats", xstats}};
+}
+
+json to_json(const WorkerView& w) {
+  return {{"worker", w.id},
+          {"rx_packets", w.rx_packets},
+          {"tx_packets", w.tx_packets},
+          {"conns_created", w.conns_created},
+          {"handed_off", w.handed_off},
+          {"taken_over", w.taken_over},
+          {"events_dropped", w.events_dropped},
+          {"loops", w.loops},
+          {"idle_loops", w.idle_loops},
+          {"idle_share", w.idle_share},
+          {"rx_per_second", w.rx_per_second},
+          {"tx_per_second", w.tx_per_second},
+          {"drops", to_json(w.drops)}};
+}
+
+json to_json(const ServerStatsView& s) {
+  return {{"server", s.server},
+          {"role", s.fallback ? "fallback" : "real"},
+          {"weight", s.weight},
+          {"active_conns", s.counts.active},
+          {"inactive_conns", s.counts.inactive},
+          {"total_conns", s.counts.conns},
+          {"traffic", to_json(s.counts.traffic)},
+          {"rates", to_json(s.rates)}};
+}
+
+json to_json(const ServiceStatsView& s) {
+  json listeners = json::array();
+  for (const ListenerView& l : s.listeners) {
+    listeners.push_back({{"address", format_ip(l.address)},
+                         {"ports", config::format_ports(l.ports)},
+                         {"protocol", config::protocols_name(l.protocols)}});
+  }
+  json servers = json::array();
+  for (const ServerStatsView& server : s.servers) servers.push_back(to_json(server));
+  return {{"vip", s.name},
+          {"mode", to_string(s.mode)},
+          {"scheduler", to_string(s.scheduler)},
+          {"listeners", listeners},
+          {"active_conns", s.counts.active},
+          {"inactive_conns", s.counts.inactive},
+          {"total_conns", s.counts.conns},
+          {"traffic", to_json(s.counts.traffic)},
+          {"rates", to_json(s.rates)},
+          {"fallback_in_use", s.fallback_in_use},
+          {"servers", servers}};
+}
+
 json to_json(const StatsView& v) {
-  json drops = json::object();
-  for (const auto& [name, count] : v.drops) drops[std::string(name)] = count;
   json ports = json::array();
-  for (const PortView& p : v.ports) {
-    ports.push_back({{"name", p.name}, {"rx_packets", p.rx_packets}, {"tx_packets", p.tx_packets}});
-  }
+  for (const PortView& p : v.ports) ports.push_back(to_json(p));
   json workers = json::array();
-  for (const WorkerView& w : v.workers) {
-    workers.push_back({{"worker", w.id},
-                       {"rx_packets", w.rx_packets},
-                       {"tx_packets", w.tx_packets},
-                       {"conns_created", w.conns_created},
-                       {"handed_off", w.handed_off},
-                       {"taken_over", w.taken_over},
-                       {"events_dropped", w.events_dropped}});
-  }
+  for (const WorkerView& w : v.workers) workers.push_back(to_json(w));
+  json services = json::array();
+  for (const ServiceStatsView& s : v.services) services.push_back(to_json(s));
   return {{"workers", v.workers.size()},     {"rx_packets", v.rx_packets},
           {"tx_packets", v.tx_packets},      {"to_kernel", v.to_kernel},
           {"conns_created", v.conns_created}, {"handed_off", v.handed_off},
@@ -139,8 +220,10 @@ json to_json(const StatsView& v) {
           {"echo_replied", v.echo_replied},  {"half_open_evicted", v.half_open_evicted},
           {"active_conns", v.active_conns},  {"inactive_conns", v.inactive_conns},
           {"exception_dropped", v.exception_dropped}, {"events_dropped", v.events_dropped},
-          {"drops", drops},                  {"ports", ports},
-          {"per_worker", workers}};
+          {"conns_per_second", v.conns_per_second}, {"rx_per_second", v.rx_per_second},
+          {"tx_per_second", v.tx_per_second}, {"rate_window_s", v.rate_window_s},
+          {"drops", to_json(v.drops)},       {"ports", ports},
+          {"per_worker", workers},           {"services", services}};
 }
 
 json to_json(const ConnView& c) {
@@ -192,6 +275,7 @@ bool changes_state(const Command& command) {
   return !std::holds_alternative<ShowVips>(command) &&
          !std::holds_alternative<ShowServers>(command) &&
          !std::holds_alternative<ShowStats>(command) &&
+         !std::holds_alternative<ShowIpvs>(command) &&
          !std::holds_alternative<ShowConns>(command) &&
          !std::holds_alternative<ShowPersistence>(command) &&
          !std::holds_alternative<ShowNeighbours>(command) &&
@@ -206,7 +290,10 @@ void run(ControlApi& api, uint64_t now_ms, const Command& command, const Reply& 
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, ShowVips>) answer(ok(to_json(api.vips())));
         if constexpr (std::is_same_v<T, ShowServers>) answer(ok(to_json(api.servers())));
-        if constexpr (std::is_same_v<T, ShowStats>) answer(ok(to_json(api.stats())));
+        if constexpr (std::is_same_v<T, ShowStats>) answer(ok(to_json(api.stats(c.vip))));
+        if constexpr (std::is_same_v<T, ShowIpvs>) {
+          answer(ok(ipvs_listing(api.stats().services, c.format, api.config().connections.capacity)));
+        }
         if constexpr (std::is_same_v<T, ShowPersistence>) answer(ok(to_json(api.persistence())));
         if constexpr (std::is_same_v<T, ShowNeighbours>) answer(ok(to_json(api.neighbours())));
         if constexpr (std::is_same_v<T, ShowHa>) answer(ok(ha_json(api)));

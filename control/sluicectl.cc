@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,8 +27,9 @@ void usage(FILE* to) {
   std::fputs(
       "usage: sluicectl [--socket PATH] [--json] COMMAND\n"
       "commands:\n"
-      "  show vips | show servers | show stats | show conns | show persistence\n"
-      "  show neighbours | show ha\n"
+      "  show vips | show servers | show conns | show persistence | show neighbours | show ha\n"
+      "  show stats [--rate] [VIP]     counters (or rates per second) per service and server\n"
+      "  show ipvs [--stats | --rate]  the services as ipvsadm -Ln lists them\n"
       "  clear persistence\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT state online|drain|halt\n"
       "  set server VIP:PORT[/tcp|/udp] RIP:PORT weight 0..65535\n"
@@ -147,13 +149,22 @@ void print_servers(const json& r) {
               rows);
 }
 
-void print_stats(const json& r) {
+// A rate as a whole number per second, as ipvsadm --rate shows it.
+std::string per_second(const json& v) {
+  return v.is_number() ? std::to_string(std::llround(v.get<double>())) : "-";
+}
+
+// The appliance's own counters, its ports and workers: "show stats" without a VIP.
+void print_appliance(const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const char* k : {"workers", "rx_packets", "tx_packets", "to_kernel", "conns_created",
                         "handed_off", "icmp_translated", "icmp_sent", "echo_replied",
                         "half_open_evicted", "active_conns", "inactive_conns",
                         "exception_dropped", "events_dropped"}) {
-    rows.push_back({k, text(r[k])});
+    rows.push_back({k, text(field(r, k))});
+  }
+  for (const char* k : {"conns_per_second", "rx_per_second", "tx_per_second"}) {
+    rows.push_back({k, per_second(field(r, k))});
   }
   const json& drops = field(r, "drops");
   if (drops.is_object()) {
@@ -162,19 +173,72 @@ void print_stats(const json& r) {
     }
   }
   for (const json& p : list(field(r, "ports"))) {
-    rows.push_back(
-        {"port." + text(field(p, "name")) + ".rx_packets", text(field(p, "rx_packets"))});
-    rows.push_back(
-        {"port." + text(field(p, "name")) + ".tx_packets", text(field(p, "tx_packets"))});
+    const std::string prefix = "port." + text(field(p, "name")) + ".";
+    for (const char* k : {"rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_missed",
+                          "rx_errors", "tx_errors", "rx_no_mbuf"}) {
+      rows.push_back({prefix + k, text(field(p, k))});
+    }
+    for (const char* k : {"rx_per_second", "tx_per_second", "rx_bytes_per_second",
+                          "tx_bytes_per_second"}) {
+      rows.push_back({prefix + k, per_second(field(p, k))});
+    }
   }
   for (const json& w : list(field(r, "per_worker"))) {
     const std::string prefix = "worker." + text(field(w, "worker")) + ".";
     for (const char* k :
-         {"rx_packets", "tx_packets", "conns_created", "handed_off", "taken_over"}) {
+         {"rx_packets", "tx_packets", "conns_created", "handed_off", "taken_over", "loops"}) {
       rows.push_back({prefix + k, text(field(w, k))});
+    }
+    const json& idle = field(w, "idle_share");
+    rows.push_back({prefix + "idle",
+                    idle.is_number() ? std::to_string(std::lround(idle.get<double>() * 100)) + "%"
+                                     : "-"});
+    const json& worker_drops = field(w, "drops");
+    if (worker_drops.is_object()) {
+      for (const auto& [name, count] : worker_drops.items()) {
+        if (!count.is_number() || count != 0) rows.push_back({prefix + "drop." + name, text(count)});
+      }
     }
   }
   print_table({"COUNTER", "VALUE"}, rows);
+}
+
+// Per service and real server, as ipvsadm --stats (or --rate) counts them.
+void print_services(const json& r, bool rate) {
+  std::vector<std::vector<std::string>> rows;
+  const auto row = [rate](const std::string& vip, const std::string& server, const json& x) {
+    std::vector<std::string> cells{vip, server, text(field(x, "active_conns")),
+                                   text(field(x, "inactive_conns"))};
+    const json& t = rate ? field(x, "rates") : field(x, "traffic");
+    const auto cell = [rate](const json& v) { return rate ? per_second(v) : text(v); };
+    cells.push_back(cell(field(rate ? t : x, rate ? "conns" : "total_conns")));
+    for (const char* k : {"packets_in", "packets_out", "bytes_in", "bytes_out"}) {
+      cells.push_back(cell(field(t, k)));
+    }
+    return cells;
+  };
+  for (const json& s : list(field(r, "services"))) {
+    std::string where;
+    for (const json& l : list(field(s, "listeners"))) {
+      where += (where.empty() ? "" : " ") + text(field(l, "address")) + ":" +
+               text(field(l, "ports")) + "/" + text(field(l, "protocol"));
+    }
+    rows.push_back(row(text(field(s, "vip")), where, s));
+    for (const json& server : list(field(s, "servers"))) {
+      rows.push_back(row("", "  -> " + text(field(server, "server")) +
+                                 (text(field(server, "role")) == "fallback" ? " (fallback)" : ""),
+                         server));
+    }
+  }
+  if (rate) {
+    print_table({"VIP", "SERVICE / SERVER", "ACTIVE", "INACT", "CPS", "INPPS", "OUTPPS", "INBPS",
+                 "OUTBPS"},
+                rows);
+  } else {
+    print_table({"VIP", "SERVICE / SERVER", "ACTIVE", "INACT", "CONNS", "INPKTS", "OUTPKTS",
+                 "INBYTES", "OUTBYTES"},
+                rows);
+  }
 }
 
 void print_persistence(const json& r) {
@@ -259,7 +323,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string line;
-  for (int i = optind; i < argc; ++i) line += std::string(i > optind ? " " : "") + argv[i];
+  const std::vector<std::string> words(argv + optind, argv + argc);
+  for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
 
   const std::string reply = request(socket_path, line);
   const json doc = json::parse(reply, nullptr, false);
@@ -274,8 +339,17 @@ int main(int argc, char** argv) {
     print_vips(result);
   } else if (line == "show servers") {
     print_servers(result);
-  } else if (line == "show stats") {
-    print_stats(result);
+  } else if (words.size() >= 2 && words[0] == "show" && words[1] == "stats") {
+    // With a VIP, that VIP's services only; --rate: rates per second instead of totals.
+    const bool rate = std::ranges::find(words, "--rate") != words.end();
+    const bool one_vip = words.size() > (rate ? 3u : 2u);
+    if (!one_vip) {
+      print_appliance(result);
+      std::puts("");
+    }
+    print_services(result, rate);
+  } else if (words.size() >= 2 && words[0] == "show" && words[1] == "ipvs") {
+    std::fputs(text(result).c_str(), stdout);
   } else if (line == "show neighbours") {
     print_neighbours(result);
   } else if (line == "show ha") {

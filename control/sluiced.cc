@@ -96,6 +96,7 @@ sigset_t block_signals() {
 //                (workers <-> TAP twins) and the workers' message replies
 //   neighbours   every 100 ms: resolve and refresh next hops
 //   reclamation  every 10 ms: free snapshots no worker can still read
+//   rates        every second: sample the counters rates are made of (control/rate_window.h)
 //   signals      SIGHUP reloads, SIGINT/SIGTERM stop (a signalfd, so no async handlers)
 //   control socket clients, each with its own buffers and deadlines
 //   health       each real server's check and agent on its own timer (health_checks.h)
@@ -104,6 +105,7 @@ sigset_t block_signals() {
 constexpr uint64_t kRingPollMs = 1;  // the exception path (ping, ARP, ssh) waits at most this
 constexpr uint64_t kNeighbourTickMs = 100;
 constexpr uint64_t kReclaimMs = 10;
+constexpr uint64_t kRateSampleMs = 1000;
 
 // What a stop still has to say before the loop ends (VRRP masters hand over), and how long
 // the loop keeps turning for it to leave through the exception path.
@@ -163,6 +165,8 @@ void serve(control::EventLoop& loop, control::Appliance& appliance, control::Wor
   neighbours.start(0, kNeighbourTickMs);
   control::Timer reclaim = loop.timer([&] { appliance.reclaim_snapshots(); });
   reclaim.start(kReclaimMs, kReclaimMs);
+  control::Timer rates = loop.timer([&] { api.sample_rates(control::monotonic_ms()); });
+  rates.start(0, kRateSampleMs);
   loop.run();
   close(sfd);
 }

@@ -55,10 +55,12 @@ uint16_t room_towards(const WorkerCtx& w, const typename F::Conn& c, const Serve
 template <class F>
 void send_to_server(WorkerCtx& w, const Snapshot& snap, const typename F::Conn& c,
                     const ServerFate& way, rte_mbuf* m, const Mac& next_hop) {
+  const uint16_t length = F::packet_length(
+      *rte_pktmbuf_mtod_offset(m, const typename F::Header*, meta_of(m).l3_offset));
   // (Headroom never runs out: the pool leaves 128 B and this is the only prepend.)
   if (c.mode == Mode::tun && !F::encapsulate(w, snap, c, way, m)) return w.drop(m, Drop::too_big);
   set_macs(*rte_pktmbuf_mtod(m, rte_ether_hdr*), w.interfaces[way.interface].mac, next_hop);
-  w.stats.server_packets[c.server_id].add(1);
+  w.stats.server_traffic[c.server_id].count_in(length);
   w.transmit(m, way.interface);
 }
 
@@ -99,11 +101,13 @@ template <class F>
 void Transmit<F>::reverse(WorkerCtx& w, const Conn& c, rte_mbuf* m) {
   const Headers<F> h = headers_of<F>(m, meta_of(m));
   const uint16_t mtu = w.interfaces[c.client_interface].mtu;
-  if (F::packet_length(*h.ip) > mtu) return too_big<F>(w, m, mtu);
+  const uint16_t length = F::packet_length(*h.ip);
+  if (length > mtu) return too_big<F>(w, m, mtu);
   if (!F::decrement_ttl(*h.ip)) return w.drop(m, Drop::ttl_exceeded);
   F::rewrite_source(*h.ip, h.l4, c.vip_ip, c.vip_port);
   if (c.mode == Mode::snat) F::rewrite_destination(*h.ip, h.l4, c.client_ip, c.client_port);
   set_macs(*h.eth, w.interfaces[c.client_interface].mac, c.client_mac);
+  w.stats.server_traffic[c.server_id].count_out(length);
   w.transmit(m, c.client_interface);
 }
 

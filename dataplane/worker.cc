@@ -157,9 +157,10 @@ int worker_main(void* arg) {
     // machine can share its cores with clients and servers. Off (0) on a real appliance.
     if (work != 0) {
       idle = 0;
-    } else if (++idle >= w.idle_polls && w.idle_sleep_us != 0) {
-      rte_delay_us_sleep(w.idle_sleep_us);
+      continue;
     }
+    w.stats.idle_loops.add(1);
+    if (++idle >= w.idle_polls && w.idle_sleep_us != 0) rte_delay_us_sleep(w.idle_sleep_us);
   }
   rte_rcu_qsbr_thread_offline(w.qsbr, w.id);
   rte_rcu_qsbr_thread_unregister(w.qsbr, w.id);

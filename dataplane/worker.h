@@ -41,6 +41,23 @@ struct InterfaceStats {
   Counter rx_packets, tx_packets;
 };
 
+// One real server's packets and bytes through this worker: in, towards it; out, its replies
+// (nat and snat: dr and tun replies bypass the appliance). Bytes are IP packet lengths, as
+// IPVS counts them (tun: before the outer header). 32 bytes aligned to 32, so the two
+// counters a packet moves share one cache line.
+struct alignas(32) ServerTraffic {
+  Counter packets_in, bytes_in, packets_out, bytes_out;
+  void count_in(uint32_t bytes) {
+    packets_in.add(1);
+    bytes_in.add(bytes);
+  }
+  void count_out(uint32_t bytes) {
+    packets_out.add(1);
+    bytes_out.add(bytes);
+  }
+};
+static_assert(sizeof(ServerTraffic) == 32);
+
 struct WorkerStats {
   Counter rx_packets, tx_packets, to_kernel, conns_created;
   Counter handed_off, taken_over;  // packets sent to / received from the owning worker
@@ -51,12 +68,13 @@ struct WorkerStats {
   Counter events_dropped;  // connection events lost to a full reply ring (control_channel.h)
   Counter learnt_refused;  // learnt connections not inserted: table full or tuple taken
   Counter loops;           // loop iterations: the heartbeat HA tracking watches
+  Counter idle_loops;      // iterations that found nothing to do: the share is the headroom
   std::array<Counter, kDropCount> drops;
   std::array<InterfaceStats, kMaxInterfaces> interfaces;
   // By real-server id. server_load counts live connections; wlc reads it.
   std::array<ServerLoad, kMaxRealServers> server_load;
   std::array<Counter, kMaxRealServers> server_total_conns;
-  std::array<Counter, kMaxRealServers> server_packets;
+  std::array<ServerTraffic, kMaxRealServers> server_traffic;
 };
 
 struct alignas(64) WorkerCtx {

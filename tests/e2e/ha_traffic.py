@@ -7,7 +7,8 @@ new connections, timed, so a takeover's cost can be read from what the client sa
   ha_traffic.py client --held VIP:PORT [...] --loop VIP:PORT [...] --dir DIR [--period S]
       Holds one connection to each --held target and sends it a numbered line every --period
       (0.1 s), expecting it back; opens a new connection to the --loop targets in turn every
-      50 ms (each in its own thread, 2 s to connect and be answered, HTTP/1.0 GET).
+      --every seconds (0.05), on a fixed schedule (each in its own thread, 2 s to connect and
+      be answered, HTTP/1.0 GET), so the rate of new connections is known.
       Writes DIR/events: one line per loop attempt, "loop START END ok|fail TARGET", and
       per held connection "held TARGET LOCAL ok SENT" or "held TARGET LOCAL broken WHY" when
       it dies (reset, or no echo within 3 s). Runs until DIR/stop appears or --lifetime (300 s) passes; then writes
@@ -121,14 +122,15 @@ def client(a) -> int:
         t = threading.Thread(target=held, args=(target, a.period, stop, log, results))
         t.start()
         threads.append(t)
-    deadline = time.monotonic() + a.lifetime
+    start = time.monotonic()
+    deadline = start + a.lifetime
     stop_file = os.path.join(a.dir, "stop")
     i = 0
     while not os.path.exists(stop_file) and time.monotonic() < deadline:
         target = a.loop[i % len(a.loop)]
         i += 1
         threading.Thread(target=attempt, args=(target, log), daemon=True).start()
-        time.sleep(0.05)
+        time.sleep(max(0.0, start + i * a.every - time.monotonic()))
     stop.set()
     for t in threads:
         t.join(10)
@@ -151,6 +153,7 @@ def main() -> int:
     c.add_argument("--loop", action="append", required=True)
     c.add_argument("--dir", required=True)
     c.add_argument("--period", type=float, default=0.1)
+    c.add_argument("--every", type=float, default=0.05)
     c.add_argument("--lifetime", type=float, default=300.0)
     a = p.parse_args()
     return serve_echo(a.port) if a.command == "echo" else client(a)

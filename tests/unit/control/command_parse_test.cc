@@ -22,6 +22,38 @@ TEST(CommandParse, ShowCommands) {
   EXPECT_TRUE(std::holds_alternative<ShowHa>(*parse_command("show ha").command));
 }
 
+TEST(CommandParse, ShowStatsTakesRateAndAVipInEitherOrder) {
+  const auto stats = [](const char* line) {
+    const ParsedCommand p = parse_command(line);
+    EXPECT_TRUE(p.command) << line << ": " << p.error;
+    return p.command ? std::get<ShowStats>(*p.command) : ShowStats{};
+  };
+  EXPECT_FALSE(stats("show stats").rate);
+  EXPECT_FALSE(stats("show stats").vip);
+  EXPECT_TRUE(stats("show stats --rate").rate);
+  EXPECT_EQ(stats("show stats 198.18.0.10").vip, parse_ip("198.18.0.10"));
+  EXPECT_EQ(stats("show stats --rate 2001:db8::10").vip, parse_ip("2001:db8::10"));
+  EXPECT_TRUE(stats("show stats 198.18.0.10 --rate").rate);
+}
+
+TEST(CommandParse, ShowIpvsFormats) {
+  const auto ipvs = [](const char* line) { return std::get<ShowIpvs>(*parse_command(line).command); };
+  EXPECT_EQ(ipvs("show ipvs").format, IpvsFormat::list);
+  EXPECT_EQ(ipvs("show ipvs --stats").format, IpvsFormat::stats);
+  EXPECT_EQ(ipvs("show ipvs --rate").format, IpvsFormat::rate);
+}
+
+TEST(CommandParse, BadStatsAndIpvsOptionsAreRefusedWithTheUsage) {
+  for (const char* line :
+       {"show stats --rate --rate", "show stats 198.18.0.10 198.18.0.11", "show stats --bytes",
+        "show stats 198.18.0.300", "show stats 198.18.0.10:80", "show ipvs --stats --rate",
+        "show ipvs -Ln", "show ipvs --exact"}) {
+    const ParsedCommand p = parse_command(line);
+    EXPECT_FALSE(p.command) << line;
+    EXPECT_TRUE(p.error.starts_with("usage: show") || p.error.starts_with("bad VIP")) << p.error;
+  }
+}
+
 TEST(CommandParse, HaCommands) {
   const auto ha = [](const char* line) { return std::get<HaCommand>(*parse_command(line).command); };
   EXPECT_TRUE(ha("ha failover").failover);
