@@ -44,7 +44,9 @@ http::ApiReading reading(int servers) {
     s.protocol = "tcp";
     s.server = "198.18.1.2" + std::to_string(i % 3 + 1) + ":" + std::to_string(10000 + i / 3);
     s.configured_weight = s.weight = 1;
-    s.conns = {.active = 12345, .inactive = 67, .total = 123456789, .packets = 9876543210};
+    s.counts = {.active = 12345, .inactive = 67, .conns = 123456789,
+                .traffic = {.packets_in = 9876543210, .bytes_in = 987654321098,
+                            .packets_out = 9876543210, .bytes_out = 987654321098}};
     in.servers.push_back(s);
   }
   return in;

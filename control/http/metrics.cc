@@ -46,16 +46,27 @@ void real_servers(Exposition& out, const std::vector<ServerView>& servers) {
            [&](const LabelSet& l, const ServerView& s) { out.sample(l, uint64_t{value(s)}); });
   };
   each("sluice_real_server_connections_total", counter, "Connections made to the real server.",
-       [](const ServerView& s) { return s.conns.total; });
+       [](const ServerView& s) { return s.counts.conns; });
   family(out, "sluice_real_server_connections", gauge,
          "Connections to the real server now, by TCP state (inactive: not established).",
          servers, labels, [&](const LabelSet& l, const ServerView& s) {
-           out.sample(l, {"state", "active"}, s.conns.active);
-           out.sample(l, {"state", "inactive"}, s.conns.inactive);
+           out.sample(l, {"state", "active"}, s.counts.active);
+           out.sample(l, {"state", "inactive"}, s.counts.inactive);
          });
-  each("sluice_real_server_packets_total", counter,
-       "Packets of the real server's connections, both directions.",
-       [](const ServerView& s) { return s.conns.packets; });
+  // to_server: client -> server; to_client: server -> client (nat and snat only: the replies
+  // of dr and tun bypass the appliance).
+  family(out, "sluice_real_server_packets_total", counter,
+         "Packets of the real server's connections through the appliance, by direction.",
+         servers, labels, [&](const LabelSet& l, const ServerView& s) {
+           out.sample(l, {"direction", "to_server"}, s.counts.traffic.packets_in);
+           out.sample(l, {"direction", "to_client"}, s.counts.traffic.packets_out);
+         });
+  family(out, "sluice_real_server_bytes_total", counter,
+         "IP bytes of the real server's connections through the appliance, by direction.",
+         servers, labels, [&](const LabelSet& l, const ServerView& s) {
+           out.sample(l, {"direction", "to_server"}, s.counts.traffic.bytes_in);
+           out.sample(l, {"direction", "to_client"}, s.counts.traffic.bytes_out);
+         });
   each("sluice_real_server_weight", gauge, "The weight the scheduler uses now.",
        [](const ServerView& s) { return s.weight; });
   each("sluice_real_server_configured_weight", gauge, "The weight the file or sluicectl gives.",
@@ -141,17 +152,38 @@ void totals(Exposition& out, const StatsView& st) {
   for (const auto& [reason, count] : st.drops) out.sample(LabelSet{}, {"reason", reason}, count);
 }
 
-void ports_and_workers(Exposition& out, const StatsView& st) {
-  std::vector<LabelSet> ports;
-  for (const PortView& p : st.ports) ports.push_back({{"interface", p.name}});
-  family(out, "sluice_port_received_packets_total", counter, "Packets received on the port.",
-         st.ports, ports, [&](const LabelSet& l, const PortView& p) { out.sample(l, p.rx_packets); });
-  family(out, "sluice_port_transmitted_packets_total", counter, "Packets sent on the port.",
-         st.ports, ports, [&](const LabelSet& l, const PortView& p) { out.sample(l, p.tx_packets); });
-  std::vector<LabelSet> workers;
-  for (const WorkerView& w : st.workers) workers.push_back({{"worker", std::to_string(w.id)}});
+void ports(Exposition& out, const std::vector<PortView>& ports) {
+  std::vector<LabelSet> labels;
+  for (const PortView& p : ports) labels.push_back({{"interface", p.name}});
+  const auto each = [&](std::string_view name, std::string_view help, uint64_t PortView::*field) {
+    family(out, name, counter, help, ports, labels,
+           [&](const LabelSet& l, const PortView& p) { out.sample(l, p.*field); });
+  };
+  each("sluice_port_received_packets_total", "Packets the workers received on the port.",
+       &PortView::rx_packets);
+  each("sluice_port_transmitted_packets_total", "Packets the workers sent on the port.",
+       &PortView::tx_packets);
+  each("sluice_port_received_bytes_total", "Bytes the driver received.", &PortView::rx_bytes);
+  each("sluice_port_transmitted_bytes_total", "Bytes the driver sent.", &PortView::tx_bytes);
+  each("sluice_port_missed_packets_total", "Packets the NIC dropped: no room in its RX queue.",
+       &PortView::rx_missed);
+  each("sluice_port_receive_errors_total", "Erroneous packets the driver received.",
+       &PortView::rx_errors);
+  each("sluice_port_transmit_errors_total", "Packets the driver failed to send.",
+       &PortView::tx_errors);
+  each("sluice_port_no_mbuf_total", "Receptions that found no free mbuf.", &PortView::rx_no_mbuf);
+  family(out, "sluice_port_driver_counter_total", counter,
+         "The driver's extended counters (rte_eth_xstats), by its own names.", ports, labels,
+         [&](const LabelSet& l, const PortView& p) {
+           for (const auto& [name, value] : p.xstats) out.sample(l, {"name", name}, value);
+         });
+}
+
+void workers(Exposition& out, const std::vector<WorkerView>& workers) {
+  std::vector<LabelSet> labels;
+  for (const WorkerView& w : workers) labels.push_back({{"worker", std::to_string(w.id)}});
   const auto each = [&](std::string_view name, std::string_view help, uint64_t WorkerView::*field) {
-    family(out, name, counter, help, st.workers, workers,
+    family(out, name, counter, help, workers, labels,
            [&](const LabelSet& l, const WorkerView& w) { out.sample(l, w.*field); });
   };
   each("sluice_worker_received_packets_total", "Packets the worker received.", &WorkerView::rx_packets);
@@ -162,6 +194,14 @@ void ports_and_workers(Exposition& out, const StatsView& st) {
        &WorkerView::handed_off);
   each("sluice_worker_taken_over_packets_total", "Packets the worker took over from another.",
        &WorkerView::taken_over);
+  each("sluice_worker_polls_total", "The worker's polls of its queues.", &WorkerView::loops);
+  each("sluice_worker_idle_polls_total", "Polls that found nothing: the worker's headroom.",
+       &WorkerView::idle_loops);
+  family(out, "sluice_worker_dropped_packets_total", counter,
+         "Packets the worker dropped, by reason.", workers, labels,
+         [&](const LabelSet& l, const WorkerView& w) {
+           for (const auto& [reason, count] : w.drops) out.sample(l, {"reason", reason}, count);
+         });
 }
 
 void ha(Exposition& out, const std::vector<HaView>& instances) {
@@ -215,7 +255,8 @@ std::string render_metrics(const ApiReading& in, const HttpCounters& http) {
   services(out, in);
   real_servers(out, in.servers);
   totals(out, in.stats);
-  ports_and_workers(out, in.stats);
+  ports(out, in.stats.ports);
+  workers(out, in.stats.workers);
   ha(out, in.ha);
   if (in.sync) sync(out, *in.sync);
   out.family("sluice_http_requests_total", counter, "Requests this endpoint answered.");

@@ -1,6 +1,8 @@
 #include "control/http/overview.h"
 
+#include <cstdio>
 #include <ctime>
+#include <iterator>
 
 #include "control/http/escape.h"
 #include "control/http/status_rules.h"
@@ -15,6 +17,32 @@ void cell(std::string& out, std::string_view text, std::string_view cls = "") {
   out += "</td>";
 }
 void cell(std::string& out, uint64_t n) { cell(out, std::to_string(n), "n"); }
+
+// Connections a second, to a tenth.
+std::string per_second(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", rate);
+  return text;
+}
+
+// Bytes a second as bits a second, in the unit a network operator reads: "12.3 Mbit/s".
+std::string bits(double bytes_per_second) {
+  constexpr const char* kUnits[] = {"bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"};
+  double v = bytes_per_second * 8;
+  size_t unit = 0;
+  while (v >= 1000 && unit + 1 < std::size(kUnits)) {
+    v /= 1000;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", v, kUnits[unit]);
+  return text;
+}
+
+void rate_cells(std::string& out, const Rates& r) {
+  cell(out, per_second(r.conns), "n");
+  cell(out, bits(r.bytes_in) + " / " + bits(r.bytes_out), "n");
+}
 
 // As the seeds write it: "Online", "Online (Drain)", "Online (Halt)".
 std::string admin_text(AdminState s) {
@@ -54,10 +82,15 @@ void service(std::string& out, const OverviewInput& in, std::span<const ServerVi
   const ServerView& first = servers.front();
   const ServiceState state = state_of(servers);
   const auto ref = in.action_refs.find(first.service);
-  uint64_t active = 0, inactive = 0;
+  uint64_t active = 0, inactive = 0, total = 0;
+  Rates rates;
   for (const ServerView& s : servers) {
-    active += s.conns.active;
-    inactive += s.conns.inactive;
+    active += s.counts.active;
+    inactive += s.counts.inactive;
+    total += s.counts.conns;
+    rates.conns += s.rates.conns;
+    rates.bytes_in += s.rates.bytes_in;
+    rates.bytes_out += s.rates.bytes_out;
   }
   out += "<tbody class=\"service\" data-service=\"";
   append_html(out, first.service);
@@ -82,7 +115,8 @@ void service(std::string& out, const OverviewInput& in, std::span<const ServerVi
   cell(out, "");
   cell(out, active);
   cell(out, inactive);
-  cell(out, "");
+  cell(out, total);
+  rate_cells(out, rates);
   if (ref != in.action_refs.end()) cell(out, "");
   out += "</tr>";
   for (const ServerView& s : servers) {
@@ -99,9 +133,10 @@ void service(std::string& out, const OverviewInput& in, std::span<const ServerVi
     cell(out, std::to_string(s.weight) + " / " + std::to_string(s.configured_weight), "n");
     cell(out, agent_text(s.run), "n");
     cell(out, s.reachable ? "" : "no next hop");
-    cell(out, s.conns.active);
-    cell(out, s.conns.inactive);
-    cell(out, s.conns.total);
+    cell(out, s.counts.active);
+    cell(out, s.counts.inactive);
+    cell(out, s.counts.conns);
+    rate_cells(out, s.rates);
     if (ref != in.action_refs.end()) actions(out, ref->second, s);
     out += "</tr>";
   }
@@ -149,14 +184,16 @@ std::string render_overview(const OverviewInput& in) {
   out += "<p class=\"meta\">";
   out += when;
   out += " &middot; ";
-  out += std::to_string(in.api.stats.active_conns) + " active, " +
-         std::to_string(in.api.stats.inactive_conns) + " inactive connections &middot; " +
-         std::to_string(in.api.stats.rx_packets) + " packets in, " +
-         std::to_string(in.api.stats.tx_packets) + " out</p>";
+  const StatsView& st = in.api.stats;
+  out += std::to_string(st.active_conns) + " active, " + std::to_string(st.inactive_conns) +
+         " inactive connections, " + per_second(st.conns_per_second) + " new a second &middot; " +
+         per_second(st.rx_per_second) + " packets a second in, " + per_second(st.tx_per_second) +
+         " out</p>";
   const bool with_actions = !in.action_refs.empty();
   out += "<table class=\"services\"><thead><tr><th>Virtual service / real server</th>"
          "<th>Address / health</th><th>Mode / admin state</th><th>State / weight</th>"
-         "<th>Agent</th><th></th><th>Active</th><th>Inactive</th><th>Total</th>";
+         "<th>Agent</th><th></th><th>Active</th><th>Inactive</th><th>Total</th>"
+         "<th>Conns/s</th><th>In / out</th>";
   if (with_actions) out += "<th>Actions</th>";
   out += "</tr></thead>";
   for (const std::span<const ServerView> group : by_service(in.api.servers)) service(out, in, group);

@@ -18,13 +18,22 @@ ApiReading reading() {
   in.vips = {vip_view("web")};
   in.servers = {server_view("web", "198.18.1.21:8080"),
                 server_view("web", "198.18.1.22:8080", AdminState::drain, Health::down)};
-  in.servers[0].conns = {.active = 3, .inactive = 1, .total = 42, .packets = 1000};
+  in.servers[0].counts = {.active = 3, .inactive = 1, .conns = 42,
+                          .traffic = {.packets_in = 1000, .bytes_in = 64000, .packets_out = 900,
+                                      .bytes_out = 1200000}};
   in.servers[0].run.has_agent = true;
   in.servers[0].run.agent_percent = 75;
   in.stats.rx_packets = 7;
   in.stats.drops = {{"not_for_us", 2}, {"martian_source", 0}};
-  in.stats.ports = {{.name = "front", .rx_packets = 5, .tx_packets = 4}};
-  in.stats.workers = {WorkerView{.id = 0, .rx_packets = 7}};
+  in.stats.ports.push_back(PortView{});
+  in.stats.ports[0].name = "front";
+  in.stats.ports[0].rx_packets = 5;
+  in.stats.ports[0].rx_missed = 6;
+  in.stats.ports[0].xstats = {{"rx_good_packets", 5}};
+  in.stats.workers.push_back(WorkerView{});
+  in.stats.workers[0].rx_packets = 7;
+  in.stats.workers[0].idle_loops = 8;
+  in.stats.workers[0].drops = {{"not_for_us", 2}};
   HaView ha;
   ha.name = "front";
   ha.state = "master";
@@ -68,7 +77,8 @@ TEST(Metrics, ConventionalNamesAndValues) {
            "sluice_real_server_connections_total{" + rs + "} 42",
            "sluice_real_server_connections{" + rs + ",state=\"active\"} 3",
            "sluice_real_server_connections{" + rs + ",state=\"inactive\"} 1",
-           "sluice_real_server_packets_total{" + rs + "} 1000",
+           "sluice_real_server_packets_total{" + rs + ",direction=\"to_server\"} 1000",
+           "sluice_real_server_bytes_total{" + rs + ",direction=\"to_client\"} 1200000",
            "sluice_real_server_agent_percent{" + rs + "} 75",
            "sluice_real_server_admin_state{" + rs + ",state=\"online\"} 1",
            "sluice_real_server_admin_state{" + rs + ",state=\"drain\"} 0",
@@ -82,6 +92,10 @@ TEST(Metrics, ConventionalNamesAndValues) {
            std::string("sluice_dropped_packets_total{reason=\"not_for_us\"} 2"),
            std::string("sluice_port_received_packets_total{interface=\"front\"} 5"),
            std::string("sluice_worker_received_packets_total{worker=\"0\"} 7"),
+           std::string("sluice_worker_idle_polls_total{worker=\"0\"} 8"),
+           std::string("sluice_worker_dropped_packets_total{worker=\"0\",reason=\"not_for_us\"} 2"),
+           std::string("sluice_port_missed_packets_total{interface=\"front\"} 6"),
+           std::string("sluice_port_driver_counter_total{interface=\"front\",name=\"rx_good_packets\"} 5"),
            std::string("sluice_ha_state{instance=\"front\",state=\"master\"} 1"),
            std::string("sluice_ha_state{instance=\"front\",state=\"backup\"} 0"),
            std::string("sluice_ha_priority{instance=\"front\"} 150"),

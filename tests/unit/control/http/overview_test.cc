@@ -31,6 +31,17 @@ TEST(Overview, ServersAndServicesInTheSeedsColours) {
   EXPECT_EQ(html.find("<button"), std::string::npos);  // read-only without actions
 }
 
+TEST(Overview, RatesInTheServersAndSummedForTheService) {
+  OverviewInput in = input();
+  in.api.servers[0].rates = {.conns = 12.5, .bytes_in = 1000, .bytes_out = 1500000};
+  in.api.servers[1].rates = {.conns = 2.5, .bytes_in = 250, .bytes_out = 0};
+  const std::string html = render_overview(in);
+  EXPECT_NE(html.find("<td class=\"n\">12.5</td><td class=\"n\">8.0 kbit/s / 12.0 Mbit/s</td>"),
+            std::string::npos) << html;
+  EXPECT_NE(html.find("<td class=\"n\">15.0</td><td class=\"n\">10.0 kbit/s / 12.0 Mbit/s</td>"),
+            std::string::npos) << html;
+}
+
 TEST(Overview, ActionsNameTheServerAsSetServerDoes) {
   OverviewInput in = input();
   in.action_refs["web"] = "198.18.0.11:80/tcp";
