@@ -16,6 +16,21 @@ void family(Exposition& out, std::string_view name, MetricType type, std::string
   for (size_t i = 0; i < items.size(); ++i) value(labels[i], items[i]);
 }
 
+// Counter families of a list, each a field of its items.
+template <class Item>
+struct Field {
+  std::string_view name, help;
+  uint64_t Item::*value;
+};
+template <class Item>
+void counters(Exposition& out, const std::vector<Item>& items, const std::vector<LabelSet>& labels,
+              std::initializer_list<Field<Item>> fields) {
+  for (const Field<Item>& f : fields) {
+    family(out, f.name, counter, f.help, items, labels,
+           [&](const LabelSet& l, const Item& item) { out.sample(l, item.*f.value); });
+  }
+}
+
 // Counters of one sample each, with the same labels.
 struct Scalar {
   std::string_view name, help;
@@ -155,23 +170,21 @@ void totals(Exposition& out, const StatsView& st) {
 void ports(Exposition& out, const std::vector<PortView>& ports) {
   std::vector<LabelSet> labels;
   for (const PortView& p : ports) labels.push_back({{"interface", p.name}});
-  const auto each = [&](std::string_view name, std::string_view help, uint64_t PortView::*field) {
-    family(out, name, counter, help, ports, labels,
-           [&](const LabelSet& l, const PortView& p) { out.sample(l, p.*field); });
-  };
-  each("sluice_port_received_packets_total", "Packets the workers received on the port.",
-       &PortView::rx_packets);
-  each("sluice_port_transmitted_packets_total", "Packets the workers sent on the port.",
-       &PortView::tx_packets);
-  each("sluice_port_received_bytes_total", "Bytes the driver received.", &PortView::rx_bytes);
-  each("sluice_port_transmitted_bytes_total", "Bytes the driver sent.", &PortView::tx_bytes);
-  each("sluice_port_missed_packets_total", "Packets the NIC dropped: no room in its RX queue.",
-       &PortView::rx_missed);
-  each("sluice_port_receive_errors_total", "Erroneous packets the driver received.",
-       &PortView::rx_errors);
-  each("sluice_port_transmit_errors_total", "Packets the driver failed to send.",
-       &PortView::tx_errors);
-  each("sluice_port_no_mbuf_total", "Receptions that found no free mbuf.", &PortView::rx_no_mbuf);
+  counters<PortView>(out, ports, labels, {
+      {"sluice_port_received_packets_total", "Packets the workers received on the port.",
+       &PortView::rx_packets},
+      {"sluice_port_transmitted_packets_total", "Packets the workers sent on the port.",
+       &PortView::tx_packets},
+      {"sluice_port_received_bytes_total", "Bytes the driver received.", &PortView::rx_bytes},
+      {"sluice_port_transmitted_bytes_total", "Bytes the driver sent.", &PortView::tx_bytes},
+      {"sluice_port_missed_packets_total", "Packets the NIC dropped: no room in its RX queue.",
+       &PortView::rx_missed},
+      {"sluice_port_receive_errors_total", "Erroneous packets the driver received.",
+       &PortView::rx_errors},
+      {"sluice_port_transmit_errors_total", "Packets the driver failed to send.",
+       &PortView::tx_errors},
+      {"sluice_port_no_mbuf_total", "Receptions that found no free mbuf.", &PortView::rx_no_mbuf},
+  });
   family(out, "sluice_port_driver_counter_total", counter,
          "The driver's extended counters (rte_eth_xstats), by its own names.", ports, labels,
          [&](const LabelSet& l, const PortView& p) {
@@ -182,21 +195,21 @@ void ports(Exposition& out, const std::vector<PortView>& ports) {
 void workers(Exposition& out, const std::vector<WorkerView>& workers) {
   std::vector<LabelSet> labels;
   for (const WorkerView& w : workers) labels.push_back({{"worker", std::to_string(w.id)}});
-  const auto each = [&](std::string_view name, std::string_view help, uint64_t WorkerView::*field) {
-    family(out, name, counter, help, workers, labels,
-           [&](const LabelSet& l, const WorkerView& w) { out.sample(l, w.*field); });
-  };
-  each("sluice_worker_received_packets_total", "Packets the worker received.", &WorkerView::rx_packets);
-  each("sluice_worker_transmitted_packets_total", "Packets the worker sent.", &WorkerView::tx_packets);
-  each("sluice_worker_connections_created_total", "Connections the worker made.",
-       &WorkerView::conns_created);
-  each("sluice_worker_handed_off_packets_total", "Packets the worker handed to their owner.",
-       &WorkerView::handed_off);
-  each("sluice_worker_taken_over_packets_total", "Packets the worker took over from another.",
-       &WorkerView::taken_over);
-  each("sluice_worker_polls_total", "The worker's polls of its queues.", &WorkerView::loops);
-  each("sluice_worker_idle_polls_total", "Polls that found nothing: the worker's headroom.",
-       &WorkerView::idle_loops);
+  counters<WorkerView>(out, workers, labels, {
+      {"sluice_worker_received_packets_total", "Packets the worker received.",
+       &WorkerView::rx_packets},
+      {"sluice_worker_transmitted_packets_total", "Packets the worker sent.",
+       &WorkerView::tx_packets},
+      {"sluice_worker_connections_created_total", "Connections the worker made.",
+       &WorkerView::conns_created},
+      {"sluice_worker_handed_off_packets_total", "Packets the worker handed to their owner.",
+       &WorkerView::handed_off},
+      {"sluice_worker_taken_over_packets_total", "Packets the worker took over from another.",
+       &WorkerView::taken_over},
+      {"sluice_worker_polls_total", "The worker's polls of its queues.", &WorkerView::loops},
+      {"sluice_worker_idle_polls_total", "Polls that found nothing: the worker's headroom.",
+       &WorkerView::idle_loops},
+  });
   family(out, "sluice_worker_dropped_packets_total", counter,
          "Packets the worker dropped, by reason.", workers, labels,
          [&](const LabelSet& l, const WorkerView& w) {
