@@ -185,7 +185,7 @@ void ports(Exposition& out, const std::vector<PortView>& ports) {
        &PortView::tx_errors},
       {"sluice_port_no_mbuf_total", "Receptions that found no free mbuf.", &PortView::rx_no_mbuf},
   });
-  family(out, "sluice_port_driver_counter_total", counter,
+  family(out, "sluice_port_xstats_total", counter,
          "The driver's extended counters (rte_eth_xstats), by its own names.", ports, labels,
          [&](const LabelSet& l, const PortView& p) {
            for (const auto& [name, value] : p.xstats) out.sample(l, {"name", name}, value);
@@ -264,7 +264,7 @@ void sync(Exposition& out, const SyncView& s) {
 
 std::string render_metrics(const ApiReading& in, const HttpCounters& http) {
   Exposition out;
-  out.reserve(in.servers.size() * 1700 + 16384);  // about what a real server takes
+  out.reserve(in.servers.size() * 2200 + 16384);  // about what a real server takes
   services(out, in);
   real_servers(out, in.servers);
   totals(out, in.stats);

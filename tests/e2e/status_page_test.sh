@@ -9,6 +9,7 @@
 #   - actions: no token 401, a wrong one 403, a command other than set server 400, a server
 #     that does not exist 409, a body over 4096 bytes 413, GET 405; a right one changes the
 #     weight as sluicectl would
+#   - a reload that changes the http block is refused (a restart-only key)
 # The endpoint listens on 127.0.0.1 in sl-lb (actions are refused on any other address of a
 # plain-HTTP listener), so Chromium and curl run there.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -71,6 +72,12 @@ check_eq "a 10 kB body: 413" 413 "$(post "${auth[@]}" --data "$(head -c 10000 /d
 check_eq "GET /action: 405" 405 "$(status_of "${auth[@]}" "$url/action")"
 check_eq "the right token: 200" 200 "$(post "${auth[@]}" --data "set server $vip ${RIP[nat2]} weight 5")"
 check_eq "nat2's weight is 5" 5 "$(server_field "$vip" "${RIP[nat2]}" configured_weight)"
+
+step "reload"
+sed 's/127.0.0.1:9180/127.0.0.1:9181/' "$config" >"$config.tmp" && mv -f "$config.tmp" "$config"
+check_match "a reload that moves the endpoint is refused: restart" 'http: changing this needs a restart' \
+  "$(ctl reload 2>&1 || true)"
+check_eq "the endpoint still answers where it was" 200 "$(status_of "$url/metrics")"
 
 step "the page in headless Chromium"
 rm -rf "$E2E_OUT" && mkdir -p "$E2E_OUT"

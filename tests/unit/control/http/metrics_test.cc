@@ -58,6 +58,9 @@ void expect_well_formed(const std::string& text) {
       family = m[1];
       EXPECT_TRUE(seen.insert(family).second) << "family repeated: " << family;
       EXPECT_EQ(family.rfind("sluice_", 0), 0u) << family;
+      // promtool's lint: a name does not say its type.
+      EXPECT_EQ(family.find("counter"), std::string::npos) << family;
+      EXPECT_EQ(family.find("gauge"), std::string::npos) << family;
     } else if (std::regex_match(line, m, type)) {
       EXPECT_EQ(m[1], family) << line;
       EXPECT_EQ(m[2] == "counter", family.ends_with("_total")) << line;
@@ -95,7 +98,7 @@ TEST(Metrics, ConventionalNamesAndValues) {
            std::string("sluice_worker_idle_polls_total{worker=\"0\"} 8"),
            std::string("sluice_worker_dropped_packets_total{worker=\"0\",reason=\"not_for_us\"} 2"),
            std::string("sluice_port_missed_packets_total{interface=\"front\"} 6"),
-           std::string("sluice_port_driver_counter_total{interface=\"front\",name=\"rx_good_packets\"} 5"),
+           std::string("sluice_port_xstats_total{interface=\"front\",name=\"rx_good_packets\"} 5"),
            std::string("sluice_ha_state{instance=\"front\",state=\"master\"} 1"),
            std::string("sluice_ha_state{instance=\"front\",state=\"backup\"} 0"),
            std::string("sluice_ha_priority{instance=\"front\"} 150"),
