@@ -80,6 +80,11 @@ HttpServer::HttpServer(EventLoop& loop, const HttpLimits& limits, Handler handle
     : loop_(loop), limits_(limits), handler_(std::move(handler)) {}
 
 HttpServer::~HttpServer() {
+  // The loop lets go of MHD's epoll descriptor before MHD closes it (a number reused at once
+  // must not be watched for us).
+  watch_ = FdWatch{};
+  mhd_timer_ = Timer{};
+  sweep_timer_ = Timer{};
   if (daemon_ != nullptr) MHD_stop_daemon(daemon_);  // closes its connections and the socket
 }
 
@@ -90,7 +95,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::open(EventLoop& loop, const Endp
   std::unique_ptr<HttpServer> server(new HttpServer(loop, limits, std::move(handler)));
   server->port_ = bound_port(fd.value());
   if (Result<void> started = server->start(fd.value()); !started) {
-    close(fd.value());
+    if (server->daemon_ == nullptr) close(fd.value());  // else MHD owns it, and closes it
     return Error{"http.listen " + format_endpoint(listen.address, listen.port) + ": " +
                  started.error()};
   }
