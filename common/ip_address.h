@@ -47,6 +47,13 @@ struct IpAddress {
   bool is_link_local() const {
     return is_v4() ? to_v4() >> 16 == 0xa9fe : bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80;
   }
+  // 127.0.0.0/8 or ::1: never leaves the host (the HTTP endpoint allows actions only there).
+  bool is_loopback() const {
+    if (is_v4()) return to_v4() >> 24 == 127;
+    IpAddress loopback;
+    loopback.bytes[15] = 1;
+    return *this == loopback;
+  }
   // Why this is no address a host or a service can own, or nullptr: unspecified, loopback,
   // multicast (and IPv4 broadcast), or link-local (scoped to one link: not routable, and
   // ambiguous without a zone).
@@ -55,15 +62,13 @@ struct IpAddress {
       const Ipv4 a = to_v4();
       if (a == 0) return "the unspecified address";
       if (a >> 24 == 0) return "in 0.0.0.0/8 (this network)";
-      if (a >> 24 == 127) return "a loopback address";
+      if (is_loopback()) return "a loopback address";
       if (a >> 28 == 0xe) return "a multicast address";
       if (a >> 28 == 0xf) return "reserved (240.0.0.0/4, broadcast)";
       return is_link_local() ? "a link-local address" : nullptr;
     }
     if (*this == IpAddress{}) return "the unspecified address";
-    IpAddress loopback;
-    loopback.bytes[15] = 1;
-    if (*this == loopback) return "a loopback address";
+    if (is_loopback()) return "a loopback address";
     if (bytes[0] == 0xff) return "a multicast address";
     return is_link_local() ? "a link-local address" : nullptr;
   }

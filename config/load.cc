@@ -19,6 +19,7 @@
 #include "config/ports.h"
 #include "config/validate.h"
 #include "config/load_ha.h"
+#include "config/load_http.h"
 #include "config/load_health.h"
 #include "config/yaml_reader.h"
 
@@ -649,7 +650,7 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   Config& config = draft.config;
   const Fields top(cx, Element{root, locate(root, "")},
                    {"eal", "workers", "control", "interfaces", "routes", "connections",
-                    "neighbours", "log", "health", "ha", "virtual_services"});
+                    "neighbours", "log", "health", "ha", "http", "virtual_services"});
   if (!top.is_mapping()) return draft;
   if (auto v = section(top, "eal")) parse_eal(cx, *v, config.eal);
   if (auto v = section(top, "workers")) parse_workers(cx, *v, config.workers);
@@ -665,6 +666,7 @@ Draft parse_config(Context& cx, const YAML::Node& root) {
   if (auto v = section(top, "log")) parse_log(cx, *v, config.log);
   if (auto v = section(top, "health")) parse_health_settings(cx, *v, config.health);
   if (auto v = section(top, "ha")) parse_ha(cx, *v, config.ha);
+  if (auto v = section(top, "http")) config.http = parse_http(cx, *v);
   if (auto v = top.get("virtual_services")) parse_virtual_services(cx, *v, draft);
   return draft;
 }

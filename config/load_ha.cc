@@ -1,16 +1,12 @@
 #include "config/load_ha.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <set>
 #include <tuple>
 #include <utility>
 
 #include "common/ip_text.h"
 #include "config/load_aws.h"
+#include "config/secret_file.h"
 
 namespace sluice::config {
 namespace {
@@ -29,28 +25,6 @@ constexpr Range kGarpRefreshMs{0, 86'400'000};
 constexpr Range kTrackWeight{0, 254};
 constexpr Range kSyncPort{1, 65535};
 constexpr Range kSyncRefreshMs{1000, 3'600'000};
-constexpr size_t kMinKey = 16;  // 128 bits: HMAC-SHA256's keys should be no shorter
-constexpr size_t kMaxKey = 1024;
-
-// The shared key: the file's bytes (a trailing newline dropped), only the owner may read it.
-std::optional<std::vector<uint8_t>> read_key(Context& cx, const Element& e, const std::string& path) {
-  struct stat st{};
-  if (stat(path.c_str(), &st) != 0) {
-    return fail(cx, e, "cannot read key file " + quote(path) + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & 077) != 0) {
-    return fail(cx, e, "key file " + quote(path) + " may be read by others (chmod 600 it)");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> key;
-  char c;
-  while (key.size() <= kMaxKey && in.get(c)) key.push_back(static_cast<uint8_t>(c));
-  if (!key.empty() && key.back() == '\n') key.pop_back();
-  if (key.size() < kMinKey || key.size() > kMaxKey) {
-    return fail(cx, e, "key file " + quote(path) + " must hold 16 to 1024 bytes");
-  }
-  return key;
-}
 
 std::optional<SyncSettings> parse_sync(Context& cx, const Element& e) {
   const size_t errors_before = cx.error_count();
@@ -65,7 +39,7 @@ std::optional<SyncSettings> parse_sync(Context& cx, const Element& e) {
   if (auto v = f.require("key_file")) {
     if (std::optional<std::string> path = read_string(cx, *v)) {
       sync.key_file = *path;
-      set(sync.key, read_key(cx, *v, *path));
+      set(sync.key, read_secret_file(cx, *v, *path, "key file"));
     }
   }
   if (cx.error_count() != errors_before) return std::nullopt;

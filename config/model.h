@@ -15,6 +15,7 @@
 
 #include "common/aws.h"
 #include "common/ip_address.h"
+#include "common/ip_text.h"
 #include "common/names.h"
 #include "common/status_ranges.h"
 
@@ -335,6 +336,22 @@ struct HealthSettings {
   Origin origin;
 };
 
+// The HTTP endpoint (control/http/): Prometheus metrics and the status page over plain HTTP
+// on one address of the appliance's own; without the `http` block there is none.
+struct HttpSettings {
+  Endpoint listen;
+  bool metrics = true;       // GET /metrics
+  bool status_page = false;  // GET / and its refreshes
+  std::string token_file;    // as written; the token is read at load
+  // 16 to 1024 bytes; with it the page offers operator actions (loopback listeners only).
+  std::vector<uint8_t> token;
+  Origin origin;
+  bool operator==(const HttpSettings& o) const {
+    return std::tie(listen.address, listen.port, metrics, status_page, token) ==
+           std::tie(o.listen.address, o.listen.port, o.metrics, o.status_page, o.token);
+  }
+};
+
 struct Config {
   std::string file;  // the path it was read from
   Eal eal;
@@ -342,6 +359,7 @@ struct Config {
   Control control;
   HealthSettings health;
   Ha ha;
+  std::optional<HttpSettings> http;
   std::vector<Interface> interfaces;
   std::vector<Route> routes;
   Connections connections;

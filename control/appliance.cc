@@ -68,6 +68,7 @@ std::optional<std::string> restart_only_change(const config::Config& running,
     return "workers";
   }
   if (!same_interfaces()) return "interfaces";
+  if (running.http != next.http) return "http";
   if (running.connections.capacity != next.connections.capacity) return "connections.capacity";
   if (running.control.socket != next.control.socket) return "control.socket";
   if (running.health.max_scripts != next.health.max_scripts) return "health.max_scripts";

@@ -30,6 +30,7 @@
 #include "control/commands.h"
 #include "control/control_socket.h"
 #include "control/event_loop.h"
+#include "control/http/endpoint.h"
 #include "control/systemd_notify.h"
 #include "control/worker_channels.h"
 #include "control/ports.h"
@@ -137,6 +138,24 @@ void on_signals(int sfd, control::EventLoop& loop, control::ControlApi& api,
     }
     static_cast<void>(api.reload());  // logs what it changed, or why it was refused
   }
+}
+
+// The HTTP endpoint when the configuration has one (null when not).
+Result<std::unique_ptr<control::http::HttpEndpoint>> open_http(control::EventLoop& loop,
+                                                                control::ControlApi& api) {
+  const std::optional<config::HttpSettings>& http = api.config().http;
+  if (!http) return std::unique_ptr<control::http::HttpEndpoint>{};
+  Result<std::unique_ptr<control::http::HttpEndpoint>> opened =
+      control::http::HttpEndpoint::open(loop, api, *http);
+  if (opened) {
+    const auto on = [](bool b) { return b ? "on" : "off"; };
+    control::logger().notice("http_listening",
+                             {{"address", format_endpoint(http->listen.address, opened.value()->port())},
+                              {"metrics", on(http->metrics)},
+                              {"status_page", on(http->status_page)},
+                              {"actions", on(!http->token.empty())}});
+  }
+  return opened;
 }
 
 void serve(control::EventLoop& loop, control::Appliance& appliance, control::WorkerChannels& channels,
@@ -249,18 +268,24 @@ int main(int argc, char** argv) {
       if (appliance->config().ha.sync) {
         sync = std::make_unique<control::HaSync>(loop, the_api, appliance->config());
       }
-      control::SystemdNotifier systemd(loop);
-      control::logger().notice("ready", {{"socket", appliance->config().control.socket},
-                                         {"watchdog_ms", systemd.watchdog_ms()}});
-      systemd.ready("serving, control socket " + appliance->config().control.socket);
-      // A clean stop: the connections of the last moments go to the peer first, then the
-      // priority 0 adverts that make it take over at once.
-      serve(loop, *appliance, channels, the_api, signals, [&ha, &sync, &systemd] {
-        systemd.stopping();
-        if (sync) sync->stop();
-        ha.stop();
-      });
-      status = 0;
+      // After the appliance's start: its addresses are on the TAP twins, ready to bind.
+      Result<std::unique_ptr<control::http::HttpEndpoint>> http = open_http(loop, the_api);
+      if (http) {
+        control::SystemdNotifier systemd(loop);
+        control::logger().notice("ready", {{"socket", appliance->config().control.socket},
+                                           {"watchdog_ms", systemd.watchdog_ms()}});
+        systemd.ready("serving, control socket " + appliance->config().control.socket);
+        // A clean stop: the connections of the last moments go to the peer first, then the
+        // priority 0 adverts that make it take over at once.
+        serve(loop, *appliance, channels, the_api, signals, [&ha, &sync, &systemd] {
+          systemd.stopping();
+          if (sync) sync->stop();
+          ha.stop();
+        });
+        status = 0;
+      } else {
+        control::logger().error("not_started", {{"error", http.error()}});
+      }
     } else {
       control::logger().error("not_started", {{"error", started.error()}});
     }

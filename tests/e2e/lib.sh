@@ -22,6 +22,8 @@ SLUICECTL=${SLUICECTL:-$E2E_ROOT/build/release/control/sluicectl}
 LAB=$E2E_ROOT/scripts/lab
 DEMO_CONFIG=$E2E_ROOT/config/examples/demo.yaml
 PY=/usr/bin/python3  # Debian's python (the pyenv shim on PATH lacks scapy and friends)
+# What a test keeps after it ends (screenshots): build/e2e-output/NAME, replaced by each run.
+E2E_OUT=${E2E_OUT:-$E2E_ROOT/build/e2e-output/$E2E_NAME}
 
 # ---------------------------------------------------------------- lab facts (scripts/lab)
 SOCKET=/run/sluice-lab/sluiced.sock  # control.socket of demo.yaml
