@@ -144,7 +144,7 @@ StatsView ControlApi::stats(const std::optional<IpAddress>& vip) const {
   v.conns_per_second = total_rates_.per_second(kTotalConns);
   v.rx_per_second = total_rates_.per_second(kTotalRx);
   v.tx_per_second = total_rates_.per_second(kTotalTx);
-  v.rate_window_s = static_cast<uint32_t>(RateWindow::kWindowMs / 1000);
+  v.rate_window_s = static_cast<uint32_t>((total_rates_.span_ms() + 500) / 1000);
   // Every id, not only the snapshot's servers: a removed server's kept connections count.
   for (uint32_t id = 0; id < kMaxRealServers; ++id) {
     v.active_conns += sum_of([id](auto& w) { return w.stats.server_load[id].active.get(); });

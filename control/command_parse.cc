@@ -103,9 +103,10 @@ constexpr const char* kStatsUsage = "usage: show stats [--rate] [VIP]";
 
 ParsedCommand parse_show_stats(const std::vector<std::string_view>& w) {
   ShowStats c;
+  bool rate = false;
   for (size_t i = 2; i < w.size(); ++i) {
-    if (w[i] == "--rate" && !c.rate) {
-      c.rate = true;
+    if (w[i] == "--rate" && !rate) {
+      rate = true;
     } else if (!c.vip && !w[i].starts_with("-")) {
       c.vip = parse_ip(w[i]);
       if (!c.vip) return failure("bad VIP " + quoted(w[i]) + " (expected an IPv4 or IPv6 address)");

@@ -25,8 +25,9 @@ namespace sluice::control {
 
 struct ShowVips {};
 struct ShowServers {};
+// `--rate` is sluicectl's choice of columns (the answer carries totals and rates alike): the
+// parser accepts it and nothing more.
 struct ShowStats {
-  bool rate = false;              // rates per second instead of totals (sluicectl's tables)
   std::optional<IpAddress> vip;   // only the services listening on this address
 };
 struct ShowIpvs {

@@ -290,7 +290,14 @@ void run(ControlApi& api, uint64_t now_ms, const Command& command, const Reply& 
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, ShowVips>) answer(ok(to_json(api.vips())));
         if constexpr (std::is_same_v<T, ShowServers>) answer(ok(to_json(api.servers())));
-        if constexpr (std::is_same_v<T, ShowStats>) answer(ok(to_json(api.stats(c.vip))));
+        if constexpr (std::is_same_v<T, ShowStats>) {
+          const StatsView stats = api.stats(c.vip);
+          if (c.vip && stats.services.empty()) {
+            answer(failed("no virtual service listens on " + format_ip(*c.vip)));
+          } else {
+            answer(ok(to_json(stats)));
+          }
+        }
         if constexpr (std::is_same_v<T, ShowIpvs>) {
           answer(ok(ipvs_listing(api.stats().services, c.format, api.config().connections.capacity)));
         }

@@ -43,7 +43,7 @@ uint64_t hash_table_bytes(uint32_t capacity, uint32_t key_bytes) {
   //   keys                          (entries + 1) x align16(8 + key)
   //   free key slots                ring of 2^ceil(entries + 1) uint32
   //   free extendable buckets       ring of 2^ceil(buckets + 1) uint32
-  const uint32_t entries = std::max(capacity * 2, 16u);  // conn_table.cc: two keys each
+  const uint32_t entries = std::max(capacity * 2, dp::kMinHashEntries);  // two keys each
   const uint64_t buckets = rte_align32pow2(entries) / kHashBucketEntries;
   const uint64_t key_entry = round_up(8 + key_bytes, 16);
   return 2 * buckets * 64 + (uint64_t{entries} + 1) * key_entry +

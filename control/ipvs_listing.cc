@@ -67,7 +67,8 @@ struct Entry {
   std::string port_text;   // as printed
   bool single_port;        // the item is one port (port-less servers show it)
   const ServiceStatsView* service;
-  auto order() const { return std::tuple(protocol, !address.is_v4(), address.bytes, port); }
+  // ipvs_cmp_services: address family, protocol, address, port.
+  auto order() const { return std::tuple(!address.is_v4(), protocol, address.bytes, port); }
 };
 
 std::vector<Entry> entries_of(const std::vector<ServiceStatsView>& services) {

@@ -22,6 +22,10 @@ class RateWindow {
   void add(uint64_t now_ms, std::vector<uint64_t> counters);
   // Counter `i` per second; 0 before two samples, or for an index not sampled.
   double per_second(size_t i) const;
+  // The time the rates span: up to the window, less just after start (0 before two samples).
+  uint64_t span_ms() const {
+    return samples_.size() < 2 ? 0 : samples_.back().ms - samples_.front().ms;
+  }
 
  private:
   struct Sample {

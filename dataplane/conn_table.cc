@@ -5,13 +5,6 @@
 #include <algorithm>
 
 namespace sluice::dp {
-namespace {
-
-// rte_hash refuses fewer entries than one bucket holds.
-constexpr uint32_t kMinHashEntries = 16;
-
-}  // namespace
-
 template <class C>
 std::unique_ptr<BasicConnTable<C>> BasicConnTable<C>::create(const char* name, uint32_t capacity,
                                                              int socket, uint32_t now) {

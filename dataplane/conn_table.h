@@ -30,6 +30,8 @@ struct BasicFlowKey {
 using FlowKey = BasicFlowKey<uint32_t>;
 using FlowKey6 = BasicFlowKey<Ip6>;
 static_assert(sizeof(FlowKey) == 16);
+// rte_hash refuses fewer entries than one bucket holds.
+inline constexpr uint32_t kMinHashEntries = 16;
 static_assert(sizeof(FlowKey6) == 40);
 
 // Addresses and ports in network byte order, as they are written into packets.

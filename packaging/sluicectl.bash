@@ -11,11 +11,20 @@ _sluicectl_ask() {
   timeout 2 sluicectl "${args[@]}" --json "$@" 2>/dev/null
 }
 
-# The JSON of `show servers` has one key a line; each server object ends with its last key.
+# VIP:PORT/PROTOCOL of every listener, from `show vips`: its JSON has one key a line, in
+# alphabetical order (address, mode, name, ports, protocol, ...), so a listener is complete at
+# its "protocol". Single ports only (set server takes one port); IPv6 in brackets.
 _sluicectl_services() {
-  _sluicectl_ask "$@" -- show servers |
-    awk -F'"' '/"vip_address":/ {a = $4} /"ports":/ {p = $4} /"protocol":/ {t = $4}
-               /"server":/ {split(p, ps, ","); for (i in ps) print a ":" ps[i] "/" t}' | sort -u
+  _sluicectl_ask "$@" -- show vips |
+    awk -F'"' '/"address":/ {a = index($4, ":") ? "[" $4 "]" : $4} /"ports":/ {p = $4}
+               /"protocol":/ {
+                 n = split(p, ps, ",")
+                 for (i = 1; i <= n; i++) {
+                   if (ps[i] !~ /^[0-9]+$/) continue
+                   if ($4 == "both") { print a ":" ps[i] "/tcp"; print a ":" ps[i] "/udp" }
+                   else print a ":" ps[i] "/" $4
+                 }
+               }' | sort -u
 }
 
 _sluicectl_vips() {
@@ -54,7 +63,7 @@ _sluicectl() {
     show) offer="vips servers stats ipvs conns persistence neighbours ha" ;;
     "show stats") offer="--rate $(_sluicectl_vips "${socket[@]}")" ;;
     "show stats --rate") offer=$(_sluicectl_vips "${socket[@]}") ;;
-    "show stats "*) [ "${cmd[2]}" = --rate ] || offer="--rate" ;;
+    "show stats "*) [[ " ${cmd[*]} " == *" --rate "* ]] || offer="--rate" ;;
     "show ipvs") offer="--stats --rate" ;;
     clear) offer="persistence" ;;
     set) offer="server" ;;

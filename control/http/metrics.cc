@@ -277,6 +277,9 @@ std::string render_metrics(const ApiReading& in, const HttpCounters& http) {
   out.family("sluice_http_connections_cut_total", counter,
              "Connections cut for not finishing an exchange in time.");
   out.sample(LabelSet{}, http.cut);
+  out.family("sluice_http_idle_closed_total", counter,
+             "Kept-alive connections closed after a deadline without a new request.");
+  out.sample(LabelSet{}, http.idle_closed);
   return out.take();
 }
 

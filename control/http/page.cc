@@ -21,11 +21,15 @@ tr.ha-fault td.state{background:#f5b5b5}
 #auth{float:right}
 )";
 
-// Swaps the overview in every refresh; a failed fetch says so and keeps the last one.
+// Swaps the overview in every refresh; a failed fetch says so and keeps the last one. While
+// the operator is in one of its fields (a weight being typed) the refresh waits: swapping
+// would throw the typing away.
 constexpr const char* kScript = R"(
 const overview = document.getElementById('overview');
 const error = document.getElementById('error');
-async function refresh() {
+async function refresh(forced) {
+  if (forced !== true && overview.contains(document.activeElement) &&
+      document.activeElement.tagName === 'INPUT') return;
   try {
     const r = await fetch('/status/overview', {cache: 'no-store'});
     if (!r.ok) throw new Error('HTTP ' + r.status);
@@ -51,7 +55,8 @@ overview.addEventListener('click', async (ev) => {
   const r = await fetch('/action', {method: 'POST', body: 'set server ' + ref + ' ' + what,
                                     headers: {'Authorization': 'Bearer ' + token.value}});
   error.textContent = r.ok ? '' : (await r.text());
-  refresh();
+  b.blur();
+  refresh(true);
 });
 )";
 

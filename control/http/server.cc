@@ -114,9 +114,11 @@ Result<void> HttpServer::start(int listen_fd) {
     auto* self = static_cast<HttpServer*>(cls);
     delete static_cast<Exchange*>(*state);
     *state = nullptr;
-    // The next exchange on this connection has its own time.
+    // The next exchange on this connection has its own time; until it starts the
+    // connection is idle (a scraper keeping it alive), and closing it then is no cut.
     if (auto it = self->deadlines_.find(c); it != self->deadlines_.end()) {
       it->second.at_ms = self->loop_.now_ms() + self->limits_.exchange_ms;
+      it->second.idle = true;
     }
   };
   const auto on_connection = [](void* cls, MHD_Connection* c, void**,
@@ -169,7 +171,7 @@ void HttpServer::sweep() {
     // MHD owns the descriptor: shutting it down makes MHD see the end and close it.
     shutdown(deadline.fd, SHUT_RDWR);
     deadline.at_ms = UINT64_MAX;
-    ++counters_.cut;
+    ++(deadline.idle ? counters_.idle_closed : counters_.cut);
     cut = true;
   }
   if (cut) run();
@@ -200,6 +202,7 @@ void HttpServer::queue(MHD_Connection* c, Reply reply) {
 int HttpServer::answer(MHD_Connection* c, const char* url, const char* method,
                        const char* upload, size_t* upload_size, void** state) {
   if (*state == nullptr) {  // the headers are in; the body, if any, follows
+    if (auto it = deadlines_.find(c); it != deadlines_.end()) it->second.idle = false;
     auto* exchange = new Exchange;
     *state = exchange;
     const char* length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,

@@ -5,7 +5,8 @@
 // Hostile clients meet bounds: connections in all and per address, memory per connection
 // (request line and headers; beyond it MHD answers 431 or 414), a body size (413), and a
 // deadline per exchange: a connection that has not finished a request and taken its answer
-// within `exchange_ms` of its start or of its last answer is cut (slowloris, stalled readers).
+// within `exchange_ms` of its start or of its last answer is cut (slowloris, stalled readers);
+// one kept alive without a new request is closed after as long, and counted apart.
 // Thread safety: the event loop's thread only.
 #pragma once
 
@@ -60,7 +61,8 @@ struct HttpLimits {
 
 struct HttpCounters {
   uint64_t requests = 0;  // answered by the handler
-  uint64_t cut = 0;       // connections cut at their deadline
+  uint64_t cut = 0;       // connections cut in the middle of an exchange at its deadline
+  uint64_t idle_closed = 0;  // kept-alive connections closed after a deadline without a request
 };
 
 class HttpServer {
@@ -98,6 +100,7 @@ class HttpServer {
   struct Deadline {
     int fd = -1;
     uint64_t at_ms = 0;
+    bool idle = false;  // between a kept-alive connection's answer and its next request
   };
   std::unordered_map<MHD_Connection*, Deadline> deadlines_;
   HttpCounters counters_;

@@ -7,7 +7,8 @@ no websocket library, no port), for the status page's e2e test (tests/e2e/status
 Opens URL, waits for the real server's row, screenshots it (OUTDIR/status-before.png), runs
 CMD (a sluicectl change), times how long the row takes to change colour without a reload,
 screenshots again (OUTDIR/status.png); with --token, then clicks the row's "online" button
-after typing the token, and waits for it to turn green. Prints one "key: value" line per
+after typing the token, waits for it to turn green, types 7 into its weight field, waits
+through two refreshes and clicks "weight". Prints one "key: value" line per
 finding. Every wait is bounded.
 """
 import argparse
@@ -140,6 +141,13 @@ def main():
             start = time.monotonic()
             clicked = browser.wait_for(f"{colour} === 'colour-green' && {colour}", 5)
             print(f"clicked online: {clicked} in {int((time.monotonic() - start) * 1000)} ms")
+            # An operator types a weight slowly: refreshes meanwhile must not throw it away.
+            weight = f"({row}).querySelector('input[aria-label=\"weight\"]')"
+            browser.js(f"{weight}.focus(); {weight}.value = '7'")
+            time.sleep(2.5)  # two refreshes and more
+            print(f"typed weight after refreshes: {browser.js(f'{weight}.value')}")
+            browser.js(f"({row}).querySelector('button[data-weight]').click()")
+            time.sleep(1)  # the action's answer
     finally:
         browser.close()
 

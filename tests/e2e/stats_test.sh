@@ -33,7 +33,7 @@ check "web-nat reads $RATE connections a second within 10 % (read $cps)" \
 check "its servers' rates add up to the service's" \
   jq -e '([.servers[].rates.conns] | add) - .rates.conns | fabs < 0.01' <<<"$web"
 check "every nat server takes its share (rr: more than a quarter of the rate each)" \
-  jq -e '[.servers[] | select(.role == "real") | .rates.conns > 0.25 * 25] | all' <<<"$web"
+  jq -e --argjson r "$RATE" '[.servers[] | select(.role == "real") | .rates.conns > 0.25 * $r] | all' <<<"$web"
 check "the table's CPS column says it too" \
   grep -Eq "^web-nat +198\.18\.0\.11:80/tcp +[0-9]+ +[0-9]+ +(2[3-7]) " "$E2E_TMP/rate.txt"
 check "only the services of $VIP_NAT are listed (web-nat, dns-nat)" \
@@ -84,5 +84,7 @@ check_eq "--rate: the column titles" "Prot LocalAddress:Port                 CPS
 step "bad arguments"
 check_not "show stats 198.18.0.300 is refused" ctl show stats 198.18.0.300
 check_not "show ipvs --exact is refused" ctl show ipvs --exact
+out=$(ctl show stats 198.18.0.99 2>&1) || true
+check_match "show stats of an address no service listens on says so" "no virtual service listens on 198\.18\.0\.99" "$out"
 
 e2e_end

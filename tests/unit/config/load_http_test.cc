@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -20,6 +21,13 @@ std::string token_file(const std::string& name, const std::string& bytes, mode_t
   const std::string path = ::testing::TempDir() + name;
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   chmod(path.c_str(), mode);
+  return path;
+}
+
+std::string fifo(const std::string& name) {
+  const std::string path = ::testing::TempDir() + name;
+  unlink(path.c_str());
+  mkfifo(path.c_str(), 0600);
   return path;
 }
 
@@ -73,6 +81,9 @@ TEST(LoadHttp, ABadTokenFileIsNamedAndItsBytesNeverShown) {
       {token_file("open.token", std::string(32, 's'), 0644), "may be read by others (chmod 600 it)"},
       {token_file("short.token", "secret", 0600), "must hold 16 to 1024 bytes"},
       {token_file("long.token", std::string(4096, 's'), 0600), "must hold 16 to 1024 bytes"},
+      // A FIFO with nobody writing would hold the loader (on a reload, the control loop).
+      {fifo("fifo.token"), "is not a regular file"},
+      {::testing::TempDir(), "is not a regular file"},
   };
   for (const auto& c : cases) {
     const Lines errors = errors_of(with_http(

@@ -28,12 +28,11 @@ TEST(CommandParse, ShowStatsTakesRateAndAVipInEitherOrder) {
     EXPECT_TRUE(p.command) << line << ": " << p.error;
     return p.command ? std::get<ShowStats>(*p.command) : ShowStats{};
   };
-  EXPECT_FALSE(stats("show stats").rate);
   EXPECT_FALSE(stats("show stats").vip);
-  EXPECT_TRUE(stats("show stats --rate").rate);
+  EXPECT_FALSE(stats("show stats --rate").vip);
   EXPECT_EQ(stats("show stats 198.18.0.10").vip, parse_ip("198.18.0.10"));
   EXPECT_EQ(stats("show stats --rate 2001:db8::10").vip, parse_ip("2001:db8::10"));
-  EXPECT_TRUE(stats("show stats 198.18.0.10 --rate").rate);
+  EXPECT_EQ(stats("show stats 198.18.0.10 --rate").vip, parse_ip("198.18.0.10"));
 }
 
 TEST(CommandParse, ShowIpvsFormats) {

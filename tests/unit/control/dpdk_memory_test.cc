@@ -79,7 +79,10 @@ interfaces:
   EXPECT_EQ(e->line, 1);
   EXPECT_EQ(e->path, "eal.memory_mb");
   EXPECT_NE(e->format().find("sluice.yaml:1:"), std::string::npos) << e->format();
-  EXPECT_NE(e->message.find("connection tables 2"), std::string::npos) << e->message;  // 2 x ~108 MiB
+  const uint64_t tables_mib = (2 * hash_table_bytes(1000000, sizeof(dp::FlowKey)) + (1 << 20) - 1) >> 20;
+  EXPECT_NE(e->message.find("connection tables " + std::to_string(tables_mib) + " for 2 worker(s)"),
+            std::string::npos)
+      << e->message;
   r.config->eal.memory_mb = static_cast<uint32_t>(memory_needed(*r.config).total() >> 20) + 1;
   EXPECT_FALSE(check_memory(*r.config, "sluice.yaml"));
 }

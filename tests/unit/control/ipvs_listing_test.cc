@@ -89,7 +89,7 @@ TEST(IpvsListing, PersistenceForwardingAndServicesInIpvsadmsOrder) {
   v6.mode = Mode::tun;
   v6.scheduler = Scheduler::rr;
   v6.persistence = config::Persistence{.timeout = 300, .netmask = 0xffffffff, .prefix_length = 64};
-  v6.listeners = {{ip("2001:db8::1"), port(53), {Protocol::udp}}};
+  v6.listeners = {{ip("2001:db8::1"), port(53), {Protocol::tcp}}};  // after IPv4 UDP: family first
   v6.servers = {server("2001:db8:1::2", 0, 1, 0, 0)};  // port-less: the VIP's port
   const std::string out = ipvs_listing({v6, nat, web()}, IpvsFormat::list, 65536);
   EXPECT_EQ(out,
@@ -103,7 +103,7 @@ TEST(IpvsListing, PersistenceForwardingAndServicesInIpvsadmsOrder) {
             "  -> 198.51.100.1:8443            Masq    2      0          0         \n"
             "UDP  192.0.2.11:443 wlc persistent 360 mask 255.255.255.0\n"
             "  -> 198.51.100.1:8443            Masq    2      0          0         \n"
-            "UDP  [2001:db8::1]:53 rr persistent 300 mask 64\n"
+            "TCP  [2001:db8::1]:53 rr persistent 300 mask 64\n"
             "  -> [2001:db8:1::2]:53           Tunnel  1      0          0         \n");
 }
 

@@ -17,6 +17,7 @@ TEST(RateWindow, TheRateOverTheTimeBetweenSamples) {
   w.add(1000, {0, 7});
   w.add(1500, {50, 7});  // half a second
   EXPECT_DOUBLE_EQ(w.per_second(0), 100);
+  EXPECT_EQ(w.span_ms(), 500u);
   EXPECT_DOUBLE_EQ(w.per_second(1), 0);
   EXPECT_EQ(w.per_second(2), 0);  // not sampled
 }
@@ -30,6 +31,7 @@ TEST(RateWindow, SpansTheLastFiveSeconds) {
     w.add(s * 1000, {count});
   }
   EXPECT_DOUBLE_EQ(w.per_second(0), 10);
+  EXPECT_EQ(w.span_ms(), 5000u);
 }
 
 TEST(RateWindow, ACounterThatWentDownReadsZero) {

@@ -195,6 +195,24 @@ TEST_F(HttpServerTest, SlowClientsAreCutAtTheirDeadline) {
                   .starts_with("HTTP/1.1 200"));
 }
 
+// A scraper keeps its connection alive between scrapes: closing it after the deadline is no
+// cut (the slowloris count would rise with every Prometheus otherwise).
+TEST_F(HttpServerTest, AnIdleKeptAliveConnectionIsClosedWithoutCountingACut) {
+  open({.exchange_ms = 300});
+  const int fd = connect_client();
+  spin(20);
+  const std::string request = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  bool closed = false;
+  const std::string answer = drain(fd, 2000, &closed);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_TRUE(closed);  // after the idle deadline
+  EXPECT_EQ(server->counters().cut, 0u);
+  EXPECT_EQ(server->counters().idle_closed, 1u);
+  close(fd);
+}
+
 TEST_F(HttpServerTest, ConnectionsPerAddressAreBounded) {
   open({.connections = 8, .per_address = 4, .exchange_ms = 500});
   std::vector<int> idle;

@@ -18,7 +18,9 @@ TEST(Token, OnlyTheExactBearerTokenMatches) {
   EXPECT_FALSE(bearer_matches("Bearer 0123456789abcdeg", token));
   EXPECT_FALSE(bearer_matches("Bearer 0123456789abcde", token));    // a prefix
   EXPECT_FALSE(bearer_matches("Bearer 0123456789abcdef0", token));  // longer
-  EXPECT_FALSE(bearer_matches("bearer 0123456789abcdef", token));
+  EXPECT_TRUE(bearer_matches("bearer 0123456789abcdef", token));  // the scheme in any case
+  EXPECT_TRUE(bearer_matches("BEARER 0123456789abcdef", token));
+  EXPECT_FALSE(bearer_matches("Bearer 0123456789ABCDEF", token));  // the token exactly
   EXPECT_FALSE(bearer_matches("Basic 0123456789abcdef", token));
   EXPECT_FALSE(bearer_matches("0123456789abcdef", token));
   EXPECT_FALSE(bearer_matches(std::string("Bearer 0123456789abcdef\0", 24), token));
