@@ -137,7 +137,7 @@ check_eq "sluicectl <TAB> offers every command --help lists" "$commands" "$offer
 shows=$(grep -o 'show [a-z]*' <<<"$usage" | cut -d' ' -f2 | sort -u | paste -sd" " -)
 check_eq "sluicectl show <TAB> offers every show --help lists" "$shows" "$(complete_words "sluicectl show ")"
 check_eq "set server <TAB> offers each listener of the running sluiced" \
-  "198.18.0.10:80/tcp 198.18.0.11:53/udp 198.18.0.11:80/tcp" "$(complete_words "sluicectl set server ")"
+  "198.18.0.10:80/tcp 198.18.0.11:80/tcp" "$(complete_words "sluicectl set server ")"
 check_match "show stats <TAB> offers --rate and the running sluiced's VIPs" "^--rate 198\\.18\\.0\\.10 198\\.18\\.0\\.11$" \
   "$(complete_words "sluicectl show stats ")"
 check_eq "set server VIP RIP state <TAB>" "drain halt online" "$(complete_words "sluicectl set server 198.18.0.11:80/tcp 198.18.1.21:8080 state ")"
