@@ -127,13 +127,13 @@ void services(Exposition& out, const ApiReading& in) {
   out.family("sluice_virtual_service_state", gauge,
              "up (all real servers green), degraded, down (none) or offline (all halted or "
              "drained): 1 for the one in force.");
-  for (const std::span<const ServerView> group : by_service(in.servers)) {
-    const ServerView& s = group.front();
-    const LabelSet l{{"service", s.service},
-                     {"vip", format_ip(s.vip)},
-                     {"port", s.ports},
-                     {"protocol", s.protocol}};
-    const ServiceState now = state_of(group);
+  for (const ServiceGroup& group : by_service(in.vips, in.servers)) {
+    const VipView& v = *group.service;
+    const LabelSet l{{"service", v.name},
+                     {"vip", format_ip(v.address)},
+                     {"port", v.ports},
+                     {"protocol", v.protocol}};
+    const ServiceState now = state_of(group.servers);
     for (const ServiceState st : kServiceStates) {
       out.sample(l, {"state", name_of(st)}, static_cast<uint64_t>(st == now));
     }

@@ -78,10 +78,11 @@ void actions(std::string& out, const std::string& ref, const ServerView& s) {
   out += "\"><button data-weight>weight</button></td>";
 }
 
-void service(std::string& out, const OverviewInput& in, std::span<const ServerView> servers) {
-  const ServerView& first = servers.front();
+void service(std::string& out, const OverviewInput& in, const ServiceGroup& group) {
+  const VipView& first = *group.service;
+  const std::span<const ServerView> servers = group.servers;
   const ServiceState state = state_of(servers);
-  const auto ref = in.action_refs.find(first.service);
+  const auto ref = in.action_refs.find(first.name);
   uint64_t active = 0, inactive = 0, total = 0;
   Rates rates;
   for (const ServerView& s : servers) {
@@ -93,23 +94,19 @@ void service(std::string& out, const OverviewInput& in, std::span<const ServerVi
     rates.bytes_out += s.rates.bytes_out;
   }
   out += "<tbody class=\"service\" data-service=\"";
-  append_html(out, first.service);
+  append_html(out, first.name);
   out += "\"><tr class=\"vip state-";
   out += name_of(state);
   out += "\">";
-  cell(out, first.service, "name");
-  std::string where = format_ip(first.vip) + " " + first.ports + "/" + first.protocol;
+  cell(out, first.name, "name");
+  std::string where = format_ip(first.address) + " " + first.ports + "/" + first.protocol;
   for (const VipView& v : in.api.vips) {
-    if (v.name == first.service && (v.address != first.vip || v.ports != first.ports)) {
+    if (v.name == first.name && &v != &first) {
       where += ", " + format_ip(v.address) + " " + v.ports + "/" + v.protocol;
     }
   }
   cell(out, where);
-  for (const VipView& v : in.api.vips) {
-    if (v.name != first.service) continue;
-    cell(out, std::string(to_string(v.mode)) + " " + to_string(v.scheduler));
-    break;
-  }
+  cell(out, std::string(to_string(first.mode)) + " " + to_string(first.scheduler));
   cell(out, name_of(state), "state");
   cell(out, "");
   cell(out, "");
@@ -196,7 +193,7 @@ std::string render_overview(const OverviewInput& in) {
          "<th>Conns/s</th><th>In / out</th>";
   if (with_actions) out += "<th>Actions</th>";
   out += "</tr></thead>";
-  for (const std::span<const ServerView> group : by_service(in.api.servers)) service(out, in, group);
+  for (const ServiceGroup& group : by_service(in.api.vips, in.api.servers)) service(out, in, group);
   out += "</table>";
   ha_section(out, in);
   return out;

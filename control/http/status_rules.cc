@@ -28,14 +28,16 @@ ServiceState state_of(std::span<const ServerView> servers) {
   return ServiceState::down;
 }
 
-std::vector<std::span<const ServerView>> by_service(std::span<const ServerView> servers) {
-  std::vector<std::span<const ServerView>> out;
-  size_t start = 0;
-  for (size_t i = 1; i <= servers.size(); ++i) {
-    if (i == servers.size() || servers[i].service != servers[start].service) {
-      out.push_back(servers.subspan(start, i - start));
-      start = i;
-    }
+std::vector<ServiceGroup> by_service(std::span<const VipView> vips,
+                                     std::span<const ServerView> servers) {
+  std::vector<ServiceGroup> out;
+  size_t next = 0;
+  for (const VipView& v : vips) {
+    if (!out.empty() && out.back().service->name == v.name) continue;  // a further listener
+    size_t end = next;
+    while (end < servers.size() && servers[end].service == v.name) ++end;
+    out.push_back({&v, servers.subspan(next, end - next)});
+    next = end;
   }
   return out;
 }

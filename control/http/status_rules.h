@@ -29,8 +29,15 @@ Colour colour_of(const ServerView& s);
 // Over a service's servers (fallback ones are passed over).
 ServiceState state_of(std::span<const ServerView> servers);
 
-// The servers of each service: ControlApi::servers() lists them service by service.
-std::vector<std::span<const ServerView>> by_service(std::span<const ServerView> servers);
+// Each service (its first listener, as ControlApi::vips() lists it first) with its servers
+// (ControlApi::servers() lists them service by service, in the same order); a service without
+// real servers comes with none, and is down.
+struct ServiceGroup {
+  const VipView* service;
+  std::span<const ServerView> servers;
+};
+std::vector<ServiceGroup> by_service(std::span<const VipView> vips,
+                                     std::span<const ServerView> servers);
 
 std::string_view name_of(Colour c);
 std::string_view name_of(ServiceState s);

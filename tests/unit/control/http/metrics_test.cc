@@ -113,6 +113,16 @@ TEST(Metrics, ConventionalNamesAndValues) {
   EXPECT_EQ(text.find("sluice_sync_"), std::string::npos);  // no sync configured
 }
 
+TEST(Metrics, AServiceWithoutRealServersHasItsState) {
+  ApiReading in = reading();
+  in.vips.push_back(vip_view("empty"));
+  const std::string text = render_metrics(in, {});
+  EXPECT_NE(text.find("sluice_virtual_service_state{service=\"empty\",vip=\"198.18.0.11\",port="
+                      "\"80\",protocol=\"tcp\",state=\"down\"} 1"),
+            std::string::npos)
+      << text;
+}
+
 TEST(Metrics, HostileNamesStayInsideTheirLabels) {
   ApiReading in = reading();
   const std::string hostile = "x\"} 1\nsluice_fake_total{a=\"\\\n\xFF<b>";

@@ -50,6 +50,16 @@ TEST(Overview, ActionsNameTheServerAsSetServerDoes) {
   EXPECT_NE(html.find("<button data-state=\"drain\">drain</button>"), std::string::npos);
 }
 
+// A service may have no real server (real_servers: []): it is listed, and down.
+TEST(Overview, AServiceWithoutRealServersIsListedAsDown) {
+  OverviewInput in = input();
+  in.api.vips.push_back(vip_view("empty"));
+  const std::string html = render_overview(in);
+  const size_t at = html.find("<tbody class=\"service\" data-service=\"empty\">");
+  ASSERT_NE(at, std::string::npos) << html;
+  EXPECT_EQ(html.find("<tr class=\"vip state-down\">", at), at + 44) << html.substr(at, 120);
+}
+
 TEST(Overview, HostileNamesAreEscaped) {
   OverviewInput in = input();
   const std::string hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>'&";

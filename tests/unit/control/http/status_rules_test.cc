@@ -50,12 +50,19 @@ TEST(StatusRules, ServiceStates) {
 
 TEST(StatusRules, ServersAreGroupedByService) {
   const std::vector<ServerView> all{server_view("a", "1"), server_view("a", "2"),
-                                    server_view("b", "1")};
-  const auto groups = by_service(all);
-  ASSERT_EQ(groups.size(), 2u);
-  EXPECT_EQ(groups[0].size(), 2u);
-  EXPECT_EQ(groups[1].front().service, "b");
-  EXPECT_TRUE(by_service(std::vector<ServerView>{}).empty());
+                                    server_view("c", "1")};
+  // "a" has two listeners; "b" has no real server.
+  const std::vector<VipView> vips{vip_view("a"), vip_view("a"), vip_view("b"), vip_view("c")};
+  const auto groups = by_service(vips, all);
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups[0].service, &vips[0]);
+  EXPECT_EQ(groups[0].servers.size(), 2u);
+  EXPECT_EQ(groups[1].service->name, "b");
+  EXPECT_TRUE(groups[1].servers.empty());
+  EXPECT_EQ(state_of(groups[1].servers), ServiceState::down);
+  EXPECT_EQ(groups[2].service->name, "c");
+  EXPECT_EQ(groups[2].servers.front().service, "c");
+  EXPECT_TRUE(by_service({}, std::vector<ServerView>{}).empty());
 }
 
 }  // namespace
