@@ -177,23 +177,25 @@ std::vector<NeighbourView> ControlApi::neighbours() const {
   return out;
 }
 
-Result<void> ControlApi::set_admin_state(const ServerRef& server, AdminState state) {
-  return change_server(server, {.state = state, .weight = std::nullopt}, "admin");
+Result<void> ControlApi::set_admin_state(const ServerRef& server, AdminState state,
+                                         const std::string& origin) {
+  return change_server(server, {.state = state, .weight = std::nullopt}, "admin", origin);
 }
 
-Result<void> ControlApi::set_weight(const ServerRef& server, uint32_t weight) {
-  return change_server(server, {.state = std::nullopt, .weight = weight}, "weight");
+Result<void> ControlApi::set_weight(const ServerRef& server, uint32_t weight,
+                                    const std::string& origin) {
+  return change_server(server, {.state = std::nullopt, .weight = weight}, "weight", origin);
 }
 
 Result<void> ControlApi::change_server(const ServerRef& server, const Override& what,
-                                       const char* kind) {
+                                       const char* kind, const std::string& origin) {
   Result<Appliance::OverrideChange> change = appliance_.override_server(server, what);
   if (!change) return Error{change.error()};
   const Appliance::OverrideChange& c = change.value();
   keep_admin_state();
   if (c.from == c.to) return {};  // nothing changed: no event
   announce({.kind = kind, .service = c.key.service, .server = c.server, .from = c.from, .to = c.to,
-            .reason = "sluicectl, generation " + std::to_string(c.generation)});
+            .reason = origin + ", generation " + std::to_string(c.generation)});
   after_change();
   return {};
 }

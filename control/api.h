@@ -221,8 +221,11 @@ class ControlApi {
   // Asynchronous: `done` runs on the loop when every worker has answered (or 2 s passed).
   void connections(uint64_t now_ms, std::function<void(Result<ConnList>)> done);
 
-  Result<void> set_admin_state(const ServerRef& server, AdminState state);
-  Result<void> set_weight(const ServerRef& server, uint32_t weight);
+  // `origin` says who asked, in the change's event ("sluicectl", "status page ADDRESS:PORT").
+  Result<void> set_admin_state(const ServerRef& server, AdminState state,
+                               const std::string& origin = "sluicectl");
+  Result<void> set_weight(const ServerRef& server, uint32_t weight,
+                          const std::string& origin = "sluicectl");
   Result<void> reload();
   uint32_t clear_persistence();
   const std::string& config_file() const;
@@ -296,7 +299,8 @@ class ControlApi {
   }
 
  private:
-  Result<void> change_server(const ServerRef& server, const Override& what, const char* kind);
+  Result<void> change_server(const ServerRef& server, const Override& what, const char* kind,
+                             const std::string& origin);
   void after_change();  // fallbacks taken or given back
   bool serving_at(size_t service_index) const;
   void keep_admin_state() const;

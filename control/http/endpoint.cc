@@ -101,8 +101,9 @@ Reply HttpEndpoint::action(const Request& r) {
   if (!parsed.command) return text_reply(400, parsed.error);
   const auto* set = std::get_if<SetServer>(&*parsed.command);
   if (set == nullptr) return text_reply(400, "only set server ... is taken here");
-  const Result<void> done =
-      set->state ? api_.set_admin_state(*set, *set->state) : api_.set_weight(*set, *set->weight);
+  const std::string origin = "status page " + r.client;
+  const Result<void> done = set->state ? api_.set_admin_state(*set, *set->state, origin)
+                                       : api_.set_weight(*set, *set->weight, origin);
   if (!done) return text_reply(409, done.error());
   return text_reply(200, "changed");
 }

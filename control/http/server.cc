@@ -20,6 +20,28 @@ struct HttpServer::Exchange {
 
 namespace {
 
+// ADDRESS:PORT of the connection's peer, as sluicectl writes endpoints ("[v6]:port").
+std::string client_of(MHD_Connection* c) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (info == nullptr || info->client_addr == nullptr) return "";
+  const sockaddr* sa = info->client_addr;
+  IpAddress address;
+  uint16_t port = 0;
+  if (sa->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    address = IpAddress::v4(ntohl(in->sin_addr.s_addr));
+    port = ntohs(in->sin_port);
+  } else if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    std::memcpy(address.bytes.data(), in6->sin6_addr.s6_addr, 16);
+    port = ntohs(in6->sin6_port);
+  } else {
+    return "";
+  }
+  return format_endpoint(address, port);
+}
+
+
 // A listening socket of our own, so a bind failure is reported with its reason and address
 // (MHD_start_daemon would only say that it failed).
 Result<int> listen_on(const Endpoint& at) {
@@ -233,7 +255,8 @@ int HttpServer::answer(MHD_Connection* c, const char* url, const char* method,
   queue(c, handler_(Request{.method = method,
                             .path = url,
                             .authorization = authorization != nullptr ? authorization : "",
-                            .body = exchange->body}));
+                            .body = exchange->body,
+                            .client = client_of(c)}));
   return MHD_YES;
 }
 

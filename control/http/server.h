@@ -33,6 +33,7 @@ struct Request {
   std::string_view path;           // without the query
   std::string_view authorization;  // the Authorization header; empty without one
   std::string_view body;           // at most HttpLimits::max_body bytes
+  std::string client;              // the peer, ADDRESS:PORT ("" if unknown): for the log
 };
 
 struct Reply {

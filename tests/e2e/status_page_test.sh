@@ -97,6 +97,9 @@ fi
 check_match "without reloading the page" '^reloaded: no$' "$page"
 check_match "the page's online button (with the token) turns it green" '^clicked online: colour-green in [0-9]+ ms$' "$page"
 check_eq "nat1 is online again" online "$(server_field "$vip" "${RIP[nat1]}" state)"
+check_match "the log says the page made that change, and from where" \
+  'event=admin service=web-nat server=198\.18\.1\.21:8080 from=halt to=online reason="status page 127\.0\.0\.1:[0-9]+, generation [0-9]+"' \
+  "$(cat "$DAEMON_LOG")"
 check_match "a weight being typed survives the page's refreshes" '^typed weight after refreshes: 7$' "$page"
 check_eq "the page's weight button sets what was typed" 7 "$(server_field "$vip" "${RIP[nat1]}" configured_weight)"
 check "the screenshot is kept ($E2E_OUT/status.png)" test -s "$E2E_OUT/status.png"

@@ -27,6 +27,7 @@ class HttpServerTest : public ::testing::Test {
           ++handled;
           last_body = std::string(r.body);
           last_authorization = std::string(r.authorization);
+          last_client = r.client;
           if (r.path == "/hello") return text_reply(200, std::string(r.method) + " hello");
           return text_reply(404, "not found");
         });
@@ -89,7 +90,7 @@ class HttpServerTest : public ::testing::Test {
   EventLoop loop;
   std::unique_ptr<HttpServer> server;
   int handled = 0;
-  std::string last_body, last_authorization;
+  std::string last_body, last_authorization, last_client;
 };
 
 TEST_F(HttpServerTest, AnswersThroughTheHandler) {
@@ -118,6 +119,7 @@ TEST_F(HttpServerTest, KeepsAliveAndPassesBodyAndAuthorization) {
       "Connection: close\r\n\r\nhello");
   EXPECT_EQ(last_body, "hello");
   EXPECT_EQ(last_authorization, "Bearer t");
+  EXPECT_TRUE(last_client.starts_with("127.0.0.1:")) << last_client;  // for the log
 }
 
 TEST_F(HttpServerTest, MalformedRequestsGet400WithoutTheHandler) {
