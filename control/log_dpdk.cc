@@ -1,6 +1,8 @@
 #include "control/log_dpdk.h"
 
+#include <rte_lcore.h>
 #include <rte_log.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string_view>
@@ -12,7 +14,12 @@ namespace {
 
 // DPDK writes a message and flushes the stream at once (rte_vlog), so one call is one message,
 // sometimes of several lines: each becomes a line of its own.
+// A driver may log from a worker lcore (an RX or TX error): there the line goes to stderr as
+// DPDK wrote it, one write(2) and nothing allocated; the control thread formats it as ours.
 ssize_t write_dpdk(void*, const char* buf, size_t size) {
+  if (rte_lcore_id() != rte_get_main_lcore()) {
+    return ::write(STDERR_FILENO, buf, size) < 0 ? -1 : static_cast<ssize_t>(size);
+  }
   const LogLevel level = from_dpdk_log_level(static_cast<int>(rte_log_cur_msg_loglevel()));
   std::string_view text(buf, size);
   while (!text.empty()) {

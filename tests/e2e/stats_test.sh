@@ -77,6 +77,9 @@ check_eq "--stats: the column titles" "Prot LocalAddress:Port               Conn
   "$(sed -n 2p "$E2E_TMP/ipvs-stats.txt")"
 check "--stats: web-nat's line is 33 columns of name and five 9-wide numbers" \
   grep -Eq '^TCP  198\.18\.0\.11:80 {15}( {0,8}[0-9]{1,9}){5}$' "$E2E_TMP/ipvs-stats.txt"
+# ipvsadm: "%-33s" then five "%9llu" (a server's "  -> %-28s" is 33 too): 78 columns a line.
+check "--stats: every service and server line is 78 columns" \
+  test "$(sed -n '4,$p' "$E2E_TMP/ipvs-stats.txt" | awk 'length($0) != 78' | wc -l)" -eq 0
 ctl show ipvs --rate >"$E2E_TMP/ipvs-rate.txt"
 check_eq "--rate: the column titles" "Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS" \
   "$(sed -n 2p "$E2E_TMP/ipvs-rate.txt")"
